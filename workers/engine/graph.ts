@@ -1,0 +1,103 @@
+import type { DType, Tensor } from './tensor';
+
+/** An attribute value as ONNX defines them; int64 attributes are plain numbers. */
+export type AttrValue = number | string | number[] | string[] | Tensor | Graph;
+
+export interface GraphNode {
+  /** Unique name (readers invent one, from the op type and index, when the file has none). */
+  readonly name: string;
+  readonly opType: string;
+  /** Input tensor names; '' marks an omitted optional input. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+}
+
+/** A graph input. Dimensions are numbers, symbolic names, or null when unknown. */
+export interface ValueInfo {
+  readonly name: string;
+  readonly dims: readonly (number | string | null)[];
+  readonly dtype: DType;
+}
+
+export type ModelFormat = 'onnx' | 'keras' | 'tfjs' | 'numpy' | 'neurovis';
+
+export interface ModelSource {
+  readonly format: ModelFormat;
+  readonly fileName: string;
+  /** Who wrote the file and with which version, e.g. "pytorch 2.1", "keras 2.4.0". */
+  readonly producer?: string;
+  readonly opset?: number;
+  /** Free-form notes a reader wants the user to see (orientation chosen, layers folded …). */
+  readonly notes?: readonly string[];
+}
+
+export interface Graph {
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly string[];
+  readonly initializers: ReadonlyMap<string, Tensor>;
+  /** Nodes in the file's order; need not be topologically sorted. */
+  readonly nodes: readonly GraphNode[];
+  readonly source: ModelSource;
+  /**
+   * Whether the first input dimension is a batch dimension (stripped from neuron and
+   * input shapes). Readers set it; ONNX files with rank >= 2 inputs have one.
+   */
+  readonly hasBatchDim: boolean;
+  /** 'last' for channels-last models (Keras, TF.js): channels are the last feature axis. */
+  readonly channelAxis: 'first' | 'last';
+  /**
+   * Explicit layer tensors, when the format defines its own layers (Keras, TF.js: one per
+   * Keras layer). Otherwise every non-reshape node output is a layer (DESIGN.md §2).
+   */
+  readonly layerTensors?: readonly { readonly tensor: string; readonly name: string; readonly op: string }[];
+}
+
+/** An error about a user's file or settings: the message is shown as is. */
+export class ModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+/** An op type the engine does not know, named with its node. */
+export class UnsupportedOpError extends ModelError {
+  constructor(readonly opType: string, readonly nodeName: string, detail = '') {
+    super(`unsupported op ${opType} at node "${nodeName}"${detail ? `: ${detail}` : ''}`);
+    this.name = 'UnsupportedOpError';
+  }
+}
+
+export function attrNumber(node: GraphNode, name: string, fallback: number): number {
+  const v = node.attrs[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number') throw new ModelError(`node "${node.name}" (${node.opType}): attribute ${name} must be a number`);
+  return v;
+}
+
+export function attrNumbers(node: GraphNode, name: string, fallback: readonly number[] | undefined): number[] | undefined {
+  const v = node.attrs[name];
+  if (v === undefined) return fallback === undefined ? undefined : [...fallback];
+  if (typeof v === 'number') return [v];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) {
+    throw new ModelError(`node "${node.name}" (${node.opType}): attribute ${name} must be a list of numbers`);
+  }
+  return v as number[];
+}
+
+export function attrString(node: GraphNode, name: string, fallback: string): string {
+  const v = node.attrs[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string') throw new ModelError(`node "${node.name}" (${node.opType}): attribute ${name} must be a string`);
+  return v;
+}
+
+export function attrTensor(node: GraphNode, name: string): Tensor | undefined {
+  const v = node.attrs[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v) || !('data' in v)) {
+    throw new ModelError(`node "${node.name}" (${node.opType}): attribute ${name} must be a tensor`);
+  }
+  return v;
+}

@@ -1,0 +1,239 @@
+import { ModelError, type Graph, type GraphNode } from './graph';
+import { kindOf, type OpContext, type OpDef } from './op';
+import { opFor } from './ops/index';
+import { formatShape, sizeOf, type Shape, type Tensor } from './tensor';
+
+/** One layer of the gallery (DESIGN.md §2). */
+export interface LayerInfo {
+  /** The output tensor's name: the layer's id everywhere (manifest, jobs, UI). */
+  readonly id: string;
+  /** What to show: the Keras layer name, or the tensor name. */
+  readonly name: string;
+  readonly op: string;
+  readonly node: string;
+  /** Output shape including the batch dimension when the model has one. */
+  readonly outputShape: readonly number[];
+  /** Output shape without the batch dimension. */
+  readonly featureShape: readonly number[];
+  /** Index of the channel axis in featureShape for conv-like outputs (rank 2 or 3), else null. */
+  readonly channelAxis: number | null;
+  readonly neurons: number;
+}
+
+export interface VariableNode {
+  readonly node: GraphNode;
+  readonly op: OpDef;
+  readonly ctx: OpContext;
+  readonly outputShapes: readonly Shape[];
+  readonly nonlinear: boolean;
+}
+
+/** A graph ready to run and reverse: constants folded, every shape known, in topological order. */
+export interface PreparedModel {
+  readonly graph: Graph;
+  readonly inputName: string;
+  /** Input shape as the graph takes it (with a batch dimension of 1 when it has one). */
+  readonly inputShape: readonly number[];
+  /** Input shape without the batch dimension: the shape of every x*. */
+  readonly inputFeatureShape: readonly number[];
+  readonly shapes: ReadonlyMap<string, Shape>;
+  readonly constants: ReadonlyMap<string, Tensor>;
+  /** Nodes that depend on the input, in topological order. */
+  readonly nodes: readonly VariableNode[];
+  /** Which node produces each variable tensor. */
+  readonly producer: ReadonlyMap<string, VariableNode>;
+  readonly layers: readonly LayerInfo[];
+  /** Names of nonlinear nodes (refused by the exact mode). */
+  readonly nonlinearNodes: readonly string[];
+}
+
+export interface PrepareOptions {
+  /** Input shape without the batch dimension, for symbolic dimensions (or to override them). */
+  inputShape?: readonly number[];
+}
+
+/** Upper bound on values in one tensor; a header claiming more is lying or absurd. */
+export const MAX_TENSOR_VALUES = 1 << 29;
+
+export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedModel {
+  const where = graph.source.fileName;
+  const variableInputs = graph.inputs.filter((i) => !graph.initializers.has(i.name));
+  if (variableInputs.length === 0) throw new ModelError(`${where}: the model has no input`);
+  if (variableInputs.length > 1) {
+    throw new ModelError(`${where}: the model has ${variableInputs.length} inputs (${variableInputs.map((i) => i.name).join(', ')}); Neurovis reverses models with one input`);
+  }
+  const input = variableInputs[0];
+  const inputShape = resolveInputShape(graph, input.dims, options.inputShape);
+
+  const shapes = new Map<string, Shape>();
+  const constants = new Map<string, Tensor>();
+  for (const [name, t] of graph.initializers) {
+    constants.set(name, t);
+    shapes.set(name, t.shape);
+  }
+  shapes.set(input.name, inputShape);
+
+  const order = topologicalOrder(graph, new Set([input.name, ...graph.initializers.keys()]));
+  const nodes: VariableNode[] = [];
+  const producer = new Map<string, VariableNode>();
+  const opset = graph.source.opset ?? 13;
+  for (const node of order) {
+    const op = opFor(node);
+    const inputShapes = node.inputs.map((n) => (n === '' ? undefined : shapes.get(n)));
+    node.inputs.forEach((n, i) => {
+      if (n !== '' && inputShapes[i] === undefined) throw new ModelError(`${where}: node "${node.name}" (${node.opType}) reads "${n}", which nothing produces`);
+    });
+    const consts = node.inputs.map((n) => (n === '' ? undefined : constants.get(n)));
+    const ctx: OpContext = { node, inputShapes, constants: consts, opset };
+    const kind = kindOf(op, ctx);
+    const foldable = kind === 'shape' || node.inputs.every((n, i) => n === '' || consts[i] !== undefined);
+    if (foldable) {
+      const values = withNode(node, () => op.forward(ctx, consts));
+      values.forEach((t, i) => {
+        const name = node.outputs[i];
+        if (name) {
+          constants.set(name, t);
+          shapes.set(name, t.shape);
+        }
+      });
+      continue;
+    }
+    const outputShapes = withNode(node, () => op.inferShapes(ctx));
+    outputShapes.forEach((s, i) => {
+      const name = node.outputs[i];
+      if (!name) return;
+      if (s.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(s) > MAX_TENSOR_VALUES) {
+        throw new ModelError(`${where}: node "${node.name}" (${node.opType}) would produce a tensor of shape ${formatShape(s)}`);
+      }
+      shapes.set(name, s);
+    });
+    const v: VariableNode = { node, op, ctx, outputShapes, nonlinear: kind === 'nonlinear' };
+    nodes.push(v);
+    for (const o of node.outputs) if (o) producer.set(o, v);
+  }
+
+  const batch = graph.hasBatchDim;
+  const layers = findLayers(graph, nodes, shapes, batch);
+  if (layers.length === 0) throw new ModelError(`${where}: the model has no layer that depends on its input`);
+  return {
+    graph,
+    inputName: input.name,
+    inputShape,
+    inputFeatureShape: batch ? inputShape.slice(1) : inputShape,
+    shapes,
+    constants,
+    nodes,
+    producer,
+    layers,
+    nonlinearNodes: nodes.filter((n) => n.nonlinear).map((n) => n.node.name),
+  };
+}
+
+function resolveInputShape(graph: Graph, dims: readonly (number | string | null)[], given: readonly number[] | undefined): number[] {
+  const where = graph.source.fileName;
+  const batch = graph.hasBatchDim;
+  const feature = batch ? dims.slice(1) : dims;
+  let out: number[];
+  if (given) {
+    if (given.length !== feature.length) {
+      throw new ModelError(`${where}: input shape ${formatShape(given)} has rank ${given.length}; the model's input ${describeDims(feature)} has rank ${feature.length}`);
+    }
+    feature.forEach((d, i) => {
+      if (typeof d === 'number' && d > 0 && d !== given[i]) {
+        throw new ModelError(`${where}: input shape ${formatShape(given)} disagrees with the model's input ${describeDims(feature)} at axis ${i}`);
+      }
+    });
+    out = [...given];
+  } else {
+    out = feature.map((d) => {
+      if (typeof d !== 'number' || d <= 0) {
+        throw new ModelError(`${where}: the input has a symbolic dimension (${describeDims(feature)}); give the input shape (--input-shape)`);
+      }
+      return d;
+    });
+  }
+  if (out.some((d) => !Number.isInteger(d) || d <= 0) || sizeOf(out) > MAX_TENSOR_VALUES) {
+    throw new ModelError(`${where}: input shape ${formatShape(out)} is not a valid shape`);
+  }
+  return batch ? [1, ...out] : out;
+}
+
+function describeDims(dims: readonly (number | string | null)[]): string {
+  return `[${dims.map((d) => (d === null || d === '' ? '?' : String(d))).join(', ')}]`;
+}
+
+function topologicalOrder(graph: Graph, available: Set<string>): GraphNode[] {
+  const producers = new Map<string, GraphNode>();
+  for (const node of graph.nodes) {
+    for (const o of node.outputs) {
+      if (!o) continue;
+      if (producers.has(o) || available.has(o)) throw new ModelError(`${graph.source.fileName}: tensor "${o}" is produced twice`);
+      producers.set(o, node);
+    }
+  }
+  const state = new Map<GraphNode, 1 | 2>();
+  const order: GraphNode[] = [];
+  // Iterative DFS: real graphs are deep enough to overflow a recursive one.
+  for (const root of graph.nodes) {
+    if (state.has(root)) continue;
+    const stack: { node: GraphNode; next: number }[] = [{ node: root, next: 0 }];
+    state.set(root, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.next < top.node.inputs.length) {
+        const name = top.node.inputs[top.next++];
+        if (name === '' || available.has(name)) continue;
+        const p = producers.get(name);
+        if (!p) throw new ModelError(`${graph.source.fileName}: node "${top.node.name}" (${top.node.opType}) reads "${name}", which nothing produces`);
+        const s = state.get(p);
+        if (s === 1) throw new ModelError(`${graph.source.fileName}: the graph has a cycle through node "${p.name}"`);
+        if (s === undefined) {
+          state.set(p, 1);
+          stack.push({ node: p, next: 0 });
+        }
+      } else {
+        state.set(top.node, 2);
+        order.push(top.node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+function findLayers(graph: Graph, nodes: readonly VariableNode[], shapes: ReadonlyMap<string, Shape>, batch: boolean): LayerInfo[] {
+  const byTensor = new Map<string, VariableNode>();
+  for (const v of nodes) for (const o of v.node.outputs) if (o) byTensor.set(o, v);
+  const layerOf = (tensor: string, name: string, op: string, v: VariableNode): LayerInfo => {
+    const outputShape = shapes.get(tensor)!;
+    const featureShape = batch && outputShape.length > 0 ? outputShape.slice(1) : [...outputShape];
+    const channelAxis = featureShape.length === 2 || featureShape.length === 3 ? (graph.channelAxis === 'last' ? featureShape.length - 1 : 0) : null;
+    const neurons = channelAxis === null ? Math.max(1, sizeOf(featureShape)) : featureShape[channelAxis];
+    return { id: tensor, name, op, node: v.node.name, outputShape, featureShape, channelAxis, neurons };
+  };
+  if (graph.layerTensors) {
+    const out: LayerInfo[] = [];
+    for (const l of graph.layerTensors) {
+      const v = byTensor.get(l.tensor);
+      if (v) out.push(layerOf(l.tensor, l.name, l.op, v));
+    }
+    return out;
+  }
+  const out: LayerInfo[] = [];
+  for (const v of nodes) {
+    if (v.op.kind === 'reshape') continue;
+    const outputs = v.op.everyOutputIsLayer ? v.node.outputs : v.node.outputs.slice(0, 1);
+    for (const o of outputs) if (o && shapes.get(o)) out.push(layerOf(o, o, v.node.opType, v));
+  }
+  return out;
+}
+
+function withNode<T>(node: GraphNode, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    throw new ModelError(`node "${node.name}" (${node.opType}): ${message}`);
+  }
+}

@@ -1,0 +1,249 @@
+import { ModelError, UnsupportedOpError } from './graph';
+import { ancestorsOf, runForward } from './forward';
+import type { ReverseContext, ReversalMode } from './op';
+import type { LayerInfo, PreparedModel } from './prepare';
+import { formatShape, sizeOf, type Tensor } from './tensor';
+
+/** What a seed y* asks of a layer (DESIGN.md §1, §2). */
+export type Objective =
+  /** Rank-1 layers: the element; conv-like layers: the channel at the centre position. */
+  | { readonly kind: 'neuron' }
+  /** The mean of the channel over every position. */
+  | { readonly kind: 'channel' }
+  /** The channel at a given spatial position (conv-like layers). */
+  | { readonly kind: 'position'; readonly position: readonly number[] }
+  /** One seed over the whole layer output (feature shape); the layer then has one "neuron". */
+  | { readonly kind: 'direction'; readonly vector: Float32Array };
+
+export interface ReverseOptions {
+  readonly mode: ReversalMode;
+  readonly objective: Objective;
+  /** The norm r of every x*. */
+  readonly radius: number;
+  /** The reference input x0 (feature shape) of the local, deconvnet and guided rules; zero when absent. */
+  readonly reference?: Float32Array;
+}
+
+export interface LayerResult {
+  readonly layer: string;
+  readonly neurons: readonly number[];
+  /** Shape of one x* (the model's input without its batch dimension). */
+  readonly inputShape: readonly number[];
+  /** neurons.length rows of size(inputShape): x* = r·a/‖a‖, zero for dead neurons. */
+  readonly xstar: Float32Array;
+  /** ‖a‖ with a = Jᵀy*. */
+  readonly norms: Float32Array;
+  /** The objective the real network reaches at x*. */
+  readonly activations: Float32Array;
+  /** The objective at the zero input: the bias term. */
+  readonly baselines: Float32Array;
+  /** 1 where a = 0: no input changes the objective (to first order). */
+  readonly dead: Uint8Array;
+}
+
+/** Intermediate gradients are bounded to this many floats per chunk of seeds. */
+const MAX_CHUNK_VALUES = 1 << 25;
+
+export function neuronCount(layer: LayerInfo, objective: Objective): number {
+  return objective.kind === 'direction' ? 1 : layer.neurons;
+}
+
+export function layerById(model: PreparedModel, id: string): LayerInfo {
+  const layer = model.layers.find((l) => l.id === id);
+  if (!layer) throw new ModelError(`no layer "${id}" in ${model.graph.source.fileName}`);
+  return layer;
+}
+
+/** Writes the seed y* of one neuron into out[offset … offset + size(featureShape)). */
+export function writeSeed(layer: LayerInfo, neuron: number, objective: Objective, out: Float32Array, offset: number): void {
+  const shape = layer.featureShape;
+  const size = sizeOf(shape);
+  if (objective.kind === 'direction') {
+    if (objective.vector.length !== size) {
+      throw new ModelError(`direction has ${objective.vector.length} values; layer "${layer.id}" has ${size}`);
+    }
+    out.set(objective.vector, offset);
+    return;
+  }
+  if (!Number.isInteger(neuron) || neuron < 0 || neuron >= layer.neurons) {
+    throw new ModelError(`neuron ${neuron} is out of range: layer "${layer.id}" has ${layer.neurons}`);
+  }
+  const axis = layer.channelAxis;
+  if (axis === null) {
+    out[offset + neuron] = 1;
+    return;
+  }
+  const spatial = shape.filter((_, i) => i !== axis);
+  const channels = shape[axis];
+  const spatialSize = sizeOf(spatial);
+  // Flat index of (channel, spatial position) in the layer's own layout.
+  const at = (pos: number): number => (axis === 0 ? neuron * spatialSize + pos : pos * channels + neuron);
+  if (objective.kind === 'channel') {
+    const w = 1 / spatialSize;
+    for (let p = 0; p < spatialSize; p++) out[offset + at(p)] = w;
+    return;
+  }
+  const position = objective.kind === 'position' ? objective.position : spatial.map((d) => Math.floor((d - 1) / 2));
+  if (position.length !== spatial.length || position.some((p, i) => !Number.isInteger(p) || p < 0 || p >= spatial[i])) {
+    throw new ModelError(`position [${position.join(', ')}] is outside layer "${layer.id}" (spatial ${formatShape(spatial)})`);
+  }
+  let pos = 0;
+  for (let i = 0; i < spatial.length; i++) pos = pos * spatial[i] + position[i];
+  out[offset + at(pos)] = 1;
+}
+
+const zeroForwardCache = new WeakMap<PreparedModel, Map<string, Tensor>>();
+
+function zeroForward(model: PreparedModel): Map<string, Tensor> {
+  let v = zeroForwardCache.get(model);
+  if (!v) {
+    v = runForward(model, new Float32Array(sizeOf(model.inputShape)));
+    zeroForwardCache.set(model, v);
+  }
+  return v;
+}
+
+function dot(a: Float32Array, aOff: number, b: ArrayLike<number>, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[aOff + i] * b[i];
+  return s;
+}
+
+/**
+ * The optimal inputs of a batch of neurons of one layer: all seeds reversed together
+ * (each op's reversal is matrix–matrix work over the batch).
+ */
+export function reverseLayer(model: PreparedModel, layerId: string, neurons: readonly number[], options: ReverseOptions): LayerResult {
+  const layer = layerById(model, layerId);
+  const { mode, objective, radius } = options;
+  if (!(radius > 0) || !Number.isFinite(radius)) throw new ModelError(`radius must be a positive number, got ${radius}`);
+  const nodes = ancestorsOf(model, layer.id);
+  if (mode === 'exact') {
+    const nonlinear = nodes.filter((v) => v.nonlinear).map((v) => v.node.name);
+    if (nonlinear.length > 0) throw exactRefusal(model, nonlinear);
+  }
+  const inputSize = sizeOf(model.inputShape);
+  const outSize = sizeOf(layer.featureShape);
+  let maxTensor = inputSize;
+  for (const v of nodes) for (const s of v.outputShapes) maxTensor = Math.max(maxTensor, sizeOf(s));
+  const chunk = Math.max(1, Math.floor(MAX_CHUNK_VALUES / maxTensor));
+
+  const reference = mode === 'exact' ? undefined : referenceValues(model, options.reference);
+  const zero = zeroForward(model);
+  const layerAtZero = zero.get(layer.id)!.data;
+
+  const count = neurons.length;
+  const xstar = new Float32Array(count * inputSize);
+  const norms = new Float32Array(count);
+  const activations = new Float32Array(count);
+  const baselines = new Float32Array(count);
+  const dead = new Uint8Array(count);
+
+  for (let start = 0; start < count; start += chunk) {
+    const batch = Math.min(chunk, count - start);
+    const seeds = new Float32Array(batch * outSize);
+    for (let b = 0; b < batch; b++) writeSeed(layer, neurons[start + b], objective, seeds, b * outSize);
+    const a = reverseSeeds(model, layer.id, seeds, batch, mode, reference);
+    for (let b = 0; b < batch; b++) {
+      const row = start + b;
+      let sq = 0;
+      for (let i = 0; i < inputSize; i++) sq += a[b * inputSize + i] * a[b * inputSize + i];
+      const norm = Math.sqrt(sq);
+      norms[row] = norm;
+      baselines[row] = dot(seeds, b * outSize, layerAtZero, outSize);
+      if (!(norm > 0) || !Number.isFinite(norm)) {
+        dead[row] = 1;
+        norms[row] = 0;
+        activations[row] = baselines[row];
+        continue;
+      }
+      const scale = radius / norm;
+      for (let i = 0; i < inputSize; i++) xstar[row * inputSize + i] = a[b * inputSize + i] * scale;
+      if (mode === 'exact') {
+        activations[row] = radius * norm + baselines[row];
+      } else {
+        const x = xstar.subarray(row * inputSize, (row + 1) * inputSize);
+        const y = runForward(model, x, [layer.id]).get(layer.id)!.data;
+        activations[row] = dot(seeds, b * outSize, y, outSize);
+      }
+    }
+  }
+  return { layer: layer.id, neurons: [...neurons], inputShape: model.inputFeatureShape, xstar, norms, activations, baselines, dead };
+}
+
+/**
+ * a = Jᵀy* for `batch` seeds over a layer's output: walks the layer's ancestors backwards,
+ * summing the gradients of tensors read by several nodes.
+ */
+export function reverseSeeds(
+  model: PreparedModel,
+  layerId: string,
+  seeds: Float32Array,
+  batch: number,
+  mode: ReversalMode,
+  reference?: ReadonlyMap<string, Tensor>,
+): Float32Array {
+  const nodes = ancestorsOf(model, layerId);
+  const grads = new Map<string, Float32Array>();
+  grads.set(layerId, seeds);
+  for (let n = nodes.length - 1; n >= 0; n--) {
+    const v = nodes[n];
+    const gradOutputs = v.node.outputs.map((o) => (o ? grads.get(o) : undefined));
+    if (gradOutputs.every((g) => g === undefined)) continue;
+    if (!v.op.reverse) throw new UnsupportedOpError(v.node.opType, v.node.name, 'it has no reversal');
+    const ctx: ReverseContext = {
+      ...v.ctx,
+      outputShapes: v.outputShapes,
+      batch,
+      mode,
+      reference: reference && {
+        inputs: v.node.inputs.map((i) => (i === '' ? undefined : reference.get(i) ?? model.constants.get(i))),
+        outputs: v.node.outputs.map((o) => reference.get(o)!),
+      },
+    };
+    let gradInputs: (Float32Array | undefined)[];
+    try {
+      gradInputs = v.op.reverse(ctx, gradOutputs);
+    } catch (e) {
+      if (e instanceof ModelError) throw e;
+      throw new ModelError(`node "${v.node.name}" (${v.node.opType}): ${e instanceof Error ? e.message : String(e)}`);
+    }
+    for (const o of v.node.outputs) if (o !== layerId) grads.delete(o);
+    v.node.inputs.forEach((name, i) => {
+      const g = gradInputs[i];
+      if (!name || !g || model.constants.has(name)) return;
+      const prev = grads.get(name);
+      if (!prev) {
+        grads.set(name, g);
+      } else {
+        const sum = new Float32Array(prev.length);
+        for (let j = 0; j < sum.length; j++) sum[j] = prev[j] + g[j];
+        grads.set(name, sum);
+      }
+    });
+  }
+  return grads.get(model.inputName) ?? new Float32Array(batch * sizeOf(model.inputShape));
+}
+
+const referenceCache = new WeakMap<PreparedModel, { key: Float32Array | undefined; values: Map<string, Tensor> }>();
+
+/** Forward values at the reference input (zero when none is given), cached for the last reference. */
+export function referenceValues(model: PreparedModel, reference: Float32Array | undefined): Map<string, Tensor> {
+  const cached = referenceCache.get(model);
+  if (cached && cached.key === reference) return cached.values;
+  const size = sizeOf(model.inputShape);
+  if (reference && reference.length !== size) {
+    throw new ModelError(`the reference input has ${reference.length} values; the model takes ${formatShape(model.inputFeatureShape)} (${size})`);
+  }
+  const values = reference ? runForward(model, reference) : zeroForward(model);
+  referenceCache.set(model, { key: reference, values });
+  return values;
+}
+
+function exactRefusal(model: PreparedModel, nonlinear: readonly string[]): ModelError {
+  const shown = nonlinear.slice(0, 8).join(', ') + (nonlinear.length > 8 ? ` and ${nonlinear.length - 8} more` : '');
+  return new ModelError(
+    `${model.graph.source.fileName}: the exact mode reverses linear networks only, and this one has nonlinear nodes (${shown}); ` +
+      'use --mode surrogate (each nonlinearity replaced by its linear counterpart), local, deconvnet, guided or ascent',
+  );
+}
