@@ -240,7 +240,7 @@ export function referenceValues(model: PreparedModel, reference: Float32Array | 
   return values;
 }
 
-function exactRefusal(model: PreparedModel, nonlinear: readonly string[]): ModelError {
+export function exactRefusal(model: PreparedModel, nonlinear: readonly string[]): ModelError {
   const shown = nonlinear.slice(0, 8).join(', ') + (nonlinear.length > 8 ? ` and ${nonlinear.length - 8} more` : '');
   return new ModelError(
     `${model.graph.source.fileName}: the exact mode reverses linear networks only, and this one has nonlinear nodes (${shown}); ` +

@@ -1,0 +1,3 @@
+import type { FormatReader } from '../types';
+
+export const onnxReader: FormatReader | undefined = undefined;
