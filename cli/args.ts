@@ -1,0 +1,115 @@
+import { GALLERY_MODES, type GalleryMode } from '../workers/engine/compute';
+
+export const OUTPUT_FORMATS = ['npy', 'json', 'png', 'svg'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** What `--format` defaults to: every format the CLI writes. */
+export const DEFAULT_FORMATS: readonly OutputFormat[] = ['npy', 'json'];
+
+export interface GalleryArgs {
+  command: 'gallery';
+  files: string[];
+  out: string;
+  formats: OutputFormat[];
+  mode: GalleryMode;
+  objective: 'neuron' | 'channel';
+  radius: number;
+  inputShape?: number[];
+  reference?: string;
+  layers?: string[];
+  workers?: number;
+  quiet: boolean;
+}
+
+export interface InfoArgs {
+  command: 'info';
+  files: string[];
+  inputShape?: number[];
+}
+
+export type CliArgs = GalleryArgs | InfoArgs | { command: 'help' } | { command: 'version' };
+
+/** A mistake in how the command was called (exit code 2). */
+export class UsageError extends Error {}
+
+export const USAGE = `Usage:
+  neurovis gallery MODEL [MORE FILES…] --out DIR
+      [--format npy,json,png,svg]   (default: all available)
+      [--mode exact|surrogate|local|deconvnet|guided|ascent]   (default: exact)
+      [--objective neuron|channel]  (default: neuron)
+      [--radius R]                  (default: 1)
+      [--input-shape 1,28,28]       (for symbolic input dimensions; no batch dimension)
+      [--reference X0.npy]          (reference input of local, deconvnet and guided)
+      [--layers ID,ID…]             (default: every layer)
+      [--workers N]                 (default: cores − 1; 0 computes on the main thread)
+      [--quiet]
+  neurovis info MODEL [MORE FILES…] [--input-shape …]   (the model's layers)
+  neurovis --help | --version`;
+
+const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--reference', '--layers', '--workers']);
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
+  if (argv.includes('--version') || argv.includes('-v')) return { command: 'version' };
+  const [command, ...rest] = argv;
+  if (command !== 'gallery' && command !== 'info') throw new UsageError(`unknown command "${command}"`);
+  const files: string[] = [];
+  const options = new Map<string, string>();
+  let quiet = false;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--quiet' || a === '-q') {
+      quiet = true;
+    } else if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(0, eq) : a;
+      if (!VALUE_OPTIONS.has(name)) throw new UsageError(`unknown option ${name}`);
+      const value = eq > 0 ? a.slice(eq + 1) : rest[++i];
+      if (value === undefined) throw new UsageError(`${name} needs a value`);
+      options.set(name, value);
+    } else {
+      files.push(a);
+    }
+  }
+  if (files.length === 0) throw new UsageError('no model file given');
+  const inputShape = options.has('--input-shape') ? parseShape(options.get('--input-shape')!) : undefined;
+  if (command === 'info') return { command, files, inputShape };
+
+  const out = options.get('--out');
+  if (!out) throw new UsageError('--out DIR is required');
+  const formats = (options.get('--format') ?? DEFAULT_FORMATS.join(',')).split(',').map((f) => f.trim().toLowerCase());
+  for (const f of formats) if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`unknown format "${f}" (npy, json, png, svg)`);
+  const mode = (options.get('--mode') ?? 'exact') as GalleryMode;
+  if (!GALLERY_MODES.includes(mode)) throw new UsageError(`unknown mode "${mode}" (${GALLERY_MODES.join(', ')})`);
+  const objective = options.get('--objective') ?? 'neuron';
+  if (objective !== 'neuron' && objective !== 'channel') throw new UsageError(`unknown objective "${objective}" (neuron, channel)`);
+  const radius = options.has('--radius') ? Number(options.get('--radius')) : 1;
+  if (!Number.isFinite(radius) || radius <= 0) throw new UsageError(`--radius must be a positive number, got "${options.get('--radius')}"`);
+  let workers: number | undefined;
+  if (options.has('--workers')) {
+    workers = Number(options.get('--workers'));
+    if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new UsageError(`--workers must be a whole number from 0 to 256, got "${options.get('--workers')}"`);
+  }
+  const layers = options.get('--layers')?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return {
+    command,
+    files,
+    out,
+    formats: [...new Set(formats)] as OutputFormat[],
+    mode,
+    objective,
+    radius,
+    inputShape,
+    reference: options.get('--reference'),
+    layers,
+    workers,
+    quiet,
+  };
+}
+
+function parseShape(text: string): number[] {
+  const dims = text.split(/[,x×]/).map((s) => Number(s.trim()));
+  if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d <= 0 || d > 1 << 24)) {
+    throw new UsageError(`--input-shape must be positive whole numbers separated by commas, got "${text}"`);
+  }
+  return dims;
+}

@@ -1,0 +1,101 @@
+import { computeNeurons, allNeurons, type GallerySettings } from '../workers/engine/compute';
+import { ModelError } from '../workers/engine/graph';
+import { prepare, type PreparedModel } from '../workers/engine/prepare';
+import { layerById } from '../workers/engine/reverse';
+import { formatShape, sizeOf } from '../workers/engine/tensor';
+import { buildManifest, safeFileNames, type LayerArrays } from '../workers/export/manifest';
+import { readModel } from '../workers/formats/index';
+import { decodeNpy, encodeNpy } from '../workers/formats/numpy/npy';
+import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs } from './args';
+import { ensureDir, readInputFiles, writeAtomic } from './files';
+import { Progress } from './progress';
+
+const VERSION = '0.1.0';
+
+async function loadModel(paths: readonly string[], inputShape: readonly number[] | undefined): Promise<PreparedModel> {
+  const files = await readInputFiles(paths);
+  const graph = readModel(files);
+  return prepare(graph, { inputShape });
+}
+
+async function info(args: InfoArgs): Promise<void> {
+  const model = await loadModel(args.files, args.inputShape);
+  const s = model.graph.source;
+  const lines = [
+    `${s.fileName}: ${s.format}${s.producer ? ` (${s.producer})` : ''}${s.opset ? `, opset ${s.opset}` : ''}`,
+    `input ${model.inputName} ${formatShape(model.inputFeatureShape)}`,
+    ...(s.notes ?? []).map((n) => `note: ${n}`),
+    model.nonlinearNodes.length > 0 ? `nonlinear nodes: ${model.nonlinearNodes.join(', ')}` : 'linear: the exact mode applies',
+    `${model.layers.length} layers:`,
+    ...model.layers.map((l) => `  ${l.id}\t${l.op}\t${formatShape(l.outputShape)}\t${l.neurons} neurons`),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function gallery(args: GalleryArgs): Promise<void> {
+  const model = await loadModel(args.files, args.inputShape);
+  let reference: Float32Array | undefined;
+  if (args.reference) {
+    const [file] = await readInputFiles([args.reference]);
+    const t = decodeNpy(file.bytes, args.reference);
+    if (t.data.length !== sizeOf(model.inputFeatureShape)) {
+      throw new ModelError(`${args.reference}: the reference has shape ${formatShape(t.shape)}; the model takes ${formatShape(model.inputFeatureShape)}`);
+    }
+    reference = Float32Array.from(t.data);
+  }
+  const settings: GallerySettings = { mode: args.mode, objective: { kind: args.objective }, radius: args.radius, reference };
+  const layers = (args.layers ?? model.layers.map((l) => l.id)).map((id) => layerById(model, id));
+  if (args.formats.includes('png') || args.formats.includes('svg')) {
+    throw new UsageError('PNG and SVG export are not built yet: use --format npy,json');
+  }
+  await ensureDir(args.out);
+
+  const progress = new Progress(layers.map((l) => ({ id: l.id, total: allNeurons(model, l.id, settings.objective).length })), args.quiet);
+  const results: LayerArrays[] = [];
+  for (const layer of layers) {
+    const neurons = allNeurons(model, layer.id, settings.objective);
+    const r = computeNeurons(model, layer.id, neurons, settings);
+    progress.advance(layer.id, neurons.length);
+    results.push({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead });
+  }
+  progress.finish();
+
+  const npyNames = safeFileNames(layers.map((l) => l.id), '.npy');
+  if (args.formats.includes('npy')) {
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      await writeAtomic(args.out, npyNames[i], encodeNpy([r.norms.length, ...model.inputFeatureShape], r.xstar));
+    }
+  }
+  if (args.formats.includes('json')) {
+    const manifest = buildManifest(model.graph.source, model.inputFeatureShape, settings, results, npyNames);
+    await writeAtomic(args.out, 'manifest.json', JSON.stringify(manifest, null, 1) + '\n');
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    if (args.command === 'help') {
+      process.stdout.write(USAGE + '\n');
+    } else if (args.command === 'version') {
+      process.stdout.write(`neurovis ${VERSION}\n`);
+    } else if (args.command === 'info') {
+      await info(args);
+    } else {
+      await gallery(args);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`neurovis: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`neurovis: ${message}\n`);
+    if (!(e instanceof ModelError) && process.env.NEUROVIS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+

@@ -1,0 +1,88 @@
+import type { GallerySettings } from '../engine/compute';
+import type { ModelSource } from '../engine/graph';
+import type { LayerInfo } from '../engine/prepare';
+
+/** One layer's entry in manifest.json (DESIGN.md §4). */
+export interface ManifestLayer {
+  id: string;
+  name: string;
+  op: string;
+  outputShape: number[];
+  neurons: number;
+  file: string;
+  activations: number[];
+  norms: number[];
+  /** Indices of dead neurons (a = 0). */
+  dead: number[];
+  /** The objective at the zero input (the bias term), per neuron. */
+  baselines: number[];
+}
+
+export interface Manifest {
+  model: string;
+  format: string;
+  producer?: string;
+  inputShape: number[];
+  mode: string;
+  objective: string;
+  radius: number;
+  layers: ManifestLayer[];
+}
+
+/** The per-layer data the manifest and the .npy files are made from. */
+export interface LayerArrays {
+  layer: LayerInfo;
+  xstar: Float32Array;
+  norms: Float32Array;
+  activations: Float32Array;
+  baselines: Float32Array;
+  dead: Uint8Array;
+}
+
+/** A file name made from a tensor name: safe on every OS, unique within the gallery. */
+export function safeFileNames(ids: readonly string[], extension: string): string[] {
+  const used = new Set<string>();
+  return ids.map((id, index) => {
+    let base = id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 80) || `layer${index}`;
+    if (/^(con|prn|aux|nul|com\d|lpt\d)$/i.test(base)) base = `_${base}`;
+    let name = `${base}${extension}`;
+    for (let n = 2; used.has(name.toLowerCase()); n++) name = `${base}_${n}${extension}`;
+    used.add(name.toLowerCase());
+    return name;
+  });
+}
+
+/** Rounds to float32 precision for JSON without printing float32 noise digits. */
+function clean(values: Float32Array): number[] {
+  return Array.from(values, (v) => Number(v.toPrecision(8)));
+}
+
+export function buildManifest(
+  source: ModelSource,
+  inputShape: readonly number[],
+  settings: Pick<GallerySettings, 'mode' | 'objective' | 'radius'>,
+  layers: readonly LayerArrays[],
+  fileNames: readonly string[],
+): Manifest {
+  return {
+    model: source.fileName,
+    format: source.format,
+    ...(source.producer ? { producer: source.producer } : {}),
+    inputShape: [...inputShape],
+    mode: settings.mode,
+    objective: settings.objective.kind,
+    radius: settings.radius,
+    layers: layers.map((l, i) => ({
+      id: l.layer.id,
+      name: l.layer.name,
+      op: l.layer.op,
+      outputShape: [...l.layer.outputShape],
+      neurons: l.norms.length,
+      file: fileNames[i],
+      activations: clean(l.activations),
+      norms: clean(l.norms),
+      dead: Array.from(l.dead.entries()).filter(([, d]) => d === 1).map(([i]) => i),
+      baselines: clean(l.baselines),
+    })),
+  };
+}
