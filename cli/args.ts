@@ -17,6 +17,7 @@ export interface GalleryArgs {
   reference?: string;
   layers?: string[];
   workers?: number;
+  orientation?: Orientation;
   quiet: boolean;
 }
 
@@ -24,7 +25,10 @@ export interface InfoArgs {
   command: 'info';
   files: string[];
   inputShape?: number[];
+  orientation?: Orientation;
 }
+
+export type Orientation = 'rows-are-inputs' | 'rows-are-outputs';
 
 export type CliArgs = GalleryArgs | InfoArgs | { command: 'help' } | { command: 'version' };
 
@@ -41,11 +45,12 @@ export const USAGE = `Usage:
       [--reference X0.npy]          (reference input of local, deconvnet and guided)
       [--layers ID,ID…]             (default: every layer)
       [--workers N]                 (default: cores − 1; 0 computes on the main thread)
+      [--orientation rows-are-inputs|rows-are-outputs]   (NumPy chains whose arrays chain both ways)
       [--quiet]
   neurovis info MODEL [MORE FILES…] [--input-shape …]   (the model's layers)
   neurovis --help | --version`;
 
-const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--reference', '--layers', '--workers']);
+const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--reference', '--layers', '--workers', '--orientation']);
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
@@ -72,7 +77,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   if (files.length === 0) throw new UsageError('no model file given');
   const inputShape = options.has('--input-shape') ? parseShape(options.get('--input-shape')!) : undefined;
-  if (command === 'info') return { command, files, inputShape };
+  const orientation = options.get('--orientation') as Orientation | undefined;
+  if (orientation !== undefined && orientation !== 'rows-are-inputs' && orientation !== 'rows-are-outputs') {
+    throw new UsageError(`--orientation must be rows-are-inputs or rows-are-outputs, got "${orientation}"`);
+  }
+  if (command === 'info') return { command, files, inputShape, orientation };
 
   const out = options.get('--out');
   if (!out) throw new UsageError('--out DIR is required');
@@ -102,6 +111,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     reference: options.get('--reference'),
     layers,
     workers,
+    orientation,
     quiet,
   };
 }

@@ -6,20 +6,20 @@ import { formatShape, sizeOf } from '../workers/engine/tensor';
 import { buildManifest, safeFileNames, type LayerArrays } from '../workers/export/manifest';
 import { readModel } from '../workers/formats/index';
 import { decodeNpy, encodeNpy } from '../workers/formats/numpy/npy';
-import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs } from './args';
+import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs, type Orientation } from './args';
 import { ensureDir, readInputFiles, writeAtomic } from './files';
 import { Progress } from './progress';
 
 const VERSION = '0.1.0';
 
-async function loadModel(paths: readonly string[], inputShape: readonly number[] | undefined): Promise<PreparedModel> {
+async function loadModel(paths: readonly string[], inputShape: readonly number[] | undefined, orientation?: Orientation): Promise<PreparedModel> {
   const files = await readInputFiles(paths);
-  const graph = readModel(files);
+  const graph = readModel(files, { orientation });
   return prepare(graph, { inputShape });
 }
 
 async function info(args: InfoArgs): Promise<void> {
-  const model = await loadModel(args.files, args.inputShape);
+  const model = await loadModel(args.files, args.inputShape, args.orientation);
   const s = model.graph.source;
   const lines = [
     `${s.fileName}: ${s.format}${s.producer ? ` (${s.producer})` : ''}${s.opset ? `, opset ${s.opset}` : ''}`,
@@ -33,7 +33,7 @@ async function info(args: InfoArgs): Promise<void> {
 }
 
 async function gallery(args: GalleryArgs): Promise<void> {
-  const model = await loadModel(args.files, args.inputShape);
+  const model = await loadModel(args.files, args.inputShape, args.orientation);
   let reference: Float32Array | undefined;
   if (args.reference) {
     const [file] = await readInputFiles([args.reference]);
