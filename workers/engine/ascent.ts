@@ -1,7 +1,27 @@
+import { runForward } from './forward';
+import { ModelError } from './graph';
 import type { PreparedModel } from './prepare';
-import type { LayerResult, ReverseOptions } from './reverse';
+import { layerById, reverseLayer, reverseSeeds, writeSeed, type LayerResult, type ReverseOptions } from './reverse';
+import { sizeOf, type Tensor } from './tensor';
+import { blurInput, inputGrid, rollInput, totalVariation, type Grid } from './ascent-regularisers';
 
-/** Projected gradient ascent on the sphere ‖x‖ = r (DESIGN.md §1); the nonlinear-modes work fills this in. */
+/**
+ * Projected gradient ascent on the sphere ‖x‖ = r (DESIGN.md §1).
+ *
+ * Starts from the surrogate's closed form. Each step takes the real gradient g at x (the
+ * local reversal at x), projects it on the sphere's tangent plane, t = g − (g·x / r²)·x,
+ * moves by η along t/‖t‖ and renormalises to r. A step that would lower the objective is
+ * retried with η halved (η stays halved); after 20 halvings the ascent stops where it is.
+ * It also stops when ‖t‖ ≤ 10⁻⁶‖g‖ (x is stationary on the sphere: a linear network stops
+ * at step 0 with the closed form), when a step improves the objective by less than the
+ * tolerance relative to its value, or at the step limit. So the activation never decreases.
+ *
+ * Regularisers (off by default, for spatial inputs only): total variation subtracts
+ * λ·Σ(neighbour differences)² from the objective; jitter takes each gradient at a copy of x
+ * rolled by a random whole number of pixels (up to `jitter`) and rolls it back; blur mixes a
+ * 3×3 binomial blur into each candidate (weight `blur`). With them, the objective that never
+ * decreases is the regularised one; traces still record the real activation.
+ */
 export interface AscentOptions {
   /** Step limit (default 200). */
   readonly steps?: number;
@@ -16,11 +36,189 @@ export interface AscentOptions {
   readonly seed?: number;
 }
 
+/** Halvings of the step before the ascent gives up on finding a better point. */
+const MAX_HALVINGS = 20;
+/** ‖t‖ / ‖g‖ below which x counts as stationary on the sphere (float32 rounding of a parallel g sits near 1e-7). */
+const STATIONARY = 1e-6;
+
+interface Settings {
+  steps: number;
+  tolerance: number;
+  stepSize: number;
+  jitter: number;
+  totalVariation: number;
+  blur: number;
+  seed: number;
+}
+
+function settingsOf(options: AscentOptions = {}): Settings {
+  const s: Settings = {
+    steps: options.steps ?? 200,
+    tolerance: options.tolerance ?? 1e-6,
+    stepSize: options.stepSize ?? 0.1,
+    jitter: options.jitter ?? 0,
+    totalVariation: options.totalVariation ?? 0,
+    blur: options.blur ?? 0,
+    seed: options.seed ?? 0,
+  };
+  const check = (ok: boolean, what: string): void => {
+    if (!ok) throw new ModelError(`ascent: ${what}`);
+  };
+  check(Number.isInteger(s.steps) && s.steps >= 0, `steps must be a whole number ≥ 0, got ${s.steps}`);
+  check(s.tolerance >= 0, `tolerance must be ≥ 0, got ${s.tolerance}`);
+  check(s.stepSize > 0 && Number.isFinite(s.stepSize), `step size must be a positive number, got ${s.stepSize}`);
+  check(Number.isInteger(s.jitter) && s.jitter >= 0, `jitter must be a whole number of pixels ≥ 0, got ${s.jitter}`);
+  check(s.totalVariation >= 0 && Number.isFinite(s.totalVariation), `total variation weight must be ≥ 0, got ${s.totalVariation}`);
+  check(s.blur >= 0 && s.blur <= 1, `blur must be between 0 and 1, got ${s.blur}`);
+  check(Number.isInteger(s.seed), `seed must be a whole number, got ${s.seed}`);
+  return s;
+}
+
 export function ascendLayer(
-  _model: PreparedModel,
-  _layerId: string,
-  _neurons: readonly number[],
-  _options: ReverseOptions & { ascent?: AscentOptions },
+  model: PreparedModel,
+  layerId: string,
+  neurons: readonly number[],
+  options: ReverseOptions & { ascent?: AscentOptions },
 ): LayerResult & { traces: Float32Array[] } {
-  throw new Error('ascent mode is not built yet');
+  const settings = settingsOf(options.ascent);
+  const regularised = settings.jitter > 0 || settings.totalVariation > 0 || settings.blur > 0;
+  const grid = regularised ? inputGrid(model) : undefined;
+  const start = reverseLayer(model, layerId, neurons, { ...options, mode: 'surrogate' });
+  const layer = layerById(model, layerId);
+  const inputSize = sizeOf(model.inputFeatureShape);
+  const xstar = Float32Array.from(start.xstar);
+  const activations = Float32Array.from(start.activations);
+  const traces: Float32Array[] = [];
+  for (let row = 0; row < neurons.length; row++) {
+    if (start.dead[row]) {
+      // Nothing to start from: the surrogate sees no input that changes this objective.
+      traces.push(Float32Array.of(start.activations[row]));
+      continue;
+    }
+    const seed = new Float32Array(sizeOf(layer.featureShape));
+    writeSeed(layer, neurons[row], options.objective, seed, 0);
+    const x0 = xstar.slice(row * inputSize, (row + 1) * inputSize);
+    const run = ascend({ model, layerId, seed, radius: options.radius, settings, grid, rng: mulberry32(settings.seed + neurons[row]) }, x0);
+    xstar.set(run.x, row * inputSize);
+    activations[row] = run.trace[run.trace.length - 1];
+    traces.push(Float32Array.from(run.trace));
+  }
+  return { ...start, xstar, activations, traces };
+}
+
+interface Problem {
+  readonly model: PreparedModel;
+  readonly layerId: string;
+  readonly seed: Float32Array;
+  readonly radius: number;
+  readonly settings: Settings;
+  readonly grid: Grid | undefined;
+  readonly rng: () => number;
+}
+
+interface Point {
+  readonly x: Float32Array;
+  /** Forward values at x: the activation, and the reference of the next gradient. */
+  readonly values: Map<string, Tensor>;
+  /** The real activation y*·layer(x). */
+  readonly activation: number;
+  /** What the ascent maximises: the activation minus the regularisers' penalty. */
+  readonly objective: number;
+}
+
+function evaluate(p: Problem, x: Float32Array): Point {
+  const values = runForward(p.model, x, [p.layerId]);
+  const y = values.get(p.layerId)!.data;
+  let activation = 0;
+  for (let i = 0; i < y.length; i++) activation += p.seed[i] * y[i];
+  const tv = p.grid && p.settings.totalVariation > 0 ? p.settings.totalVariation * totalVariation(p.grid, x).value : 0;
+  return { x, values, activation, objective: activation - tv };
+}
+
+/** ∇ of the objective at a point: the real gradient (at a rolled copy under jitter) minus the penalty's. */
+function gradient(p: Problem, at: Point): Float64Array {
+  let g: Float32Array;
+  if (p.grid && p.settings.jitter > 0) {
+    const j = p.settings.jitter;
+    const shift = p.grid.spatial.map(() => Math.floor(p.rng() * (2 * j + 1)) - j);
+    const rolled = rollInput(p.grid, at.x, shift);
+    const values = runForward(p.model, rolled, [p.layerId]);
+    g = rollInput(p.grid, reverseSeeds(p.model, p.layerId, p.seed, 1, 'local', values), shift.map((s) => -s));
+  } else {
+    g = reverseSeeds(p.model, p.layerId, p.seed, 1, 'local', at.values);
+  }
+  const out = Float64Array.from(g);
+  if (p.grid && p.settings.totalVariation > 0) {
+    const tv = totalVariation(p.grid, at.x).gradient;
+    for (let i = 0; i < out.length; i++) out[i] -= p.settings.totalVariation * tv[i];
+  }
+  return out;
+}
+
+function ascend(p: Problem, x0: Float32Array): { x: Float32Array; trace: number[] } {
+  const r = p.radius;
+  const { steps, tolerance, stepSize, blur } = p.settings;
+  let at = evaluate(p, x0);
+  const trace = [at.activation];
+  let eta = stepSize * r;
+  const minEta = eta / 2 ** MAX_HALVINGS;
+  for (let step = 0; step < steps; step++) {
+    const g = gradient(p, at);
+    const x = at.x;
+    let gx = 0;
+    let gg = 0;
+    for (let i = 0; i < g.length; i++) {
+      gx += g[i] * x[i];
+      gg += g[i] * g[i];
+    }
+    const t = new Float64Array(g.length);
+    const along = gx / (r * r);
+    let tt = 0;
+    for (let i = 0; i < g.length; i++) {
+      t[i] = g[i] - along * x[i];
+      tt += t[i] * t[i];
+    }
+    const tNorm = Math.sqrt(tt);
+    if (!(tNorm > STATIONARY * Math.sqrt(gg))) break;
+    let next: Point | undefined;
+    while (!next) {
+      const candidate = new Float64Array(g.length);
+      for (let i = 0; i < g.length; i++) candidate[i] = x[i] + (eta * t[i]) / tNorm;
+      const tried = evaluate(p, onSphere(p.grid && blur > 0 ? blurInput(p.grid, candidate, blur) : candidate, r));
+      if (tried.objective >= at.objective) {
+        next = tried;
+      } else {
+        eta /= 2;
+        if (eta < minEta) break;
+      }
+    }
+    if (!next) break;
+    const improvement = (next.objective - at.objective) / Math.max(Math.abs(at.objective), 1e-12);
+    at = next;
+    trace.push(at.activation);
+    if (improvement < tolerance) break;
+  }
+  return { x: at.x, trace };
+}
+
+/** r·v/‖v‖ as float32. */
+function onSphere(v: Float64Array, r: number): Float32Array {
+  let sq = 0;
+  for (let i = 0; i < v.length; i++) sq += v[i] * v[i];
+  const scale = r / Math.sqrt(sq);
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] * scale;
+  return out;
+}
+
+/** A small seeded generator (mulberry32): jitter is reproducible for a given seed and neuron. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -1,4 +1,5 @@
 import { ModelError, type Graph, type GraphNode } from './graph';
+import { fuseGelu } from './fuse';
 import { kindOf, type OpContext, type OpDef } from './op';
 import { opFor } from './ops/index';
 import { formatShape, sizeOf, type Shape, type Tensor } from './tensor';
@@ -56,6 +57,7 @@ export interface PrepareOptions {
 export const MAX_TENSOR_VALUES = 1 << 29;
 
 export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedModel {
+  graph = fuseGelu(graph);
   const where = graph.source.fileName;
   const variableInputs = graph.inputs.filter((i) => !graph.initializers.has(i.name));
   if (variableInputs.length === 0) throw new ModelError(`${where}: the model has no input`);

@@ -1,5 +1,6 @@
 import { ModelError } from '../graph';
 import { sizeOf, stridesOf, type Shape, type Tensor } from '../tensor';
+import { gatherInto, stridedIndex } from './index-map';
 
 /** Numpy-style broadcast of shapes (ONNX Broadcasting.md). */
 export function broadcastShapes(a: Shape, b: Shape, where = ''): number[] {
@@ -16,25 +17,31 @@ export function broadcastShapes(a: Shape, b: Shape, where = ''): number[] {
   return out;
 }
 
-/** For each element of `outShape`, the flat index into a tensor of `shape` broadcast to it. */
-export function broadcastIndex(shape: Shape, outShape: Shape): Int32Array {
-  const n = sizeOf(outShape);
-  const index = new Int32Array(n);
+/** Strides that read a tensor of `shape` as if broadcast to `outShape` (zero on broadcast axes). */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const rank = outShape.length;
   const padded = [...new Array<number>(rank - shape.length).fill(1), ...shape];
-  const srcStrides = stridesOf(padded).map((s, i) => (padded[i] === 1 ? 0 : s));
-  const outStrides = stridesOf(outShape);
-  for (let i = 0; i < n; i++) {
-    let rem = i;
-    let src = 0;
-    for (let d = 0; d < rank; d++) {
-      const q = Math.floor(rem / outStrides[d]);
-      rem -= q * outStrides[d];
-      src += q * srcStrides[d];
-    }
-    index[i] = src;
-  }
-  return index;
+  return stridesOf(padded).map((s, i) => (padded[i] === 1 ? 0 : s));
+}
+
+/** For each element of `outShape`, the flat index into a tensor of `shape` broadcast to it. */
+export function broadcastIndex(shape: Shape, outShape: Shape): Int32Array {
+  return stridedIndex(outShape, broadcastStrides(shape, outShape));
+}
+
+/** The broadcast shape of several operands (Sum, Mean, Max, Where …). */
+export function broadcastAll(shapes: readonly Shape[], where = ''): number[] {
+  let out: number[] = [];
+  for (const s of shapes) out = broadcastShapes(out, s, where);
+  return out;
+}
+
+/** Values of `t` broadcast to `outShape`, keeping the array type (float32, or float64 for integers); `t.data` itself when no broadcast is needed. */
+export function expandValues(t: Tensor, outShape: Shape): Float32Array | Float64Array {
+  const n = sizeOf(outShape);
+  if (t.data.length === n) return t.data;
+  const out = t.data instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+  return gatherInto(t.data, broadcastIndex(t.shape, outShape), out);
 }
 
 /** Values of `t` broadcast to `outShape`, as float32. */
@@ -62,4 +69,15 @@ export function unbroadcast(g: Float32Array, batch: number, outShape: Shape, sha
     for (let i = 0; i < nOut; i++) out[gi + index[i]] += g[go + i];
   }
   return out;
+}
+
+/** For every seed, g ⊙ coefficient (given over `outShape`), summed down to an operand of `shape`. */
+export function unbroadcastScaled(g: Float32Array, batch: number, coefficient: ArrayLike<number>, outShape: Shape, shape: Shape): Float32Array {
+  const n = sizeOf(outShape);
+  const t = new Float32Array(batch * n);
+  for (let s = 0; s < batch; s++) {
+    const o = s * n;
+    for (let i = 0; i < n; i++) t[o + i] = g[o + i] * coefficient[i];
+  }
+  return unbroadcast(t, batch, outShape, shape);
 }

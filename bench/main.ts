@@ -1,0 +1,183 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { allNeurons, computeNeurons, type GallerySettings } from '../workers/engine/compute';
+import { ancestorsOf } from '../workers/engine/forward';
+import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
+import { sizeOf } from '../workers/engine/tensor';
+import { encodeNpy } from '../workers/formats/numpy/npy';
+import { BENCH_MODELS, type BenchModel } from './models';
+
+/**
+ * `npm run bench`: full-gallery time (every neuron of every layer) of the benchmark models,
+ * for the engine and, where python3-torch is installed, for PyTorch in the same run.
+ * Options: --models mlp,lenet5,vgg,resnet18  --budget SECONDS (per layer before sampling)
+ *          --out FILE (default bench/RESULTS.md)
+ */
+interface LayerTiming {
+  id: string;
+  neurons: number;
+  flops: number;
+  seconds: number;
+  sampled: number | null;
+}
+
+interface ModelResult {
+  name: string;
+  layers: LayerTiming[];
+  torch?: { batched: number; perNeuron: number; perNeuronSampled: boolean; version: string };
+}
+
+const SETTINGS: GallerySettings = { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 };
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+/** FLOPs of one dense reversal of a layer: 2 per multiply–accumulate of every op behind it, per neuron. */
+function layerFlops(model: PreparedModel, bench: BenchModel, layer: LayerInfo): number {
+  let macs = 0;
+  for (const v of ancestorsOf(model, layer.id)) macs += bench.macs.get(v.node.name) ?? 0;
+  return 2 * macs * layer.neurons;
+}
+
+function timeLayer(model: PreparedModel, layer: LayerInfo, budgetSeconds: number): { seconds: number; sampled: number | null } {
+  const neurons = allNeurons(model, layer.id, SETTINGS.objective);
+  const probe = neurons.slice(0, Math.min(neurons.length, 4));
+  let t0 = performance.now();
+  computeNeurons(model, layer.id, probe, SETTINGS);
+  const probeSeconds = (performance.now() - t0) / 1000;
+  const estimate = (probeSeconds * neurons.length) / probe.length;
+  if (estimate <= budgetSeconds) {
+    t0 = performance.now();
+    computeNeurons(model, layer.id, neurons, SETTINGS);
+    return { seconds: (performance.now() - t0) / 1000, sampled: null };
+  }
+  // Too long to run whole here: time an evenly spread sample and scale to the layer.
+  const count = Math.max(probe.length, Math.min(neurons.length, Math.floor((budgetSeconds / probeSeconds) * probe.length)));
+  const sample = Array.from({ length: count }, (_, i) => neurons[Math.round((i * (neurons.length - 1)) / Math.max(1, count - 1))]);
+  t0 = performance.now();
+  computeNeurons(model, layer.id, sample, SETTINGS);
+  return { seconds: ((performance.now() - t0) / 1000) * (neurons.length / sample.length), sampled: sample.length };
+}
+
+function torchAvailable(): string | null {
+  const r = spawnSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function runTorch(model: PreparedModel, bench: BenchModel): ModelResult['torch'] {
+  const dir = mkdtempSync(join(tmpdir(), 'neurovis-bench-'));
+  try {
+    const spec = {
+      inputShape: model.inputFeatureShape,
+      nodes: bench.graph.nodes,
+      layers: model.layers.map((l) => ({
+        id: l.id,
+        featureShape: l.featureShape,
+        neurons: l.neurons,
+        maxActivation: Math.max(...ancestorsOf(model, l.id).flatMap((v) => v.outputShapes.map((s) => sizeOf(s)))),
+      })),
+    };
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(spec));
+    const members: Record<string, Uint8Array> = {};
+    for (const [name, t] of bench.graph.initializers) members[`${name}.npy`] = encodeNpy(t.shape, t.data as Float32Array);
+    writeFileSync(join(dir, 'weights.npz'), zipSync(members, { level: 0 }));
+    const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname ?? 'bench', 'pytorch_bench.py'), dir, '--threads', String(cpus().length)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
+    const r = JSON.parse(out) as { torch: string; layers: { batched: number; perNeuron: number; perNeuronSampled: boolean }[] };
+    return {
+      version: r.torch,
+      batched: r.layers.reduce((s, l) => s + l.batched, 0),
+      perNeuron: r.layers.reduce((s, l) => s + l.perNeuron, 0),
+      perNeuronSampled: r.layers.some((l) => l.perNeuronSampled),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function machine(): string {
+  const cpu = cpus();
+  return `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM (${(freemem() / 2 ** 30).toFixed(0)} free), Node ${process.version}`;
+}
+
+function fmt(seconds: number): string {
+  return seconds < 10 ? `${seconds.toFixed(2)} s` : `${seconds.toFixed(1)} s`;
+}
+
+async function main(): Promise<void> {
+  const names = option('--models', 'mlp,lenet5,vgg,resnet18').split(',');
+  const budget = Number(option('--budget', '20'));
+  const outFile = option('--out', 'bench/RESULTS.md');
+  const torchVersion = torchAvailable();
+  const results: ModelResult[] = [];
+  for (const name of names) {
+    const make = BENCH_MODELS[name];
+    if (!make) throw new Error(`unknown bench model ${name}`);
+    const bench = make();
+    const model = prepare(bench.graph);
+    const layers: LayerTiming[] = [];
+    for (const layer of model.layers) {
+      const t = timeLayer(model, layer, budget);
+      layers.push({ id: layer.id, neurons: layer.neurons, flops: layerFlops(model, bench, layer), ...t });
+      process.stderr.write(`bench: ${bench.name} ${layer.id} ${layer.neurons} neurons ${fmt(t.seconds)}${t.sampled ? ` (scaled from ${t.sampled})` : ''}\n`);
+    }
+    const result: ModelResult = { name: bench.name, layers };
+    if (torchVersion) {
+      result.torch = runTorch(model, bench);
+      process.stderr.write(`bench: ${bench.name} PyTorch batched ${fmt(result.torch!.batched)}, per-neuron ${fmt(result.torch!.perNeuron)}\n`);
+    }
+    results.push(result);
+  }
+  const report = render(results, torchVersion);
+  writeFileSync(outFile, report);
+  process.stdout.write(report);
+}
+
+function render(results: readonly ModelResult[], torchVersion: string | null): string {
+  const rows = results.map((r) => {
+    const seconds = r.layers.reduce((s, l) => s + l.seconds, 0);
+    const flops = r.layers.reduce((s, l) => s + l.flops, 0);
+    const neurons = r.layers.reduce((s, l) => s + l.neurons, 0);
+    const sampled = r.layers.some((l) => l.sampled !== null);
+    const t = r.torch;
+    return [
+      r.name,
+      String(r.layers.length),
+      String(neurons),
+      (flops / 1e9).toFixed(1),
+      `${fmt(seconds)}${sampled ? '*' : ''}`,
+      (flops / 1e9 / seconds).toFixed(2),
+      t ? fmt(t.batched) : '—',
+      t ? `${fmt(t.perNeuron)}${t.perNeuronSampled ? '*' : ''}` : '—',
+      t ? (seconds / t.batched).toFixed(1) + '×' : '—',
+      t ? (seconds / t.perNeuron).toFixed(2) + '×' : '—',
+    ];
+  });
+  const header = ['model', 'layers', 'neurons', 'GFLOP (dense)', 'engine', 'engine GFLOP/s', 'PyTorch batched', 'PyTorch per-neuron', 'engine / batched', 'engine / per-neuron'];
+  const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  return `# Benchmarks
+
+Full gallery = every neuron of every layer, exact mode, neuron objective, one thread
+(the reference TypeScript engine). PyTorch: ${torchVersion ? `torch ${torchVersion}, ${cpus().length} threads` : 'not installed (python3-torch)'}, the same architectures
+and weights, one batched backward per layer (seeds in chunks that fit memory), and a
+per-neuron autograd loop. GFLOP counts the dense work (2 × multiply–accumulates of every
+op behind the layer, per neuron). * = timed on an evenly spread sample of the layer's
+neurons and scaled to the whole layer.
+
+Machine: ${machine()}. Date: ${new Date().toISOString().slice(0, 10)}.
+
+${table}
+`;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+/**
+ * Which layers a change of settings affects (pure). A layer whose ancestors are all linear
+ * gets the same x* from every reversal rule, and one whose output is a vector ignores the
+ * objective; the reference input matters only to the rules that linearise at it. A layer
+ * keeps its results when its key does not change.
+ */
+import type { LayerInfo } from '../../../workers/engine/prepare';
+import type { ModelSummary } from '../../../workers/pool/api';
+import type { ComputeSettings } from './settings-types';
+
+/**
+ * Layers that no nonlinear node precedes in the model's (topological) layer order. A
+ * nonlinear node that is no layer's node cannot be placed, so then no layer counts as linear.
+ */
+export function linearPrefixLayers(summary: Pick<ModelSummary, 'layers' | 'nonlinearNodes'>): Set<string> {
+  const position = new Map(summary.layers.map((l, i) => [l.node, i]));
+  let firstNonlinear = summary.layers.length;
+  for (const name of summary.nonlinearNodes) {
+    const at = position.get(name);
+    if (at === undefined) return new Set();
+    firstNonlinear = Math.min(firstNonlinear, at);
+  }
+  return new Set(summary.layers.slice(0, firstNonlinear).map((l) => l.id));
+}
+
+const USES_REFERENCE = new Set(['local', 'deconvnet', 'guided', 'ascent']);
+
+/** What a layer's results depend on under these settings: equal keys, equal results. */
+export function layerKey(
+  layer: Pick<LayerInfo, 'id' | 'channelAxis'>,
+  settings: ComputeSettings,
+  context: { readonly linear: boolean; readonly modelIsNonlinear: boolean; readonly referenceId: string | null },
+): string {
+  let rule: string = settings.mode;
+  if (settings.mode === 'exact' && context.modelIsNonlinear) rule = 'exact-refused';
+  else if (settings.mode !== 'ascent' && context.linear) rule = 'linear';
+  const objective =
+    layer.channelAxis === null ? 'element' : settings.objective === 'position' ? `position:${settings.position.join(',')}` : settings.objective;
+  const reference = USES_REFERENCE.has(settings.mode) && !(context.linear && settings.mode !== 'ascent') ? (context.referenceId ?? 'zero') : '-';
+  const ascent = settings.mode === 'ascent' ? `steps:${settings.ascentSteps}` : '-';
+  return [rule, objective, `r:${settings.radius}`, reference, ascent].join('|');
+}
+
+/** The key of every layer of a model under these settings. */
+export function layerKeys(summary: ModelSummary, settings: ComputeSettings, referenceId: string | null): Map<string, string> {
+  const linear = linearPrefixLayers(summary);
+  const modelIsNonlinear = summary.nonlinearNodes.length > 0;
+  return new Map(summary.layers.map((l) => [l.id, layerKey(l, settings, { linear: linear.has(l.id), modelIsNonlinear, referenceId })]));
+}

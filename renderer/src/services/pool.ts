@@ -1,0 +1,20 @@
+/** The one gallery pool of this window (Web Workers); recreated when the worker count changes. */
+import type { GalleryPool } from '../../../workers/pool/api';
+import { createBrowserPool } from '../../../workers/pool/browser';
+
+let pool: GalleryPool | undefined;
+let poolSize: number | undefined;
+
+/** The pool with `workers` workers (0 = automatic); a new pool when the count changed. */
+export async function ensurePool(workers: number): Promise<{ pool: GalleryPool; created: boolean }> {
+  const size = workers > 0 ? workers : undefined;
+  if (pool && poolSize === size) return { pool, created: false };
+  if (pool) await pool.terminate();
+  pool = createBrowserPool(size === undefined ? {} : { size });
+  poolSize = size;
+  return { pool, created: true };
+}
+
+export function currentPool(): GalleryPool | undefined {
+  return pool;
+}

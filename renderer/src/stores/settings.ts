@@ -1,0 +1,133 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, watch } from 'vue';
+import { GALLERY_MODES, type GallerySettings } from '../../../workers/engine/compute';
+import type { Objective } from '../../../workers/engine/reverse';
+import { COLORMAPS } from '../render/colormap';
+import type { ComputeSettings, DisplaySettings, LocaleChoice, ObjectiveKind, ReferenceInput, ThemeChoice } from '../domain/settings-types';
+
+const STORAGE_KEY = 'neurovis.settings.v1';
+
+export const THUMB_SIZES = { min: 32, max: 192, step: 8 } as const;
+export const MAX_WORKERS = 16;
+
+const DEFAULT_COMPUTE: ComputeSettings = { mode: 'exact', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200 };
+const DEFAULT_DISPLAY: DisplaySettings = { colormap: 'rdbu', scale: 'neuron', thumbSize: 72 };
+
+interface Persisted {
+  compute: ComputeSettings;
+  display: DisplaySettings;
+  /** Input shape for symbolic dimensions, as typed ('' = the model's own). */
+  inputShape: string;
+  /** 0 = automatic (cores − 1). */
+  workers: number;
+  theme: ThemeChoice;
+  locale: LocaleChoice;
+}
+
+function defaults(): Persisted {
+  return { compute: { ...DEFAULT_COMPUTE }, display: { ...DEFAULT_DISPLAY }, inputShape: '', workers: 0, theme: 'system', locale: 'system' };
+}
+
+const OBJECTIVES: readonly ObjectiveKind[] = ['neuron', 'channel', 'position'];
+
+/** Reads what was stored, keeping only values that are still valid. */
+export function sanitize(raw: unknown): Persisted {
+  const out = defaults();
+  if (typeof raw !== 'object' || raw === null) return out;
+  const r = raw as Partial<Persisted>;
+  const c = (r.compute ?? {}) as Partial<ComputeSettings>;
+  const d = (r.display ?? {}) as Partial<DisplaySettings>;
+  out.compute = {
+    mode: GALLERY_MODES.includes(c.mode as never) ? c.mode! : DEFAULT_COMPUTE.mode,
+    objective: OBJECTIVES.includes(c.objective as never) ? c.objective! : DEFAULT_COMPUTE.objective,
+    position: Array.isArray(c.position) && c.position.every((p) => Number.isInteger(p) && p >= 0) ? [...c.position] : DEFAULT_COMPUTE.position,
+    radius: typeof c.radius === 'number' && c.radius > 0 && Number.isFinite(c.radius) ? c.radius : DEFAULT_COMPUTE.radius,
+    ascentSteps: Number.isInteger(c.ascentSteps) && c.ascentSteps! > 0 && c.ascentSteps! <= 10_000 ? c.ascentSteps! : DEFAULT_COMPUTE.ascentSteps,
+  };
+  out.display = {
+    colormap: COLORMAPS.includes(d.colormap as never) ? d.colormap! : DEFAULT_DISPLAY.colormap,
+    scale: d.scale === 'layer' || d.scale === 'neuron' ? d.scale : DEFAULT_DISPLAY.scale,
+    thumbSize: typeof d.thumbSize === 'number' && d.thumbSize >= THUMB_SIZES.min && d.thumbSize <= THUMB_SIZES.max ? Math.round(d.thumbSize) : DEFAULT_DISPLAY.thumbSize,
+  };
+  if (typeof r.inputShape === 'string') out.inputShape = r.inputShape;
+  if (Number.isInteger(r.workers) && r.workers! >= 0 && r.workers! <= MAX_WORKERS) out.workers = r.workers!;
+  if (r.theme === 'light' || r.theme === 'dark' || r.theme === 'system') out.theme = r.theme;
+  if (r.locale === 'en' || r.locale === 'zh-CN' || r.locale === 'system') out.locale = r.locale;
+  return out;
+}
+
+function load(): Persisted {
+  try {
+    return sanitize(JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null'));
+  } catch {
+    return defaults();
+  }
+}
+
+/** Parses "1, 28, 28" into [1, 28, 28]; null when it is not a shape; [] for an empty text. */
+export function parseShape(text: string): number[] | null {
+  const t = text.trim();
+  if (t === '') return [];
+  const parts = t.replace(/^\[|\]$/g, '').split(/[\s,×x]+/).filter((p) => p !== '');
+  const dims = parts.map(Number);
+  return dims.length > 0 && dims.every((d) => Number.isInteger(d) && d > 0) ? dims : null;
+}
+
+/** Every user setting, persisted in localStorage. The reference input is kept for the session only. */
+export const useSettings = defineStore('settings', () => {
+  const initial = load();
+  const compute = ref<ComputeSettings>(initial.compute);
+  const display = ref<DisplaySettings>(initial.display);
+  const inputShape = ref(initial.inputShape);
+  const workers = ref(initial.workers);
+  const theme = ref<ThemeChoice>(initial.theme);
+  const locale = ref<LocaleChoice>(initial.locale);
+  const reference = shallowRef<ReferenceInput | null>(null);
+
+  watch(
+    [compute, display, inputShape, workers, theme, locale],
+    () => {
+      const value: Persisted = { compute: compute.value, display: display.value, inputShape: inputShape.value, workers: workers.value, theme: theme.value, locale: locale.value };
+      try {
+        localStorage.setItem(STORAGE_KEY, JSON.stringify(value));
+      } catch {
+        // Storage full or disabled: the settings still hold for this session.
+      }
+    },
+    { deep: true },
+  );
+
+  const parsedInputShape = computed(() => parseShape(inputShape.value));
+
+  /** What the pool computes with. */
+  const gallerySettings = computed<GallerySettings>(() => {
+    const c = compute.value;
+    const objective: Objective = c.objective === 'position' ? { kind: 'position', position: [...c.position] } : { kind: c.objective };
+    return {
+      mode: c.mode,
+      objective,
+      radius: c.radius,
+      ...(reference.value ? { reference: reference.value.values } : {}),
+      ...(c.mode === 'ascent' ? { ascent: { steps: c.ascentSteps } } : {}),
+    };
+  });
+
+  function setCompute(patch: Partial<ComputeSettings>): void {
+    compute.value = sanitize({ compute: { ...compute.value, ...patch } }).compute;
+  }
+  function setDisplay(patch: Partial<DisplaySettings>): void {
+    display.value = sanitize({ display: { ...display.value, ...patch } }).display;
+  }
+  function reset(): void {
+    const d = defaults();
+    compute.value = d.compute;
+    display.value = d.display;
+    inputShape.value = d.inputShape;
+    workers.value = d.workers;
+    theme.value = d.theme;
+    locale.value = d.locale;
+    reference.value = null;
+  }
+
+  return { compute, display, inputShape, parsedInputShape, workers, theme, locale, reference, gallerySettings, setCompute, setDisplay, reset };
+});

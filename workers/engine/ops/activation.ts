@@ -1,0 +1,98 @@
+import { ModelError } from '../graph';
+import type { OpContext, OpDef, ReverseContext } from '../op';
+import { floatTensor, type Tensor } from '../tensor';
+
+/**
+ * How the surrogate mode replaces an activation (DESIGN.md §1): a linear map of constant
+ * slope (ReLU-like → 1, sigmoid → ¼ …), or, for ops with no linear counterpart, the
+ * linearisation at the reference input (the same as the local mode).
+ */
+export type SurrogateRule<P> = { readonly slope: number | ((p: P) => number) } | 'linearise';
+
+/** An op applied element by element to its first input; the other inputs are constant parameters. */
+export interface ElementwiseRule<P> {
+  readonly type: string;
+  /** Reads attributes and constant inputs once per call. */
+  params(ctx: OpContext): P;
+  /** y at x; `i` is the element's flat index (PRelu's per-element slope). */
+  value(x: number, p: P, i: number): number;
+  /** dy/dx at x, given y = value(x), with PyTorch's conventions at kinks. */
+  derivative(x: number, y: number, p: P, i: number): number;
+  readonly surrogate: SurrogateRule<P>;
+  /**
+   * ReLU only: in the deconvnet and guided modes the gradient passes through
+   * Captum's rule (deconvnet: relu(g); guided: relu(g)·(x0 > 0)) instead of the derivative.
+   */
+  readonly captumRelu?: boolean;
+}
+
+export function requireReference(ctx: ReverseContext): NonNullable<ReverseContext['reference']> {
+  if (ctx.mode === 'exact') {
+    throw new ModelError(`node "${ctx.node.name}" (${ctx.node.opType}) is nonlinear; the exact mode reverses linear networks only`);
+  }
+  if (!ctx.reference) throw new ModelError(`node "${ctx.node.name}" (${ctx.node.opType}): the ${ctx.mode} mode needs the forward values at a reference input`);
+  return ctx.reference;
+}
+
+/** Multiplies each of `batch` gradients by the same per-element factors. */
+export function scaleBatch(g: Float32Array, factors: Float32Array | Float64Array, batch: number): Float32Array {
+  const n = factors.length;
+  const out = new Float32Array(g.length);
+  for (let s = 0; s < batch; s++) {
+    const o = s * n;
+    for (let i = 0; i < n; i++) out[o + i] = g[o + i] * factors[i];
+  }
+  return out;
+}
+
+export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
+  return {
+    type: rule.type,
+    kind: 'nonlinear',
+    inferShapes(ctx) {
+      const shape = ctx.inputShapes[0];
+      if (!shape) throw new ModelError(`node "${ctx.node.name}" (${rule.type}): missing input`);
+      rule.params(ctx); // validates attributes and constant inputs before anything runs
+      return [[...shape]];
+    },
+    forward(ctx, inputs) {
+      const x = inputs[0] as Tensor;
+      const p = rule.params(ctx);
+      const y = new Float32Array(x.data.length);
+      for (let i = 0; i < y.length; i++) y[i] = rule.value(x.data[i], p, i);
+      return [floatTensor(x.shape, y)];
+    },
+    reverse(ctx, [gy]) {
+      const none = ctx.node.inputs.map(() => undefined);
+      if (!gy) return none;
+      const out: (Float32Array | undefined)[] = none;
+      if (ctx.mode === 'surrogate' && rule.surrogate !== 'linearise') {
+        const given = rule.surrogate.slope;
+        const slope = typeof given === 'number' ? given : given(rule.params(ctx));
+        out[0] = slope === 1 ? gy : gy.map((v) => v * slope);
+        return out;
+      }
+      const ref = requireReference(ctx);
+      const x0 = ref.inputs[0]!.data;
+      if (rule.captumRelu && (ctx.mode === 'deconvnet' || ctx.mode === 'guided')) {
+        const g = new Float32Array(gy.length);
+        const n = x0.length;
+        const guided = ctx.mode === 'guided';
+        for (let s = 0; s < ctx.batch; s++) {
+          for (let i = 0; i < n; i++) {
+            const v = gy[s * n + i];
+            g[s * n + i] = v > 0 && (!guided || x0[i] > 0) ? v : 0;
+          }
+        }
+        out[0] = g;
+        return out;
+      }
+      const y0 = ref.outputs[0].data;
+      const p = rule.params(ctx);
+      const d = new Float64Array(x0.length);
+      for (let i = 0; i < d.length; i++) d[i] = rule.derivative(x0[i], y0[i], p, i);
+      out[0] = scaleBatch(gy, d, ctx.batch);
+      return out;
+    },
+  };
+}

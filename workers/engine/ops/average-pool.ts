@@ -1,0 +1,85 @@
+import { attrNumber } from '../graph';
+import { windowAccumulate, windowAccumulateTransposed, windowCounts, type WindowGeometry } from '../kernels/window';
+import type { OpContext, OpDef } from '../op';
+import { floatTensor } from '../tensor';
+import { floatData } from './conv-common';
+import { forwardWindow, geometryOf, kernelOf, spatialDims } from './conv-geometry';
+
+/**
+ * AveragePool (ONNX Operators.md#AveragePool): a depthwise window sum with unit weights,
+ * each output divided by the number of elements its window counts (all of the padded
+ * window, or only those inside the input: count_include_pad). Linear.
+ */
+export interface AveragePlan {
+  /** N·C planes pooled independently. */
+  readonly planes: number;
+  readonly geometry: WindowGeometry;
+  /** 1 / (elements counted) per output position; 0 for a window with none. */
+  readonly scale: Float32Array;
+  readonly ones: Float32Array;
+  readonly outShape: number[];
+}
+
+/** The average pool of a window; MaxPool's surrogate uses it with includePad = false. */
+export function averagePlan(ctx: OpContext, includePad: boolean): AveragePlan {
+  const xShape = ctx.inputShapes[0];
+  const inSpatial = spatialDims(ctx, xShape);
+  const kernel = kernelOf(ctx, inSpatial.length);
+  const window = forwardWindow(ctx, inSpatial, kernel, { ceilMode: attrNumber(ctx.node, 'ceil_mode', 0) !== 0 });
+  const geometry = geometryOf(window);
+  const counts = windowCounts(geometry, window.padsEnd, includePad);
+  const scale = new Float32Array(counts.length);
+  for (let i = 0; i < counts.length; i++) scale[i] = counts[i] > 0 ? 1 / counts[i] : 0;
+  return {
+    planes: xShape![0] * xShape![1],
+    geometry,
+    scale,
+    ones: new Float32Array(geometry.kernelSize).fill(1),
+    outShape: [xShape![0], xShape![1], ...window.outSpatial],
+  };
+}
+
+export function averageForward(p: AveragePlan, x: Float32Array): Float32Array {
+  const g = p.geometry;
+  const P = g.outSize;
+  const y = new Float32Array(p.planes * P);
+  for (let q = 0; q < p.planes; q++) {
+    const yOff = q * P;
+    windowAccumulate(g, x, q * g.inSize, p.ones, 0, y, yOff);
+    for (let o = 0; o < P; o++) y[yOff + o] *= p.scale[o];
+  }
+  return y;
+}
+
+/** gx for `seeds` seeds of the pooled output. */
+export function averageReverse(p: AveragePlan, seeds: number, gy: Float32Array): Float32Array {
+  const g = p.geometry;
+  const P = g.outSize;
+  const planes = seeds * p.planes;
+  const gx = new Float32Array(planes * g.inSize);
+  const scaled = new Float32Array(P);
+  for (let q = 0; q < planes; q++) {
+    const yOff = q * P;
+    for (let o = 0; o < P; o++) scaled[o] = gy[yOff + o] * p.scale[o];
+    windowAccumulateTransposed(g, scaled, 0, p.ones, 0, gx, q * g.inSize);
+  }
+  return gx;
+}
+
+function includePadOf(ctx: OpContext): boolean {
+  return attrNumber(ctx.node, 'count_include_pad', 0) !== 0;
+}
+
+export const averagePoolOp: OpDef = {
+  type: 'AveragePool',
+  kind: 'linear',
+  inferShapes: (ctx) => [averagePlan(ctx, includePadOf(ctx)).outShape],
+  forward(ctx, inputs) {
+    const p = averagePlan(ctx, includePadOf(ctx));
+    return [floatTensor(p.outShape, averageForward(p, floatData(ctx, inputs[0], 'X')))];
+  },
+  reverse(ctx, [gy]) {
+    if (!gy) return [undefined];
+    return [averageReverse(averagePlan(ctx, includePadOf(ctx)), ctx.batch, gy)];
+  },
+};

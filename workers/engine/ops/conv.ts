@@ -1,0 +1,217 @@
+import { attrNumber } from '../graph';
+import { gemm, transpose } from '../kernels/gemm';
+import { col2im, im2col } from '../kernels/im2col';
+import { windowAccumulate, windowAccumulateTransposed, type WindowGeometry } from '../kernels/window';
+import type { OpContext, OpDef } from '../op';
+import { floatTensor } from '../tensor';
+import { addBias, biasGradient, floatData, imagesPerPass, operandValue } from './conv-common';
+import { fail, forwardWindow, geometryOf, isPointwise, isWholeInput, kernelOf, spatialDims } from './conv-geometry';
+
+/**
+ * Conv (ONNX Operators.md#Conv): X (N×C×D…) * W (M×C/group×k…) + B. Forward is im2col +
+ * GEMM per image and group; the reversal w.r.t. X is the transposed convolution
+ * (Wᵀ·gY then col2im). Depthwise-like groups (one input channel each) use direct loops.
+ */
+interface ConvPlan {
+  readonly images: number;
+  readonly channels: number;
+  readonly maps: number;
+  readonly group: number;
+  /** Input channels per group. */
+  readonly cg: number;
+  /** Output channels per group. */
+  readonly mg: number;
+  readonly geometry: WindowGeometry;
+  readonly pointwise: boolean;
+  readonly wholeInput: boolean;
+  readonly outShape: number[];
+}
+
+/** Groups with one input channel and at most this many output channels use direct loops. */
+const DIRECT_MAX_MAPS = 4;
+
+function plan(ctx: OpContext): ConvPlan {
+  const xShape = ctx.inputShapes[0];
+  const wShape = ctx.inputShapes[1];
+  const inSpatial = spatialDims(ctx, xShape);
+  if (!wShape || wShape.length !== xShape!.length) {
+    fail(ctx, `W has shape ${wShape ? `[${wShape.join(', ')}]` : 'nothing'}; expected M×C/group×kernel with rank ${xShape!.length}`);
+  }
+  const [images, channels] = xShape!;
+  const [maps, cg] = wShape;
+  const group = attrNumber(ctx.node, 'group', 1);
+  if (!Number.isInteger(group) || group < 1) fail(ctx, `group must be a positive integer, got ${group}`);
+  if (cg * group !== channels) fail(ctx, `X has ${channels} channels but W takes ${cg} per group × ${group} groups`);
+  if (maps % group !== 0) fail(ctx, `W has ${maps} output channels, not divisible by group ${group}`);
+  const bShape = ctx.inputShapes[2];
+  if (bShape && (bShape.length !== 1 || bShape[0] !== maps)) fail(ctx, `B has shape [${bShape.join(', ')}]; expected [${maps}]`);
+  const kernel = kernelOf(ctx, inSpatial.length, wShape.slice(2));
+  const window = forwardWindow(ctx, inSpatial, kernel);
+  return {
+    images,
+    channels,
+    maps,
+    group,
+    cg,
+    mg: maps / group,
+    geometry: geometryOf(window),
+    pointwise: isPointwise(window),
+    wholeInput: isWholeInput(window),
+    outShape: [images, maps, ...window.outSpatial],
+  };
+}
+
+function isDirect(p: ConvPlan): boolean {
+  return p.cg === 1 && p.mg <= DIRECT_MAX_MAPS && !p.pointwise;
+}
+
+/** y (images×M×P) = conv(x, w), no bias. */
+function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array): void {
+  const { images, channels, maps, group, cg, mg, geometry: g } = p;
+  const inSize = g.inSize;
+  const P = g.outSize;
+  const K = g.kernelSize;
+  const rows = cg * K;
+  if (isDirect(p)) {
+    for (let n = 0; n < images; n++) {
+      for (let m = 0; m < maps; m++) {
+        const c = Math.floor(m / mg);
+        windowAccumulate(g, x, (n * channels + c) * inSize, w, m * K, y, (n * maps + m) * P);
+      }
+    }
+    return;
+  }
+  const cols = p.pointwise ? x : new Float32Array(rows * P);
+  for (let n = 0; n < images; n++) {
+    for (let gi = 0; gi < group; gi++) {
+      const xOff = (n * channels + gi * cg) * inSize;
+      if (!p.pointwise) im2col(g, cg, x, xOff, cols, 0, P);
+      gemm({
+        m: mg, n: P, k: rows,
+        a: w, aOffset: gi * mg * rows,
+        b: cols, bOffset: p.pointwise ? xOff : 0,
+        c: y, cOffset: (n * maps + gi * mg) * P,
+      });
+    }
+  }
+}
+
+/** gx (images×C×inSize) = convᵀ(gy, w) for `images` independent images (seeds × model images). */
+function convolveTransposed(p: ConvPlan, images: number, gy: Float32Array, w: Float32Array): Float32Array {
+  const { channels, maps, group, cg, mg, geometry: g } = p;
+  const inSize = g.inSize;
+  const P = g.outSize;
+  const K = g.kernelSize;
+  const rows = cg * K;
+  const gx = new Float32Array(images * channels * inSize);
+  if (isDirect(p)) {
+    for (let n = 0; n < images; n++) {
+      for (let m = 0; m < maps; m++) {
+        const c = Math.floor(m / mg);
+        windowAccumulateTransposed(g, gy, (n * maps + m) * P, w, m * K, gx, (n * channels + c) * inSize);
+      }
+    }
+    return gx;
+  }
+  if (p.wholeInput && group === 1) {
+    // One window per image (a dense layer written as a conv): every image's gx row is gy·W at once.
+    gemm({ m: images, n: rows, k: maps, a: gy, b: w, c: gx });
+    return gx;
+  }
+  // wT holds each group's Wᵀ (rows × mg), made once for every seed.
+  const wT = new Float32Array(group * rows * mg);
+  for (let gi = 0; gi < group; gi++) wT.set(transpose(w, gi * mg * rows, mg, rows), gi * rows * mg);
+  if (p.pointwise) {
+    for (let n = 0; n < images; n++) {
+      for (let gi = 0; gi < group; gi++) {
+        gemm({
+          m: cg, n: P, k: mg,
+          a: wT, aOffset: gi * rows * mg,
+          b: gy, bOffset: (n * maps + gi * mg) * P,
+          c: gx, cOffset: (n * channels + gi * cg) * inSize,
+        });
+      }
+    }
+    return gx;
+  }
+  const perPass = imagesPerPass(P, rows, images);
+  const cols = new Float32Array(rows * perPass * P);
+  const gathered = perPass > 1 ? new Float32Array(mg * perPass * P) : undefined;
+  for (let n0 = 0; n0 < images; n0 += perPass) {
+    const count = Math.min(perPass, images - n0);
+    const width = count * P;
+    for (let gi = 0; gi < group; gi++) {
+      let b = gy;
+      let bOffset = (n0 * maps + gi * mg) * P;
+      if (gathered && count > 1) {
+        // Side by side: row r of the gathered matrix holds map r of each image in turn.
+        for (let r = 0; r < mg; r++) {
+          for (let j = 0; j < count; j++) {
+            const src = ((n0 + j) * maps + gi * mg + r) * P;
+            const dst = r * width + j * P;
+            for (let q = 0; q < P; q++) gathered[dst + q] = gy[src + q];
+          }
+        }
+        b = gathered;
+        bOffset = 0;
+      }
+      gemm({ m: rows, n: width, k: mg, a: wT, aOffset: gi * rows * mg, b, bOffset, c: cols });
+      for (let j = 0; j < count; j++) col2im(g, cg, cols, j * P, width, gx, ((n0 + j) * channels + gi * cg) * inSize);
+    }
+  }
+  return gx;
+}
+
+/** gW for each seed: gY_g · im2col(X_g)ᵀ summed over the model's images. */
+function weightGradient(p: ConvPlan, seeds: number, gy: Float32Array, x: Float32Array): Float32Array {
+  const { images, channels, maps, group, cg, mg, geometry: g } = p;
+  const P = g.outSize;
+  const rows = cg * g.kernelSize;
+  const wSize = maps * rows;
+  const gw = new Float32Array(seeds * wSize);
+  const cols = new Float32Array(rows * P);
+  for (let n = 0; n < images; n++) {
+    for (let gi = 0; gi < group; gi++) {
+      im2col(g, cg, x, (n * channels + gi * cg) * g.inSize, cols, 0, P);
+      const colsT = transpose(cols, 0, rows, P);
+      for (let s = 0; s < seeds; s++) {
+        gemm({
+          m: mg, n: rows, k: P,
+          a: gy, aOffset: ((s * images + n) * maps + gi * mg) * P,
+          b: colsT,
+          c: gw, cOffset: s * wSize + gi * mg * rows, accumulate: true,
+        });
+      }
+    }
+  }
+  return gw;
+}
+
+export const convOp: OpDef = {
+  type: 'Conv',
+  kind: 'linear',
+  // Linear in X for a constant W (and in W for a constant X); bilinear when both vary.
+  kindAt: (ctx) => (!ctx.constants[0] && !ctx.constants[1] ? 'nonlinear' : 'linear'),
+  inferShapes: (ctx) => [plan(ctx).outShape],
+  forward(ctx, inputs) {
+    const p = plan(ctx);
+    const x = floatData(ctx, inputs[0], 'X');
+    const w = floatData(ctx, inputs[1], 'W');
+    const y = new Float32Array(p.images * p.maps * p.geometry.outSize);
+    convolve(p, x, w, y);
+    if (inputs[2]) addBias(y, floatData(ctx, inputs[2], 'B'), p.images, p.maps, p.geometry.outSize);
+    return [floatTensor(p.outShape, y)];
+  },
+  reverse(ctx, [gy]) {
+    if (!gy) return [undefined, undefined, undefined];
+    const p = plan(ctx);
+    const seeds = ctx.batch;
+    let gx: Float32Array | undefined;
+    let gw: Float32Array | undefined;
+    let gb: Float32Array | undefined;
+    if (!ctx.constants[0]) gx = convolveTransposed(p, seeds * p.images, gy, operandValue(ctx, 1, 'W'));
+    if (!ctx.constants[1]) gw = weightGradient(p, seeds, gy, operandValue(ctx, 0, 'X'));
+    if (ctx.inputShapes[2] && !ctx.constants[2]) gb = biasGradient(gy, seeds, p.images, p.maps, p.geometry.outSize);
+    return [gx, gw, gb];
+  },
+};

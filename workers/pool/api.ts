@@ -1,0 +1,135 @@
+import type { GallerySettings } from '../engine/compute';
+import type { ModelSource } from '../engine/graph';
+import type { LayerInfo } from '../engine/prepare';
+import type { InputFile } from '../formats/types';
+
+export type { GallerySettings } from '../engine/compute';
+export type { InputFile } from '../formats/types';
+
+/** What the UI and the CLI need to know about a loaded model. */
+export interface ModelSummary {
+  /** Hash of the files' names and bytes: part of every cache key. */
+  readonly digest: string;
+  readonly source: ModelSource;
+  /** The shape of every x*: the model's input without its batch dimension. */
+  readonly inputShape: readonly number[];
+  readonly layers: readonly LayerInfo[];
+  /** Names of nonlinear nodes (the exact mode refuses the model when there are any). */
+  readonly nonlinearNodes: readonly string[];
+  /** Bytes of weights held once for all workers (shared) or once per worker (copied). */
+  readonly weightBytes: number;
+  readonly sharedWeights: boolean;
+}
+
+/** The optimal input of one neuron, as computed under the settings of `generation`. */
+export interface NeuronResult {
+  readonly layer: string;
+  readonly neuron: number;
+  /** x* (feature shape `inputShape`), norm r; all zero for a dead neuron. */
+  readonly xstar: Float32Array;
+  /** ‖a‖ with a = Jᵀy*. */
+  readonly norm: number;
+  /** The objective the real network reaches at x*. */
+  readonly activation: number;
+  /** The objective at the zero input. */
+  readonly baseline: number;
+  readonly dead: boolean;
+  /** Ascent only: the activation at every step. */
+  readonly trace?: Float32Array;
+  /** The run() this result answers; results of an older generation are never delivered. */
+  readonly generation: number;
+}
+
+export interface LayerProgress {
+  readonly layer: string;
+  /** Neurons delivered (computed or from the cache) or failed. */
+  readonly done: number;
+  readonly failed: number;
+  readonly total: number;
+}
+
+export interface PoolProgress {
+  readonly generation: number;
+  readonly layers: readonly LayerProgress[];
+  readonly done: number;
+  readonly failed: number;
+  readonly total: number;
+  /** Estimated time left, from this run's throughput; null until a first job is done. */
+  readonly etaMs: number | null;
+}
+
+/** A job that threw: it fails alone, its neurons count as done-and-failed. */
+export interface PoolError {
+  readonly layer: string;
+  readonly neurons: readonly number[];
+  readonly message: string;
+  readonly generation: number;
+}
+
+export interface LoadOptions {
+  /** Input shape without the batch dimension, for symbolic dimensions. */
+  readonly inputShape?: readonly number[];
+  /** NumPy chains: force the orientation (see formats ReadOptions). */
+  readonly orientation?: 'rows-are-inputs' | 'rows-are-outputs';
+}
+
+/**
+ * A pool of workers computing galleries. Host-agnostic: the Node and browser entry
+ * points (pool/node.ts, pool/browser.ts) differ only in how they spawn a worker.
+ */
+export interface GalleryPool {
+  /**
+   * Reads and prepares the model (in a worker, never on the caller's thread), then loads
+   * it once into every worker. Cancels everything before. Rejects with the reader's
+   * message (ModelError text) when the files are not a model.
+   */
+  load(files: readonly InputFile[], options?: LoadOptions): Promise<ModelSummary>;
+  /**
+   * Cancels the current run and queues every neuron of these layers (all layers when
+   * omitted) under `settings`. Returns the new generation. Results already cached are
+   * delivered in a microtask, before any computed one. Throws when no model is loaded.
+   */
+  run(settings: GallerySettings, layers?: readonly string[]): number;
+  /**
+   * Puts these pending neurons first. Each call outranks every earlier call (what the
+   * user looked at last goes first); neurons already done or not pending are ignored.
+   */
+  prioritize(layer: string, neurons: readonly number[]): void;
+  /** Drops queued jobs at once; running jobs finish but their results are never delivered. */
+  cancel(): void;
+  onResult(listener: (results: readonly NeuronResult[]) => void): () => void;
+  onProgress(listener: (progress: PoolProgress) => void): () => void;
+  onError(listener: (error: PoolError) => void): () => void;
+  /** The current generation's progress (done === total when idle). */
+  progress(): PoolProgress;
+  /** Number of workers. */
+  size(): number;
+  /** Drops the results cache. */
+  clearCache(): void;
+  terminate(): Promise<void>;
+}
+
+/** Anything `threads`' `spawn` accepts: a Node worker_threads Worker or a Web Worker wrapped by threads. */
+export type SpawnWorker = () => unknown;
+
+export interface PoolOptions {
+  /** Number of workers; default: available cores − 1, at least 1. */
+  readonly size?: number;
+  /** Creates one worker running workers/worker.ts. */
+  readonly spawnWorker: SpawnWorker;
+  /**
+   * Keep the weights in one SharedArrayBuffer for all workers. Default: whenever the host
+   * allows it (Node; browsers with crossOriginIsolated). false copies them into each worker.
+   */
+  readonly shareWeights?: boolean;
+  /** Upper bound on neurons per job (default 64): smaller reacts faster to priorities. */
+  readonly maxBatch?: number;
+  /** Upper bound on cached x* bytes (default 256 MiB); least recently used go first. */
+  readonly cacheBytes?: number;
+}
+
+/** Ready-made for the CLI: every result of a run, per layer in neuron order. */
+export interface GalleryOutcome {
+  readonly results: ReadonlyMap<string, readonly NeuronResult[]>;
+  readonly errors: readonly PoolError[];
+}

@@ -1,0 +1,57 @@
+import type { GallerySettings } from '../engine/compute';
+import type { Graph } from '../engine/graph';
+import type { InputFile } from '../formats/types';
+import type { LoadOptions, ModelSummary } from './api';
+
+/**
+ * A prepared model as it travels to the workers: the graph reduced to the nodes that
+ * depend on the input, every constant they read already folded, and all tensor data as
+ * views on one buffer. A SharedArrayBuffer is shared by every worker (structured clone
+ * passes it by reference); an ArrayBuffer is copied once per worker.
+ */
+export interface PackedModel {
+  readonly graph: Graph;
+  readonly buffer: SharedArrayBuffer | ArrayBuffer;
+}
+
+export interface OpenOptions extends LoadOptions {
+  /** Put the weights in a SharedArrayBuffer. */
+  readonly share: boolean;
+}
+
+export interface Opened {
+  readonly summary: ModelSummary;
+  readonly packed: PackedModel;
+}
+
+/** A test-only fault a job can carry: its worker exits (dies) or the job throws. */
+export type InjectedFault = 'exit' | 'throw';
+
+/** One job's answer; the arrays are transferred, not copied. */
+export interface WireResult {
+  readonly layer: string;
+  readonly neurons: readonly number[];
+  /** neurons.length rows of size(inputShape). */
+  readonly xstar: Float32Array;
+  readonly norms: Float32Array;
+  readonly activations: Float32Array;
+  readonly baselines: Float32Array;
+  readonly dead: Uint8Array;
+  readonly traces?: readonly Float32Array[];
+}
+
+export interface ComputeRequest {
+  readonly layer: string;
+  readonly neurons: readonly number[];
+  readonly settings: GallerySettings;
+  readonly fault?: InjectedFault;
+}
+
+/** What workers/worker.ts exposes through `threads`. */
+export interface WorkerApi {
+  /** Reads and prepares the files, keeps the model, and returns it packed for the other workers. */
+  open(files: readonly InputFile[], options: OpenOptions): Promise<Opened>;
+  /** Loads a model packed by open() (in this or another worker). */
+  adopt(packed: PackedModel): Promise<void>;
+  compute(request: ComputeRequest): Promise<WireResult>;
+}

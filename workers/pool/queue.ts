@@ -1,0 +1,179 @@
+/** A batch of neurons of one layer, handed to one worker. */
+export interface Batch {
+  readonly layer: string;
+  readonly neurons: number[];
+}
+
+interface Boosted {
+  readonly priority: number;
+  readonly neuron: number;
+}
+
+/** Max-heap on priority, then lower neuron index first. */
+function before(a: Boosted, b: Boosted): boolean {
+  return a.priority > b.priority || (a.priority === b.priority && a.neuron < b.neuron);
+}
+
+class BoostHeap {
+  readonly items: Boosted[] = [];
+
+  push(item: Boosted): void {
+    const h = this.items;
+    h.push(item);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(h[i], h[parent])) break;
+      [h[i], h[parent]] = [h[parent], h[i]];
+      i = parent;
+    }
+  }
+
+  pop(): Boosted | undefined {
+    const h = this.items;
+    if (h.length === 0) return undefined;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let best = i;
+        if (l < h.length && before(h[l], h[best])) best = l;
+        if (r < h.length && before(h[r], h[best])) best = r;
+        if (best === i) break;
+        [h[i], h[best]] = [h[best], h[i]];
+        i = best;
+      }
+    }
+    return top;
+  }
+
+  peek(): Boosted | undefined {
+    return this.items[0];
+  }
+}
+
+class LayerQueue {
+  /** 1 once a neuron was handed out (or delivered from the cache). */
+  readonly taken: Uint8Array;
+  /** 0: default order; otherwise the prioritize() call that boosted it (later calls are higher). */
+  readonly priority: Int32Array;
+  readonly boosted = new BoostHeap();
+  pending: number;
+  /** Every neuron below it is taken or boosted. */
+  private cursor = 0;
+
+  constructor(readonly id: string, readonly total: number) {
+    this.taken = new Uint8Array(total);
+    this.priority = new Int32Array(total);
+    this.pending = total;
+  }
+
+  take(neuron: number): void {
+    this.taken[neuron] = 1;
+    this.pending--;
+  }
+
+  /** The best boosted entry still pending, dropping stale ones (taken, or boosted again later). */
+  topBoost(): Boosted | undefined {
+    for (;;) {
+      const top = this.boosted.peek();
+      if (!top || (this.taken[top.neuron] === 0 && this.priority[top.neuron] === top.priority)) return top;
+      this.boosted.pop();
+    }
+  }
+
+  nextDefault(limit: number): number[] {
+    const out: number[] = [];
+    while (this.cursor < this.total && out.length < limit) {
+      const n = this.cursor++;
+      if (this.taken[n] === 0 && this.priority[n] === 0) out.push(n);
+    }
+    return out;
+  }
+}
+
+/**
+ * The pending neurons of a run, handed out in batches. Default order: layers as given,
+ * neurons ascending. prioritize() puts neurons above everything queued before, each call
+ * above the previous ones. A batch holds neurons of one layer and one priority level,
+ * at most `maxBatch`, and is split so every worker gets a share of a small level.
+ */
+export class NeuronQueue {
+  private readonly layers: LayerQueue[];
+  private readonly byId = new Map<string, LayerQueue>();
+  /** How many neurons each prioritize() call boosted, to split its level over the workers. */
+  private readonly levelSizes = new Map<number, number>();
+  private level = 0;
+
+  constructor(layers: readonly { id: string; neurons: number }[], private readonly maxBatch: number) {
+    this.layers = layers.map((l) => new LayerQueue(l.id, l.neurons));
+    for (const l of this.layers) this.byId.set(l.id, l);
+  }
+
+  /** Marks a neuron as not to be computed (its result came from the cache). */
+  markTaken(layer: string, neuron: number): void {
+    const l = this.byId.get(layer);
+    if (l && neuron >= 0 && neuron < l.total && l.taken[neuron] === 0) l.take(neuron);
+  }
+
+  get pending(): number {
+    let n = 0;
+    for (const l of this.layers) n += l.pending;
+    return n;
+  }
+
+  prioritize(layer: string, neurons: readonly number[]): void {
+    const l = this.byId.get(layer);
+    if (!l) return;
+    const priority = ++this.level;
+    let count = 0;
+    for (const n of neurons) {
+      if (!Number.isInteger(n) || n < 0 || n >= l.total || l.taken[n] === 1 || l.priority[n] === priority) continue;
+      l.priority[n] = priority;
+      l.boosted.push({ priority, neuron: n });
+      count++;
+    }
+    if (count > 0) this.levelSizes.set(priority, count);
+  }
+
+  /** The next batch for one of `workers` idle-or-busy workers, or null when nothing is pending. */
+  next(workers: number): Batch | null {
+    let best: LayerQueue | undefined;
+    let bestTop: Boosted | undefined;
+    for (const l of this.layers) {
+      const top = l.topBoost();
+      if (top && (!bestTop || top.priority > bestTop.priority)) {
+        best = l;
+        bestTop = top;
+      }
+    }
+    if (best && bestTop) {
+      const limit = this.limit(this.levelSizes.get(bestTop.priority) ?? 1, workers);
+      const neurons: number[] = [];
+      while (neurons.length < limit) {
+        const top = best.topBoost();
+        if (!top || top.priority !== bestTop.priority) break;
+        best.boosted.pop();
+        best.take(top.neuron);
+        neurons.push(top.neuron);
+      }
+      return { layer: best.id, neurons };
+    }
+    for (const l of this.layers) {
+      if (l.pending === 0) continue;
+      const neurons = l.nextDefault(this.limit(l.pending, workers));
+      if (neurons.length === 0) continue;
+      for (const n of neurons) l.take(n);
+      return { layer: l.id, neurons };
+    }
+    return null;
+  }
+
+  private limit(levelSize: number, workers: number): number {
+    return Math.max(1, Math.min(this.maxBatch, Math.ceil(levelSize / Math.max(1, workers))));
+  }
+}
