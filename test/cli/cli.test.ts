@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { computeNeurons } from '../../workers/engine/compute';
+import { prepare } from '../../workers/engine/prepare';
+import { readModel } from '../../workers/formats/index';
+import { decodeNpy } from '../../workers/formats/numpy/npy';
+
+const root = join(__dirname, '..', '..');
+const cli = join(root, 'dist', 'node', 'cli.js');
+const fixtures = join(root, 'test', 'fixtures');
+
+function neurovis(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const nonlinear = JSON.stringify({
+  format: 'neurovis',
+  version: 1,
+  name: 'relu-mlp',
+  input: { shape: [6] },
+  layers: [{ kind: 'dense', units: 5, name: 'fc1' }, { kind: 'activation', fn: 'relu', name: 'act' }, { kind: 'dense', units: 3, name: 'fc2' }],
+});
+
+let work: string;
+beforeAll(() => {
+  if (!existsSync(cli)) spawnSync(process.execPath, [join(root, 'build', 'build-node.mjs')], { stdio: 'inherit' });
+  work = mkdtempSync(join(tmpdir(), 'neurovis-cli-'));
+  writeFileSync(join(work, 'relu.neurovis.json'), nonlinear);
+  writeFileSync(join(work, 'random.onnx'), Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251));
+});
+
+describe('neurovis gallery', () => {
+  it('writes manifest.json and one .npy per layer that equal the engine', () => {
+    const model = join(fixtures, 'numpy', 'chain12.npz');
+    const out = join(work, 'chain');
+    const r = neurovis('gallery', model, '--out', out, '--format', 'npy,json', '--radius', '2', '--workers', '0', '--quiet');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ model: 'chain12.npz', inputShape: [7], mode: 'exact', objective: 'neuron', radius: 2 });
+    const prepared = prepare(readModel([{ name: 'chain12.npz', bytes: new Uint8Array(readFileSync(model)) }]));
+    expect(manifest.layers.map((l: { id: string }) => l.id)).toEqual(prepared.layers.map((l) => l.id));
+    for (const entry of manifest.layers) {
+      const npy = decodeNpy(new Uint8Array(readFileSync(join(out, entry.file))), entry.file);
+      expect(npy.shape).toEqual([entry.neurons, 7]);
+      const neurons = Array.from({ length: entry.neurons }, (_, i) => i);
+      const expected = computeNeurons(prepared, entry.id, neurons, { mode: 'exact', objective: { kind: 'neuron' }, radius: 2 });
+      expect(Array.from(npy.data)).toEqual(Array.from(expected.xstar));
+      expect(entry.norms).toEqual(Array.from(expected.norms, (v) => Number(v.toPrecision(8))));
+      expect(entry.activations).toHaveLength(entry.neurons);
+      expect(entry.dead).toEqual([]);
+    }
+  });
+
+  it('computes only the chosen layers', () => {
+    const out = join(work, 'some');
+    const r = neurovis('gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', out, '--layers', 'arr_4', '--format', 'json', '--quiet');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).layers.map((l: { id: string }) => l.id)).toEqual(['arr_4']);
+    expect(existsSync(join(out, 'arr_4.npy'))).toBe(false);
+  });
+
+  it('refuses a nonlinear network in exact mode, naming the nodes and the other modes', () => {
+    const r = neurovis('gallery', join(work, 'relu.neurovis.json'), '--out', join(work, 'relu'), '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/relu\.neurovis\.json: the exact mode reverses linear networks only.*\(act\).*--mode surrogate/);
+  });
+
+  it('fails clearly on bad input and bad settings', () => {
+    const cases: [string[], number, RegExp][] = [
+      [['gallery', join(work, 'random.onnx'), '--out', join(work, 'x')], 1, /random\.onnx: /],
+      [['gallery', join(work, 'missing.onnx'), '--out', join(work, 'x')], 1, /missing\.onnx: no such file/],
+      [['gallery', work, '--out', join(work, 'x')], 1, /not a file/],
+      [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--radius', '0'], 2, /--radius must be a positive number/],
+      [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--radius', '-3'], 2, /--radius must be a positive number/],
+      [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--mode', 'magic'], 2, /unknown mode "magic"/],
+      [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--layers', 'nope'], 1, /no layer "nope"/],
+      [['gallery', join(fixtures, 'numpy', 'single.npy'), '--out', join(work, 'x')], 1, /choose the orientation/],
+      [['gallery', join(fixtures, 'numpy', 'chain12.npz')], 2, /--out DIR is required/],
+      [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--input-shape', '3,x'], 2, /--input-shape/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = neurovis(...args);
+      expect({ args, code: r.code }).toEqual({ args, code });
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it('lists layers with info', () => {
+    const r = neurovis('info', join(fixtures, 'numpy', 'torch_style.npz'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/orientation: rows are outputs \(W·x\)/);
+    expect(r.stdout).toMatch(/fc2\.weight\tdense\t\[1, 4\]\t4 neurons/);
+  });
+});
