@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Builds dist/node/worker.js for the pool tests (test/pool).
+    globalSetup: ['test/pool/build-worker.setup.ts'],
   },
 });

@@ -85,6 +85,7 @@ export function createAppProtocolHandler(rootDir: string, readFile: ReadFile, cs
       return plain(404, 'Not Found');
     }
     const headers = headersFor({ 'Content-Type': mimeTypeFor(filePath), 'Cache-Control': 'no-cache' });
-    return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers });
+    // Node's Buffer may sit on a shared pool; Response only reads the view's bytes.
+    return new Response(request.method === 'HEAD' ? null : (body as Uint8Array<ArrayBuffer>), { status: 200, headers });
   };
 }

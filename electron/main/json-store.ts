@@ -33,14 +33,3 @@ export async function writeJsonFile(filePath: string, value: unknown): Promise<v
   await fs.mkdir(path.dirname(filePath), { recursive: true });
   await writeFileAtomic(filePath, JSON.stringify(value, null, 2) + '\n');
 }
-
-/** Runs async tasks one after another (so two saves of one file never interleave). */
-export class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task, task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}

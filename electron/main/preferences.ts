@@ -2,7 +2,8 @@
 // window: the last folders used in dialogs and the chosen theme source.
 import path from 'node:path';
 import type { ThemeSource } from '../preload/api';
-import { SerialQueue, readJsonFile, writeJsonFile } from './json-store';
+import { readJsonFile, writeJsonFile } from './json-store';
+import { SerialQueue } from './serial-queue';
 
 export const PREFERENCES_NAME = 'preferences.json';
 

@@ -4,7 +4,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { RecentFile } from '../preload/api';
-import { SerialQueue, readJsonFile, writeJsonFile } from './json-store';
+import { readJsonFile, writeJsonFile } from './json-store';
+import { SerialQueue } from './serial-queue';
 
 export const RECENT_FILES_NAME = 'recent-files.json';
 export const MAX_RECENT_FILES = 10;

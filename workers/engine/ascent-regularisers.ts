@@ -75,10 +75,9 @@ export function totalVariation(g: Grid, x: ArrayLike<number>): { value: number; 
   return { value, gradient };
 }
 
-/** (1 − weight)·v + weight·blur(v), blur being the [1 2 1]/4 kernel along each spatial axis, edges repeated. */
-export function blurInput(g: Grid, v: Float64Array, weight: number): Float64Array {
-  let blurred: Float64Array = Float64Array.from(v);
-  const pass = (src: Float64Array, alongRows: boolean): Float64Array => {
+/** K·v: the [1 2 1]/4 kernel along each spatial axis, edges repeated (a symmetric matrix). */
+function blurred(g: Grid, v: ArrayLike<number>): Float64Array {
+  const pass = (src: ArrayLike<number>, alongRows: boolean): Float64Array => {
     const out = new Float64Array(src.length);
     for (let c = 0; c < g.channels; c++) {
       for (let i = 0; i < g.height; i++) {
@@ -92,9 +91,24 @@ export function blurInput(g: Grid, v: Float64Array, weight: number): Float64Arra
     }
     return out;
   };
-  if (g.height > 1) blurred = pass(blurred, true);
-  blurred = pass(blurred, false);
-  const out = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = (1 - weight) * v[i] + weight * blurred[i];
-  return out;
+  const rows = g.height > 1 ? pass(v, true) : Float64Array.from(v);
+  return pass(rows, false);
+}
+
+/**
+ * ½‖x − Kx‖², K the blur above: what Lucid's blur_input_each_step pulls towards, as a
+ * penalty. K is symmetric, so the gradient is (I − K)²x.
+ */
+export function blurPenalty(g: Grid, x: ArrayLike<number>): { value: number; gradient: Float64Array } {
+  const residual = Float64Array.from(x);
+  const kx = blurred(g, x);
+  let value = 0;
+  for (let i = 0; i < residual.length; i++) {
+    residual[i] -= kx[i];
+    value += 0.5 * residual[i] * residual[i];
+  }
+  const kr = blurred(g, residual);
+  const gradient = new Float64Array(residual.length);
+  for (let i = 0; i < gradient.length; i++) gradient[i] = residual[i] - kr[i];
+  return { value, gradient };
 }

@@ -3,7 +3,7 @@ import { ModelError } from './graph';
 import type { PreparedModel } from './prepare';
 import { layerById, reverseLayer, reverseSeeds, writeSeed, type LayerResult, type ReverseOptions } from './reverse';
 import { sizeOf, type Tensor } from './tensor';
-import { blurInput, inputGrid, rollInput, totalVariation, type Grid } from './ascent-regularisers';
+import { blurPenalty, inputGrid, rollInput, totalVariation, type Grid } from './ascent-regularisers';
 
 /**
  * Projected gradient ascent on the sphere ‖x‖ = r (DESIGN.md §1).
@@ -16,11 +16,13 @@ import { blurInput, inputGrid, rollInput, totalVariation, type Grid } from './as
  * at step 0 with the closed form), when a step improves the objective by less than the
  * tolerance relative to its value, or at the step limit. So the activation never decreases.
  *
- * Regularisers (off by default, for spatial inputs only): total variation subtracts
- * λ·Σ(neighbour differences)² from the objective; jitter takes each gradient at a copy of x
- * rolled by a random whole number of pixels (up to `jitter`) and rolls it back; blur mixes a
- * 3×3 binomial blur into each candidate (weight `blur`). With them, the objective that never
- * decreases is the regularised one; traces still record the real activation.
+ * Regularisers (off by default, for image and signal inputs only), as Lucid and
+ * tf-keras-vis offer them: total variation subtracts λ·Σ(neighbour differences)² from the
+ * objective; blur subtracts λ·½‖x − Kx‖², K a [1 2 1]/4 blur along each spatial axis
+ * (Lucid's blur_input_each_step as a penalty); jitter takes each gradient at a copy of x
+ * rolled by a random whole number of pixels (up to `jitter`) and rolls it back. With them,
+ * the objective that never decreases is the regularised one; traces still record the real
+ * activation.
  */
 export interface AscentOptions {
   /** Step limit (default 200). */
@@ -29,10 +31,13 @@ export interface AscentOptions {
   readonly tolerance?: number;
   /** Step length on the tangent plane, as a fraction of r (default 0.1). */
   readonly stepSize?: number;
-  /** Lucid-style regularisers, off by default. */
+  /** Largest random shift, in pixels, of the input each gradient is taken at (default 0: off). */
   readonly jitter?: number;
+  /** Weight of the total-variation penalty (default 0: off). */
   readonly totalVariation?: number;
+  /** Weight of the blur penalty ½‖x − blur(x)‖² (default 0: off). */
   readonly blur?: number;
+  /** Seed of the jitter's shifts (default 0). */
   readonly seed?: number;
 }
 
@@ -69,7 +74,7 @@ function settingsOf(options: AscentOptions = {}): Settings {
   check(s.stepSize > 0 && Number.isFinite(s.stepSize), `step size must be a positive number, got ${s.stepSize}`);
   check(Number.isInteger(s.jitter) && s.jitter >= 0, `jitter must be a whole number of pixels ≥ 0, got ${s.jitter}`);
   check(s.totalVariation >= 0 && Number.isFinite(s.totalVariation), `total variation weight must be ≥ 0, got ${s.totalVariation}`);
-  check(s.blur >= 0 && s.blur <= 1, `blur must be between 0 and 1, got ${s.blur}`);
+  check(s.blur >= 0 && Number.isFinite(s.blur), `blur weight must be ≥ 0, got ${s.blur}`);
   check(Number.isInteger(s.seed), `seed must be a whole number, got ${s.seed}`);
   return s;
 }
@@ -131,8 +136,7 @@ function evaluate(p: Problem, x: Float32Array): Point {
   const y = values.get(p.layerId)!.data;
   let activation = 0;
   for (let i = 0; i < y.length; i++) activation += p.seed[i] * y[i];
-  const tv = p.grid && p.settings.totalVariation > 0 ? p.settings.totalVariation * totalVariation(p.grid, x).value : 0;
-  return { x, values, activation, objective: activation - tv };
+  return { x, values, activation, objective: activation - penalty(p, x).value };
 }
 
 /** ∇ of the objective at a point: the real gradient (at a rolled copy under jitter) minus the penalty's. */
@@ -148,16 +152,29 @@ function gradient(p: Problem, at: Point): Float64Array {
     g = reverseSeeds(p.model, p.layerId, p.seed, 1, 'local', at.values);
   }
   const out = Float64Array.from(g);
-  if (p.grid && p.settings.totalVariation > 0) {
-    const tv = totalVariation(p.grid, at.x).gradient;
-    for (let i = 0; i < out.length; i++) out[i] -= p.settings.totalVariation * tv[i];
-  }
+  const pen = penalty(p, at.x).gradient;
+  if (pen) for (let i = 0; i < out.length; i++) out[i] -= pen[i];
   return out;
+}
+
+/** The regularisers' penalty and its gradient (none without regularisers). */
+function penalty(p: Problem, x: Float32Array): { value: number; gradient?: Float64Array } {
+  const { totalVariation: tvWeight, blur: blurWeight } = p.settings;
+  if (!p.grid || (tvWeight === 0 && blurWeight === 0)) return { value: 0 };
+  let value = 0;
+  const gradient = new Float64Array(x.length);
+  for (const [weight, term] of [[tvWeight, totalVariation], [blurWeight, blurPenalty]] as const) {
+    if (weight === 0) continue;
+    const t = term(p.grid, x);
+    value += weight * t.value;
+    for (let i = 0; i < gradient.length; i++) gradient[i] += weight * t.gradient[i];
+  }
+  return { value, gradient };
 }
 
 function ascend(p: Problem, x0: Float32Array): { x: Float32Array; trace: number[] } {
   const r = p.radius;
-  const { steps, tolerance, stepSize, blur } = p.settings;
+  const { steps, tolerance, stepSize } = p.settings;
   let at = evaluate(p, x0);
   const trace = [at.activation];
   let eta = stepSize * r;
@@ -184,7 +201,7 @@ function ascend(p: Problem, x0: Float32Array): { x: Float32Array; trace: number[
     while (!next) {
       const candidate = new Float64Array(g.length);
       for (let i = 0; i < g.length; i++) candidate[i] = x[i] + (eta * t[i]) / tNorm;
-      const tried = evaluate(p, onSphere(p.grid && blur > 0 ? blurInput(p.grid, candidate, blur) : candidate, r));
+      const tried = evaluate(p, onSphere(candidate, r));
       if (tried.objective >= at.objective) {
         next = tried;
       } else {

@@ -1,4 +1,5 @@
 import type { Graph, GraphNode } from './graph';
+import type { Tensor } from './tensor';
 
 /**
  * Pattern fusion before prepare: the GELU decompositions exporters emit become one Gelu
@@ -68,7 +69,8 @@ class GraphIndex {
         else this.consumers.set(i, [n]);
       }
     }
-    this.outputs = new Set(graph.outputs);
+    // Graph outputs and declared layers (Keras) must survive fusion.
+    this.outputs = new Set([...graph.outputs, ...(graph.layerTensors ?? []).map((l) => l.tensor)]);
   }
 
   producer(tensor: string): GraphNode | undefined {
@@ -84,17 +86,19 @@ class GraphIndex {
     return !this.outputs.has(tensor) && this.consumersOf(tensor).length === 1;
   }
 
-  /** The value of a scalar constant: an initializer or a Constant node. */
+  /**
+   * The value of a scalar constant (an initializer or a Constant node) of rank 0 or 1, so
+   * that multiplying by it cannot change a shape by broadcasting.
+   */
   scalar(tensor: string): { value: number } | undefined {
+    const isScalar = (t: Tensor): boolean => t.dtype === 'float32' && t.data.length === 1 && t.shape.length <= 1;
     const init = this.graph.initializers.get(tensor);
-    if (init) return init.dtype === 'float32' && init.data.length === 1 ? { value: init.data[0] } : undefined;
+    if (init) return isScalar(init) ? { value: init.data[0] } : undefined;
     const p = this.producers.get(tensor);
     if (!p || p.opType !== 'Constant') return undefined;
     const v = p.attrs.value ?? p.attrs.value_float;
     if (typeof v === 'number') return { value: v };
-    if (v && typeof v === 'object' && !Array.isArray(v) && 'data' in v && v.dtype === 'float32' && v.data.length === 1) {
-      return { value: v.data[0] };
-    }
+    if (v && typeof v === 'object' && !Array.isArray(v) && 'data' in v && isScalar(v)) return { value: v.data[0] };
     return undefined;
   }
 

@@ -25,7 +25,7 @@ export interface ModelSummary {
 export interface NeuronResult {
   readonly layer: string;
   readonly neuron: number;
-  /** x* (feature shape `inputShape`), norm r; all zero for a dead neuron. */
+  /** x* (feature shape `inputShape`), norm r; all zero for a dead neuron. Shared with the cache: read only. */
   readonly xstar: Float32Array;
   /** ‖a‖ with a = Jᵀy*. */
   readonly norm: number;
@@ -58,7 +58,7 @@ export interface PoolProgress {
   readonly etaMs: number | null;
 }
 
-/** A job that threw: it fails alone, its neurons count as done-and-failed. */
+/** A job that threw (it fails alone, its neurons count as done-and-failed), or a worker that could not start (layer ''). */
 export interface PoolError {
   readonly layer: string;
   readonly neurons: readonly number[];
@@ -80,14 +80,15 @@ export interface LoadOptions {
 export interface GalleryPool {
   /**
    * Reads and prepares the model (in a worker, never on the caller's thread), then loads
-   * it once into every worker. Cancels everything before. Rejects with the reader's
-   * message (ModelError text) when the files are not a model.
+   * it once into every worker. Cancels everything before. Rejects with a ModelError
+   * naming the file when it is not a model; the model loaded before stays usable.
    */
   load(files: readonly InputFile[], options?: LoadOptions): Promise<ModelSummary>;
   /**
    * Cancels the current run and queues every neuron of these layers (all layers when
    * omitted) under `settings`. Returns the new generation. Results already cached are
-   * delivered in a microtask, before any computed one. Throws when no model is loaded.
+   * delivered in a microtask, before any computed one. Throws when no model is loaded,
+   * while load() is pending, or for an unknown layer.
    */
   run(settings: GallerySettings, layers?: readonly string[]): number;
   /**
@@ -95,7 +96,10 @@ export interface GalleryPool {
    * user looked at last goes first); neurons already done or not pending are ignored.
    */
   prioritize(layer: string, neurons: readonly number[]): void;
-  /** Drops queued jobs at once; running jobs finish but their results are never delivered. */
+  /**
+   * Drops queued jobs at once; running jobs finish but their results are never delivered.
+   * Emits a progress event of a new, empty generation.
+   */
   cancel(): void;
   onResult(listener: (results: readonly NeuronResult[]) => void): () => void;
   onProgress(listener: (progress: PoolProgress) => void): () => void;
@@ -109,20 +113,16 @@ export interface GalleryPool {
   terminate(): Promise<void>;
 }
 
-/** Anything `threads`' `spawn` accepts: a Node worker_threads Worker or a Web Worker wrapped by threads. */
-export type SpawnWorker = () => unknown;
-
+/** Options of createNodePool (pool/node.ts) and createBrowserPool (pool/browser.ts). */
 export interface PoolOptions {
   /** Number of workers; default: available cores − 1, at least 1. */
   readonly size?: number;
-  /** Creates one worker running workers/worker.ts. */
-  readonly spawnWorker: SpawnWorker;
   /**
    * Keep the weights in one SharedArrayBuffer for all workers. Default: whenever the host
    * allows it (Node; browsers with crossOriginIsolated). false copies them into each worker.
    */
   readonly shareWeights?: boolean;
-  /** Upper bound on neurons per job (default 64): smaller reacts faster to priorities. */
+  /** Upper bound on neurons per job (default 16): smaller reacts faster to priorities and cancellation. */
   readonly maxBatch?: number;
   /** Upper bound on cached x* bytes (default 256 MiB); least recently used go first. */
   readonly cacheBytes?: number;

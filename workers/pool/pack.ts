@@ -58,6 +58,10 @@ export function reducedGraph(model: PreparedModel): Graph {
       if (constant) initializers.set(name, constant);
     }
   }
+  // A subgraph (If, Loop) may read outer tensors by name, not as inputs: keep every initializer then.
+  if (model.nodes.some((v) => Object.values(v.node.attrs).some(isGraph))) {
+    for (const [name, t] of source.initializers) if (!initializers.has(name)) initializers.set(name, t);
+  }
   const input = source.inputs.find((i) => i.name === model.inputName)!;
   return {
     inputs: [{ name: input.name, dtype: input.dtype, dims: [...model.inputShape] }],

@@ -1,4 +1,4 @@
-import { spawn, Thread, type ModuleThread, type Worker as ThreadsWorker } from 'threads';
+import { spawn, Thread, type ModuleThread } from 'threads';
 import type { GallerySettings } from '../engine/compute';
 import { ModelError } from '../engine/graph';
 import type { InputFile } from '../formats/types';
@@ -14,7 +14,7 @@ import type {
 } from './api';
 import { ResultCache, settingsKey, type CachedResult } from './cache';
 import { canShareMemory } from './pack';
-import type { InjectedFault, PackedModel, WireResult, WorkerApi } from './protocol';
+import type { InjectedFault, PackedModel, WireResult, WorkerApi, WorkerMemory } from './protocol';
 import { NeuronQueue } from './queue';
 
 /** How a host's worker tells the pool it died (Node: 'exit'; browsers: an uncaught 'error'). */
@@ -24,7 +24,7 @@ export interface WorkerHandle {
   onDeath(listener: (reason: string) => void): void;
 }
 
-export interface HostPoolOptions extends Omit<PoolOptions, 'spawnWorker'> {
+export interface HostPoolOptions extends PoolOptions {
   readonly spawnWorker: () => WorkerHandle;
   /** The host's default size (cores − 1, at least 1). */
   readonly defaultSize: number;
@@ -130,6 +130,8 @@ export class WorkerPool implements GalleryPool {
   private readonly errors = new Emitter<PoolError>();
   /** Workers replaced after dying, over the pool's life. */
   replacedWorkers = 0;
+  /** Jobs sent to workers, over the pool's life (retries included). */
+  jobsDispatched = 0;
 
   constructor(private readonly options: HostPoolOptions) {
     const size = options.size ?? options.defaultSize;
@@ -149,9 +151,7 @@ export class WorkerPool implements GalleryPool {
     const handle = this.options.spawnWorker();
     const slot: Slot = { thread: null, state: 'starting', job: null, modelVersion: 0, sync: Promise.resolve(), death, die, handle };
     handle.onDeath((reason) => this.onDeath(slot, reason));
-    // threads types spawn()'s argument as its own Worker class; a browser Worker or a
-    // worker_threads Worker from threads' Node build is what it takes at run time.
-    const ready = Promise.race([spawn<WorkerApi>(handle.worker as ThreadsWorker), death]);
+    const ready = Promise.race([spawn<WorkerApi>(handle.worker), death]);
     slot.sync = ready.then(
       async (thread) => {
         slot.thread = thread;
@@ -167,7 +167,7 @@ export class WorkerPool implements GalleryPool {
           this.errors.emit({ layer: '', neurons: [], message: `a worker failed to start: ${asError(e).message}`, generation: this.generation });
         }
       },
-    );
+    ).catch(() => undefined);
     return slot;
   }
 
@@ -181,16 +181,25 @@ export class WorkerPool implements GalleryPool {
   }
 
   private ensureModel(slot: Slot): Promise<void> {
-    const next = slot.sync.then(() => this.syncModel(slot));
+    const next = slot.sync.then(async () => {
+      await this.syncModel(slot);
+      this.schedule();
+    });
     slot.sync = next.catch(() => undefined);
     return next;
   }
 
   private onDeath(slot: Slot, reason: string): void {
     if (slot.state === 'dead' || this.terminated) return;
+    const started = slot.state !== 'starting';
     slot.state = 'dead';
     slot.die(reason);
     if (slot.thread) Thread.terminate(slot.thread).catch(() => undefined);
+    if (!started) {
+      // Not replaced: a worker that cannot start would fail the same way again and again.
+      this.errors.emit({ layer: '', neurons: [], message: `a worker failed to start (${reason})`, generation: this.generation });
+      return;
+    }
     const index = this.slots.indexOf(slot);
     if (index >= 0) {
       this.replacedWorkers++;
@@ -210,20 +219,43 @@ export class WorkerPool implements GalleryPool {
   }
 
   async load(files: readonly InputFile[], options: LoadOptions = {}): Promise<ModelSummary> {
+    return this.loadWith(async () => {
+      const opener = await this.liveSlot();
+      const opened = await guarded(opener, (t) => t.open(files, { ...options, share: this.share })).catch((e: unknown) => {
+        throw asError(e);
+      });
+      return { ...opened, opener, orientation: options.orientation };
+    });
+  }
+
+  /**
+   * Loads a model packed elsewhere (pool/graph-load.ts packs a hand-built Graph on the
+   * caller's thread: for Node tools and tests, not for a UI thread).
+   */
+  loadPacked(summary: ModelSummary, packed: PackedModel): Promise<ModelSummary> {
+    return this.loadWith(async () => ({ summary, packed }));
+  }
+
+  private async loadWith(open: () => Promise<{ summary: ModelSummary; packed: PackedModel; opener?: Slot; orientation?: string }>): Promise<ModelSummary> {
     this.assertAlive();
     this.cancel();
     const token = ++this.loadToken;
     this.loading++;
     try {
-      const opener = await this.liveSlot();
-      const opened = await guarded(opener, (t) => t.open(files, { ...options, share: this.share })).catch((e: unknown) => {
-        throw asError(e);
-      });
-      if (token !== this.loadToken) throw new Error('superseded by a newer load');
+      const opened = await open();
+      if (token !== this.loadToken) {
+        // The opener now holds a model the pool does not use: make it load the current one again.
+        if (opened.opener) {
+          opened.opener.modelVersion = -1;
+          this.ensureModel(opened.opener).catch(() => undefined);
+        }
+        throw new Error('superseded by a newer load');
+      }
       const version = ++this.modelVersion;
       const shape = opened.summary.inputShape.join(',');
-      this.model = { summary: opened.summary, packed: opened.packed, key: `${opened.summary.digest}|${shape}|${options.orientation ?? ''}`, version };
-      opener.modelVersion = version;
+      this.model = { summary: opened.summary, packed: opened.packed, key: `${opened.summary.digest}|${shape}|${opened.orientation ?? ''}`, version };
+      // The worker that opened the files already runs the packed model.
+      if (opened.opener) opened.opener.modelVersion = version;
       await Promise.all(this.slots.map((s) => (s.state === 'dead' ? undefined : this.ensureModel(s).catch(() => undefined))));
       if (token !== this.loadToken) throw new Error('superseded by a newer load');
       return opened.summary;
@@ -252,7 +284,7 @@ export class WorkerPool implements GalleryPool {
     const chosen = layers ? [...layers] : model.summary.layers.map((l) => l.id);
     for (const id of chosen) if (!known.has(id)) throw new ModelError(`no layer "${id}" in ${model.summary.source.fileName}`);
 
-    this.cancel();
+    this.stopRun();
     const generation = this.generation;
     const key = settingsKey(model.key, settings);
     const counts = chosen.map((id) => ({ id, neurons: settings.objective.kind === 'direction' ? 1 : known.get(id)!.neurons }));
@@ -294,6 +326,12 @@ export class WorkerPool implements GalleryPool {
   }
 
   cancel(): void {
+    this.stopRun();
+    this.progressEvents.emit(this.progress());
+  }
+
+  /** Makes the current run stale: its queue is dropped, its running jobs' results never delivered. */
+  private stopRun(): void {
     this.generation++;
     this.current = null;
   }
@@ -333,6 +371,7 @@ export class WorkerPool implements GalleryPool {
   private dispatch(slot: Slot, run: Run, job: Job): void {
     slot.state = 'busy';
     slot.job = job;
+    this.jobsDispatched++;
     run.firstDispatch ??= now();
     const fault = this.takeFault(job.layer, job.neurons);
     guarded(slot, (t) => t.compute({ layer: job.layer, neurons: job.neurons, settings: job.settings, fault })).then(
@@ -415,8 +454,19 @@ export class WorkerPool implements GalleryPool {
     return this.slots.length;
   }
 
+  /** Whether weights go to the workers in one SharedArrayBuffer. */
+  get sharesWeights(): boolean {
+    return this.share;
+  }
+
   clearCache(): void {
     this.cache.clear();
+  }
+
+  /** Each live worker's own memory (benchmarks; null entries where the host does not tell). */
+  async workerMemory(): Promise<(WorkerMemory | null)[]> {
+    const live = this.slots.filter((s) => s.state === 'idle' || s.state === 'busy');
+    return Promise.all(live.map((s) => guarded(s, (t) => t.memory()).catch(() => null)));
   }
 
   /** Results held by the cache (for tests and the UI's memory display). */
@@ -426,7 +476,7 @@ export class WorkerPool implements GalleryPool {
 
   async terminate(): Promise<void> {
     if (this.terminated) return;
-    this.cancel();
+    this.stopRun();
     this.terminated = true;
     await Promise.all(
       this.slots.map(async (slot) => {

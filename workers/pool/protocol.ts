@@ -47,11 +47,20 @@ export interface ComputeRequest {
   readonly fault?: InjectedFault;
 }
 
-/** What workers/worker.ts exposes through `threads`. */
-export interface WorkerApi {
+/** What workers/worker.ts exposes through `threads` (a type alias: threads wants an index-signature-compatible type). */
+export type WorkerApi = {
   /** Reads and prepares the files, keeps the model, and returns it packed for the other workers. */
   open(files: readonly InputFile[], options: OpenOptions): Promise<Opened>;
   /** Loads a model packed by open() (in this or another worker). */
   adopt(packed: PackedModel): Promise<void>;
   compute(request: ComputeRequest): Promise<WireResult>;
+  /** This worker's own memory (Node: its isolate's heap and array buffers; null where the host does not tell). */
+  memory(): Promise<WorkerMemory | null>;
+};
+
+export interface WorkerMemory {
+  /** JavaScript heap in use. */
+  readonly heapUsed: number;
+  /** ArrayBuffers this worker allocated (a SharedArrayBuffer counts in the one that created it). */
+  readonly arrayBuffers: number;
 }

@@ -156,7 +156,7 @@ export function barsImage(x: Float32Array, offset: number, length: number, color
   const data = blank(width, height);
   const lut = colormapLut(colormap);
   const mid = Math.floor(height / 2);
-  const half = Math.max(1, mid - 1);
+  const half = Math.max(1, Math.min(mid, height - 1 - mid));
   const columnsPerBar = width / Math.max(1, length);
   const gap = columnsPerBar >= 4 ? 1 : 0;
   for (let col = 0; col < width; col++) {
@@ -194,30 +194,44 @@ export const SERIES_PALETTE: readonly (readonly [number, number, number])[] = [
 export function linesImage(x: Float32Array, offset: number, layout: Extract<InputLayout, { kind: 'sequence' }>, m: number, width: number, height: number): RGBAImage {
   const data = blank(width, height);
   const mid = Math.floor(height / 2);
-  const half = Math.max(1, mid - 1);
+  const half = Math.max(1, Math.min(mid, height - 1 - mid));
   for (let col = 0; col < width; col++) put(data, width, col, mid, AXIS_GREY, 160);
   const { channels, length } = layout;
   const yOf = (v: number): number => Math.min(height - 1, Math.max(0, mid - (m > 0 ? Math.round((v / m) * half) : 0)));
+  const valueAt = (c: number, i: number): number => x[offset + channelIndex(layout, c, i)];
   for (let c = 0; c < channels; c++) {
     const rgb = SERIES_PALETTE[c % SERIES_PALETTE.length];
     let prevY = -1;
     for (let col = 0; col < width; col++) {
-      // Column col shows the samples it covers as a vertical span joined to the previous column.
-      const from = Math.floor((col * length) / width);
-      const to = Math.max(from + 1, Math.floor(((col + 1) * length) / width));
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let i = from; i < Math.min(to, length); i++) {
-        const y = yOf(x[offset + channelIndex(layout, c, i)]);
-        lo = Math.min(lo, y);
-        hi = Math.max(hi, y);
+      let lo: number;
+      let hi: number;
+      let end: number;
+      if (length <= width) {
+        // Fewer samples than columns: the line between samples, interpolated.
+        const t = width > 1 ? (col * (length - 1)) / (width - 1) : 0;
+        const i = Math.min(length - 2, Math.floor(t));
+        const v = length === 1 ? valueAt(c, 0) : valueAt(c, i) + (valueAt(c, i + 1) - valueAt(c, i)) * (t - i);
+        lo = hi = end = yOf(v);
+      } else {
+        // More samples than columns: each column spans the samples it covers.
+        const from = Math.floor((col * length) / width);
+        const to = Math.max(from + 1, Math.floor(((col + 1) * length) / width));
+        lo = Infinity;
+        hi = -Infinity;
+        for (let i = from; i < Math.min(to, length); i++) {
+          const y = yOf(valueAt(c, i));
+          lo = Math.min(lo, y);
+          hi = Math.max(hi, y);
+        }
+        end = yOf(valueAt(c, Math.min(to, length) - 1));
       }
+      // Joined to the previous column, so steep stretches have no gaps.
       if (prevY >= 0) {
         lo = Math.min(lo, prevY);
         hi = Math.max(hi, prevY);
       }
       for (let y = lo; y <= hi; y++) put(data, width, col, y, rgb);
-      prevY = yOf(x[offset + channelIndex(layout, c, Math.min(to, length) - 1)]);
+      prevY = end;
     }
   }
   return { width, height, data };

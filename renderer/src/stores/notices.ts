@@ -12,6 +12,8 @@ export interface Notice {
   readonly count: number;
 }
 
+const INFO_MS = 12_000;
+
 /** Dismissable messages: bad files, unsupported ops, worker failures. They never close the open model. */
 export const useNotices = defineStore('notices', () => {
   const items = ref<Notice[]>([]);
@@ -24,16 +26,25 @@ export const useNotices = defineStore('notices', () => {
       items.value.splice(same, 1, { ...n, count: n.count + 1 });
       return;
     }
-    items.value.push({ id: nextId++, kind, message, context, count: 1 });
+    const id = nextId++;
+    items.value.push({ id, kind, message, context, count: 1 });
     if (items.value.length > 6) items.value.splice(0, items.value.length - 6);
+    // Information goes away by itself; errors stay until dismissed.
+    if (kind === 'info') setTimeout(() => dismiss(id), INFO_MS);
+  }
+
+  function dismiss(id: number): void {
+    items.value = items.value.filter((n) => n.id !== id);
   }
 
   return {
     items,
     error: (message: string, context?: string) => push('error', message, context),
     info: (message: string, context?: string) => push('info', message, context),
-    dismiss: (id: number) => {
-      items.value = items.value.filter((n) => n.id !== id);
+    dismiss,
+    /** Drops the errors about one file (it opened after all). */
+    dismissContext: (context: string) => {
+      items.value = items.value.filter((n) => n.context !== context);
     },
     clear: () => {
       items.value = [];

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import { GALLERY_MODES, type GallerySettings } from '../../../workers/engine/compute';
+import { GALLERY_MODES, type GalleryMode, type GallerySettings } from '../../../workers/engine/compute';
 import type { Objective } from '../../../workers/engine/reverse';
 import { COLORMAPS } from '../render/colormap';
 import type { ComputeSettings, DisplaySettings, LocaleChoice, ObjectiveKind, ReferenceInput, ThemeChoice } from '../domain/settings-types';
@@ -83,6 +83,13 @@ export const useSettings = defineStore('settings', () => {
   const theme = ref<ThemeChoice>(initial.theme);
   const locale = ref<LocaleChoice>(initial.locale);
   const reference = shallowRef<ReferenceInput | null>(null);
+  /**
+   * A mode chosen for the open model rather than by the user (the exact mode does not apply
+   * to a nonlinear model): in effect until the user picks a mode, never stored.
+   */
+  const autoMode = ref<GalleryMode | null>(null);
+  /** The compute settings in effect. */
+  const effective = computed<ComputeSettings>(() => (autoMode.value ? { ...compute.value, mode: autoMode.value } : compute.value));
 
   watch(
     [compute, display, inputShape, workers, theme, locale],
@@ -101,7 +108,7 @@ export const useSettings = defineStore('settings', () => {
 
   /** What the pool computes with. */
   const gallerySettings = computed<GallerySettings>(() => {
-    const c = compute.value;
+    const c = effective.value;
     const objective: Objective = c.objective === 'position' ? { kind: 'position', position: [...c.position] } : { kind: c.objective };
     return {
       mode: c.mode,
@@ -113,6 +120,7 @@ export const useSettings = defineStore('settings', () => {
   });
 
   function setCompute(patch: Partial<ComputeSettings>): void {
+    if (patch.mode !== undefined) autoMode.value = null;
     compute.value = sanitize({ compute: { ...compute.value, ...patch } }).compute;
   }
   function setDisplay(patch: Partial<DisplaySettings>): void {
@@ -127,7 +135,8 @@ export const useSettings = defineStore('settings', () => {
     theme.value = d.theme;
     locale.value = d.locale;
     reference.value = null;
+    autoMode.value = null;
   }
 
-  return { compute, display, inputShape, parsedInputShape, workers, theme, locale, reference, gallerySettings, setCompute, setDisplay, reset };
+  return { compute, autoMode, effective, display, inputShape, parsedInputShape, workers, theme, locale, reference, gallerySettings, setCompute, setDisplay, reset };
 });

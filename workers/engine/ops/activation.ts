@@ -1,6 +1,6 @@
 import { ModelError } from '../graph';
 import type { OpContext, OpDef, ReverseContext } from '../op';
-import { floatTensor, type Tensor } from '../tensor';
+import { isFloat, tensorLike, type Tensor } from '../tensor';
 
 /**
  * How the surrogate mode replaces an activation (DESIGN.md §1): a linear map of constant
@@ -58,14 +58,15 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
     forward(ctx, inputs) {
       const x = inputs[0] as Tensor;
       const p = rule.params(ctx);
-      const y = new Float32Array(x.data.length);
+      // Integer inputs (Clip in shape arithmetic) keep their type.
+      const y = isFloat(x) ? new Float32Array(x.data.length) : new Float64Array(x.data.length);
       for (let i = 0; i < y.length; i++) y[i] = rule.value(x.data[i], p, i);
-      return [floatTensor(x.shape, y)];
+      return [tensorLike(x, x.shape, y)];
     },
     reverse(ctx, [gy]) {
-      const none = ctx.node.inputs.map(() => undefined);
-      if (!gy) return none;
-      const out: (Float32Array | undefined)[] = none;
+      // Only the first input varies; the others (PRelu's slope, Clip's bounds) are constant.
+      const out: (Float32Array | undefined)[] = ctx.node.inputs.map(() => undefined);
+      if (!gy) return out;
       if (ctx.mode === 'surrogate' && rule.surrogate !== 'linearise') {
         const given = rule.surrogate.slope;
         const slope = typeof given === 'number' ? given : given(rule.params(ctx));

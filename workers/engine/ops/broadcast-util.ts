@@ -18,7 +18,7 @@ export function broadcastShapes(a: Shape, b: Shape, where = ''): number[] {
 }
 
 /** Strides that read a tensor of `shape` as if broadcast to `outShape` (zero on broadcast axes). */
-export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const rank = outShape.length;
   const padded = [...new Array<number>(rank - shape.length).fill(1), ...shape];
   return stridesOf(padded).map((s, i) => (padded[i] === 1 ? 0 : s));

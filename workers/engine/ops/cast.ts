@@ -5,7 +5,7 @@ import { allocData, inputShape, makeTensor, opError } from './op-args';
 
 /**
  * Cast (ONNX Operators.md#Cast) to the engine's dtypes: every float type becomes float32
- * (rounded to float16/bfloat16 precision when that is the target), every integer type
+ * (rounded to float16, cut to bfloat16 precision when that is the target), every integer type
  * int64 (truncated toward zero and wrapped to the target's width), bool 0/1. Between
  * float types it is the identity for the reversal, like a reshape; a cast to integers
  * is piecewise constant, so its gradient is zero.
@@ -38,7 +38,7 @@ function roundHalfEven(v: number): number {
 }
 
 /** The nearest float16 (IEEE binary16, ties to even), as a number. */
-export function roundToFloat16(x: number): number {
+function roundToFloat16(x: number): number {
   if (!Number.isFinite(x) || x === 0) return x;
   const ax = Math.abs(x);
   if (ax >= 65520) return x > 0 ? Infinity : -Infinity;
@@ -51,13 +51,14 @@ export function roundToFloat16(x: number): number {
 
 const bits = new DataView(new ArrayBuffer(4));
 
-/** The nearest bfloat16 (the top 16 bits of a float32, ties to even), as a number. */
-export function roundToBfloat16(x: number): number {
+/**
+ * A float32 cut to bfloat16 (its top 16 bits), as a number. Truncation, not rounding: the
+ * ONNX backend conformance data (test_cast_FLOAT_to_BFLOAT16) expects it.
+ */
+function toBfloat16(x: number): number {
   if (Number.isNaN(x)) return x;
   bits.setFloat32(0, x);
-  const u = bits.getUint32(0);
-  const rounded = (u + 0x7fff + ((u >>> 16) & 1)) & 0xffff0000;
-  bits.setUint32(0, rounded >>> 0);
+  bits.setUint32(0, bits.getUint32(0) & 0xffff0000);
   return bits.getFloat32(0);
 }
 
@@ -68,7 +69,7 @@ function convert(x: Tensor, to: number): Tensor {
   const src = x.data;
   const fromFloat = x.dtype === 'float32';
   if (to === FLOAT16) for (let i = 0; i < n; i++) y[i] = roundToFloat16(src[i]);
-  else if (to === BFLOAT16) for (let i = 0; i < n; i++) y[i] = roundToBfloat16(src[i]);
+  else if (to === BFLOAT16) for (let i = 0; i < n; i++) y[i] = toBfloat16(src[i]);
   else if (dtype === 'float32') y.set(src);
   else if (to === BOOL) for (let i = 0; i < n; i++) y[i] = src[i] !== 0 ? 1 : 0;
   else {

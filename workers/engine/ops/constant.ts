@@ -52,9 +52,10 @@ function filled(ctx: OpContext, inputs: readonly (Tensor | undefined)[]): Tensor
   return makeTensor(value.dtype, shape, data);
 }
 
+/** Only ever folded: a shape input that varies would make the output's shape vary, so it has no reversal. */
 export const constantOfShapeOp: OpDef = {
   type: 'ConstantOfShape',
-  kind: 'linear',
+  kind: 'nonlinear',
   inferShapes: (ctx) => [filledShape(ctx)],
   forward: (ctx, inputs) => [filled(ctx, inputs)],
 };

@@ -27,7 +27,7 @@ interface TransposedPlan {
   readonly outShape: number[];
 }
 
-const DIRECT_MAX_MAPS = 4;
+const DIRECT_MAX_MAPS = 2;
 
 function plan(ctx: OpContext): TransposedPlan {
   const xShape = ctx.inputShapes[0];

@@ -53,7 +53,11 @@ export const gatherOp: OpDef = {
   kind: 'linear',
   // Indices computed from the input make the output piecewise constant in them.
   kindAt: (ctx) => (isVariable(ctx, 1) ? 'nonlinear' : 'linear'),
-  inferShapes: (ctx) => [outShapeOf(ctx).outShape],
+  inferShapes(ctx) {
+    const indices = ctx.constants[1];
+    if (indices) indexMap(ctx, indices);
+    return [outShapeOf(ctx).outShape];
+  },
   forward(ctx, inputs) {
     const [x, indices] = inputs as Tensor[];
     const { outShape } = outShapeOf(ctx);

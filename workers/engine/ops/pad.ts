@@ -79,9 +79,17 @@ function plan(ctx: OpContext, inputs?: readonly (Tensor | undefined)[]): PadPlan
   const outShape = inShape.map((d, a) => d + pads[a] + pads[rank + a]);
   if (outShape.some((d) => d < 0)) fail(ctx, `pads [${pads.join(', ')}] crop more than the input ${formatShape(inShape)} holds`);
   const maps = inShape.map((n, a) => {
-    if (mode !== 'constant' && n === 0 && outShape[a] > 0) fail(ctx, `cannot ${mode}-pad an empty axis ${a}`);
+    // Crop first, then pad what is left (numpy.pad semantics after slicing).
+    const cropBegin = Math.max(0, -pads[a]);
+    const kept = n - cropBegin - Math.max(0, -pads[rank + a]);
+    if (kept < 0) fail(ctx, `pads [${pads.join(', ')}] crop more than axis ${a} (size ${n}) holds`);
+    if (kept === 0 && mode !== 'constant' && outShape[a] > 0) fail(ctx, `cannot ${mode}-pad axis ${a}: nothing is left of it`);
+    const grow = Math.max(0, pads[a]);
     const map = new Int32Array(outShape[a]);
-    for (let o = 0; o < outShape[a]; o++) map[o] = sourceIndex(o - pads[a], n, mode);
+    for (let o = 0; o < outShape[a]; o++) {
+      const i = sourceIndex(o - grow, kept, mode);
+      map[o] = i < 0 ? -1 : cropBegin + i;
+    }
     return map;
   });
   if (rank === 0) return { inShape, outShape, lastMap: Int32Array.of(0), rowSource: Int32Array.of(0), value: constantOf(ctx, inputs) };

@@ -19,9 +19,10 @@ function scalars(ctx: OpContext, inputs?: readonly (Tensor | undefined)[]): { st
   return { start, delta, count, values };
 }
 
+/** Only ever folded: with an input that varies its very length would, so it has no reversal. */
 export const rangeOp: OpDef = {
   type: 'Range',
-  kind: 'linear',
+  kind: 'nonlinear',
   inferShapes: (ctx) => [[scalars(ctx).count]],
   forward(ctx, inputs) {
     const { start, delta, count, values } = scalars(ctx, inputs);

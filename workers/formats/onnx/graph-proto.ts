@@ -41,13 +41,16 @@ export function readGraph(r: WireReader, ctx: DecodeContext, depth = 0): Decoded
         initializers.set(rec.name, tensorFromRecord(rec, ctx.src));
         break;
       }
-      case 11:
+      case 11: {
         if ((key & 7) !== WIRE_LENGTH) throw r.fail('a graph input is not a message');
-        inputs.push(readValueInfo(r.message(), ctx));
+        const input = readValueInfo(r.message());
+        if (input.dims === undefined) ctx.notes.push(`input "${input.name}" declares no tensor shape`);
+        inputs.push({ name: input.name, dims: input.dims ?? [], dtype: input.dtype });
         break;
+      }
       case 12:
         if ((key & 7) !== WIRE_LENGTH) throw r.fail('a graph output is not a message');
-        outputs.push(readValueInfo(r.message(), ctx).name);
+        outputs.push(readValueInfo(r.message()).name);
         break;
       case 15: {
         if ((key & 7) !== WIRE_LENGTH) throw r.fail('a sparse initializer is not a message');
@@ -222,7 +225,8 @@ function readAttribute(r: WireReader, ctx: DecodeContext, depth: number): { name
   return { name, type: kind, value };
 }
 
-function readValueInfo(r: WireReader, ctx: DecodeContext): ValueInfo {
+/** A ValueInfoProto; dims are undefined when it declares no tensor shape (unknown rank, or not a tensor). */
+function readValueInfo(r: WireReader): { name: string; dims: ValueInfo['dims'] | undefined; dtype: ValueInfo['dtype'] } {
   let name = '';
   let elemType = 0;
   let dims: (number | string | null)[] | undefined;
@@ -246,10 +250,6 @@ function readValueInfo(r: WireReader, ctx: DecodeContext): ValueInfo {
     } else {
       r.skip(key & 7);
     }
-  }
-  if (!dims) {
-    dims = [];
-    if (name) ctx.notes.push(`"${name}" declares no shape`);
   }
   return { name, dims, dtype: engineDType(elemType) };
 }

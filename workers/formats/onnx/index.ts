@@ -40,7 +40,7 @@ export function looksLikeOnnx(bytes: Uint8Array): boolean {
   let irVersion = -1;
   let graph = false;
   try {
-    for (let fields = 0; !r.done() && fields < 64; fields++) {
+    for (let fields = 0; !r.done() && fields < 4096; fields++) {
       const key = r.tag();
       const field = key >>> 3;
       const wire = key & 7;

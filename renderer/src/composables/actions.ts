@@ -1,0 +1,45 @@
+import { getHost } from '../host/index';
+import { specFile, type Example } from '../examples/index';
+import { useBuilder } from '../stores/builder';
+import { useModel } from '../stores/model';
+import { messageOf, useNotices } from '../stores/notices';
+
+/** The intents the toolbar, the start screen and the menus send. */
+export function useActions() {
+  const model = useModel();
+  const builder = useBuilder();
+  const notices = useNotices();
+
+  async function openModel(): Promise<void> {
+    try {
+      const opened = await getHost().openModel();
+      if (opened && (await model.open(opened))) builder.close();
+    } catch (e) {
+      notices.error(messageOf(e));
+    }
+  }
+
+  async function openDrop(data: DataTransfer): Promise<void> {
+    try {
+      const opened = await getHost().readDrop(data);
+      if (opened.files.length === 0 && opened.errors.length === 0) return;
+      if (await model.open(opened)) builder.close();
+    } catch (e) {
+      notices.error(messageOf(e));
+    }
+  }
+
+  async function openRecent(key: string): Promise<void> {
+    try {
+      if (await model.open(await getHost().openRecent(key))) builder.close();
+    } catch (e) {
+      notices.error(messageOf(e), key);
+    }
+  }
+
+  async function openExample(example: Example): Promise<void> {
+    if (await model.open({ files: [specFile(example.spec)], errors: [] }, 'example')) builder.close();
+  }
+
+  return { openModel, openDrop, openRecent, openExample, openBuilder: () => builder.start() };
+}

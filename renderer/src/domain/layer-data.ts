@@ -1,0 +1,91 @@
+/** The results of one layer as they arrive, in flat typed arrays (never made reactive). */
+import type { LayerInfo } from '../../../workers/engine/prepare';
+import type { NeuronResult } from '../../../workers/pool/api';
+
+let serial = 0;
+
+export class LayerData {
+  /** Unique per instance: thumbnails of older data are never reused. */
+  readonly serial = ++serial;
+  readonly neurons: number;
+  xstar: Float32Array | null = null;
+  readonly norms: Float32Array;
+  readonly activations: Float32Array;
+  readonly baselines: Float32Array;
+  readonly dead: Uint8Array;
+  /** 1 once a neuron's result arrived, 2 when its job failed. */
+  readonly state: Uint8Array;
+  /** max|x*| of each neuron: its per-neuron scale. */
+  readonly neuronMax: Float32Array;
+  readonly traces: (Float32Array | undefined)[];
+  received = 0;
+  failed = 0;
+  /** max|x*| over the layer's results so far: the per-layer scale. */
+  layerMax = 0;
+
+  constructor(
+    readonly layer: LayerInfo,
+    /** The settings key these results belong to (domain/affects.ts). */
+    readonly key: string,
+    readonly inputSize: number,
+    neurons: number,
+  ) {
+    this.neurons = neurons;
+    this.norms = new Float32Array(neurons);
+    this.activations = new Float32Array(neurons);
+    this.baselines = new Float32Array(neurons);
+    this.dead = new Uint8Array(neurons);
+    this.state = new Uint8Array(neurons);
+    this.neuronMax = new Float32Array(neurons);
+    this.traces = new Array<Float32Array | undefined>(neurons);
+  }
+
+  get complete(): boolean {
+    return this.received + this.failed >= this.neurons;
+  }
+
+  has(neuron: number): boolean {
+    return this.state[neuron] === 1;
+  }
+
+  /** The x* of one neuron (a view), or null while it is pending. */
+  row(neuron: number): Float32Array | null {
+    if (!this.xstar || this.state[neuron] !== 1) return null;
+    return this.xstar.subarray(neuron * this.inputSize, (neuron + 1) * this.inputSize);
+  }
+
+  accept(r: NeuronResult): void {
+    const n = r.neuron;
+    if (n < 0 || n >= this.neurons || r.xstar.length !== this.inputSize) return;
+    this.xstar ??= new Float32Array(this.neurons * this.inputSize);
+    this.xstar.set(r.xstar, n * this.inputSize);
+    this.norms[n] = r.norm;
+    this.activations[n] = r.activation;
+    this.baselines[n] = r.baseline;
+    this.dead[n] = r.dead ? 1 : 0;
+    this.traces[n] = r.trace;
+    let m = 0;
+    for (let i = 0; i < r.xstar.length; i++) {
+      const a = Math.abs(r.xstar[i]);
+      if (a > m) m = a;
+    }
+    this.neuronMax[n] = m;
+    if (m > this.layerMax) this.layerMax = m;
+    if (this.state[n] === 2) this.failed--;
+    if (this.state[n] !== 1) this.received++;
+    this.state[n] = 1;
+  }
+
+  fail(neuron: number): void {
+    if (neuron < 0 || neuron >= this.neurons || this.state[neuron] !== 0) return;
+    this.state[neuron] = 2;
+    this.failed++;
+  }
+
+  /** Neurons among these that have no result yet. */
+  pending(neurons: Iterable<number>): number[] {
+    const out: number[] = [];
+    for (const n of neurons) if (n >= 0 && n < this.neurons && this.state[n] !== 1) out.push(n);
+    return out;
+  }
+}

@@ -1,0 +1,50 @@
+/** Thumbnails as canvases for ECharts to draw, made from the pure RGBA mapping and kept in an LRU. */
+import type { LayerData } from '../domain/layer-data';
+import type { DisplaySettings } from '../domain/settings-types';
+import { renderThumbnail, type InputLayout, type RGBAImage } from './thumbnail';
+
+const MAX_ENTRIES = 3000;
+const cache = new Map<string, HTMLCanvasElement>();
+
+export function imageToCanvas(img: RGBAImage): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = img.width;
+  canvas.height = img.height;
+  const ctx = canvas.getContext('2d')!;
+  ctx.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
+  return canvas;
+}
+
+/** The scale m a neuron's thumbnail uses. */
+export function thumbnailScale(data: LayerData, neuron: number, display: DisplaySettings): number {
+  return display.scale === 'layer' ? data.layerMax : data.neuronMax[neuron];
+}
+
+function keyOf(data: LayerData, neuron: number, display: DisplaySettings, pixels: number): string {
+  const scale = display.scale === 'layer' ? `L${data.layerMax}` : 'N';
+  return `${data.serial}|${neuron}|${display.colormap}|${scale}|${pixels}`;
+}
+
+/** A cached thumbnail, or undefined when it has not been drawn yet. */
+export function cachedThumbnail(data: LayerData, neuron: number, display: DisplaySettings, pixels: number): HTMLCanvasElement | undefined {
+  const key = keyOf(data, neuron, display, pixels);
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
+/** Draws (and caches) the thumbnail of a neuron whose result arrived; `pixels` is the device-pixel size. */
+export function drawThumbnail(data: LayerData, neuron: number, layout: InputLayout, display: DisplaySettings, pixels: number): HTMLCanvasElement | undefined {
+  if (!data.xstar || !data.has(neuron)) return undefined;
+  const img = renderThumbnail(data.xstar, neuron, layout, { colormap: display.colormap, scale: thumbnailScale(data, neuron, display), size: pixels });
+  const canvas = imageToCanvas(img);
+  cache.set(keyOf(data, neuron, display, pixels), canvas);
+  if (cache.size > MAX_ENTRIES) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  return canvas;
+}

@@ -1,0 +1,192 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { ModelSummary, NeuronResult, PoolError } from '../../../workers/pool/api';
+import { LayerData } from '../domain/layer-data';
+
+export type GalleryView = 'gallery' | 'detail' | 'overview';
+
+export interface LayerCounts {
+  readonly received: number;
+  readonly failed: number;
+  readonly total: number;
+  readonly key: string;
+}
+
+export interface NeuronRef {
+  readonly layer: string;
+  readonly neuron: number;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * The results of every layer and what the user looks at. Results live in plain typed
+ * arrays (LayerData); `revision` and `counts` tell the views when they changed.
+ */
+export const useGallery = defineStore('gallery', () => {
+  const summary = shallowRef<ModelSummary | null>(null);
+  /** Not reactive on purpose: megabytes of floats. */
+  let data = new Map<string, LayerData>();
+  const revision = ref(0);
+  const counts = shallowRef<Record<string, LayerCounts>>({});
+  const view = ref<GalleryView>('gallery');
+  const focus = ref<NeuronRef | null>(null);
+  const overviewLayer = ref<string | null>(null);
+  /** Cells per row of the gallery as drawn (for moving the focus a row up or down). */
+  const columns = ref(1);
+  /** Where the gallery was scrolled to when it was last shown. */
+  const scrollTop = ref(0);
+
+  let flushScheduled = false;
+  function flush(): void {
+    flushScheduled = false;
+    const next: Record<string, LayerCounts> = {};
+    for (const [id, d] of data) next[id] = { received: d.received, failed: d.failed, total: d.neurons, key: d.key };
+    counts.value = next;
+    revision.value++;
+  }
+  /** Coalesces the reactive update of a burst of results into one per frame. */
+  function scheduleFlush(): void {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    let done = false;
+    const run = (): void => {
+      if (done) return;
+      done = true;
+      flush();
+    };
+    requestAnimationFrame(run);
+    // Hidden windows get no animation frames.
+    setTimeout(run, 100);
+  }
+
+  function reset(next: ModelSummary | null): void {
+    summary.value = next;
+    data = new Map();
+    view.value = 'gallery';
+    overviewLayer.value = null;
+    scrollTop.value = 0;
+    focus.value = next && next.layers.length > 0 ? { layer: next.layers[0].id, neuron: 0 } : null;
+    flush();
+  }
+
+  /**
+   * Starts fresh data for layers whose key changed (`changed`); `needed` adds the layers
+   * still incomplete under an unchanged key.
+   */
+  function prepare(keys: ReadonlyMap<string, string>): { changed: string[]; needed: string[] } {
+    const model = summary.value;
+    if (!model) return { changed: [], needed: [] };
+    const inputSize = sizeOf(model.inputShape);
+    const changed: string[] = [];
+    const needed: string[] = [];
+    for (const layer of model.layers) {
+      const key = keys.get(layer.id)!;
+      const current = data.get(layer.id);
+      if (!current || current.key !== key) {
+        data.set(layer.id, new LayerData(layer, key, inputSize, layer.neurons));
+        changed.push(layer.id);
+        needed.push(layer.id);
+      } else if (!current.complete || current.failed > 0) {
+        needed.push(layer.id);
+      }
+    }
+    scheduleFlush();
+    return { changed, needed };
+  }
+
+  function accept(results: readonly NeuronResult[]): void {
+    for (const r of results) data.get(r.layer)?.accept(r);
+    scheduleFlush();
+  }
+
+  function fail(error: PoolError): void {
+    const d = data.get(error.layer);
+    if (!d) return;
+    for (const n of error.neurons) d.fail(n);
+    scheduleFlush();
+  }
+
+  /** Forgets failures so a new run retries them. */
+  function clearFailures(): void {
+    for (const [id, d] of data) {
+      if (d.failed > 0) {
+        const fresh = new LayerData(d.layer, d.key, d.inputSize, d.neurons);
+        for (let n = 0; n < d.neurons; n++) {
+          const row = d.row(n);
+          if (row) fresh.accept({ layer: id, neuron: n, xstar: row, norm: d.norms[n], activation: d.activations[n], baseline: d.baselines[n], dead: d.dead[n] === 1, trace: d.traces[n], generation: 0 });
+        }
+        data.set(id, fresh);
+      }
+    }
+    scheduleFlush();
+  }
+
+  const layerIds = computed(() => summary.value?.layers.map((l) => l.id) ?? []);
+
+  function layerData(id: string): LayerData | undefined {
+    return data.get(id);
+  }
+
+  function openDetail(ref: NeuronRef): void {
+    focus.value = ref;
+    view.value = 'detail';
+  }
+  function openOverview(layer: string): void {
+    overviewLayer.value = layer;
+    view.value = 'overview';
+  }
+  function back(): void {
+    view.value = 'gallery';
+  }
+
+  /** Moves the focus by one neuron (dx) or one row of `columns` (dy), across layers at the ends. */
+  function moveFocus(dx: number, dy: number, columnsOf: (layerId: string) => number): void {
+    const model = summary.value;
+    if (!model || model.layers.length === 0) return;
+    const ids = model.layers.map((l) => l.id);
+    const current = focus.value ?? { layer: ids[0], neuron: 0 };
+    let li = Math.max(0, ids.indexOf(current.layer));
+    const count = (i: number): number => data.get(ids[i])?.neurons ?? model.layers[i].neurons;
+    let n = current.neuron;
+    if (dx !== 0) {
+      n += dx;
+      if (n < 0) {
+        if (li > 0) {
+          li--;
+          n = count(li) - 1;
+        } else n = 0;
+      } else if (n >= count(li)) {
+        if (li < ids.length - 1) {
+          li++;
+          n = 0;
+        } else n = count(li) - 1;
+      }
+    }
+    if (dy !== 0) {
+      const cols = Math.max(1, columnsOf(ids[li]));
+      const col = n % cols;
+      n += dy * cols;
+      if (n < 0) {
+        if (li > 0) {
+          li--;
+          const c = Math.max(1, columnsOf(ids[li]));
+          const lastRow = Math.floor((count(li) - 1) / c);
+          n = Math.min(count(li) - 1, lastRow * c + Math.min(col, c - 1));
+        } else n = current.neuron;
+      } else if (n >= count(li)) {
+        const lastRowStart = Math.floor((count(li) - 1) / cols) * cols;
+        if (current.neuron < lastRowStart) n = count(li) - 1;
+        else if (li < ids.length - 1) {
+          li++;
+          n = Math.min(count(li) - 1, Math.min(col, Math.max(1, columnsOf(ids[li])) - 1));
+        } else n = current.neuron;
+      }
+    }
+    focus.value = { layer: ids[li], neuron: n };
+  }
+
+  return { summary, revision, counts, view, focus, overviewLayer, columns, scrollTop, layerIds, reset, prepare, accept, fail, clearFailures, layerData, openDetail, openOverview, back, moveFocus };
+});

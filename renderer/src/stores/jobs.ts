@@ -1,0 +1,116 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, watch } from 'vue';
+import type { GalleryPool, GallerySettings, ModelSummary, PoolProgress } from '../../../workers/pool/api';
+import { layerKeys } from '../domain/affects';
+import { currentPool } from '../services/pool';
+import { useGallery } from './gallery';
+import { useNotices } from './notices';
+import { useSettings } from './settings';
+
+/**
+ * The work on the pool: which run is current, its progress and ETA, cancel. A change of
+ * compute settings recomputes only the layers whose results it changes (domain/affects.ts).
+ */
+export const useJobs = defineStore('jobs', () => {
+  const gallery = useGallery();
+  const settings = useSettings();
+  const notices = useNotices();
+
+  const generation = ref(0);
+  const progress = shallowRef<PoolProgress | null>(null);
+  /** Layers the current run computes. */
+  const runLayers = ref<string[]>([]);
+  const cancelled = ref(false);
+  /** Every run started, for the status line (and for tests to see that nothing ran). */
+  const runs = ref(0);
+
+  const running = computed(() => {
+    const p = progress.value;
+    return p !== null && p.generation === generation.value && p.done < p.total && !cancelled.value;
+  });
+
+  let attached: GalleryPool | undefined;
+  let detach: (() => void)[] = [];
+
+  /** Listens to a (new) pool's events. */
+  function attach(pool: GalleryPool): void {
+    if (attached === pool) return;
+    detach.forEach((f) => f());
+    attached = pool;
+    detach = [
+      pool.onResult((results) => gallery.accept(results)),
+      pool.onProgress((p) => {
+        if (p.generation === generation.value) progress.value = p;
+      }),
+      pool.onError((e) => {
+        if (e.generation !== generation.value) return;
+        gallery.fail(e);
+        notices.error(e.message, e.layer);
+      }),
+    ];
+  }
+
+  /** Starts work for every layer whose results are missing or stale under the current settings. */
+  function recompute(): void {
+    const pool = currentPool();
+    const summary = gallery.summary;
+    if (!pool || !summary) return;
+    attach(pool);
+    const keys = layerKeys(summary, settings.effective, settings.reference?.id ?? null);
+    const { changed, needed } = gallery.prepare(keys);
+    // Nothing changed and the current run already covers what is missing: let it go on.
+    if (changed.length === 0 && running.value) return;
+    if (needed.length === 0) {
+      runLayers.value = [];
+      return;
+    }
+    cancelled.value = false;
+    runLayers.value = needed;
+    runs.value++;
+    try {
+      generation.value = pool.run(runSettings(summary), needed);
+      progress.value = pool.progress();
+    } catch (e) {
+      notices.error(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /**
+   * What the pool computes with. Every reversal rule gives a linear network the same x*
+   * (domain/affects.ts), and the exact mode gets there without a forward pass per neuron.
+   */
+  function runSettings(summary: ModelSummary): GallerySettings {
+    const s = settings.gallerySettings;
+    if (summary.nonlinearNodes.length > 0 || s.mode === 'ascent') return s;
+    return { mode: 'exact', objective: s.objective, radius: s.radius };
+  }
+
+  function cancel(): void {
+    currentPool()?.cancel();
+    cancelled.value = true;
+  }
+
+  /** Runs again what was cancelled or failed. */
+  function resume(): void {
+    gallery.clearFailures();
+    recompute();
+  }
+
+  /** Visible neurons go first (called as the user scrolls and opens neurons). */
+  function prioritize(layer: string, neurons: readonly number[]): void {
+    const pool = currentPool();
+    if (!pool || !running.value || neurons.length === 0) return;
+    const data = gallery.layerData(layer);
+    const pending = data ? data.pending(neurons) : [...neurons];
+    if (pending.length > 0) pool.prioritize(layer, pending);
+  }
+
+  watch(
+    () => [settings.effective, settings.reference] as const,
+    () => recompute(),
+  );
+
+  const etaMs = computed(() => (running.value ? (progress.value?.etaMs ?? null) : null));
+
+  return { generation, progress, runLayers, running, cancelled, runs, etaMs, attach, recompute, cancel, resume, prioritize };
+});

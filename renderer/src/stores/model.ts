@@ -1,0 +1,115 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, watch } from 'vue';
+import type { ModelSummary } from '../../../workers/pool/api';
+import { getHost, type ModelFile, type OpenedModel } from '../host/index';
+import { ensurePool } from '../services/pool';
+import { useGallery } from './gallery';
+import { useJobs } from './jobs';
+import { messageOf, useNotices } from './notices';
+import { useSettings } from './settings';
+
+export type ModelOrigin = 'file' | 'example' | 'builder';
+
+/**
+ * The open model: loading files through the pool (read and prepared in a worker), keeping
+ * the open model when a new file fails, reloading when the input shape or worker count changes.
+ */
+export const useModel = defineStore('model', () => {
+  const gallery = useGallery();
+  const jobs = useJobs();
+  const settings = useSettings();
+  const notices = useNotices();
+
+  const files = shallowRef<readonly ModelFile[]>([]);
+  const origin = ref<ModelOrigin>('file');
+  /** Name of the file being read, while it is. */
+  const loading = ref<string | null>(null);
+  /** Files whose load failed, kept so a new input shape can retry them. */
+  const failed = shallowRef<readonly ModelFile[] | null>(null);
+  let attempt = 0;
+
+  const summary = computed<ModelSummary | null>(() => gallery.summary);
+  const isOpen = computed(() => summary.value !== null);
+  const title = computed(() => summary.value?.source.fileName ?? files.value[0]?.name ?? '');
+  const isNonlinear = computed(() => (summary.value?.nonlinearNodes.length ?? 0) > 0);
+
+  function loadOptions(): { inputShape?: number[] } {
+    const shape = settings.parsedInputShape;
+    return shape && shape.length > 0 ? { inputShape: shape } : {};
+  }
+
+  /** Opens a model; on failure the error is shown and the model that was open stays open. */
+  async function open(opened: OpenedModel, from: ModelOrigin = 'file'): Promise<boolean> {
+    for (const e of opened.errors) notices.error(e.message, e.name);
+    if (opened.files.length === 0) return false;
+    const mine = ++attempt;
+    loading.value = opened.files[0].name;
+    try {
+      const { pool } = await ensurePool(settings.workers);
+      jobs.attach(pool);
+      let next: ModelSummary;
+      try {
+        next = await pool.load(opened.files, loadOptions());
+      } catch (e) {
+        if (mine !== attempt) return false;
+        notices.error(messageOf(e), opened.files[0].name);
+        failed.value = opened.files;
+        resumeAfterFailure();
+        return false;
+      }
+      if (mine !== attempt) return false;
+      if (failed.value) notices.dismissContext(opened.files[0].name);
+      failed.value = null;
+      files.value = opened.files;
+      origin.value = from;
+      gallery.reset(next);
+      const exactRefused = next.nonlinearNodes.length > 0 && settings.compute.mode === 'exact';
+      settings.autoMode = exactRefused ? 'surrogate' : null;
+      if (exactRefused) notices.info('notice.nonlinearSurrogate', next.source.fileName);
+      jobs.recompute();
+      if (from === 'file') void getHost().rememberModel(opened);
+      return true;
+    } catch (e) {
+      if (mine === attempt) notices.error(messageOf(e), opened.files[0].name);
+      return false;
+    } finally {
+      if (mine === attempt) loading.value = null;
+    }
+  }
+
+  /** A failed load leaves the pool's model in place but cancels its run: take the work up again. */
+  function resumeAfterFailure(): void {
+    if (summary.value) jobs.resume();
+  }
+
+  /** Reads the open model again (new input shape or worker count) and recomputes everything. */
+  async function reload(): Promise<void> {
+    if (files.value.length === 0) return;
+    await open({ files: files.value, errors: [] }, origin.value);
+  }
+
+  function close(): void {
+    attempt++;
+    jobs.cancel();
+    files.value = [];
+    loading.value = null;
+    gallery.reset(null);
+  }
+
+  watch(
+    () => settings.inputShape,
+    () => {
+      if (settings.parsedInputShape === null) return;
+      if (failed.value) void open({ files: failed.value, errors: [] });
+      else if (isOpen.value) void reload();
+    },
+  );
+  watch(
+    () => settings.workers,
+    () => {
+      if (isOpen.value) void reload();
+    },
+  );
+
+  return { files, origin, loading, summary, isOpen, title, isNonlinear, failed, open, reload, close };
+});

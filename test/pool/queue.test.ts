@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { NeuronQueue, type Batch } from '../../workers/pool/queue';
+
+function drain(queue: NeuronQueue, workers: number): Batch[] {
+  const out: Batch[] = [];
+  for (let b = queue.next(workers); b; b = queue.next(workers)) out.push(b);
+  return out;
+}
+
+describe('NeuronQueue', () => {
+  it('hands out layers in order, neurons ascending, in batches split over the workers', () => {
+    const q = new NeuronQueue([{ id: 'a', neurons: 10 }, { id: 'b', neurons: 3 }], 4);
+    expect(drain(q, 2)).toEqual([
+      { layer: 'a', neurons: [0, 1, 2, 3] },
+      { layer: 'a', neurons: [4, 5, 6] },
+      { layer: 'a', neurons: [7, 8] },
+      { layer: 'a', neurons: [9] },
+      { layer: 'b', neurons: [0, 1] },
+      { layer: 'b', neurons: [2] },
+    ]);
+    expect(q.pending).toBe(0);
+  });
+
+  it('puts prioritized neurons first, each call above the previous ones, one level per batch', () => {
+    const q = new NeuronQueue([{ id: 'a', neurons: 6 }, { id: 'b', neurons: 6 }], 8);
+    q.prioritize('b', [5, 1, 3]);
+    q.prioritize('a', [4]);
+    expect(drain(q, 1)).toEqual([
+      { layer: 'a', neurons: [4] },
+      { layer: 'b', neurons: [1, 3, 5] },
+      { layer: 'a', neurons: [0, 1, 2, 3, 5] },
+      { layer: 'b', neurons: [0, 2, 4] },
+    ]);
+  });
+
+  it('splits a priority level over the workers so each gets a share', () => {
+    const q = new NeuronQueue([{ id: 'a', neurons: 100 }], 64);
+    q.prioritize('a', [10, 11, 12, 13, 14, 15]);
+    expect(q.next(2)).toEqual({ layer: 'a', neurons: [10, 11, 12] });
+    expect(q.next(2)).toEqual({ layer: 'a', neurons: [13, 14, 15] });
+  });
+
+  it('re-prioritises: a neuron boosted again moves to the new level; taken and unknown neurons are ignored', () => {
+    const q = new NeuronQueue([{ id: 'a', neurons: 5 }], 1);
+    expect(q.next(1)).toEqual({ layer: 'a', neurons: [0] });
+    q.prioritize('a', [3, 4]);
+    q.prioritize('a', [0, 4, 99, -1, 1.5]);
+    q.prioritize('nope', [1]);
+    q.markTaken('a', 2);
+    expect(drain(q, 1).map((b) => b.neurons[0])).toEqual([4, 3, 1]);
+  });
+});

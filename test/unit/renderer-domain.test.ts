@@ -1,0 +1,85 @@
+// What a settings change affects, stored settings, and the language the interface picks.
+import { describe, expect, it } from 'vitest';
+import type { LayerInfo } from '../../workers/engine/prepare';
+import { layerKeys, linearPrefixLayers } from '../../renderer/src/domain/affects';
+import type { ComputeSettings } from '../../renderer/src/domain/settings-types';
+import { localeFor } from '../../renderer/src/i18n/index';
+import { parseShape, sanitize } from '../../renderer/src/stores/settings';
+
+function layer(id: string, channelAxis: number | null): LayerInfo {
+  return { id, name: id, op: 'x', node: id, outputShape: [1], featureShape: channelAxis === null ? [4] : [4, 5, 5], channelAxis, neurons: 4 };
+}
+
+const summary = {
+  digest: 'd',
+  source: { format: 'onnx' as const, fileName: 'm.onnx' },
+  inputShape: [1, 8, 8],
+  layers: [layer('conv1', 0), layer('relu1', 0), layer('conv2', 0), layer('fc', null)],
+  nonlinearNodes: ['relu1'],
+  weightBytes: 0,
+  sharedWeights: false,
+};
+const base: ComputeSettings = { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200 };
+const changedLayers = (a: Map<string, string>, b: Map<string, string>): string[] => [...a.keys()].filter((k) => a.get(k) !== b.get(k));
+
+describe('what a settings change affects', () => {
+  it('layers before the first nonlinearity are linear', () => {
+    expect([...linearPrefixLayers(summary)]).toEqual(['conv1']);
+    // A nonlinear node that is no layer cannot be placed: nothing counts as linear.
+    expect(linearPrefixLayers({ ...summary, nonlinearNodes: ['hidden-relu'] }).size).toBe(0);
+  });
+
+  it('a mode change leaves the linear layers alone', () => {
+    const a = layerKeys(summary, base, null);
+    expect(changedLayers(a, layerKeys(summary, { ...base, mode: 'local' }, null))).toEqual(['relu1', 'conv2', 'fc']);
+    expect(changedLayers(a, layerKeys(summary, { ...base, mode: 'ascent' }, null))).toEqual(['conv1', 'relu1', 'conv2', 'fc']);
+  });
+
+  it('the objective changes convolutional layers only, the radius every layer', () => {
+    const a = layerKeys(summary, base, null);
+    expect(changedLayers(a, layerKeys(summary, { ...base, objective: 'channel' }, null))).toEqual(['conv1', 'relu1', 'conv2']);
+    expect(changedLayers(a, layerKeys(summary, { ...base, radius: 2 }, null))).toEqual(['conv1', 'relu1', 'conv2', 'fc']);
+  });
+
+  it('the reference input matters only to the rules that linearise at it, past the linear layers', () => {
+    expect(changedLayers(layerKeys(summary, base, null), layerKeys(summary, base, 'x0#1'))).toEqual([]);
+    const local = { ...base, mode: 'local' as const };
+    expect(changedLayers(layerKeys(summary, local, null), layerKeys(summary, local, 'x0#1'))).toEqual(['relu1', 'conv2', 'fc']);
+  });
+
+  it('the exact mode on a nonlinear model is refused for every layer, the linear ones too', () => {
+    const exact = layerKeys(summary, { ...base, mode: 'exact' }, null);
+    expect(exact.get('conv1')).not.toBe(layerKeys(summary, base, null).get('conv1'));
+    const linearModel = { ...summary, nonlinearNodes: [] };
+    expect(changedLayers(layerKeys(linearModel, { ...base, mode: 'exact' }, null), layerKeys(linearModel, base, null))).toEqual([]);
+  });
+});
+
+describe('stored settings', () => {
+  it('keeps valid values and replaces the rest with defaults', () => {
+    const s = sanitize({ compute: { mode: 'guided', radius: -1, objective: 'nope' }, display: { colormap: 'viridis', thumbSize: 10 }, workers: 3, theme: 'dark', locale: 'fr' });
+    expect(s.compute).toMatchObject({ mode: 'guided', radius: 1, objective: 'neuron' });
+    expect(s.display).toMatchObject({ colormap: 'viridis', thumbSize: 72 });
+    expect(s.workers).toBe(3);
+    expect(s.theme).toBe('dark');
+    expect(s.locale).toBe('system');
+    expect(sanitize('garbage').compute.mode).toBe('exact');
+  });
+
+  it('reads input shapes as a user types them', () => {
+    expect(parseShape('1, 28, 28')).toEqual([1, 28, 28]);
+    expect(parseShape('[3 × 64]')).toEqual([3, 64]);
+    expect(parseShape('')).toEqual([]);
+    expect(parseShape('1, -2')).toBeNull();
+    expect(parseShape('a')).toBeNull();
+  });
+});
+
+describe('interface language', () => {
+  it('follows the OS’s first supported language, or the user’s choice', () => {
+    expect(localeFor('system', ['zh-TW', 'en-US'])).toBe('zh-CN');
+    expect(localeFor('system', ['de-DE', 'en-GB'])).toBe('en');
+    expect(localeFor('system', ['fr-FR'])).toBe('en');
+    expect(localeFor('en', ['zh-CN'])).toBe('en');
+  });
+});

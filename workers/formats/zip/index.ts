@@ -1,0 +1,1 @@
+export { ZipArchive, ZipError, isZip, type ZipEntry } from './zip';

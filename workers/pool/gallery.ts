@@ -1,0 +1,81 @@
+import type { GallerySettings } from '../engine/compute';
+import type { GalleryOutcome, GalleryPool, NeuronResult, PoolProgress } from './api';
+
+/**
+ * Runs a whole gallery on the pool and resolves once every neuron is delivered or failed
+ * (the CLI's `--workers N`). Results come per layer in neuron order. Rejects if the run is
+ * cancelled or replaced by another run before it completes.
+ */
+export function computeGallery(
+  pool: GalleryPool,
+  settings: GallerySettings,
+  layers?: readonly string[],
+  onProgress?: (progress: PoolProgress) => void,
+): Promise<GalleryOutcome> {
+  return new Promise<GalleryOutcome>((resolve, reject) => {
+    const byLayer = new Map<string, NeuronResult[]>();
+    const errors: { layer: string; neurons: readonly number[]; message: string; generation: number }[] = [];
+    let generation = -1;
+    const stop = (): void => {
+      offResult();
+      offError();
+      offProgress();
+    };
+    const offResult = pool.onResult((results) => {
+      for (const r of results) {
+        if (r.generation !== generation) continue;
+        let list = byLayer.get(r.layer);
+        if (!list) byLayer.set(r.layer, (list = []));
+        list.push(r);
+      }
+    });
+    const offError = pool.onError((e) => {
+      if (e.generation === generation) errors.push(e);
+    });
+    const offProgress = pool.onProgress((p) => {
+      if (p.generation !== generation) {
+        if (p.generation > generation && generation >= 0) {
+          stop();
+          reject(new Error('the gallery run was cancelled'));
+        }
+        return;
+      }
+      onProgress?.(p);
+      if (p.done === p.total) {
+        stop();
+        for (const list of byLayer.values()) list.sort((a, b) => a.neuron - b.neuron);
+        resolve({ results: byLayer, errors });
+      }
+    });
+    try {
+      generation = pool.run(settings, layers);
+    } catch (e) {
+      stop();
+      reject(e);
+    }
+  });
+}
+
+/** One layer's results (neuron order) as contiguous arrays: x* rows, norms, activations, baselines, dead flags. */
+export function layerArrays(results: readonly NeuronResult[]): {
+  xstar: Float32Array;
+  norms: Float32Array;
+  activations: Float32Array;
+  baselines: Float32Array;
+  dead: Uint8Array;
+} {
+  const size = results.length > 0 ? results[0].xstar.length : 0;
+  const xstar = new Float32Array(results.length * size);
+  const norms = new Float32Array(results.length);
+  const activations = new Float32Array(results.length);
+  const baselines = new Float32Array(results.length);
+  const dead = new Uint8Array(results.length);
+  results.forEach((r, i) => {
+    xstar.set(r.xstar, i * size);
+    norms[i] = r.norm;
+    activations[i] = r.activation;
+    baselines[i] = r.baseline;
+    dead[i] = r.dead ? 1 : 0;
+  });
+  return { xstar, norms, activations, baselines, dead };
+}

@@ -1,0 +1,107 @@
+/**
+ * The one worker module: the engine behind `threads`' expose(), the same file in Node
+ * worker_threads (bundled to dist/node/worker.js) and in browser module workers (bundled
+ * by Vite from pool/browser.ts). Holds one prepared model, loaded once per model.
+ */
+import { expose, Transfer } from 'threads/worker';
+import { computeNeurons, type GallerySettings } from './engine/compute';
+import { prepare, type PreparedModel } from './engine/prepare';
+import { readModel } from './formats/index';
+import type { InputFile } from './formats/types';
+import type { ModelSummary } from './pool/api';
+import { digestFiles } from './pool/digest';
+import { canShareMemory, packModel } from './pool/pack';
+import type { ComputeRequest, Opened, OpenOptions, PackedModel, WireResult, WorkerMemory } from './pool/protocol';
+
+let model: PreparedModel | null = null;
+let lastReference: Float32Array | undefined;
+
+function summarize(prepared: PreparedModel, digest: string, packed: PackedModel): ModelSummary {
+  return {
+    digest,
+    source: prepared.graph.source,
+    inputShape: prepared.inputFeatureShape,
+    layers: prepared.layers,
+    nonlinearNodes: prepared.nonlinearNodes,
+    weightBytes: packed.buffer.byteLength,
+    sharedWeights: typeof SharedArrayBuffer !== 'undefined' && packed.buffer instanceof SharedArrayBuffer,
+  };
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/**
+ * Every job brings its own copy of the reference input; handing the engine the same array
+ * object as last time lets it reuse the forward pass it cached for that reference.
+ */
+function withStableReference(settings: GallerySettings): GallerySettings {
+  const reference = settings.reference;
+  if (!reference) return settings;
+  if (lastReference && sameValues(lastReference, reference)) return { ...settings, reference: lastReference };
+  lastReference = reference;
+  return settings;
+}
+
+function exitNow(): Promise<never> {
+  const host = globalThis as { process?: { exit(code: number): never } };
+  if (host.process) host.process.exit(70);
+  // Browsers: an uncaught error outside the job is what the pool sees when a worker breaks.
+  setTimeout(() => {
+    throw new Error('injected fault: the worker exits');
+  });
+  return new Promise<never>(() => undefined);
+}
+
+const api = {
+  open(files: InputFile[], options: OpenOptions): Opened {
+    const graph = readModel(files, { orientation: options.orientation });
+    const prepared = prepare(graph, { inputShape: options.inputShape });
+    const packed = packModel(prepared, options.share && canShareMemory());
+    // This worker computes from the packed model too: every worker runs the very same graph.
+    model = prepare(packed.graph);
+    lastReference = undefined;
+    return { summary: summarize(model, digestFiles(files), packed), packed };
+  },
+
+  adopt(packed: PackedModel): void {
+    model = prepare(packed.graph);
+    lastReference = undefined;
+  },
+
+  compute(request: ComputeRequest) {
+    if (request.fault === 'exit') return exitNow();
+    if (request.fault === 'throw') throw new Error('injected fault: this job fails on purpose');
+    if (!model) throw new Error('no model loaded in this worker');
+    const r = computeNeurons(model, request.layer, request.neurons, withStableReference(request.settings));
+    const result: WireResult = {
+      layer: r.layer,
+      neurons: r.neurons,
+      xstar: r.xstar,
+      norms: r.norms,
+      activations: r.activations,
+      baselines: r.baselines,
+      dead: r.dead,
+      ...(r.traces ? { traces: r.traces } : {}),
+    };
+    const buffers = new Set<ArrayBuffer>();
+    for (const a of [r.xstar, r.norms, r.activations, r.baselines, r.dead, ...(r.traces ?? [])]) {
+      if (a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
+    }
+    return Transfer(result, [...buffers]);
+  },
+
+  memory(): WorkerMemory | null {
+    const host = globalThis as { process?: { memoryUsage(): { heapUsed: number; arrayBuffers: number } } };
+    if (!host.process) return null;
+    const { heapUsed, arrayBuffers } = host.process.memoryUsage();
+    return { heapUsed, arrayBuffers };
+  },
+};
+
+export type ExposedWorker = typeof api;
+
+expose(api);
