@@ -22,6 +22,11 @@ class Builder {
 
   constructor(readonly inputShape: number[]) {}
 
+  /** A fresh node name: every call advances the counter, so names never collide. */
+  private nextId(prefix: string): string {
+    return `${prefix}${++this.count}`;
+  }
+
   private param(name: string, shape: number[], sd: number): string {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
@@ -31,7 +36,7 @@ class Builder {
   }
 
   private node(opType: string, inputs: string[], attrs: Record<string, AttrValue>, macs = 0, name?: string): string {
-    const id = name ?? `${opType.toLowerCase()}${++this.count}`;
+    const id = name ?? this.nextId(opType.toLowerCase());
     this.nodes.push({ name: id, opType, inputs, outputs: [id], attrs });
     if (macs > 0) this.macs.set(id, macs);
     return id;
@@ -39,7 +44,7 @@ class Builder {
 
   conv(x: string, shape: number[], out: number, k: number, stride = 1, pad = Math.floor(k / 2)): [string, number[]] {
     const [c, h, w] = shape;
-    const id = `conv${this.count + 1}`;
+    const id = this.nextId('conv');
     const W = this.param(`${id}.W`, [out, c, k, k], Math.sqrt(1 / (c * k * k)));
     const B = this.param(`${id}.B`, [out], 0.01);
     const oh = Math.floor((h + 2 * pad - k) / stride) + 1;
@@ -50,7 +55,7 @@ class Builder {
 
   batchNorm(x: string, shape: number[]): string {
     const c = shape[0];
-    const id = `bn${this.count + 1}`;
+    const id = this.nextId('bn');
     const scale = this.param(`${id}.scale`, [c], 0.1);
     const bias = this.param(`${id}.bias`, [c], 0.1);
     const mean = this.param(`${id}.mean`, [c], 0.1);
@@ -80,7 +85,7 @@ class Builder {
   }
 
   dense(x: string, inFeatures: number, out: number): string {
-    const id = `fc${this.count + 1}`;
+    const id = this.nextId('fc');
     const W = this.param(`${id}.W`, [out, inFeatures], Math.sqrt(1 / inFeatures));
     const B = this.param(`${id}.B`, [out], 0.01);
     return this.node('Gemm', [x, W, B], { transB: 1 }, out * inFeatures, id);

@@ -1,6 +1,8 @@
 import { computeNeurons, allNeurons, type GallerySettings } from '../workers/engine/compute';
 import { ModelError } from '../workers/engine/graph';
-import { prepare, type PreparedModel } from '../workers/engine/prepare';
+import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
+import { computeGallery, layerArrays } from '../workers/pool/gallery';
+import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
 import { layerById } from '../workers/engine/reverse';
 import { formatShape, sizeOf } from '../workers/engine/tensor';
 import { buildManifest, safeFileNames, type LayerArrays } from '../workers/export/manifest';
@@ -50,15 +52,8 @@ async function gallery(args: GalleryArgs): Promise<void> {
   }
   await ensureDir(args.out);
 
-  const progress = new Progress(layers.map((l) => ({ id: l.id, total: allNeurons(model, l.id, settings.objective).length })), args.quiet);
-  const results: LayerArrays[] = [];
-  for (const layer of layers) {
-    const neurons = allNeurons(model, layer.id, settings.objective);
-    const r = computeNeurons(model, layer.id, neurons, settings);
-    progress.advance(layer.id, neurons.length);
-    results.push({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead });
-  }
-  progress.finish();
+  const workers = args.workers ?? defaultNodePoolSize();
+  const results = workers === 0 ? computeHere(model, layers, settings, args.quiet) : await computeOnPool(args, layers, settings, workers);
 
   const npyNames = safeFileNames(layers.map((l) => l.id), '.npy');
   if (args.formats.includes('npy')) {
@@ -70,6 +65,38 @@ async function gallery(args: GalleryArgs): Promise<void> {
   if (args.formats.includes('json')) {
     const manifest = buildManifest(model.graph.source, model.inputFeatureShape, settings, results, npyNames);
     await writeAtomic(args.out, 'manifest.json', JSON.stringify(manifest, null, 1) + '\n');
+  }
+}
+
+/** Every neuron of every chosen layer, on this thread (`--workers 0`). */
+function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, quiet: boolean): LayerArrays[] {
+  const progress = new Progress(layers.map((l) => ({ id: l.id, total: allNeurons(model, l.id, settings.objective).length })), quiet);
+  const results: LayerArrays[] = [];
+  for (const layer of layers) {
+    const neurons = allNeurons(model, layer.id, settings.objective);
+    const r = computeNeurons(model, layer.id, neurons, settings);
+    progress.advance(layer.id, neurons.length);
+    results.push({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead });
+  }
+  progress.finish();
+  return results;
+}
+
+/** The same on the worker pool (`--workers N`, default cores − 1). */
+async function computeOnPool(args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number): Promise<LayerArrays[]> {
+  const pool = createNodePool({ size: workers });
+  try {
+    await pool.load(await readInputFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation });
+    const progress = new Progress(layers.map((l) => ({ id: l.id, total: 0 })), args.quiet);
+    const outcome = await computeGallery(pool, settings, layers.map((l) => l.id), (p) => progress.report(p.done, p.total, p.etaMs));
+    progress.finish();
+    if (outcome.errors.length > 0) {
+      const e = outcome.errors[0];
+      throw new ModelError(`layer "${e.layer}": ${e.message}`);
+    }
+    return layers.map((layer) => ({ layer, ...layerArrays(outcome.results.get(layer.id) ?? []) }));
+  } finally {
+    await pool.terminate();
   }
 }
 

@@ -4,6 +4,7 @@ export class Progress {
   private readonly done = new Map<string, number>();
   private readonly started = Date.now();
   private lastPrint = 0;
+  private reported = false;
   private readonly total: number;
 
   constructor(layers: readonly { id: string; total: number }[], private readonly quiet: boolean) {
@@ -19,7 +20,24 @@ export class Progress {
     this.print(layer, false);
   }
 
+  /** Overall counts from the worker pool, which knows its own ETA. */
+  report(done: number, total: number, etaMs: number | null): void {
+    if (this.quiet) return;
+    const now = Date.now();
+    const tty = Boolean(process.stderr.isTTY);
+    if (done < total && now - this.lastPrint < (tty ? 100 : 2000)) return;
+    this.lastPrint = now;
+    const eta = etaMs !== null && done < total ? ` ETA ${Math.ceil(etaMs / 1000)} s` : '';
+    const line = `neurovis: ${done}/${total} neurons, ${((now - this.started) / 1000).toFixed(1)} s${eta}`;
+    process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+    this.reported = true;
+  }
+
   finish(): void {
+    if (this.reported) {
+      if (!this.quiet && process.stderr.isTTY) process.stderr.write('\n');
+      return;
+    }
     this.print(undefined, true);
   }
 

@@ -56,6 +56,19 @@ describe('neurovis gallery', () => {
     }
   });
 
+  it('gives the same files from the worker pool as from the main thread', () => {
+    const model = join(fixtures, 'numpy', 'chain12.npz');
+    const [a, b] = [join(work, 'pool2'), join(work, 'pool0')];
+    expect(neurovis('gallery', model, '--out', a, '--format', 'npy,json', '--workers', '2', '--quiet').code).toBe(0);
+    expect(neurovis('gallery', model, '--out', b, '--format', 'npy,json', '--workers', '0', '--quiet').code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(a, 'manifest.json'), 'utf8'));
+    expect(readFileSync(join(a, 'manifest.json'), 'utf8')).toBe(readFileSync(join(b, 'manifest.json'), 'utf8'));
+    for (const l of manifest.layers) expect(readFileSync(join(a, l.file)).equals(readFileSync(join(b, l.file)))).toBe(true);
+    const bad = neurovis('gallery', join(work, 'relu.neurovis.json'), '--out', join(work, 'bad'), '--workers', '1', '--quiet');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/exact mode reverses linear networks only/);
+  });
+
   it('computes only the chosen layers', () => {
     const out = join(work, 'some');
     const r = neurovis('gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', out, '--layers', 'arr_4', '--format', 'json', '--quiet');
