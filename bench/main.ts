@@ -9,11 +9,13 @@ import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/p
 import { sizeOf } from '../workers/engine/tensor';
 import { encodeNpy } from '../workers/formats/numpy/npy';
 import { BENCH_MODELS, type BenchModel } from './models';
+import { benchPool, formatPoolBench } from './pool';
 
 /**
  * `npm run bench`: full-gallery time (every neuron of every layer) of the benchmark models,
  * for the engine and, where python3-torch is installed, for PyTorch in the same run.
  * Options: --models mlp,lenet5,vgg,resnet18  --budget SECONDS (per layer before sampling)
+ *          --pool-models mlp,lenet5 (worker pool with 1 and 2 workers; 'none' to skip)
  *          --out FILE (default bench/RESULTS.md)
  */
 interface LayerTiming {
@@ -135,7 +137,9 @@ async function main(): Promise<void> {
     }
     results.push(result);
   }
-  const report = render(results, torchVersion);
+  const poolNames = option('--pool-models', 'mlp,lenet5').split(',').filter((n) => n !== '' && n !== 'none');
+  const poolReport = poolNames.length > 0 ? await benchPool(poolNames.map((n) => { const m = BENCH_MODELS[n](); return { name: m.name, graph: m.graph }; }), { workers: [1, 2], log: (l) => process.stderr.write(`bench: ${l}\n`) }) : undefined;
+  const report = render(results, torchVersion) + (poolReport ? `\n${formatPoolBench(poolReport)}` : '');
   writeFileSync(outFile, report);
   process.stdout.write(report);
 }
