@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { allNeurons, computeNeurons, type GallerySettings } from '../workers/engine/compute';
 import { ancestorsOf } from '../workers/engine/forward';
@@ -88,7 +89,7 @@ function runTorch(model: PreparedModel, bench: BenchModel): ModelResult['torch']
     const members: Record<string, Uint8Array> = {};
     for (const [name, t] of bench.graph.initializers) members[`${name}.npy`] = encodeNpy(t.shape, t.data as Float32Array);
     writeFileSync(join(dir, 'weights.npz'), zipSync(members, { level: 0 }));
-    const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname ?? 'bench', 'pytorch_bench.py'), dir, '--threads', String(cpus().length)], {
+    const out = execFileSync('/usr/bin/python3', [fileURLToPath(new URL('../../bench/pytorch_bench.py', import.meta.url)), dir, '--threads', String(cpus().length)], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
@@ -170,7 +171,8 @@ function render(results: readonly ModelResult[], torchVersion: string | null): s
 
 Full gallery = every neuron of every layer, exact mode, neuron objective, one thread
 (the reference TypeScript engine). PyTorch: ${torchVersion ? `torch ${torchVersion}, ${cpus().length} threads` : 'not installed (python3-torch)'}, the same architectures
-and weights, one batched backward per layer (seeds in chunks that fit memory), and a
+and weights (Debian's python3-torch with libopenblas0-pthread: without OpenBLAS Debian's torch
+falls back to the reference BLAS at ~2 GFLOP/s, which would flatter us), one batched backward per layer (seeds in chunks that fit memory), and a
 per-neuron autograd loop. GFLOP counts the dense work (2 × multiply–accumulates of every
 op behind the layer, per neuron). * = timed on an evenly spread sample of the layer's
 neurons and scaled to the whole layer.
