@@ -3,7 +3,7 @@ import { GALLERY_MODES, type GalleryMode } from '../workers/engine/compute';
 export const OUTPUT_FORMATS = ['npy', 'json', 'png', 'svg'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** What `--format` defaults to: every format the CLI writes. */
-export const DEFAULT_FORMATS: readonly OutputFormat[] = ['npy', 'json'];
+export const DEFAULT_FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS;
 
 export interface GalleryArgs {
   command: 'gallery';

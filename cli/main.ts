@@ -10,6 +10,7 @@ import { readModel } from '../workers/formats/index';
 import { decodeNpy, encodeNpy } from '../workers/formats/numpy/npy';
 import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs, type Orientation } from './args';
 import { ensureDir, readInputFiles, writeAtomic } from './files';
+import { writeImages } from './images';
 import { Progress } from './progress';
 
 const VERSION = '0.1.0';
@@ -47,9 +48,6 @@ async function gallery(args: GalleryArgs): Promise<void> {
   }
   const settings: GallerySettings = { mode: args.mode, objective: { kind: args.objective }, radius: args.radius, reference };
   const layers = (args.layers ?? model.layers.map((l) => l.id)).map((id) => layerById(model, id));
-  if (args.formats.includes('png') || args.formats.includes('svg')) {
-    throw new UsageError('PNG and SVG export are not built yet: use --format npy,json');
-  }
   await ensureDir(args.out);
 
   const workers = args.workers ?? defaultNodePoolSize();
@@ -66,6 +64,7 @@ async function gallery(args: GalleryArgs): Promise<void> {
     const manifest = buildManifest(model.graph.source, model.inputFeatureShape, settings, results, npyNames);
     await writeAtomic(args.out, 'manifest.json', JSON.stringify(manifest, null, 1) + '\n');
   }
+  await writeImages(args.out, model, results, args.formats);
 }
 
 /** Every neuron of every chosen layer, on this thread (`--workers 0`). */

@@ -87,6 +87,72 @@ export function windowAccumulate(
   w: Float32Array, wOff: number,
   y: Float32Array, yOff: number,
 ): void {
+  if (g.kernel[0] === 1 && g.kernel[1] === 3 && g.kernel[2] === 3 && windowAccumulate3x3(g, x, xOff, w, wOff, y, yOff)) return;
+  windowAccumulateTaps(g, x, xOff, w, wOff, y, yOff, -1, -1, -1, -1);
+}
+
+const tapOffsets = new Int32Array(9);
+const tapWeights = new Float64Array(9);
+
+/**
+ * windowAccumulate for 3×3 windows over height and width with no zero weight: the
+ * interior rectangle, where all nine offsets are inside the input, sums them in one
+ * expression per output (one store instead of nine, about twice as fast, measured); the
+ * border keeps the per-offset passes. False when it does not apply (nothing done).
+ */
+function windowAccumulate3x3(
+  g: WindowGeometry,
+  x: Float32Array, xOff: number,
+  w: Float32Array, wOff: number,
+  y: Float32Array, yOff: number,
+): boolean {
+  const [, inH, inW] = g.inShape;
+  const [, outH, outW] = g.outShape;
+  const [sD, sH, sW] = g.strides;
+  const [, dH, dW] = g.dilations;
+  const [pD, pH, pW] = g.padsBegin;
+  const [loD, loH, loW] = g.lo;
+  const [hiD, hiH, hiW] = g.hi;
+  const rowLo = Math.max(loH[0], loH[1], loH[2]);
+  const rowHi = Math.min(hiH[0], hiH[1], hiH[2]);
+  const colLo = Math.max(loW[0], loW[1], loW[2]);
+  const colHi = Math.min(hiW[0], hiW[1], hiW[2]);
+  if (rowLo >= rowHi || colLo >= colHi) return false;
+  for (let kh = 0, k = 0; kh < 3; kh++) {
+    for (let kw = 0; kw < 3; kw++, k++) {
+      if (w[wOff + k] === 0) return false;
+      tapOffsets[k] = (kh * dH - pH) * inW + kw * dW - pW;
+      tapWeights[k] = w[wOff + k];
+    }
+  }
+  windowAccumulateTaps(g, x, xOff, w, wOff, y, yOff, rowLo, rowHi, colLo, colHi);
+  const [o0, o1, o2, o3, o4, o5, o6, o7, o8] = tapOffsets;
+  const [w0, w1, w2, w3, w4, w5, w6, w7, w8] = tapWeights;
+  for (let od = loD[0]; od < hiD[0]; od++) {
+    const id = od * sD - pD;
+    for (let oh = rowLo; oh < rowHi; oh++) {
+      const src = xOff + (id * inH + oh * sH) * inW;
+      const dst = yOff + (od * outH + oh) * outW;
+      for (let ow = colLo; ow < colHi; ow++) {
+        const at = src + ow * sW;
+        y[dst + ow] +=
+          w0 * x[at + o0] + w1 * x[at + o1] + w2 * x[at + o2] +
+          w3 * x[at + o3] + w4 * x[at + o4] + w5 * x[at + o5] +
+          w6 * x[at + o6] + w7 * x[at + o7] + w8 * x[at + o8];
+      }
+    }
+  }
+  return true;
+}
+
+/** The per-offset passes of windowAccumulate, leaving out the rectangle [rowLo, rowHi) × [colLo, colHi) when given. */
+function windowAccumulateTaps(
+  g: WindowGeometry,
+  x: Float32Array, xOff: number,
+  w: Float32Array, wOff: number,
+  y: Float32Array, yOff: number,
+  rowLo: number, rowHi: number, colLo: number, colHi: number,
+): void {
   const [, inH, inW] = g.inShape;
   const [, outH, outW] = g.outShape;
   const [kD, kH, kW] = g.kernel;
@@ -111,7 +177,10 @@ export function windowAccumulate(
           for (let oh = loH[kh]; oh < hiH[kh]; oh++) {
             const src = xOff + (id * inH + oh * sH + shiftH) * inW + shiftW;
             const dst = yOff + (od * outH + oh) * outW;
-            if (sW === 1) {
+            if (oh >= rowLo && oh < rowHi) {
+              for (let ow = l; ow < colLo; ow++) y[dst + ow] += wv * x[src + ow * sW];
+              for (let ow = colHi; ow < h; ow++) y[dst + ow] += wv * x[src + ow * sW];
+            } else if (sW === 1) {
               for (let ow = l; ow < h; ow++) y[dst + ow] += wv * x[src + ow];
             } else {
               for (let ow = l; ow < h; ow++) y[dst + ow] += wv * x[src + ow * sW];
@@ -129,6 +198,75 @@ export function windowAccumulateTransposed(
   gy: Float32Array, gyOff: number,
   w: Float32Array, wOff: number,
   gx: Float32Array, gxOff: number,
+): void {
+  const fused =
+    g.kernel[0] === 1 && g.kernel[1] === 3 && g.kernel[2] === 3 && g.strides[1] === 1 && g.strides[2] === 1 &&
+    windowAccumulateTransposed3x3(g, gy, gyOff, w, wOff, gx, gxOff);
+  if (!fused) windowAccumulateTransposedTaps(g, gy, gyOff, w, wOff, gx, gxOff, -1, -1, -1, -1);
+}
+
+/**
+ * windowAccumulateTransposed for 3×3 windows of stride 1 with no zero weight: the interior
+ * input rectangle, which every offset reaches from a valid output, gathers its nine terms
+ * in one expression per input; the border keeps the per-offset passes. False when it does
+ * not apply (nothing done).
+ */
+function windowAccumulateTransposed3x3(
+  g: WindowGeometry,
+  gy: Float32Array, gyOff: number,
+  w: Float32Array, wOff: number,
+  gx: Float32Array, gxOff: number,
+): boolean {
+  const [, inH, inW] = g.inShape;
+  const [, outH, outW] = g.outShape;
+  const [sD] = g.strides;
+  const [, dH, dW] = g.dilations;
+  const [pD, pH, pW] = g.padsBegin;
+  const [loD, hiD] = [g.lo[0], g.hi[0]];
+  // Input index = output index + shift(k); the interior needs a valid output for every k.
+  const shiftH0 = -pH;
+  const shiftH2 = 2 * dH - pH;
+  const shiftW0 = -pW;
+  const shiftW2 = 2 * dW - pW;
+  const rowLo = Math.max(0, shiftH2);
+  const rowHi = Math.min(inH, shiftH0 + outH);
+  const colLo = Math.max(0, shiftW2);
+  const colHi = Math.min(inW, shiftW0 + outW);
+  if (rowLo >= rowHi || colLo >= colHi) return false;
+  for (let kh = 0, k = 0; kh < 3; kh++) {
+    for (let kw = 0; kw < 3; kw++, k++) {
+      if (w[wOff + k] === 0) return false;
+      tapOffsets[k] = (kh * dH - pH) * outW + kw * dW - pW;
+      tapWeights[k] = w[wOff + k];
+    }
+  }
+  windowAccumulateTransposedTaps(g, gy, gyOff, w, wOff, gx, gxOff, rowLo, rowHi, colLo, colHi);
+  const [o0, o1, o2, o3, o4, o5, o6, o7, o8] = tapOffsets;
+  const [w0, w1, w2, w3, w4, w5, w6, w7, w8] = tapWeights;
+  for (let od = loD[0]; od < hiD[0]; od++) {
+    const id = od * sD - pD;
+    for (let ih = rowLo; ih < rowHi; ih++) {
+      const src = gyOff + (od * outH + ih) * outW;
+      const dst = gxOff + (id * inH + ih) * inW;
+      for (let iw = colLo; iw < colHi; iw++) {
+        const at = src + iw;
+        gx[dst + iw] +=
+          w0 * gy[at - o0] + w1 * gy[at - o1] + w2 * gy[at - o2] +
+          w3 * gy[at - o3] + w4 * gy[at - o4] + w5 * gy[at - o5] +
+          w6 * gy[at - o6] + w7 * gy[at - o7] + w8 * gy[at - o8];
+      }
+    }
+  }
+  return true;
+}
+
+/** The per-offset passes of windowAccumulateTransposed, leaving out the input rectangle [rowLo, rowHi) × [colLo, colHi) when given. */
+function windowAccumulateTransposedTaps(
+  g: WindowGeometry,
+  gy: Float32Array, gyOff: number,
+  w: Float32Array, wOff: number,
+  gx: Float32Array, gxOff: number,
+  rowLo: number, rowHi: number, colLo: number, colHi: number,
 ): void {
   const [, inH, inW] = g.inShape;
   const [, outH, outW] = g.outShape;
@@ -154,7 +292,12 @@ export function windowAccumulateTransposed(
           for (let oh = loH[kh]; oh < hiH[kh]; oh++) {
             const dst = gxOff + (id * inH + oh * sH + shiftH) * inW + shiftW;
             const src = gyOff + (od * outH + oh) * outW;
-            if (sW === 1) {
+            const ih = oh * sH + shiftH;
+            if (ih >= rowLo && ih < rowHi) {
+              // Stride 1 here: input column = ow + shiftW.
+              for (let ow = l; ow < colLo - shiftW; ow++) gx[dst + ow] += wv * gy[src + ow];
+              for (let ow = colHi - shiftW; ow < h; ow++) gx[dst + ow] += wv * gy[src + ow];
+            } else if (sW === 1) {
               for (let ow = l; ow < h; ow++) gx[dst + ow] += wv * gy[src + ow];
             } else {
               for (let ow = l; ow < h; ow++) gx[dst + ow * sW] += wv * gy[src + ow];

@@ -1,0 +1,40 @@
+/** The CLI's image output (`--format png,svg`): sprite sheets, SVGs and a PNG per neuron, per layer. */
+import { join } from 'node:path';
+import type { PreparedModel } from '../workers/engine/prepare';
+import { DEFAULT_SHEET_OPTIONS, layerImageFiles } from '../workers/export/layer-images';
+import { safeFileNames, type LayerArrays } from '../workers/export/manifest';
+import type { SheetOptions } from '../workers/export/sprite';
+import { isChannelsLast } from '../renderer/src/render/input-layout';
+import { ensureDir, writeAtomic } from './files';
+
+/**
+ * Writes the images of each computed layer into `out`: `<layer>.png` and `<layer>.svg`
+ * (`<layer>.sheetK.*` when a layer needs several sheets) and `<layer>/neuron_K.png`.
+ * Every file is written completely or not at all.
+ */
+export async function writeImages(
+  out: string,
+  model: PreparedModel,
+  results: readonly LayerArrays[],
+  formats: readonly string[],
+  options: SheetOptions = DEFAULT_SHEET_OPTIONS,
+): Promise<void> {
+  const png = formats.includes('png');
+  const svg = formats.includes('svg');
+  if (!png && !svg) return;
+  const channelsLast = isChannelsLast({ layers: model.layers, source: model.graph.source });
+  const bases = safeFileNames(results.map((r) => r.layer.id), '');
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    const gallery = { title: r.layer.name, xstar: r.xstar, inputShape: model.inputFeatureShape, channelsLast, activations: r.activations };
+    let madeFolder = false;
+    for (const file of layerImageFiles(gallery, bases[i], { png, svg }, options)) {
+      const dir = file.folder ? join(out, file.folder) : out;
+      if (file.folder && !madeFolder) {
+        await ensureDir(dir);
+        madeFolder = true;
+      }
+      await writeAtomic(dir, file.name, file.bytes);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The app's export (File ▸ Export…, or the toolbar): what to export (the current neuron,
+ * the current layer, chosen layers, the whole model), in which formats, with progress and
+ * cancel. Files are made in a Web Worker (services/export-job.ts) and handed to the host
+ * in one request only when all are made: a cancelled export writes nothing, and the host
+ * writes each file to a temporary name, then renames it.
+ */
+import { defineStore } from 'pinia';
+import { ref, shallowRef } from 'vue';
+import { ExportCancelled, type CollectedFile, type ExportFormats, type ExportInput } from '../../../workers/export/collect';
+import { DEFAULT_SHEET_OPTIONS, resolveOptions } from '../../../workers/export/layer-images';
+import { safeFileNames, type LayerArrays } from '../../../workers/export/manifest';
+import { encodePng } from '../../../workers/export/png';
+import { neuronThumbnail, type SheetOptions } from '../../../workers/export/sprite';
+import { encodeNpy } from '../../../workers/formats/numpy/npy';
+import { getHost } from '../host/index';
+import { collectInWorker } from '../services/export-job';
+import type { ExportRequest } from '../host/host';
+import { isChannelsLast } from '../render/input-layout';
+import { useGallery } from './gallery';
+import { useSettings } from './settings';
+
+export type ExportScope = 'neuron' | 'layer' | 'layers' | 'model';
+
+export type ExportStatus = { kind: 'idle' } | { kind: 'running'; done: number; total: number } | { kind: 'saved'; paths: string[] } | { kind: 'cancelled' } | { kind: 'error'; message: string };
+
+
+export const useExport = defineStore('export', () => {
+  const open = ref(false);
+  const scope = ref<ExportScope>('layer');
+  const chosen = ref<string[]>([]);
+  const formats = ref<ExportFormats>({ png: true, svg: true, npy: true, json: true });
+  /** 0: automatic (thumbnails of about 64 pixels). */
+  const factor = ref(0);
+  const showValues = ref(DEFAULT_SHEET_OPTIONS.showValues);
+  const status = shallowRef<ExportStatus>({ kind: 'idle' });
+  let controller: AbortController | null = null;
+
+  function show(): void {
+    if (status.value.kind !== 'running') status.value = { kind: 'idle' };
+    open.value = true;
+  }
+  function close(): void {
+    cancel();
+    open.value = false;
+  }
+  function cancel(): void {
+    controller?.abort();
+  }
+
+  /** The layers the scope names, in model order. */
+  function scopeLayers(): string[] {
+    const gallery = useGallery();
+    const ids = gallery.layerIds;
+    if (scope.value === 'model') return [...ids];
+    if (scope.value === 'layers') return ids.filter((id) => chosen.value.includes(id));
+    const current = gallery.focus?.layer ?? ids[0];
+    return current ? [current] : [];
+  }
+
+  function sheetOptions(): SheetOptions {
+    const settings = useSettings();
+    return { colormap: settings.display.colormap, scale: settings.display.scale, factor: factor.value, showValues: showValues.value };
+  }
+
+  /** The files of the current neuron: its thumbnail PNG and its x* as a [1, …input] .npy. */
+  function neuronFiles(): CollectedFile[] {
+    const gallery = useGallery();
+    const summary = gallery.summary!;
+    const focus = gallery.focus;
+    const data = focus ? gallery.layerData(focus.layer) : undefined;
+    const row = focus && data ? data.row(focus.neuron) : null;
+    if (!focus || !data || !row) throw new Error('the current neuron has no result yet');
+    const base = `${safeFileNames([focus.layer], '')[0]}.neuron_${focus.neuron}`;
+    const files: CollectedFile[] = [];
+    const g = { title: data.layer.name, xstar: row, inputShape: summary.inputShape, channelsLast: isChannelsLast(summary) };
+    if (formats.value.png) {
+      // The scale of the layer when asked for, else the neuron's own.
+      const options = resolveOptions(g, sheetOptions());
+      const layerMax = options.scale === 'layer' ? data.layerMax : undefined;
+      files.push({ name: `${base}.png`, bytes: encodePng(neuronThumbnail(g, 0, options, layerMax)) });
+    }
+    if (formats.value.npy) files.push({ name: `${base}.npy`, bytes: encodeNpy([1, ...summary.inputShape], Float32Array.from(row)) });
+    return files;
+  }
+
+  function exportInput(ids: readonly string[]): ExportInput {
+    const gallery = useGallery();
+    const settings = useSettings();
+    const summary = gallery.summary!;
+    const layers: LayerArrays[] = [];
+    const pending: string[] = [];
+    for (const id of ids) {
+      const d = gallery.layerData(id);
+      if (!d || !d.xstar || d.received < d.neurons) {
+        pending.push(id);
+        continue;
+      }
+      layers.push({ layer: d.layer, xstar: d.xstar, norms: d.norms, activations: d.activations, baselines: d.baselines, dead: d.dead });
+    }
+    if (pending.length > 0) throw new Error(`still computing (or failed): ${pending.join(', ')}`);
+    const g = settings.gallerySettings;
+    return { source: summary.source, inputShape: summary.inputShape, channelsLast: isChannelsLast(summary), settings: { mode: g.mode, objective: JSON.parse(JSON.stringify(g.objective)) as typeof g.objective, radius: g.radius }, layers };
+  }
+
+  async function run(): Promise<void> {
+    if (status.value.kind === 'running') return;
+    const gallery = useGallery();
+    if (!gallery.summary) return;
+    controller = new AbortController();
+    const signal = controller.signal;
+    status.value = { kind: 'running', done: 0, total: 1 };
+    try {
+      let files: CollectedFile[];
+      if (scope.value === 'neuron') {
+        files = neuronFiles();
+      } else {
+        const ids = scopeLayers();
+        if (ids.length === 0) throw new Error('no layer chosen');
+        // Plain copies: Pinia's reactive proxies cannot be sent to a worker.
+        const chosenFormats = { ...formats.value };
+        files = await collectInWorker(exportInput(ids), chosenFormats, sheetOptions(), { signal, onProgress: (done, total) => (status.value = { kind: 'running', done, total }) });
+      }
+      if (files.length === 0) throw new Error('no format chosen');
+      if (signal.aborted) throw new ExportCancelled();
+      const folderName = `${safeFileNames([gallery.summary.source.fileName.replace(/\.(neurovis\.json|[^.]*)$/, '')], '')[0]}-export`;
+      const request: ExportRequest =
+        files.length === 1 ? { kind: 'file', suggestedName: files[0].name, bytes: files[0].bytes, filters: [{ name: files[0].name.split('.').pop()!.toUpperCase(), extensions: [files[0].name.split('.').pop()!] }] } : { kind: 'folder', folderName, files };
+      const result = await getHost().save(request);
+      status.value = result.saved ? { kind: 'saved', paths: result.paths } : { kind: 'cancelled' };
+    } catch (e) {
+      status.value = e instanceof ExportCancelled ? { kind: 'cancelled' } : { kind: 'error', message: e instanceof Error ? e.message : String(e) };
+    } finally {
+      controller = null;
+    }
+  }
+
+  return { open, scope, chosen, formats, factor, showValues, status, show, close, cancel, run };
+});

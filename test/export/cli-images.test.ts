@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DOMParser } from '@xmldom/xmldom';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { colormapLut } from '../../renderer/src/render/colormap';
+import { computeNeurons } from '../../workers/engine/compute';
+import { prepare } from '../../workers/engine/prepare';
+import { readModel } from '../../workers/formats/index';
+import { decodeNpy } from '../../workers/formats/numpy/npy';
+import { DEFAULT_SHEET_OPTIONS, resolveOptions } from '../../workers/export/layer-images';
+import { layoutSheets } from '../../workers/export/sprite';
+import { buildTestCli } from './build-cli';
+import { decodePng, pixel } from './decode-png';
+
+let cli: string;
+
+/** A small convolutional net: 1×6×6 input, 2 filters of 3×3 (32 neurons), then 3 dense units. */
+export const CONV_NET = JSON.stringify({
+  format: 'neurovis',
+  version: 1,
+  name: 'tiny-conv',
+  input: { shape: [1, 6, 6] },
+  layers: [{ kind: 'conv2d', filters: 2, kernel: 3, name: 'conv' }, { kind: 'flatten', name: 'flat' }, { kind: 'dense', units: 3, name: 'fc' }],
+});
+
+let work: string;
+beforeAll(async () => {
+  cli = await buildTestCli();
+  work = mkdtempSync(join(tmpdir(), 'neurovis-export-'));
+  writeFileSync(join(work, 'tiny.neurovis.json'), CONV_NET);
+});
+
+afterAll(() => {
+  rmSync(dirname(cli), { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('neurovis gallery --format png,svg', () => {
+  it('writes, by default, .npy, manifest, PNG and SVG sheets and per-neuron PNGs that match the engine', () => {
+    const out = join(work, 'out');
+    const r = spawnSync(process.execPath, [cli, 'gallery', join(work, 'tiny.neurovis.json'), '--out', out, '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const model = prepare(readModel([{ name: 'tiny.neurovis.json', bytes: new TextEncoder().encode(CONV_NET) }]));
+    const lut = colormapLut(DEFAULT_SHEET_OPTIONS.colormap);
+    for (const entry of manifest.layers) {
+      const layer = model.layers.find((l) => l.id === entry.id)!;
+      const computed = computeNeurons(model, layer.id, [...Array(layer.neurons).keys()], { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 });
+      const npy = decodeNpy(new Uint8Array(readFileSync(join(out, entry.file))), entry.file);
+      expect(npy.shape).toEqual([layer.neurons, 1, 6, 6]);
+      expect(Array.from(npy.data)).toEqual(Array.from(computed.xstar));
+
+      const base = entry.file.replace(/\.npy$/, '');
+      const gallery = { title: layer.name, xstar: computed.xstar, inputShape: [1, 6, 6], channelsLast: false, activations: computed.activations };
+      const options = resolveOptions(gallery, DEFAULT_SHEET_OPTIONS);
+      expect(options.factor).toBe(10);
+      const [layout] = layoutSheets(gallery, 60, 60, options);
+      const sheet = decodePng(new Uint8Array(readFileSync(join(out, `${base}.png`))));
+      expect([sheet.width, sheet.height]).toEqual([layout.width, layout.height]);
+      const neuronFiles = readdirSync(join(out, base)).sort();
+      expect(neuronFiles).toHaveLength(layer.neurons);
+      for (const cell of layout.cells) {
+        const row = computed.xstar.subarray(cell.neuron * 36, (cell.neuron + 1) * 36);
+        const m = row.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+        const own = decodePng(new Uint8Array(readFileSync(join(out, base, neuronFiles[cell.neuron]))));
+        for (let p = 0; p < 36; p++) {
+          const k = Math.round((row[p] / (2 * m) + 0.5) * 254) * 3;
+          const want = [lut[k], lut[k + 1], lut[k + 2], 255];
+          const [x, y] = [(p % 6) * 10 + 5, Math.floor(p / 6) * 10 + 5];
+          expect(pixel(sheet, cell.x + x, cell.y + y)).toEqual(want);
+          expect(pixel(own, x, y)).toEqual(want);
+        }
+      }
+      const svg = readFileSync(join(out, `${base}.svg`), 'utf8');
+      const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+      expect(doc.getElementsByTagName('image')).toHaveLength(layer.neurons + 1);
+    }
+  });
+
+  it('writes only the formats asked for, with no temporary files left', () => {
+    const out = join(work, 'only-svg');
+    const r = spawnSync(process.execPath, [cli, 'gallery', join(work, 'tiny.neurovis.json'), '--out', out, '--format', 'svg', '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['conv.svg', 'fc.svg']);
+  });
+});

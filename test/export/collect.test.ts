@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { computeNeurons } from '../../workers/engine/compute';
+import { prepare } from '../../workers/engine/prepare';
+import { collectExport, ExportCancelled, expectedFileCount, type ExportInput } from '../../workers/export/collect';
+import { layerImageFiles } from '../../workers/export/layer-images';
+import type { LayerArrays } from '../../workers/export/manifest';
+import type { SheetOptions } from '../../workers/export/sprite';
+import { readModel } from '../../workers/formats/index';
+import { decodeNpy } from '../../workers/formats/numpy/npy';
+import { decodePng } from './decode-png';
+
+const spec = JSON.stringify({
+  format: 'neurovis',
+  version: 1,
+  name: 'tiny-conv',
+  input: { shape: [1, 5, 5] },
+  layers: [{ kind: 'conv2d', filters: 2, kernel: 2, name: 'conv' }, { kind: 'flatten' }, { kind: 'dense', units: 4, name: 'fc' }],
+});
+
+function engineInput(): ExportInput {
+  const model = prepare(readModel([{ name: 'tiny.neurovis.json', bytes: new TextEncoder().encode(spec) }]));
+  const settings = { mode: 'exact' as const, objective: { kind: 'neuron' as const }, radius: 1 };
+  const layers: LayerArrays[] = model.layers.map((layer) => {
+    const r = computeNeurons(model, layer.id, [...Array(layer.neurons).keys()], settings);
+    return { layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead };
+  });
+  return { source: model.graph.source, inputShape: model.inputFeatureShape, channelsLast: false, settings, layers };
+}
+
+const options: SheetOptions = { colormap: 'rdbu', scale: 'neuron', factor: 3, showValues: true };
+const all = { png: true, svg: true, npy: true, json: true };
+
+describe('collectExport (the app export)', () => {
+  it('makes every file: .npy equal to the engine, images equal to the CLI path, a manifest, with progress', async () => {
+    const input = engineInput();
+    const progress: [number, number][] = [];
+    const files = await collectExport(input, all, options, { onProgress: (d, t) => progress.push([d, t]), pause: async () => {} });
+    expect(files).toHaveLength(expectedFileCount(input, all));
+    expect(progress.at(-1)).toEqual([files.length, files.length]);
+    const byName = new Map(files.map((f) => [f.name, f.bytes]));
+    for (const l of input.layers) {
+      const npy = decodeNpy(byName.get(`${l.layer.id}.npy`)!, l.layer.id);
+      expect(npy.shape).toEqual([l.norms.length, 1, 5, 5]);
+      expect(Array.from(npy.data)).toEqual(Array.from(l.xstar));
+      const g = { title: l.layer.name, xstar: l.xstar, inputShape: [1, 5, 5], channelsLast: false, activations: l.activations };
+      for (const f of layerImageFiles(g, l.layer.id, all, options)) {
+        const name = f.folder ? `${f.folder}.${f.name}` : f.name;
+        const bytes = byName.get(name)!;
+        expect(bytes, name).toBeDefined();
+        if (name.endsWith('.png')) expect(Array.from(decodePng(bytes).data)).toEqual(Array.from(decodePng(f.bytes as Uint8Array).data));
+        else expect(new TextDecoder().decode(bytes)).toBe(f.bytes);
+      }
+    }
+    const manifest = JSON.parse(new TextDecoder().decode(byName.get('manifest.json')!));
+    expect(manifest.layers.map((l: { file: string }) => l.file)).toEqual(input.layers.map((l) => `${l.layer.id}.npy`));
+  });
+
+  it('stops when cancelled and returns no files', async () => {
+    const input = engineInput();
+    const controller = new AbortController();
+    let made = 0;
+    const result = collectExport(input, all, options, {
+      signal: controller.signal,
+      pause: async () => {},
+      onProgress: (done) => {
+        made = done;
+        if (done === 3) controller.abort();
+      },
+    });
+    await expect(result).rejects.toBeInstanceOf(ExportCancelled);
+    expect(made).toBe(3);
+  });
+});

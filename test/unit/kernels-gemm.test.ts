@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { gemm } from '../../workers/engine/kernels/gemm';
+
+/** Deterministic values in [-0.5, 0.5) (a small LCG), with a share of exact zeros. */
+function values(count: number, seed: number, zeroShare = 0): Float32Array {
+  const out = new Float32Array(count);
+  let s = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const u = s / 2 ** 32;
+    out[i] = u < zeroShare ? 0 : ((s >>> 8) / 2 ** 24) - 0.5;
+  }
+  return out;
+}
+
+/** The textbook triple loop in double precision: the truth the kernels are held to. */
+function naive(m: number, n: number, k: number, a: Float32Array, aOff: number, transA: boolean, b: Float32Array, bOff: number, transB: boolean): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const av = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
+        const bv = transB ? b[bOff + j * k + p] : b[bOff + p * n + j];
+        s += av * bv;
+      }
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+  zeroShare?: number;
+}
+
+const cases: Case[] = [
+  { m: 1, n: 1, k: 1 },
+  { m: 3, n: 5, k: 7 },
+  // Dense A, sizes that are and are not multiples of the 4×4 block, K beyond one block of 256.
+  { m: 8, n: 16, k: 12 },
+  { m: 37, n: 130, k: 61 },
+  { m: 64, n: 600, k: 9 },
+  { m: 13, n: 21, k: 300 },
+  { m: 6, n: 1030, k: 5 },
+  { m: 9, n: 7, k: 11, transA: true },
+  { m: 10, n: 18, k: 20, transB: true },
+  { m: 17, n: 19, k: 23, transA: true, transB: true },
+  // Sparse A (one-hot-like seeds) takes the zero-skipping kernel.
+  { m: 12, n: 40, k: 50, zeroShare: 0.9 },
+  { m: 5, n: 9, k: 64, zeroShare: 1 },
+];
+
+describe('gemm', () => {
+  for (const t of cases) {
+    const { m, n, k } = t;
+    const name = `${m}×${k}·${k}×${n}${t.transA ? ' Aᵀ' : ''}${t.transB ? ' Bᵀ' : ''}${t.zeroShare ? ` ${t.zeroShare * 100}% zeros in A` : ''}`;
+    it(`${name}: matches the double-precision triple loop, at offsets, overwriting and accumulating`, () => {
+      const aOff = 3;
+      const bOff = 5;
+      const cOff = 2;
+      const a = values(aOff + m * k, 11 + m, t.zeroShare ?? 0);
+      const b = values(bOff + k * n, 29 + n);
+      const truth = naive(m, n, k, a, aOff, t.transA ?? false, b, bOff, t.transB ?? false);
+      const scale = Math.sqrt(k) * 0.3 + 1e-3;
+      const c = new Float32Array(cOff + m * n + 4).fill(7);
+      gemm({ m, n, k, a, aOffset: aOff, transA: t.transA, b, bOffset: bOff, transB: t.transB, c, cOffset: cOff });
+      let err = 0;
+      for (let i = 0; i < m * n; i++) err = Math.max(err, Math.abs(c[cOff + i] - truth[i]));
+      expect(err / scale).toBeLessThanOrEqual(1e-5);
+      // Outside [cOff, cOff + m·n) nothing is touched.
+      expect([c[0], c[1], c[cOff + m * n], c[cOff + m * n + 3]]).toEqual([7, 7, 7, 7]);
+      gemm({ m, n, k, a, aOffset: aOff, transA: t.transA, b, bOffset: bOff, transB: t.transB, c, cOffset: cOff, accumulate: true });
+      err = 0;
+      for (let i = 0; i < m * n; i++) err = Math.max(err, Math.abs(c[cOff + i] - 2 * truth[i]));
+      expect(err / scale).toBeLessThanOrEqual(2e-5);
+    });
+  }
+
+  it('gives each row of C bit for bit the same whatever rows share the call (dense and nearly one-hot rows mixed)', () => {
+    const m = 11;
+    const n = 37;
+    const k = 70;
+    const a = values(m * k, 41);
+    for (const row of [2, 5, 6, 9]) {
+      a.fill(0, row * k, (row + 1) * k);
+      for (let t = 0; t < 3; t++) a[row * k + ((row * 13 + t * 17) % k)] = 0.3 + 0.1 * t;
+    }
+    const b = values(k * n, 43);
+    const all = new Float32Array(m * n);
+    gemm({ m, n, k, a, b, c: all });
+    for (let i = 0; i < m; i++) {
+      const one = new Float32Array(n);
+      gemm({ m: 1, n, k, a: a.subarray(i * k, (i + 1) * k), b, c: one });
+      expect(new Uint32Array(one.buffer), `row ${i}`).toEqual(new Uint32Array(all.buffer, i * n * 4, n));
+    }
+  });
+});

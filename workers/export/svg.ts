@@ -1,0 +1,86 @@
+/**
+ * The SVG of a sprite sheet: the same layout as the PNG (sprite.ts), rendered by ECharts'
+ * SVG server-side renderer, which runs unchanged in Node (the CLI) and in the browser (the
+ * app), so both write the same document. Thumbnails and the colour bar are embedded as
+ * PNG data URLs of exactly the pixels the PNG sheet holds (already upscaled, so viewers
+ * need not interpolate); labels are SVG text in a monospace font at the bitmap font's
+ * positions.
+ */
+import * as echarts from 'echarts/core';
+import { GraphicComponent } from 'echarts/components';
+import { SVGRenderer } from 'echarts/renderers';
+import type { RGBAImage } from '../../renderer/src/render/thumbnail';
+import type { ColormapName } from '../../renderer/src/render/colormap';
+import { GLYPH_HEIGHT } from './font';
+import { encodePng } from './png';
+import { BACKGROUND, INK, legendPixels, type SheetLayout } from './sprite';
+
+echarts.use([GraphicComponent, SVGRenderer]);
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+export function base64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i];
+    const b = i + 1 < bytes.length ? bytes[i + 1] : 0;
+    const c = i + 2 < bytes.length ? bytes[i + 2] : 0;
+    out += B64[a >> 2] + B64[((a & 3) << 4) | (b >> 4)];
+    out += i + 1 < bytes.length ? B64[((b & 15) << 2) | (c >> 6)] : '=';
+    out += i + 2 < bytes.length ? B64[c & 63] : '=';
+  }
+  return out;
+}
+
+export function pngDataUrl(image: RGBAImage): string {
+  return `data:image/png;base64,${base64(encodePng(image))}`;
+}
+
+const rgb = (c: readonly number[]): string => `rgb(${c[0]},${c[1]},${c[2]})`;
+
+/** The ECharts option (graphic elements only) of one sheet. */
+export function sheetOption(sheet: SheetLayout, thumbnails: readonly RGBAImage[], colormap: ColormapName): echarts.EChartsCoreOption {
+  const elements: object[] = [{ type: 'rect', shape: { x: 0, y: 0, width: sheet.width, height: sheet.height }, style: { fill: rgb(BACKGROUND) }, silent: true }];
+  for (const cell of sheet.cells) {
+    const t = thumbnails[cell.neuron];
+    elements.push({ type: 'image', style: { image: pngDataUrl(t), x: cell.x, y: cell.y, width: t.width, height: t.height }, silent: true });
+  }
+  if (sheet.legend) {
+    const l = sheet.legend;
+    elements.push({ type: 'image', style: { image: pngDataUrl(legendPixels(colormap, l.width, l.height)), x: l.x, y: l.y, width: l.width, height: l.height }, silent: true });
+  }
+  for (const t of sheet.texts) {
+    elements.push({
+      type: 'text',
+      x: t.x,
+      y: t.y,
+      style: { text: t.text, fill: rgb(INK), font: `${(GLYPH_HEIGHT + 2) * t.scale}px monospace`, textVerticalAlign: 'top', verticalAlign: 'top' },
+      silent: true,
+    });
+  }
+  return { animation: false, graphic: { elements } };
+}
+
+/**
+ * ZRender names CSS classes after a global instance counter (zr3-cls-0), which would make
+ * two renders of the same sheet differ; they are renamed in order of appearance.
+ */
+function stableClassNames(svg: string): string {
+  const names = new Map<string, string>();
+  return svg.replace(/zr\d+-cls-\d+/g, (m) => {
+    let name = names.get(m);
+    if (!name) names.set(m, (name = `nv-cls-${names.size}`));
+    return name;
+  });
+}
+
+/** One sheet as a standalone SVG document. */
+export function renderSheetSvg(sheet: SheetLayout, thumbnails: readonly RGBAImage[], colormap: ColormapName): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: sheet.width, height: sheet.height });
+  try {
+    chart.setOption(sheetOption(sheet, thumbnails, colormap));
+    return `<?xml version="1.0" encoding="UTF-8"?>\n${stableClassNames(chart.renderToSVGString())}\n`;
+  } finally {
+    chart.dispose();
+  }
+}
