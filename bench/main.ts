@@ -1,8 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { zipSync } from 'fflate';
 import { allNeurons, computeNeurons, type GallerySettings } from '../workers/engine/compute';
 import { ancestorsOf } from '../workers/engine/forward';
@@ -89,7 +88,7 @@ function runTorch(model: PreparedModel, bench: BenchModel): ModelResult['torch']
     const members: Record<string, Uint8Array> = {};
     for (const [name, t] of bench.graph.initializers) members[`${name}.npy`] = encodeNpy(t.shape, t.data as Float32Array);
     writeFileSync(join(dir, 'weights.npz'), zipSync(members, { level: 0 }));
-    const out = execFileSync('/usr/bin/python3', [fileURLToPath(new URL('../../bench/pytorch_bench.py', import.meta.url)), dir, '--threads', String(cpus().length)], {
+    const out = execFileSync('/usr/bin/python3', [join(dirname(process.argv[1]), '..', '..', 'bench', 'pytorch_bench.py'), dir, '--threads', String(cpus().length)], {
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
