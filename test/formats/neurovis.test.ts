@@ -90,3 +90,10 @@ describe('.neurovis.json networks', () => {
     expect(() => readModel([asFile('x.neurovis.json', '{"format": "neurovis", "version": 1, "input": {"shape": [4]}, "layers": [{"kind": "dense", "units": 2}], "weights": {"dense1": {"W": {"shape": [2, 4], "data": [1]}}}}')])).toThrow(/dense1, W: needs 8 numbers/);
   });
 });
+
+describe('.neurovis.json sizes', () => {
+  it('refuses absurd layer sizes before allocating them', () => {
+    const text = '{"format": "neurovis", "version": 1, "name": "huge", "input": {"shape": [100000]}, "layers": [{"kind": "dense", "units": 60000000}]}';
+    expect(() => readModel([asFile('huge.neurovis.json', text)])).toThrow(/huge\.neurovis\.json: (layer dense1, W: \[60000000, 100000\] is more weights|layer 1)/);
+  });
+});

@@ -19,6 +19,9 @@ export interface Network {
   readonly params: ReadonlyMap<string, ReadonlyMap<string, Tensor>>;
 }
 
+/** One parameter array may hold at most this many values (512 MiB of float32). */
+const MAX_PARAM_VALUES = 1 << 27;
+
 /** Parameters each layer kind has, with their shapes given the layer's input shape. */
 function paramShapes(layer: LayerSpec, input: readonly number[]): Record<string, number[]> {
   switch (layer.kind) {
@@ -52,6 +55,9 @@ export function materialize(spec: NetworkSpec, sidecar?: ReadonlyMap<string, Ten
     const stored = spec.weights?.[name] ?? {};
     const values = new Map<string, Tensor>();
     for (const [param, shape] of Object.entries(shapes)) {
+      if (sizeOf(shape) > MAX_PARAM_VALUES) {
+        throw new ModelError(`${where}: layer ${name}, ${param}: [${shape.join(', ')}] is more weights than Neurovis holds (${MAX_PARAM_VALUES})`);
+      }
       const s = stored[param];
       values.set(param, s ? storedTensor(s, shape, sidecar, `${where}: layer ${name}, ${param}`) : initialParam(layer, param, shape, index));
     }
