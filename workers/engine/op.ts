@@ -38,6 +38,11 @@ export interface OpDef {
   readonly kind: OpKind;
   /** Overrides `kind` for one node (Mul by a constant is linear, Mul of two signals is not). */
   kindAt?(ctx: OpContext): OpKind;
+  /**
+   * For nonlinear nodes: whether the surrogate mode linearises this node at the reference
+   * input because it has no linear counterpart (gates, Softmax, Erf). Default true.
+   */
+  linearisedInSurrogate?(ctx: OpContext): boolean;
   /** Every output, not only the first, is a layer (Split). */
   readonly everyOutputIsLayer?: boolean;
   inferShapes(ctx: OpContext): Shape[];

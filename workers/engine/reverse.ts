@@ -39,6 +39,11 @@ export interface LayerResult {
   readonly baselines: Float32Array;
   /** 1 where a = 0: no input changes the objective (to first order). */
   readonly dead: Uint8Array;
+  /**
+   * Surrogate mode: nodes behind the layer with no linear counterpart (gates, Softmax …),
+   * linearised at the reference input instead (DESIGN.md §1). Empty otherwise.
+   */
+  readonly linearisedAt: readonly string[];
 }
 
 /** Intermediate gradients are bounded to this many floats per chunk of seeds. */
@@ -168,7 +173,9 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
       }
     }
   }
-  return { layer: layer.id, neurons: [...neurons], inputShape: model.inputFeatureShape, xstar, norms, activations, baselines, dead };
+  const linearisedAt =
+    mode === 'surrogate' ? nodes.filter((v) => v.nonlinear && (v.op.linearisedInSurrogate?.(v.ctx) ?? true)).map((v) => v.node.name) : [];
+  return { layer: layer.id, neurons: [...neurons], inputShape: model.inputFeatureShape, xstar, norms, activations, baselines, dead, linearisedAt };
 }
 
 /**

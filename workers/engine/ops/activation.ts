@@ -49,6 +49,7 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
   return {
     type: rule.type,
     kind: 'nonlinear',
+    linearisedInSurrogate: () => rule.surrogate === 'linearise',
     inferShapes(ctx) {
       const shape = ctx.inputShapes[0];
       if (!shape) throw new ModelError(`node "${ctx.node.name}" (${rule.type}): missing input`);

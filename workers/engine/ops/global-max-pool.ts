@@ -30,6 +30,8 @@ function argmaxOfPlanes(p: GlobalPlan, x: ArrayLike<number>): Int32Array {
 export const globalMaxPoolOp: OpDef = {
   type: 'GlobalMaxPool',
   kind: 'nonlinear',
+  // The surrogate is the global average pool.
+  linearisedInSurrogate: () => false,
   inferShapes: (ctx) => [globalPlan(ctx).outShape],
   forward(ctx, inputs) {
     const p = globalPlan(ctx);

@@ -75,6 +75,8 @@ function flatIndex(g: WindowGeometry, plane: number, inPlane: number, columnMajo
 export const maxPoolOp: OpDef = {
   type: 'MaxPool',
   kind: 'nonlinear',
+  // The surrogate is the average pool over the same window.
+  linearisedInSurrogate: () => false,
   inferShapes(ctx) {
     const p = plan(ctx);
     return ctx.node.outputs.length > 1 ? [p.outShape, p.outShape] : [p.outShape];
