@@ -15,7 +15,7 @@ import { benchPool, formatPoolBench } from './pool';
  * `npm run bench`: full-gallery time (every neuron of every layer) of the benchmark models,
  * for the engine and, where python3-torch is installed, for PyTorch in the same run.
  * Options: --models mlp,lenet5,vgg,resnet18  --budget SECONDS (per layer before sampling)
- *          --pool-models mlp,lenet5 (worker pool with 1 and 2 workers; 'none' to skip)
+ *          --pool-models mlp,lenet5,vgg:5 (worker pool with 1 and 2 workers; NAME:K = first K layers; 'none' to skip)
  *          --out FILE (default bench/RESULTS.md)
  */
 interface LayerTiming {
@@ -137,8 +137,24 @@ async function main(): Promise<void> {
     }
     results.push(result);
   }
-  const poolNames = option('--pool-models', 'mlp,lenet5').split(',').filter((n) => n !== '' && n !== 'none');
-  const poolReport = poolNames.length > 0 ? await benchPool(poolNames.map((n) => { const m = BENCH_MODELS[n](); return { name: m.name, graph: m.graph }; }), { workers: [1, 2], log: (l) => process.stderr.write(`bench: ${l}\n`) }) : undefined;
+  // NAME or NAME:K (only the first K layers, for models whose full gallery is too long to time twice).
+  const poolSpecs = option('--pool-models', 'mlp,lenet5,vgg:5').split(',').filter((n) => n !== '' && n !== 'none');
+  const firstLayers = new Map<string, number>();
+  const poolModels = poolSpecs.map((spec) => {
+    const [n, k] = spec.split(':');
+    const m = BENCH_MODELS[n]();
+    const name = k ? `${m.name} (first ${k} layers)` : m.name;
+    if (k) firstLayers.set(name, Number(k));
+    return { name, graph: m.graph };
+  });
+  const poolReport =
+    poolModels.length > 0
+      ? await benchPool(poolModels, {
+          workers: [1, 2],
+          layers: (m, ids) => ids.slice(0, firstLayers.get(m.name) ?? ids.length),
+          log: (l) => process.stderr.write(`bench: ${l}\n`),
+        })
+      : undefined;
   const report = render(results, torchVersion) + (poolReport ? `\n${formatPoolBench(poolReport)}` : '');
   writeFileSync(outFile, report);
   process.stdout.write(report);
