@@ -3,60 +3,30 @@
 // ModelProto.graph → GraphProto.{initializer, sparse_initializer, node.attribute}
 // (https://github.com/onnx/onnx/blob/main/onnx/onnx.proto). Everything else is skipped by length.
 
+import { ModelError } from '../../workers/engine/graph';
+import { WIRE_LENGTH, WireReader } from '../../workers/formats/onnx/wire';
+
 const MAX_DEPTH = 16;
 
 interface Field {
   number: number;
-  wireType: number;
   /** For length-delimited fields: the payload. */
   bytes?: Uint8Array;
 }
 
-class WireError extends Error {}
-
+/** The top-level fields of a message, through the ONNX reader's bounds-checked wire decoder. */
 function* fields(buf: Uint8Array): Generator<Field> {
-  let pos = 0;
-  const varint = (): number => {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (pos >= buf.length) throw new WireError('truncated varint');
-      const byte = buf[pos++] as number;
-      result += (byte & 0x7f) * scale;
-      if ((byte & 0x80) === 0) return result;
-      scale *= 128;
-    }
-    throw new WireError('varint too long');
-  };
-  while (pos < buf.length) {
-    const key = varint();
-    const number = Math.floor(key / 8);
+  const r = WireReader.whole(buf, 'model');
+  while (!r.done()) {
+    const key = r.tag();
+    const number = key >>> 3;
     const wireType = key & 7;
-    switch (wireType) {
-      case 0:
-        varint();
-        yield { number, wireType };
-        break;
-      case 1:
-        pos += 8;
-        yield { number, wireType };
-        break;
-      case 5:
-        pos += 4;
-        yield { number, wireType };
-        break;
-      case 2: {
-        const length = varint();
-        if (pos + length > buf.length) throw new WireError('length past the end');
-        const bytes = buf.subarray(pos, pos + length);
-        pos += length;
-        yield { number, wireType, bytes };
-        break;
-      }
-      default:
-        throw new WireError(`unsupported wire type ${wireType}`);
+    if (wireType === WIRE_LENGTH) {
+      yield { number, bytes: r.bytesField() };
+    } else {
+      r.skip(wireType);
+      yield { number };
     }
-    if (pos > buf.length) throw new WireError('field past the end');
   }
 }
 
@@ -107,7 +77,7 @@ export function onnxExternalDataLocations(model: Uint8Array): string[] {
   try {
     for (const f of fields(model)) if (f.number === 7 && f.bytes) graphLocations(f.bytes, out, 0);
   } catch (error) {
-    if (!(error instanceof WireError)) throw error;
+    if (!(error instanceof ModelError)) throw error;
   }
   return [...out];
 }
