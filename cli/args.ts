@@ -44,7 +44,7 @@ export const USAGE = `Usage:
       [--input-shape 1,28,28]       (for symbolic input dimensions; no batch dimension)
       [--reference X0.npy]          (reference input of local, deconvnet and guided)
       [--layers ID,ID…]             (default: every layer)
-      [--workers N]                 (default: cores − 1; 0 computes on the main thread)
+      [--workers N]                 (default: every core; 0 computes on the main thread)
       [--orientation rows-are-inputs|rows-are-outputs]   (NumPy chains whose arrays chain both ways)
       [--quiet]
   neurovis info MODEL [MORE FILES…] [--input-shape …]   (the model's layers)

@@ -81,7 +81,7 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
   return results;
 }
 
-/** The same on the worker pool (`--workers N`, default cores − 1). */
+/** The same on the worker pool (`--workers N`, default every core). */
 async function computeOnPool(args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number): Promise<LayerArrays[]> {
   const pool = createNodePool({ size: workers });
   try {

@@ -9,3 +9,20 @@ declare class TextEncoder {
 }
 declare const console: { log(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };
 declare function queueMicrotask(callback: () => void): void;
+// WebAssembly, for the SIMD kernels (engine/kernels/gemm-wasm.ts): the synchronous API only.
+declare namespace WebAssembly {
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports: object);
+    readonly exports: object;
+  }
+  class Memory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+  }
+  class Global {
+    readonly value: unknown;
+  }
+}

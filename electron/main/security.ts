@@ -15,7 +15,8 @@ export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
  */
 export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
   'default-src': ["'self'"],
-  'script-src': ["'self'"],
+  // 'wasm-unsafe-eval' lets the engine compile its WebAssembly kernels; JavaScript eval stays blocked.
+  'script-src': ["'self'", "'wasm-unsafe-eval'"],
   'worker-src': ["'self'", 'blob:'],
   'style-src': ["'self'", "'unsafe-inline'"],
   'img-src': ["'self'", 'data:', 'blob:'],
@@ -43,7 +44,7 @@ export function devContentSecurityPolicy(devOrigin: string): string {
   const ws = devOrigin.replace(/^http/, 'ws');
   return cspString({
     ...CSP_DIRECTIVES,
-    'script-src': ["'self'", "'unsafe-inline'", devOrigin],
+    'script-src': ["'self'", "'wasm-unsafe-eval'", "'unsafe-inline'", devOrigin],
     'connect-src': ["'self'", devOrigin, ws],
   });
 }

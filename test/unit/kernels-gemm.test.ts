@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gemm } from '../../workers/engine/kernels/gemm';
+import { gemm as gemmAny } from '../../workers/engine/kernels/gemm';
+import { wasmGemm } from '../../workers/engine/kernels/gemm-wasm';
+import { withOptimised } from '../../workers/engine/optimise';
 
 /** Deterministic values in [-0.5, 0.5) (a small LCG), with a share of exact zeros. */
 function values(count: number, seed: number, zeroShare = 0): Float32Array {
@@ -56,8 +58,27 @@ const cases: Case[] = [
   { m: 5, n: 9, k: 64, zeroShare: 1 },
 ];
 
-describe('gemm', () => {
-  for (const t of cases) {
+/** Large enough for the WebAssembly kernel (k·n at least 2¹¹), edges included. */
+const bigCases: Case[] = [
+  { m: 33, n: 517, k: 259 },
+  { m: 4, n: 8, k: 600 },
+  { m: 130, n: 1029, k: 3 },
+  { m: 1, n: 2048, k: 1 },
+  { m: 7, n: 13, k: 200, transB: true },
+];
+
+// Both kernels against the same truth: the TypeScript reference and the WebAssembly SIMD one.
+describe.each([
+  ['reference TypeScript kernel', false],
+  ['WebAssembly SIMD kernel (optimised engine)', true],
+] as const)('gemm, %s', (_, optimised) => {
+  const gemm = (args: Parameters<typeof gemmAny>[0]): void => withOptimised(optimised, () => gemmAny(args));
+  if (optimised) {
+    it('has the WebAssembly kernel available here (Node 20 has SIMD)', () => {
+      expect(wasmGemm()).not.toBeNull();
+    });
+  }
+  for (const t of [...cases, ...(optimised ? bigCases : [])]) {
     const { m, n, k } = t;
     const name = `${m}×${k}·${k}×${n}${t.transA ? ' Aᵀ' : ''}${t.transB ? ' Bᵀ' : ''}${t.zeroShare ? ` ${t.zeroShare * 100}% zeros in A` : ''}`;
     it(`${name}: matches the double-precision triple loop, at offsets, overwriting and accumulating`, () => {
@@ -85,7 +106,7 @@ describe('gemm', () => {
   it('gives each row of C bit for bit the same whatever rows share the call (dense and nearly one-hot rows mixed)', () => {
     const m = 11;
     const n = 37;
-    const k = 70;
+    const k = 170;
     const a = values(m * k, 41);
     for (const row of [2, 5, 6, 9]) {
       a.fill(0, row * k, (row + 1) * k);

@@ -57,8 +57,12 @@ export function nodeWorkerHandle(path: string): WorkerHandle {
   };
 }
 
+/**
+ * Every core: the Node host (the CLI, the bench) only waits for results while the pool
+ * computes, unlike the app's UI thread, which keeps a core for itself (browser.ts).
+ */
 export function defaultNodePoolSize(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(1, availableParallelism());
 }
 
 /** The gallery pool on Node worker_threads (CLI, tests, benchmarks). */

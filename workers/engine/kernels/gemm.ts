@@ -3,7 +3,8 @@
  * Dense A: a register-blocked kernel — B is packed in panels of four columns, and each
  * 4×4 block of C is summed in locals over a block of K, so every loaded value is used
  * four times and C is read and written once per block of K. Sparse A (one-hot seeds):
- * an i-k-j kernel that skips zero entries of A.
+ * an i-k-j kernel that skips zero entries of A. The optimised engine sends the dense rows
+ * to the WebAssembly SIMD kernel (gemm-wasm.ts); this file's kernel is the reference.
  */
 export interface GemmArgs {
   m: number;
@@ -23,10 +24,18 @@ export interface GemmArgs {
   accumulate?: boolean;
 }
 
+import { isOptimised } from '../optimise';
+import { gemmRowsWasm } from './gemm-wasm';
+
 const BLOCK_K = 256;
 const BLOCK_N = 512;
 /** Below this share of non-zero entries in A, the zero-skipping kernel wins (measured). */
 const SPARSE_DENSITY = 0.3;
+/**
+ * Rows of A with k·n below this stay in TypeScript (copying into WebAssembly memory would cost
+ * more than it saves). Decided from k·n, never from m, so a row's result is the same in any batch.
+ */
+const WASM_MIN_ROW_MACS = 1 << 11;
 
 let packed = new Float32Array(BLOCK_K * BLOCK_N);
 
@@ -58,7 +67,9 @@ export function gemm(args: GemmArgs): void {
     if (k >= 4 && nonzero >= SPARSE_DENSITY * k) denseRows[dense++] = i;
     else if (nonzero > 0) gemmRowSkippingZeros(i, n, k, a, aOff, b, bOff, c, cOff);
   }
-  if (dense > 0) gemmBlocked(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff);
+  if (dense === 0) return;
+  const wasm = isOptimised() && n * k >= WASM_MIN_ROW_MACS && gemmRowsWasm(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff);
+  if (!wasm) gemmBlocked(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff);
 }
 
 let denseRows = new Int32Array(64);

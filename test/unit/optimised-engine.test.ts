@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { computeNeurons, allNeurons, type GallerySettings } from '../../workers/engine/compute';
+import { wasmGemmCalls } from '../../workers/engine/kernels/gemm-wasm';
+import { withOptimised } from '../../workers/engine/optimise';
+import { BENCH_MODELS } from '../../bench/models';
+import type { PreparedModel } from '../../workers/engine/prepare';
+import { prepare } from '../../workers/engine/prepare';
+import { readModel } from '../../workers/formats/index';
+import { loadOracles, modelFile } from '../oracle/linear-fixtures';
+import { loadModeNetwork, MODE_NETWORKS } from '../fixtures/modes/load';
+
+/**
+ * Issue 9: every optimised path (WebAssembly kernels, skipped zero regions, work shared
+ * between layers) agrees with the reference engine to 1e-5 on unit-norm x*, for every
+ * neuron of every layer of every fixture model, in every mode that applies.
+ */
+function maxGalleryDifference(model: PreparedModel, settings: GallerySettings, sample = Infinity): { error: number; neurons: number } {
+  let error = 0;
+  let neurons = 0;
+  for (const layer of model.layers) {
+    const ids = allNeurons(model, layer.id, settings.objective).filter((_, i, all) => i % Math.max(1, Math.ceil(all.length / sample)) === 0);
+    const reference = withOptimised(false, () => computeNeurons(model, layer.id, ids, settings));
+    const optimised = withOptimised(true, () => computeNeurons(model, layer.id, ids, settings));
+    expect(Array.from(optimised.dead), layer.id).toEqual(Array.from(reference.dead));
+    for (let i = 0; i < reference.xstar.length; i++) error = Math.max(error, Math.abs(reference.xstar[i] - optimised.xstar[i]));
+    for (let i = 0; i < ids.length; i++) {
+      // Activations are r·‖a‖ + bias in exact mode: compared relative to their size.
+      const scale = Math.max(1, Math.abs(reference.activations[i]));
+      error = Math.max(error, Math.abs(reference.activations[i] - optimised.activations[i]) / scale);
+    }
+    neurons += ids.length;
+  }
+  return { error, neurons };
+}
+
+describe('optimised engine = reference engine (max abs error ≤ 1e-5, unit norm)', () => {
+  it('bench models LeNet-5 and VGG-like: a spread of neurons of every layer, through the WebAssembly kernel', () => {
+    const before = wasmGemmCalls();
+    for (const make of [BENCH_MODELS.lenet5, BENCH_MODELS.vgg]) {
+      const model = prepare(make().graph);
+      const { error } = maxGalleryDifference(model, { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 }, 3);
+      expect(error).toBeLessThanOrEqual(1e-5);
+    }
+    expect(wasmGemmCalls()).toBeGreaterThan(before);
+  }, 120_000);
+
+  const { models } = loadOracles();
+  for (const m of models) {
+    it(`linear ${m.name}: exact mode, every neuron of every layer`, () => {
+      const model = prepare(readModel([modelFile(m)]));
+      const { error, neurons } = maxGalleryDifference(model, { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 });
+      expect(neurons).toBeGreaterThan(0);
+      expect(error).toBeLessThanOrEqual(1e-5);
+    });
+  }
+  for (const name of MODE_NETWORKS) {
+    for (const mode of ['surrogate', 'local', 'deconvnet', 'guided'] as const) {
+      it(`${name}: ${mode} mode at the fixture's x0, every neuron of every layer`, () => {
+        const { model, x0 } = loadModeNetwork(name);
+        const { error, neurons } = maxGalleryDifference(model, { mode, objective: { kind: 'neuron' }, radius: 1, reference: x0 });
+        expect(neurons).toBeGreaterThan(0);
+        expect(error).toBeLessThanOrEqual(1e-5);
+      });
+    }
+  }
+});
