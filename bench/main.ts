@@ -5,17 +5,23 @@ import { dirname, join } from 'node:path';
 import { zipSync } from 'fflate';
 import { allNeurons, computeNeurons, type GallerySettings } from '../workers/engine/compute';
 import { ancestorsOf } from '../workers/engine/forward';
+import { withOptimised } from '../workers/engine/optimise';
+import { defaultNodePoolSize } from '../workers/pool/node';
 import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
 import { sizeOf } from '../workers/engine/tensor';
 import { encodeNpy } from '../workers/formats/numpy/npy';
 import { BENCH_MODELS, type BenchModel } from './models';
-import { benchPool, formatPoolBench } from './pool';
+import { benchBrowser, formatBrowserBench } from './browser';
+import { benchPool, formatPoolBench, timeGallery } from './pool';
 
 /**
- * `npm run bench`: full-gallery time (every neuron of every layer) of the benchmark models,
- * for the engine and, where python3-torch is installed, for PyTorch in the same run.
- * Options: --models mlp,lenet5,vgg,resnet18  --budget SECONDS (per layer before sampling)
+ * `npm run bench`: full-gallery time (every neuron of every layer) of the benchmark models:
+ * the reference engine (TypeScript kernels, full maps, one thread), the default
+ * configuration (optimised engine on the worker pool, one worker per core, as the CLI runs
+ * it) and, where python3-torch is installed, PyTorch in the same run.
+ * Options: --models mlp,lenet5,vgg,resnet18  --budget SECONDS (reference engine, per layer before sampling)
  *          --pool-models mlp,lenet5,vgg:5 (worker pool with 1 and 2 workers; NAME:K = first K layers; 'none' to skip)
+ *          --browser mlp,lenet5,vgg:5 (Chromium against Node on the same gallery; 'none' to skip)
  *          --out FILE (default bench/RESULTS.md)
  */
 interface LayerTiming {
@@ -28,9 +34,15 @@ interface LayerTiming {
 
 interface ModelResult {
   name: string;
+  /** The reference engine, one thread. */
   layers: LayerTiming[];
+  /** The default configuration: optimised engine on the pool, the whole gallery. */
+  optimised: { seconds: number; workers: number };
   torch?: { batched: number; perNeuron: number; perNeuronSampled: boolean; version: string };
 }
+
+/** Galleries with fewer neurons are timed after a warm-up run of the whole gallery, longer ones after one layer. */
+const WARM_WHOLE_BELOW = 5000;
 
 const SETTINGS: GallerySettings = { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 };
 
@@ -46,7 +58,12 @@ function layerFlops(model: PreparedModel, bench: BenchModel, layer: LayerInfo): 
   return 2 * macs * layer.neurons;
 }
 
+/** The reference engine's time for a whole layer (sampled and scaled when over the budget). */
 function timeLayer(model: PreparedModel, layer: LayerInfo, budgetSeconds: number): { seconds: number; sampled: number | null } {
+  return withOptimised(false, () => timeLayerNow(model, layer, budgetSeconds));
+}
+
+function timeLayerNow(model: PreparedModel, layer: LayerInfo, budgetSeconds: number): { seconds: number; sampled: number | null } {
   const neurons = allNeurons(model, layer.id, SETTINGS.objective);
   const probe = neurons.slice(0, Math.min(neurons.length, 4));
   let t0 = performance.now();
@@ -115,7 +132,8 @@ function fmt(seconds: number): string {
 
 async function main(): Promise<void> {
   const names = option('--models', 'mlp,lenet5,vgg,resnet18').split(',');
-  const budget = Number(option('--budget', '20'));
+  const budget = Number(option('--budget', '8'));
+  const workers = defaultNodePoolSize();
   const outFile = option('--out', 'bench/RESULTS.md');
   const torchVersion = torchAvailable();
   const results: ModelResult[] = [];
@@ -124,13 +142,16 @@ async function main(): Promise<void> {
     if (!make) throw new Error(`unknown bench model ${name}`);
     const bench = make();
     const model = prepare(bench.graph);
+    const warmAll = model.layers.reduce((n, l) => n + l.neurons, 0) < WARM_WHOLE_BELOW;
+    const optimisedSeconds = await timeGallery({ name: bench.name, graph: bench.graph }, workers, SETTINGS, model.layers.map((l) => l.id), undefined, warmAll);
+    process.stderr.write(`bench: ${bench.name} optimised, ${workers} workers: ${fmt(optimisedSeconds)}\n`);
     const layers: LayerTiming[] = [];
     for (const layer of model.layers) {
       const t = timeLayer(model, layer, budget);
       layers.push({ id: layer.id, neurons: layer.neurons, flops: layerFlops(model, bench, layer), ...t });
-      process.stderr.write(`bench: ${bench.name} ${layer.id} ${layer.neurons} neurons ${fmt(t.seconds)}${t.sampled ? ` (scaled from ${t.sampled})` : ''}\n`);
+      process.stderr.write(`bench: ${bench.name} reference ${layer.id} ${layer.neurons} neurons ${fmt(t.seconds)}${t.sampled ? ` (scaled from ${t.sampled})` : ''}\n`);
     }
-    const result: ModelResult = { name: bench.name, layers };
+    const result: ModelResult = { name: bench.name, layers, optimised: { seconds: optimisedSeconds, workers } };
     if (torchVersion) {
       result.torch = runTorch(model, bench);
       process.stderr.write(`bench: ${bench.name} PyTorch batched ${fmt(result.torch!.batched)}, per-neuron ${fmt(result.torch!.perNeuron)}\n`);
@@ -155,42 +176,65 @@ async function main(): Promise<void> {
           log: (l) => process.stderr.write(`bench: ${l}\n`),
         })
       : undefined;
-  const report = render(results, torchVersion) + (poolReport ? `\n${formatPoolBench(poolReport)}` : '');
+  const browserSpecs = option('--browser', 'mlp,lenet5,vgg:5').split(',').filter((n) => n !== '' && n !== 'none');
+  const browserReport = browserSpecs.length > 0 ? await benchBrowser(browserSpecs, workers, (l) => process.stderr.write(`bench: ${l}\n`)) : undefined;
+  const report =
+    render(results, torchVersion, workers) +
+    (browserReport ? `\n${formatBrowserBench(browserReport)}` : '') +
+    (poolReport ? `\n${formatPoolBench(poolReport)}` : '');
   writeFileSync(outFile, report);
   process.stdout.write(report);
 }
 
-function render(results: readonly ModelResult[], torchVersion: string | null): string {
+function render(results: readonly ModelResult[], torchVersion: string | null, workers: number): string {
+  const ratio = (a: number, b: number): string => (a / b < 10 ? (a / b).toFixed(2) : (a / b).toFixed(1)) + '×';
   const rows = results.map((r) => {
-    const seconds = r.layers.reduce((s, l) => s + l.seconds, 0);
+    const reference = r.layers.reduce((s, l) => s + l.seconds, 0);
     const flops = r.layers.reduce((s, l) => s + l.flops, 0);
     const neurons = r.layers.reduce((s, l) => s + l.neurons, 0);
     const sampled = r.layers.some((l) => l.sampled !== null);
+    const optimised = r.optimised.seconds;
     const t = r.torch;
     return [
       r.name,
       String(r.layers.length),
       String(neurons),
       (flops / 1e9).toFixed(1),
-      `${fmt(seconds)}${sampled ? '*' : ''}`,
-      (flops / 1e9 / seconds).toFixed(2),
+      `${fmt(reference)}${sampled ? '*' : ''}`,
+      fmt(optimised),
+      (flops / 1e9 / optimised).toFixed(1),
+      ratio(reference, optimised),
       t ? fmt(t.batched) : '—',
       t ? `${fmt(t.perNeuron)}${t.perNeuronSampled ? '*' : ''}` : '—',
-      t ? (seconds / t.batched).toFixed(1) + '×' : '—',
-      t ? (seconds / t.perNeuron).toFixed(2) + '×' : '—',
+      t ? `**${ratio(optimised, t.batched)}**` : '—',
+      t ? ratio(optimised, t.perNeuron) : '—',
     ];
   });
-  const header = ['model', 'layers', 'neurons', 'GFLOP (dense)', 'engine', 'engine GFLOP/s', 'PyTorch batched', 'PyTorch per-neuron', 'engine / batched', 'engine / per-neuron'];
+  const header = [
+    'model', 'layers', 'neurons', 'GFLOP (dense)', 'reference engine, 1 thread', `optimised, ${workers} workers`, 'optimised GFLOP/s',
+    'reference / optimised', 'PyTorch batched', 'PyTorch per-neuron', 'optimised / batched', 'optimised / per-neuron',
+  ];
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
   return `# Benchmarks
 
-Full gallery = every neuron of every layer, exact mode, neuron objective, one thread
-(the reference TypeScript engine). PyTorch: ${torchVersion ? `torch ${torchVersion}, ${cpus().length} threads` : 'not installed (python3-torch)'}, the same architectures
-and weights (Debian's python3-torch with libopenblas0-pthread: without OpenBLAS Debian's torch
-falls back to the reference BLAS at ~2 GFLOP/s, which would flatter us), one batched backward per layer (seeds in chunks that fit memory), and a
-per-neuron autograd loop. GFLOP counts the dense work (2 × multiply–accumulates of every
-op behind the layer, per neuron). * = timed on an evenly spread sample of the layer's
-neurons and scaled to the whole layer.
+Full gallery = every neuron of every layer, exact mode, neuron objective.
+
+- **reference engine**: the pure TypeScript engine tests trust (TypeScript kernels, every
+  reversal over full feature maps), one thread.
+- **optimised**: the default configuration, as \`neurovis gallery\` runs it: the worker pool
+  with one worker per core, each running the optimised engine (WebAssembly SIMD GEMM, each
+  reversal cropped to the seeds' receptive field). It agrees with the reference to 1e-5
+  (test/unit/optimised-engine.test.ts). Timed whole on a started pool, after a warm-up run
+  at another radius (nothing cached) so the JIT has compiled every path, as PyTorch's kernels
+  are compiled ahead of time: of the whole gallery below ${WARM_WHOLE_BELOW} neurons, of the first layer above.
+- **PyTorch**: ${torchVersion ? `torch ${torchVersion}, ${cpus().length} threads` : 'not installed (python3-torch)'}, the same architectures and weights (Debian's
+  python3-torch with libopenblas0-pthread: without OpenBLAS Debian's torch falls back to the
+  reference BLAS at ~2 GFLOP/s, which would flatter us): one batched backward per layer
+  (seeds in chunks that fit memory), and a per-neuron autograd loop.
+
+GFLOP counts the dense work (2 × multiply–accumulates of every op behind the layer, per
+neuron); GFLOP/s = that ÷ time (cropping does less work, so this can exceed the machine's).
+\* = timed on an evenly spread sample of each layer's neurons and scaled to the whole layer.
 
 Machine: ${machine()}. Date: ${new Date().toISOString().slice(0, 10)}.
 

@@ -14,8 +14,7 @@ import type { WorkerMemory } from '../workers/pool/protocol';
  *   markdown += formatPoolBench(report);
  *
  * For each model: the full-gallery time (every neuron of every layer, or of
- * `options.layers(model)`) with 1 and with 2 workers, each pool warmed up first on the
- * first layer; the speed-up over 1 worker; and memory: each worker's own heap and array
+ * `options.layers(model)`) with 1 and with 2 workers, each pool warmed up first (timeGallery); the speed-up over 1 worker; and memory: each worker's own heap and array
  * buffers with the weights shared (one SharedArrayBuffer) and copied (one per worker),
  * and the process's peak RSS. Runs from the bundles: workers are dist/node/worker.js.
  */
@@ -72,12 +71,19 @@ function workerBytes(m: WorkerMemory | null): number {
   return m ? m.heapUsed + m.arrayBuffers : Number.NaN;
 }
 
-async function timeGallery(model: PoolBenchModel, size: number, settings: GallerySettings, layers: readonly string[], workerPath?: string): Promise<number> {
+/**
+ * Seconds for one gallery on a fresh pool of `size` workers, after a warm-up run at another
+ * radius (so nothing is served from the cache): of the whole gallery by default, so the
+ * JIT has compiled every path as PyTorch's kernels are compiled ahead of time; of the
+ * first layer only with `warmAll` false (long galleries, where compiling is a rounding error).
+ */
+export async function timeGallery(
+  model: PoolBenchModel, size: number, settings: GallerySettings, layers: readonly string[], workerPath?: string, warmAll = true,
+): Promise<number> {
   const pool = createNodePool({ size, workerPath });
   try {
     await loadGraph(pool, model.graph);
-    // Warm-up (JIT) on the first layer under other settings, so nothing of it is cached.
-    await computeGallery(pool, { ...settings, radius: settings.radius * 2 }, layers.slice(0, 1));
+    await computeGallery(pool, { ...settings, radius: settings.radius * 2 }, warmAll ? layers : layers.slice(0, 1));
     const t0 = performance.now();
     const outcome = await computeGallery(pool, settings, layers);
     const seconds = (performance.now() - t0) / 1000;

@@ -15,9 +15,10 @@ const TYPES: Record<string, string> = {
 /**
  * A static server for the pool's test page, with the COOP/COEP headers that make the page
  * cross-origin isolated (SharedArrayBuffer available, weights shared by the workers).
- * `mounts` maps URL prefixes ('/' and e.g. '/fixtures/') to directories.
+ * `mounts` maps URL prefixes ('/' and e.g. '/fixtures/') to directories; `headers` are added
+ * to every response (the bench serves its page under the app's Content-Security-Policy).
  */
-export async function serveIsolated(mounts: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveIsolated(mounts: Record<string, string>, headers: Record<string, string> = {}): Promise<{ url: string; close(): Promise<void> }> {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
@@ -33,6 +34,7 @@ export async function serveIsolated(mounts: Record<string, string>): Promise<{ u
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     if (!file || size < 0) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;

@@ -58,7 +58,7 @@ const cases: Case[] = [
   { m: 5, n: 9, k: 64, zeroShare: 1 },
 ];
 
-/** Large enough for the WebAssembly kernel (k·n at least 2¹¹), edges included. */
+/** Larger products for the WebAssembly kernel: several blocks of K and N, edges included. */
 const bigCases: Case[] = [
   { m: 33, n: 517, k: 259 },
   { m: 4, n: 8, k: 600 },

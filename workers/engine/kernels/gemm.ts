@@ -31,11 +31,7 @@ const BLOCK_K = 256;
 const BLOCK_N = 512;
 /** Below this share of non-zero entries in A, the zero-skipping kernel wins (measured). */
 const SPARSE_DENSITY = 0.3;
-/**
- * Rows of A with k·n below this stay in TypeScript (copying into WebAssembly memory would cost
- * more than it saves). Decided from k·n, never from m, so a row's result is the same in any batch.
- */
-const WASM_MIN_ROW_MACS = 1 << 11;
+
 
 let packed = new Float32Array(BLOCK_K * BLOCK_N);
 
@@ -68,7 +64,9 @@ export function gemm(args: GemmArgs): void {
     else if (nonzero > 0) gemmRowSkippingZeros(i, n, k, a, aOff, b, bOff, c, cOff);
   }
   if (dense === 0) return;
-  const wasm = isOptimised() && n * k >= WASM_MIN_ROW_MACS && gemmRowsWasm(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff);
+  // Every dense row goes to one kernel whatever m, n and k are, so a row's result is the same
+  // bit for bit in any batch and any crop of the columns (the pool's results equal the engine's).
+  const wasm = isOptimised() && gemmRowsWasm(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff);
   if (!wasm) gemmBlocked(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff);
 }
 

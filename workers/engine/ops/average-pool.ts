@@ -1,4 +1,6 @@
 import { attrNumber } from '../graph';
+import { boxSize, cropGeometry, gatherBox, nonzeroBox } from '../kernels/active-region';
+import { isOptimised } from '../optimise';
 import { windowAccumulate, windowAccumulateTransposed, windowCounts, type WindowGeometry } from '../kernels/window';
 import type { OpContext, OpDef } from '../op';
 import { floatTensor } from '../tensor';
@@ -53,15 +55,29 @@ export function averageForward(p: AveragePlan, x: Float32Array): Float32Array {
 
 /** gx for `seeds` seeds of the pooled output. */
 export function averageReverse(p: AveragePlan, seeds: number, gy: Float32Array): Float32Array {
-  const g = p.geometry;
-  const P = g.outSize;
   const planes = seeds * p.planes;
+  if (!isOptimised()) return averageReverseOver(p.geometry, p.scale, p.ones, planes, gy, false);
+  // Optimised: only the box where gy is non-zero (the seeds' cone), skipping all-zero planes.
+  const box = nonzeroBox(p.geometry, gy, planes);
+  if (!box) return new Float32Array(planes * p.geometry.inSize);
+  if (boxSize(box) === p.geometry.outSize) return averageReverseOver(p.geometry, p.scale, p.ones, planes, gy, true);
+  const g = cropGeometry(p.geometry, box);
+  return averageReverseOver(g, gatherBox(p.geometry, box, p.scale, 1), p.ones, planes, gatherBox(p.geometry, box, gy, planes), true);
+}
+
+function averageReverseOver(g: WindowGeometry, scale: Float32Array, ones: Float32Array, planes: number, gy: Float32Array, skipZeroPlanes: boolean): Float32Array {
+  const P = g.outSize;
   const gx = new Float32Array(planes * g.inSize);
   const scaled = new Float32Array(P);
   for (let q = 0; q < planes; q++) {
     const yOff = q * P;
-    for (let o = 0; o < P; o++) scaled[o] = gy[yOff + o] * p.scale[o];
-    windowAccumulateTransposed(g, scaled, 0, p.ones, 0, gx, q * g.inSize);
+    let nonzero = !skipZeroPlanes;
+    for (let o = 0; o < P; o++) {
+      scaled[o] = gy[yOff + o] * scale[o];
+      if (scaled[o] !== 0) nonzero = true;
+    }
+    if (!nonzero) continue;
+    windowAccumulateTransposed(g, scaled, 0, ones, 0, gx, q * g.inSize);
   }
   return gx;
 }

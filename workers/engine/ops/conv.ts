@@ -1,6 +1,8 @@
 import { attrNumber } from '../graph';
 import { gemm, transpose } from '../kernels/gemm';
+import { boxSize, cropGeometry, gatherBox, nonzeroBox } from '../kernels/active-region';
 import { col2im, im2col } from '../kernels/im2col';
+import { isOptimised } from '../optimise';
 import { windowAccumulate, windowAccumulateTransposed, type WindowGeometry } from '../kernels/window';
 import type { OpContext, OpDef } from '../op';
 import { floatTensor } from '../tensor';
@@ -96,8 +98,22 @@ function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array
   }
 }
 
-/** gx (images×C×inSize) = convᵀ(gy, w) for `images` independent images (seeds × model images). */
+/**
+ * gx (images×C×inSize) = convᵀ(gy, w) for `images` independent images (seeds × model images).
+ * The optimised engine first crops gy to the box where it is non-zero (the seeds' cone).
+ */
 function convolveTransposed(p: ConvPlan, images: number, gy: Float32Array, w: Float32Array): Float32Array {
+  if (isOptimised() && !p.pointwise && !p.wholeInput && !isDirect(p)) {
+    const box = nonzeroBox(p.geometry, gy, images * p.maps);
+    if (!box) return new Float32Array(images * p.channels * p.geometry.inSize);
+    if (boxSize(box) < p.geometry.outSize) {
+      return convolveTransposedFull({ ...p, geometry: cropGeometry(p.geometry, box) }, images, gatherBox(p.geometry, box, gy, images * p.maps), w);
+    }
+  }
+  return convolveTransposedFull(p, images, gy, w);
+}
+
+function convolveTransposedFull(p: ConvPlan, images: number, gy: Float32Array, w: Float32Array): Float32Array {
   const { channels, maps, group, cg, mg, geometry: g } = p;
   const inSize = g.inSize;
   const P = g.outSize;
