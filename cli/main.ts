@@ -4,6 +4,7 @@ import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/p
 import { computeGallery, layerArrays } from '../workers/pool/gallery';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
 import { layerById } from '../workers/engine/reverse';
+import { knownFromResults } from '../workers/engine/reuse';
 import { formatShape, sizeOf } from '../workers/engine/tensor';
 import { buildManifest, safeFileNames, type LayerArrays } from '../workers/export/manifest';
 import { readModel } from '../workers/formats/index';
@@ -71,9 +72,13 @@ async function gallery(args: GalleryArgs): Promise<void> {
 function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, quiet: boolean): LayerArrays[] {
   const progress = new Progress(layers.map((l) => ({ id: l.id, total: allNeurons(model, l.id, settings.objective).length })), quiet);
   const results: LayerArrays[] = [];
+  // Each layer may reuse the results of the layers before it (engine/reuse.ts), as on the pool.
+  const done = new Map<string, { neurons: readonly number[]; xstar: Float32Array; norms: Float32Array }>();
+  const known = settings.mode === 'ascent' ? undefined : knownFromResults(done, settings.radius);
   for (const layer of layers) {
     const neurons = allNeurons(model, layer.id, settings.objective);
-    const r = computeNeurons(model, layer.id, neurons, settings);
+    const r = computeNeurons(model, layer.id, neurons, settings, known);
+    done.set(layer.id, r);
     progress.advance(layer.id, neurons.length);
     results.push({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead });
   }

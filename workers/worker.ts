@@ -11,7 +11,8 @@ import type { InputFile } from './formats/types';
 import type { ModelSummary } from './pool/api';
 import { digestFiles } from './pool/digest';
 import { canShareMemory, packModel } from './pool/pack';
-import type { ComputeRequest, Opened, OpenOptions, PackedModel, WireResult, WorkerMemory } from './pool/protocol';
+import { reversalFromResult, type KnownReversals } from './engine/reuse';
+import type { ComputeRequest, KnownRows, Opened, OpenOptions, PackedModel, WireResult, WorkerMemory } from './pool/protocol';
 
 let model: PreparedModel | null = null;
 let lastReference: Float32Array | undefined;
@@ -46,6 +47,18 @@ function withStableReference(settings: GallerySettings): GallerySettings {
   return settings;
 }
 
+/** The reversals a job brings along, recovered from x* and ‖a‖ when the engine asks. */
+function knownFrom(rows: readonly KnownRows[] | undefined, radius: number): KnownReversals | undefined {
+  if (!rows || rows.length === 0) return undefined;
+  return (layer, neuron) => {
+    const r = rows.find((k) => k.layer === layer);
+    const i = r ? r.neurons.indexOf(neuron) : -1;
+    if (!r || i < 0) return undefined;
+    const size = r.xstar.length / r.neurons.length;
+    return reversalFromResult(r.xstar.subarray(i * size, (i + 1) * size), r.norms[i], radius);
+  };
+}
+
 function exitNow(): Promise<never> {
   const host = globalThis as { process?: { exit(code: number): never } };
   if (host.process) host.process.exit(70);
@@ -76,7 +89,7 @@ const api = {
     if (request.fault === 'exit') return exitNow();
     if (request.fault === 'throw') throw new Error('injected fault: this job fails on purpose');
     if (!model) throw new Error('no model loaded in this worker');
-    const r = computeNeurons(model, request.layer, request.neurons, withStableReference(request.settings));
+    const r = computeNeurons(model, request.layer, request.neurons, withStableReference(request.settings), knownFrom(request.known, request.settings.radius));
     const result: WireResult = {
       layer: r.layer,
       neurons: r.neurons,

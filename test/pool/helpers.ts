@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, inject } from 'vitest';
 import { allNeurons, computeNeurons, type GallerySettings } from '../../workers/engine/compute';
+import { knownFromResults } from '../../workers/engine/reuse';
 import { prepare, type PreparedModel } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import type { InputFile } from '../../workers/formats/types';
@@ -43,9 +44,21 @@ export function prepareFiles(files: readonly InputFile[]): PreparedModel {
   return prepare(readModel(files));
 }
 
-/** The single-threaded engine's answer for every neuron of a layer. */
-export function engineLayer(model: PreparedModel, layer: string, settings: GallerySettings) {
-  return computeNeurons(model, layer, allNeurons(model, layer, settings.objective), settings);
+/**
+ * The single-threaded engine's answer for every neuron of a layer, as the pool computes it
+ * in a run of `runLayers` (default: every layer): the pool hands a layer the results of the
+ * layers it reuses (engine/reuse.ts) when they are in the run, so the engine gets the same.
+ */
+export function engineLayer(model: PreparedModel, layer: string, settings: GallerySettings, runLayers?: readonly string[]) {
+  const run = runLayers ?? model.layers.map((l) => l.id);
+  const results = new Map<string, ReturnType<typeof computeNeurons>>();
+  const known = knownFromResults(results, settings.radius);
+  const upTo = run.indexOf(layer);
+  for (const id of upTo >= 0 ? run.slice(0, upTo + 1) : [layer]) {
+    const reuses = settings.mode !== 'ascent' && model.layers.find((l) => l.id === id)!.reuses.some((s) => results.has(s));
+    results.set(id, computeNeurons(model, id, allNeurons(model, id, settings.objective), settings, reuses ? known : undefined));
+  }
+  return results.get(layer)!;
 }
 
 function bits(a: Float32Array): Uint32Array {

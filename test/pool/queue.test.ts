@@ -49,4 +49,40 @@ describe('NeuronQueue', () => {
     q.markTaken('a', 2);
     expect(drain(q, 1).map((b) => b.neurons[0])).toEqual([4, 3, 1]);
   });
+
+  it('gives a layer that reuses another (engine/reuse.ts) neuron n only once that layer\'s neuron n is back', () => {
+    const q = new NeuronQueue([{ id: 'conv', neurons: 4 }, { id: 'bn', neurons: 4, reuses: ['conv'] }], 2);
+    expect(q.sourcesOf('bn')).toEqual(['conv']);
+    expect(q.next(1)).toEqual({ layer: 'conv', neurons: [0, 1] });
+    expect(q.next(1)).toEqual({ layer: 'conv', neurons: [2, 3] });
+    expect(q.next(1)).toBeNull();
+    q.markDone('conv', 0);
+    expect(q.next(1)).toEqual({ layer: 'bn', neurons: [0] });
+    q.markDone('conv', 1);
+    q.markDone('conv', 2);
+    expect(q.next(1)).toEqual({ layer: 'bn', neurons: [1, 2] });
+    expect(q.next(1)).toBeNull();
+    q.markDone('conv', 3); // a failure counts as back too: the worker then reverses it the usual way
+    expect(q.next(1)).toEqual({ layer: 'bn', neurons: [3] });
+    expect(q.pending).toBe(0);
+  });
+
+  it('boosting a reusing layer boosts the same neurons of its sources first', () => {
+    const q = new NeuronQueue([{ id: 'conv', neurons: 8 }, { id: 'bn', neurons: 8, reuses: ['conv'] }, { id: 'add', neurons: 8, reuses: ['bn', 'conv'] }], 8);
+    q.prioritize('add', [5, 6]);
+    expect(q.next(1)).toEqual({ layer: 'conv', neurons: [5, 6] });
+    // bn 5, 6 wait for conv 5, 6: the rest of conv goes meanwhile.
+    expect(q.next(1)).toEqual({ layer: 'conv', neurons: [0, 1, 2, 3, 4, 7] });
+    expect(q.next(1)).toBeNull();
+    for (const n of [5, 6]) q.markDone('conv', n);
+    expect(q.next(1)).toEqual({ layer: 'bn', neurons: [5, 6] });
+    for (const n of [5, 6]) q.markDone('bn', n);
+    expect(q.next(1)).toEqual({ layer: 'add', neurons: [5, 6] });
+  });
+
+  it('does not wait for a source outside the run or after the layer', () => {
+    const q = new NeuronQueue([{ id: 'bn', neurons: 2, reuses: ['conv', 'later'] }, { id: 'later', neurons: 2 }], 4);
+    expect(q.sourcesOf('bn')).toEqual([]);
+    expect(q.next(1)).toEqual({ layer: 'bn', neurons: [0, 1] });
+  });
 });

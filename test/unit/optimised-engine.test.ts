@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computeNeurons, allNeurons, type GallerySettings } from '../../workers/engine/compute';
 import { wasmGemmCalls } from '../../workers/engine/kernels/gemm-wasm';
 import { withOptimised } from '../../workers/engine/optimise';
+import { reversalFromResult, type KnownReversals } from '../../workers/engine/reuse';
 import { BENCH_MODELS } from '../../bench/models';
 import type { PreparedModel } from '../../workers/engine/prepare';
 import { prepare } from '../../workers/engine/prepare';
@@ -14,13 +15,28 @@ import { loadModeNetwork, MODE_NETWORKS } from '../fixtures/modes/load';
  * between layers) agrees with the reference engine to 1e-5 on unit-norm x*, for every
  * neuron of every layer of every fixture model, in every mode that applies.
  */
-function maxGalleryDifference(model: PreparedModel, settings: GallerySettings, sample = Infinity): { error: number; neurons: number } {
+function maxGalleryDifference(
+  model: PreparedModel, settings: GallerySettings, sample = Infinity,
+): { error: number; neurons: number; reused: number } {
   let error = 0;
   let neurons = 0;
+  // Layers in order, each offered the optimised results of the layers before it, recovered
+  // from x* and ‖a‖ as the worker pool recovers them from its cache.
+  const done = new Map<string, Map<number, Float32Array>>();
+  let reused = 0;
+  const known: KnownReversals = (layer, neuron) => {
+    const row = done.get(layer)?.get(neuron);
+    if (row) reused++;
+    return row;
+  };
   for (const layer of model.layers) {
     const ids = allNeurons(model, layer.id, settings.objective).filter((_, i, all) => i % Math.max(1, Math.ceil(all.length / sample)) === 0);
     const reference = withOptimised(false, () => computeNeurons(model, layer.id, ids, settings));
-    const optimised = withOptimised(true, () => computeNeurons(model, layer.id, ids, settings));
+    const optimised = withOptimised(true, () => computeNeurons(model, layer.id, ids, settings, known));
+    const size = reference.xstar.length / ids.length;
+    const rows = new Map<number, Float32Array>();
+    ids.forEach((n, i) => rows.set(n, reversalFromResult(optimised.xstar.subarray(i * size, (i + 1) * size), optimised.norms[i], settings.radius)));
+    done.set(layer.id, rows);
     expect(Array.from(optimised.dead), layer.id).toEqual(Array.from(reference.dead));
     for (let i = 0; i < reference.xstar.length; i++) error = Math.max(error, Math.abs(reference.xstar[i] - optimised.xstar[i]));
     for (let i = 0; i < ids.length; i++) {
@@ -30,7 +46,7 @@ function maxGalleryDifference(model: PreparedModel, settings: GallerySettings, s
     }
     neurons += ids.length;
   }
-  return { error, neurons };
+  return { error, neurons, reused };
 }
 
 describe('optimised engine = reference engine (max abs error ≤ 1e-5, unit norm)', () => {
@@ -63,4 +79,24 @@ describe('optimised engine = reference engine (max abs error ≤ 1e-5, unit norm
       });
     }
   }
+});
+
+describe('work shared between layers (reuse.ts)', () => {
+  it('BatchNormalization, residual Add and activations reuse the layers feeding them, in every reversal mode', () => {
+    const { model, x0 } = loadModeNetwork('resnet_block');
+    const reusing = model.layers.filter((l) => l.reuses.length > 0).map((l) => `${l.op}←${l.reuses.length}`);
+    expect(reusing.length).toBeGreaterThan(0);
+    for (const mode of ['surrogate', 'local', 'deconvnet', 'guided'] as const) {
+      const { error, reused } = maxGalleryDifference(model, { mode, objective: { kind: 'neuron' }, radius: 1, reference: x0 });
+      expect(error, mode).toBeLessThanOrEqual(1e-5);
+      expect(reused, `${mode}: reversals reused`).toBeGreaterThan(0);
+    }
+  });
+
+  it('ResNet-18 (linear, bench model): BatchNormalization and Add layers, a spread of neurons', () => {
+    const model = prepare(BENCH_MODELS.resnet18().graph);
+    expect(model.layers.filter((l) => l.op === 'BatchNormalization').every((l) => l.reuses.length === 1)).toBe(true);
+    expect(model.layers.filter((l) => l.op === 'Add').every((l) => l.reuses.length === 2)).toBe(true);
+    expect(model.layers.filter((l) => l.op === 'Conv').every((l) => l.reuses.length === 0)).toBe(true);
+  });
 });

@@ -7,7 +7,7 @@ import { localeFor } from '../../renderer/src/i18n/index';
 import { parseShape, sanitize } from '../../renderer/src/stores/settings';
 
 function layer(id: string, channelAxis: number | null): LayerInfo {
-  return { id, name: id, op: 'x', node: id, outputShape: [1], featureShape: channelAxis === null ? [4] : [4, 5, 5], channelAxis, neurons: 4 };
+  return { id, name: id, op: 'x', node: id, outputShape: [1], featureShape: channelAxis === null ? [4] : [4, 5, 5], channelAxis, neurons: 4, reuses: [] };
 }
 
 const summary = {

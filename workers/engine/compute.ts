@@ -2,6 +2,7 @@ import { ascendLayer, type AscentOptions } from './ascent';
 import type { ReversalMode } from './op';
 import type { PreparedModel } from './prepare';
 import { exactRefusal, layerById, neuronCount, reverseLayer, type LayerResult, type Objective } from './reverse';
+import type { KnownReversals } from './reuse';
 
 /** Every mode a user can pick (DESIGN.md §1): the reversal rules plus projected gradient ascent. */
 export type GalleryMode = ReversalMode | 'ascent';
@@ -23,13 +24,19 @@ export interface NeuronsResult extends LayerResult {
   readonly traces?: readonly Float32Array[];
 }
 
-/** Computes the optimal inputs of some neurons of one layer under the given settings. */
-export function computeNeurons(model: PreparedModel, layerId: string, neurons: readonly number[], settings: GallerySettings): NeuronsResult {
+/**
+ * Computes the optimal inputs of some neurons of one layer under the given settings.
+ * `known`: reversals of other layers under the same settings, which the optimised engine
+ * may reuse (reuse.ts); the result is the same to rounding either way.
+ */
+export function computeNeurons(
+  model: PreparedModel, layerId: string, neurons: readonly number[], settings: GallerySettings, known?: KnownReversals,
+): NeuronsResult {
   // The exact mode refuses a nonlinear network as a whole, not only the layers behind a nonlinearity.
   if (settings.mode === 'exact' && model.nonlinearNodes.length > 0) throw exactRefusal(model, model.nonlinearNodes);
   const options = { mode: settings.mode === 'ascent' ? ('surrogate' as const) : settings.mode, objective: settings.objective, radius: settings.radius, reference: settings.reference };
   if (settings.mode === 'ascent') return ascendLayer(model, layerId, neurons, { ...options, ascent: settings.ascent });
-  return reverseLayer(model, layerId, neurons, options);
+  return reverseLayer(model, layerId, neurons, { ...options, known });
 }
 
 /** Every neuron index of a layer under an objective. */

@@ -43,6 +43,12 @@ export interface OpDef {
    * input because it has no linear counterpart (gates, Softmax, Erf). Default true.
    */
   linearisedInSurrogate?(ctx: OpContext): boolean;
+  /**
+   * Each output element depends only on the input elements at the same index (for inputs of
+   * the output's shape): activations, BatchNormalization, Add/Sub/Mul/Div. Such a layer's
+   * reversal can reuse the reversals of the layers feeding it (engine/reuse.ts).
+   */
+  readonly elementwise?: boolean;
   /** Every output, not only the first, is a layer (Split). */
   readonly everyOutputIsLayer?: boolean;
   inferShapes(ctx: OpContext): Shape[];

@@ -19,6 +19,11 @@ export interface LayerInfo {
   /** Index of the channel axis in featureShape for conv-like outputs (rank 2 or 3), else null. */
   readonly channelAxis: number | null;
   readonly neurons: number;
+  /**
+   * Layers feeding this layer's node element by element (same shape, elementwise op): its
+   * reversal is a combination of theirs for the same neurons (engine/reuse.ts).
+   */
+  readonly reuses: readonly string[];
 }
 
 export interface VariableNode {
@@ -211,23 +216,29 @@ function findLayers(graph: Graph, nodes: readonly VariableNode[], shapes: Readon
     const featureShape = batch && outputShape.length > 0 ? outputShape.slice(1) : [...outputShape];
     const channelAxis = featureShape.length === 2 || featureShape.length === 3 ? (graph.channelAxis === 'last' ? featureShape.length - 1 : 0) : null;
     const neurons = channelAxis === null ? Math.max(1, sizeOf(featureShape)) : featureShape[channelAxis];
-    return { id: tensor, name, op, node: v.node.name, outputShape, featureShape, channelAxis, neurons };
+    return { id: tensor, name, op, node: v.node.name, outputShape, featureShape, channelAxis, neurons, reuses: [] };
   };
+  const out: LayerInfo[] = [];
   if (graph.layerTensors) {
-    const out: LayerInfo[] = [];
     for (const l of graph.layerTensors) {
       const v = byTensor.get(l.tensor);
       if (v) out.push(layerOf(l.tensor, l.name, l.op, v));
     }
-    return out;
+  } else {
+    for (const v of nodes) {
+      if (v.op.kind === 'reshape') continue;
+      const outputs = v.op.everyOutputIsLayer ? v.node.outputs : v.node.outputs.slice(0, 1);
+      for (const o of outputs) if (o && shapes.get(o)) out.push(layerOf(o, o, v.node.opType, v));
+    }
   }
-  const out: LayerInfo[] = [];
-  for (const v of nodes) {
-    if (v.op.kind === 'reshape') continue;
-    const outputs = v.op.everyOutputIsLayer ? v.node.outputs : v.node.outputs.slice(0, 1);
-    for (const o of outputs) if (o && shapes.get(o)) out.push(layerOf(o, o, v.node.opType, v));
-  }
-  return out;
+  const layerIds = new Set(out.map((l) => l.id));
+  return out.map((l) => {
+    const v = byTensor.get(l.id)!;
+    if (!v.op.elementwise) return l;
+    const same = (t: string): boolean => formatShape(shapes.get(t) ?? []) === formatShape(l.outputShape);
+    const reuses = [...new Set(v.node.inputs.filter((t) => t !== l.id && layerIds.has(t) && same(t)))];
+    return { ...l, reuses };
+  });
 }
 
 function withNode<T>(node: GraphNode, f: () => T): T {

@@ -2,6 +2,8 @@ import { ModelError, UnsupportedOpError } from './graph';
 import { ancestorsOf, runForward } from './forward';
 import type { ReverseContext, ReversalMode } from './op';
 import type { LayerInfo, PreparedModel } from './prepare';
+import { isOptimised } from './optimise';
+import { layerNode, reuseReversals, type KnownReversals } from './reuse';
 import { formatShape, sizeOf, type Tensor } from './tensor';
 
 /** What a seed y* asks of a layer (DESIGN.md §1, §2). */
@@ -22,6 +24,8 @@ export interface ReverseOptions {
   readonly radius: number;
   /** The reference input x0 (feature shape) of the local, deconvnet and guided rules; zero when absent. */
   readonly reference?: Float32Array;
+  /** Reversals of other layers under the same settings, for the optimised engine to reuse (reuse.ts). */
+  readonly known?: KnownReversals;
 }
 
 export interface LayerResult {
@@ -148,7 +152,10 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
     const batch = Math.min(chunk, count - start);
     const seeds = new Float32Array(batch * outSize);
     for (let b = 0; b < batch; b++) writeSeed(layer, neurons[start + b], objective, seeds, b * outSize);
-    const a = reverseSeeds(model, layer.id, seeds, batch, mode, reference);
+    const a =
+      isOptimised() && options.known && layer.reuses.length > 0
+        ? reverseReusing(model, layer, seeds, batch, mode, objective, options.known, reference)
+        : reverseSeeds(model, layer.id, seeds, batch, mode, reference);
     for (let b = 0; b < batch; b++) {
       const row = start + b;
       let sq = 0;
@@ -176,6 +183,25 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
   const linearisedAt =
     mode === 'surrogate' ? nodes.filter((v) => v.nonlinear && (v.op.linearisedInSurrogate?.(v.ctx) ?? true)).map((v) => v.node.name) : [];
   return { layer: layer.id, neurons: [...neurons], inputShape: model.inputFeatureShape, xstar, norms, activations, baselines, dead, linearisedAt };
+}
+
+/** a for a batch of seeds: reused from known reversals where it can be (reuse.ts), reversed the usual way for the rest. */
+function reverseReusing(
+  model: PreparedModel, layer: LayerInfo, seeds: Float32Array, batch: number, mode: ReversalMode, objective: Objective,
+  known: KnownReversals, reference?: ReadonlyMap<string, Tensor>,
+): Float32Array {
+  const reuse = reuseReversals(model, layer, seeds, batch, mode, objective, known, layerNode(model, layer), reference);
+  if (!reuse) return reverseSeeds(model, layer.id, seeds, batch, mode, reference);
+  const rest: number[] = [];
+  for (let b = 0; b < batch; b++) if (reuse.reused[b] === 0) rest.push(b);
+  if (rest.length === 0) return reuse.a;
+  const outSize = sizeOf(layer.featureShape);
+  const inputSize = sizeOf(model.inputShape);
+  const restSeeds = new Float32Array(rest.length * outSize);
+  rest.forEach((b, i) => restSeeds.set(seeds.subarray(b * outSize, (b + 1) * outSize), i * outSize));
+  const restA = reverseSeeds(model, layer.id, restSeeds, rest.length, mode, reference);
+  rest.forEach((b, i) => reuse.a.set(restA.subarray(i * inputSize, (i + 1) * inputSize), b * inputSize));
+  return reuse.a;
 }
 
 /**

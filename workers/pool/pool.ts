@@ -14,7 +14,7 @@ import type {
 } from './api';
 import { ResultCache, settingsKey, type CachedResult } from './cache';
 import { canShareMemory } from './pack';
-import type { InjectedFault, PackedModel, WireResult, WorkerApi, WorkerMemory } from './protocol';
+import type { InjectedFault, KnownRows, PackedModel, WireResult, WorkerApi, WorkerMemory } from './protocol';
 import { NeuronQueue } from './queue';
 
 /** How a host's worker tells the pool it died (Node: 'exit'; browsers: an uncaught 'error'). */
@@ -287,7 +287,12 @@ export class WorkerPool implements GalleryPool {
     this.stopRun();
     const generation = this.generation;
     const key = settingsKey(model.key, settings);
-    const counts = chosen.map((id) => ({ id, neurons: settings.objective.kind === 'direction' ? 1 : known.get(id)!.neurons }));
+    // Ascent is not a reversal: nothing to reuse between its layers.
+    const counts = chosen.map((id) => ({
+      id,
+      neurons: settings.objective.kind === 'direction' ? 1 : known.get(id)!.neurons,
+      reuses: settings.mode === 'ascent' ? [] : known.get(id)!.reuses,
+    }));
     const queue = new NeuronQueue(counts, this.maxBatch);
     const run: Run = {
       generation,
@@ -308,6 +313,7 @@ export class WorkerPool implements GalleryPool {
         const hit = this.cache.get(key, id, n);
         if (hit) {
           queue.markTaken(id, n);
+          queue.markDone(id, n);
           cached.push({ ...hit, generation });
         }
       }
@@ -374,10 +380,26 @@ export class WorkerPool implements GalleryPool {
     this.jobsDispatched++;
     run.firstDispatch ??= now();
     const fault = this.takeFault(job.layer, job.neurons);
-    guarded(slot, (t) => t.compute({ layer: job.layer, neurons: job.neurons, settings: job.settings, fault })).then(
+    const known = this.knownRows(run, job);
+    guarded(slot, (t) => t.compute({ layer: job.layer, neurons: job.neurons, settings: job.settings, fault, ...(known.length > 0 ? { known } : {}) })).then(
       (result) => this.onJobDone(slot, job, result),
       (e: unknown) => this.onJobFailed(slot, job, e),
     );
+  }
+
+  /** The cached results of the layers the job's layer reuses, for the same neurons (engine/reuse.ts). */
+  private knownRows(run: Run, job: Job): KnownRows[] {
+    const sources = run.queue.sourcesOf(job.layer);
+    const out: KnownRows[] = [];
+    for (const source of sources) {
+      const hits = job.neurons.map((n) => this.cache.get(job.settingsKey, source, n)).filter((h): h is CachedResult => !!h);
+      if (hits.length === 0) continue;
+      const size = hits[0].xstar.length;
+      const xstar = new Float32Array(hits.length * size);
+      hits.forEach((h, i) => xstar.set(h.xstar, i * size));
+      out.push({ layer: source, neurons: hits.map((h) => h.neuron), norms: Float32Array.from(hits, (h) => h.norm), xstar });
+    }
+    return out;
   }
 
   private release(slot: Slot, job: Job): boolean {
@@ -409,6 +431,7 @@ export class WorkerPool implements GalleryPool {
   }
 
   private failJob(run: Run, job: Job, message: string): void {
+    for (const n of job.neurons) run.queue.markDone(job.layer, n);
     const layer = run.layers[run.layerIndex.get(job.layer)!];
     layer.failed += job.neurons.length;
     this.errors.emit({ layer: job.layer, neurons: [...job.neurons], message, generation: run.generation });
@@ -416,7 +439,10 @@ export class WorkerPool implements GalleryPool {
   }
 
   private deliver(run: Run, results: NeuronResult[]): void {
-    for (const r of results) run.layers[run.layerIndex.get(r.layer)!].done++;
+    for (const r of results) {
+      run.layers[run.layerIndex.get(r.layer)!].done++;
+      run.queue.markDone(r.layer, r.neuron);
+    }
     this.results.emit(results);
     this.progressEvents.emit(this.progress());
   }

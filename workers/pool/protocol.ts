@@ -45,6 +45,16 @@ export interface ComputeRequest {
   readonly neurons: readonly number[];
   readonly settings: GallerySettings;
   readonly fault?: InjectedFault;
+  /** Results of layers the job's layer reuses (engine/reuse.ts), same settings, from the pool's cache. */
+  readonly known?: readonly KnownRows[];
+}
+
+/** Some results of one layer: x* rows side by side and their norms ‖a‖. */
+export interface KnownRows {
+  readonly layer: string;
+  readonly neurons: readonly number[];
+  readonly norms: Float32Array;
+  readonly xstar: Float32Array;
 }
 
 /** What workers/worker.ts exposes through `threads` (a type alias: threads wants an index-signature-compatible type). */

@@ -59,6 +59,10 @@ class BoostHeap {
 class LayerQueue {
   /** 1 once a neuron was handed out (or delivered from the cache). */
   readonly taken: Uint8Array;
+  /** 1 once a neuron's result (or failure) came back. */
+  readonly done: Uint8Array;
+  /** The layers of the run this one reuses (engine/reuse.ts): their neuron n goes before its neuron n. */
+  sources: LayerQueue[] = [];
   /** 0: default order; otherwise the prioritize() call that boosted it (later calls are higher). */
   readonly priority: Int32Array;
   readonly boosted = new BoostHeap();
@@ -68,6 +72,7 @@ class LayerQueue {
 
   constructor(readonly id: string, readonly total: number) {
     this.taken = new Uint8Array(total);
+    this.done = new Uint8Array(total);
     this.priority = new Int32Array(total);
     this.pending = total;
   }
@@ -86,11 +91,22 @@ class LayerQueue {
     }
   }
 
+  /** Whether neuron n's sources are all back, so the worker can reuse them. */
+  ready(n: number): boolean {
+    for (const s of this.sources) if (n < s.total && s.done[n] === 0) return false;
+    return true;
+  }
+
+  /** Up to `limit` neurons in order, stopping before one whose sources are still computing. */
   nextDefault(limit: number): number[] {
     const out: number[] = [];
     while (this.cursor < this.total && out.length < limit) {
-      const n = this.cursor++;
-      if (this.taken[n] === 0 && this.priority[n] === 0) out.push(n);
+      const n = this.cursor;
+      if (this.taken[n] === 0 && this.priority[n] === 0) {
+        if (!this.ready(n)) break;
+        out.push(n);
+      }
+      this.cursor++;
     }
     return out;
   }
@@ -101,6 +117,11 @@ class LayerQueue {
  * neurons ascending. prioritize() puts neurons above everything queued before, each call
  * above the previous ones. A batch holds neurons of one layer and one priority level,
  * at most `maxBatch`, and is split so every worker gets a share of a small level.
+ *
+ * A layer that reuses other layers of the run (engine/reuse.ts: a BatchNormalization after
+ * its conv, a residual Add) gets neuron n only once their neuron n is back, and boosting its
+ * neurons boosts theirs first: then the worker combines their results instead of reversing
+ * the whole network again.
  */
 export class NeuronQueue {
   private readonly layers: LayerQueue[];
@@ -109,15 +130,30 @@ export class NeuronQueue {
   private readonly levelSizes = new Map<number, number>();
   private level = 0;
 
-  constructor(layers: readonly { id: string; neurons: number }[], private readonly maxBatch: number) {
+  constructor(layers: readonly { id: string; neurons: number; reuses?: readonly string[] }[], private readonly maxBatch: number) {
     this.layers = layers.map((l) => new LayerQueue(l.id, l.neurons));
     for (const l of this.layers) this.byId.set(l.id, l);
+    layers.forEach((l, i) => {
+      // Only earlier layers: a source listed later (or missing from the run) is not waited for.
+      this.layers[i].sources = (l.reuses ?? []).map((id) => this.byId.get(id)).filter((s): s is LayerQueue => !!s && this.layers.indexOf(s) < i);
+    });
   }
 
   /** Marks a neuron as not to be computed (its result came from the cache). */
   markTaken(layer: string, neuron: number): void {
     const l = this.byId.get(layer);
     if (l && neuron >= 0 && neuron < l.total && l.taken[neuron] === 0) l.take(neuron);
+  }
+
+  /** Marks a neuron's result (or failure) as back: the layers reusing it may have that neuron now. */
+  markDone(layer: string, neuron: number): void {
+    const l = this.byId.get(layer);
+    if (l && neuron >= 0 && neuron < l.total) l.done[neuron] = 1;
+  }
+
+  /** The layers of the run whose results `layer` reuses. */
+  sourcesOf(layer: string): string[] {
+    return this.byId.get(layer)?.sources.map((s) => s.id) ?? [];
   }
 
   get pending(): number {
@@ -130,6 +166,12 @@ export class NeuronQueue {
     const l = this.byId.get(layer);
     if (!l) return;
     const priority = ++this.level;
+    this.boostLevel(l, neurons, priority);
+  }
+
+  /** Boosts the neurons, and first the same neurons of the layers it reuses (earlier layers win ties). */
+  private boostLevel(l: LayerQueue, neurons: readonly number[], priority: number): void {
+    for (const s of l.sources) this.boostLevel(s, neurons, priority);
     let count = 0;
     for (const n of neurons) {
       if (!Number.isInteger(n) || n < 0 || n >= l.total || l.taken[n] === 1 || l.priority[n] === priority) continue;
@@ -137,7 +179,7 @@ export class NeuronQueue {
       l.boosted.push({ priority, neuron: n });
       count++;
     }
-    if (count > 0) this.levelSizes.set(priority, count);
+    if (count > 0) this.levelSizes.set(priority, (this.levelSizes.get(priority) ?? 0) + count);
   }
 
   /** The next batch for one of `workers` idle-or-busy workers, or null when nothing is pending. */
@@ -146,6 +188,7 @@ export class NeuronQueue {
     let bestTop: Boosted | undefined;
     for (const l of this.layers) {
       const top = l.topBoost();
+      if (top && !l.ready(top.neuron)) continue;
       if (top && (!bestTop || top.priority > bestTop.priority)) {
         best = l;
         bestTop = top;
@@ -156,7 +199,7 @@ export class NeuronQueue {
       const neurons: number[] = [];
       while (neurons.length < limit) {
         const top = best.topBoost();
-        if (!top || top.priority !== bestTop.priority) break;
+        if (!top || top.priority !== bestTop.priority || !best.ready(top.neuron)) break;
         best.boosted.pop();
         best.take(top.neuron);
         neurons.push(top.neuron);

@@ -74,6 +74,7 @@ document.getElementById('status')!.textContent = 'ready';
 
 import { allNeurons, computeNeurons } from '../../../workers/engine/compute';
 import { prepare } from '../../../workers/engine/prepare';
+import { knownFromResults } from '../../../workers/engine/reuse';
 import { readModel } from '../../../workers/formats/index';
 
 /** The single-threaded engine on this page's main thread, for comparison. */
@@ -83,9 +84,13 @@ async function engineGallery(request: PageRequest): Promise<PageAnswer['layers']
   const { reference, ...rest } = request.settings;
   const settings: GallerySettings = { ...rest, ...(reference ? { reference: Float32Array.from(reference) } : {}) };
   const layers: PageAnswer['layers'] = {};
+  // Layers in order, each offered the results before it, as the pool offers them (engine/reuse.ts).
+  const results = new Map<string, ReturnType<typeof computeNeurons>>();
+  const known = knownFromResults(results, settings.radius);
   for (const layer of model.layers) {
     const neurons = allNeurons(model, layer.id, settings.objective);
-    const r = computeNeurons(model, layer.id, neurons, settings);
+    const r = computeNeurons(model, layer.id, neurons, settings, settings.mode === 'ascent' ? undefined : known);
+    results.set(layer.id, r);
     const size = r.xstar.length / neurons.length;
     layers[layer.id] = {
       neurons,

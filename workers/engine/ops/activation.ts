@@ -49,6 +49,7 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
   return {
     type: rule.type,
     kind: 'nonlinear',
+    elementwise: true,
     linearisedInSurrogate: () => rule.surrogate === 'linearise',
     inferShapes(ctx) {
       const shape = ctx.inputShapes[0];

@@ -97,6 +97,7 @@ function reverseBinary(kind: Binary, ctx: ReverseContext, g: Float32Array): (Flo
 function binaryOp(kind: Binary): OpDef {
   return {
     type: kind,
+    elementwise: true,
     kind: 'linear',
     kindAt(ctx) {
       if (kind === 'Mul' && isVariable(ctx, 0) && isVariable(ctx, 1)) return 'nonlinear';
@@ -123,6 +124,7 @@ export const divOp = binaryOp('Div');
 
 export const negOp: OpDef = {
   type: 'Neg',
+  elementwise: true,
   kind: 'linear',
   inferShapes: (ctx) => [[...inputShape(ctx, 0)]],
   forward(_ctx, inputs) {

@@ -99,6 +99,7 @@ function scaleShift(p: NormPlan, images: number, x: Float32Array, s: Float32Arra
 
 export const batchNormalizationOp: OpDef = {
   type: 'BatchNormalization',
+  elementwise: true,
   kind: 'linear',
   kindAt: (ctx) => (isTraining(ctx) || [1, 2, 3, 4].some((i) => !ctx.constants[i]) ? 'nonlinear' : 'linear'),
   inferShapes(ctx) {

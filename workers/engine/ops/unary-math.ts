@@ -18,6 +18,7 @@ interface UnaryRule {
 function unaryOp(rule: UnaryRule): OpDef {
   return {
     type: rule.type,
+    elementwise: true,
     kind: 'nonlinear',
     inferShapes: (ctx) => [[...inputShape(ctx, 0)]],
     forward(_ctx, inputs) {
