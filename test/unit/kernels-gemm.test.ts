@@ -122,3 +122,38 @@ describe.each([
     }
   });
 });
+
+describe('gemm with constant operands (weights kept transposed and resident by the optimised engine)', () => {
+  it('gives bit for bit what the same product gives without the hint, call after call, and never mixes two weight arrays up', () => {
+    const [m, n, k] = [37, 45, 70];
+    const w1 = values(m * k, 3);
+    const w2 = values(m * k, 5);
+    for (const optimised of [false, true]) {
+      withOptimised(optimised, () => {
+        for (let call = 0; call < 3; call++) {
+          for (const w of [w1, w2]) {
+            const x = values(k * n, 17 + call);
+            const plain = new Float32Array(m * n);
+            const kept = new Float32Array(m * n);
+            gemmAny({ m, n, k, a: w, b: x, c: plain });
+            gemmAny({ m, n, k, a: w, b: x, c: kept, constantA: true });
+            expect(Array.from(kept)).toEqual(Array.from(plain));
+            // The weight as B, transposed (a dense layer's reversal: gy · Wᵀ).
+            const gy = values(5 * m, 31 + call);
+            const plainT = new Float32Array(5 * k);
+            const keptT = new Float32Array(5 * k);
+            gemmAny({ m: 5, n: k, k: m, a: gy, b: w, transB: false, c: plainT });
+            gemmAny({ m: 5, n: k, k: m, a: gy, b: w, transB: false, c: keptT, constantB: true });
+            expect(Array.from(keptT)).toEqual(Array.from(plainT));
+            const plainTT = new Float32Array(5 * k);
+            const keptTT = new Float32Array(5 * k);
+            const wT = values(k * m, 7);
+            gemmAny({ m: 5, n: k, k: m, a: gy, b: wT, transB: true, c: plainTT });
+            gemmAny({ m: 5, n: k, k: m, a: gy, b: wT, transB: true, c: keptTT, constantB: true });
+            expect(Array.from(keptTT)).toEqual(Array.from(plainTT));
+          }
+        }
+      });
+    }
+  });
+});

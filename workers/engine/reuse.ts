@@ -1,7 +1,7 @@
 import { UnsupportedOpError } from './graph';
-import type { ReversalMode, ReverseContext } from './op';
+import type { ReversalMode } from './op';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
-import { layerById, writeSeed, type Objective } from './reverse';
+import { layerById, reverseContext, writeSeed, type Objective } from './reverse';
 import { sizeOf, type Tensor } from './tensor';
 
 /**
@@ -63,16 +63,7 @@ export function reuseReversals(
   reference?: ReadonlyMap<string, Tensor>,
 ): { a: Float32Array; reused: Uint8Array } | null {
   if (layer.reuses.length === 0 || !node.op.reverse) return null;
-  const ctx: ReverseContext = {
-    ...node.ctx,
-    outputShapes: node.outputShapes,
-    batch,
-    mode,
-    reference: reference && {
-      inputs: node.node.inputs.map((i) => (i === '' ? undefined : reference.get(i) ?? model.constants.get(i))),
-      outputs: node.node.outputs.map((o) => reference.get(o)!),
-    },
-  };
+  const ctx = reverseContext(model, node, batch, mode, reference);
   const gradInputs = node.op.reverse(ctx, node.node.outputs.map((o) => (o === layer.id ? seeds : undefined)));
   // Each variable input with a gradient: the source layer, and the neuron at each of its indices.
   const inputs: { g: Float32Array; source: LayerInfo; neuronAt: Int32Array }[] = [];

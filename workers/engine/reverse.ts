@@ -1,7 +1,7 @@
 import { ModelError, UnsupportedOpError } from './graph';
 import { ancestorsOf, runForward } from './forward';
 import type { ReverseContext, ReversalMode } from './op';
-import type { LayerInfo, PreparedModel } from './prepare';
+import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { isOptimised } from './optimise';
 import { layerNode, reuseReversals, type KnownReversals } from './reuse';
 import { formatShape, sizeOf, type Tensor } from './tensor';
@@ -224,16 +224,7 @@ export function reverseSeeds(
     const gradOutputs = v.node.outputs.map((o) => (o ? grads.get(o) : undefined));
     if (gradOutputs.every((g) => g === undefined)) continue;
     if (!v.op.reverse) throw new UnsupportedOpError(v.node.opType, v.node.name, 'it has no reversal');
-    const ctx: ReverseContext = {
-      ...v.ctx,
-      outputShapes: v.outputShapes,
-      batch,
-      mode,
-      reference: reference && {
-        inputs: v.node.inputs.map((i) => (i === '' ? undefined : reference.get(i) ?? model.constants.get(i))),
-        outputs: v.node.outputs.map((o) => reference.get(o)!),
-      },
-    };
+    const ctx = reverseContext(model, v, batch, mode, reference);
     let gradInputs: (Float32Array | undefined)[];
     try {
       gradInputs = v.op.reverse(ctx, gradOutputs);
@@ -256,6 +247,20 @@ export function reverseSeeds(
     });
   }
   return grads.get(model.inputName) ?? new Float32Array(batch * sizeOf(model.inputShape));
+}
+
+/** What a node's reversal is given: its context, the batch, the mode and the reference values of its tensors. */
+export function reverseContext(model: PreparedModel, v: VariableNode, batch: number, mode: ReversalMode, reference?: ReadonlyMap<string, Tensor>): ReverseContext {
+  return {
+    ...v.ctx,
+    outputShapes: v.outputShapes,
+    batch,
+    mode,
+    reference: reference && {
+      inputs: v.node.inputs.map((i) => (i === '' ? undefined : reference.get(i) ?? model.constants.get(i))),
+      outputs: v.node.outputs.map((o) => reference.get(o)!),
+    },
+  };
 }
 
 const referenceCache = new WeakMap<PreparedModel, { key: Float32Array | undefined; values: Map<string, Tensor> }>();

@@ -66,31 +66,73 @@ function reserve(w: GemmModule, bytes: number): void {
 }
 
 /**
+ * Constant operands (weights) stay in WebAssembly memory between calls, in a region after the
+ * packing scratch: [packBytes, packBytes + residentTop). When it would pass RESIDENT_BYTES it
+ * is emptied and refilled; the per-call scratch follows it.
+ */
+const RESIDENT_BYTES = 64 << 20;
+let resident = new WeakMap<Float32Array, { offset: number; length: number; at: number }[]>();
+let residentTop = 0;
+
+function residentCopy(w: GemmModule, src: Float32Array, offset: number, length: number): number | null {
+  const bytes = (4 * length + 15) & ~15;
+  if (bytes > RESIDENT_BYTES / 4) return null;
+  const list = resident.get(src);
+  const hit = list?.find((e) => e.offset === offset && e.length === length);
+  if (hit) return hit.at;
+  if (residentTop + bytes > RESIDENT_BYTES) {
+    resident = new WeakMap();
+    residentTop = 0;
+  }
+  const at = w.packBytes + residentTop;
+  reserve(w, at + bytes);
+  new Float32Array(w.memory.buffer).set(src.subarray(offset, offset + length), at >> 2);
+  residentTop += bytes;
+  const entry = { offset, length, at };
+  if (list) list.push(entry);
+  else resident.set(src, [entry]);
+  return at;
+}
+
+export interface WasmOperands {
+  /** A is constant and every row of it is listed (0 … m−1): keep it resident. */
+  readonly wholeA: boolean;
+  /** B is constant: keep it resident. */
+  readonly wholeB: boolean;
+}
+
+/**
  * C[rows[i]] += A[rows[i]] · B for the `count` listed rows (A m×k, B k×n, C m×n, row-major
  * at the given offsets). Returns false, doing nothing, when the kernel is unavailable.
  */
 export function gemmRowsWasm(
   rows: Int32Array, count: number, n: number, k: number,
   a: Float32Array, aOff: number, b: Float32Array, bOff: number, c: Float32Array, cOff: number,
+  operands: WasmOperands = { wholeA: false, wholeB: false },
 ): boolean {
   const w = wasmGemm();
   if (!w) return false;
   calls++;
+  let aResident = operands.wholeA ? residentCopy(w, a, aOff, count * k) : null;
+  const bResident = operands.wholeB ? residentCopy(w, b, bOff, k * n) : null;
+  // Copying B may have emptied the region A was in: look A up again (a hit, or a fresh copy).
+  if (aResident !== null && bResident !== null) aResident = residentCopy(w, a, aOff, count * k);
   const chunk = Math.max(4, Math.min(count, Math.floor(CHUNK_FLOATS / (k + n)) & ~3));
-  const bBase = w.packBytes;
-  const aBase = bBase + 4 * k * n;
-  const cBase = aBase + 4 * chunk * k;
+  const scratch = w.packBytes + residentTop;
+  const bBase = bResident ?? scratch;
+  const aBase = scratch + (bResident === null ? 4 * k * n : 0);
+  const cBase = aBase + (aResident === null ? 4 * chunk * k : 0);
   reserve(w, cBase + 4 * chunk * n);
   const heap = new Float32Array(w.memory.buffer);
-  heap.set(b.subarray(bOff, bOff + k * n), bBase >> 2);
+  if (bResident === null) heap.set(b.subarray(bOff, bOff + k * n), bBase >> 2);
   for (let r0 = 0; r0 < count; r0 += chunk) {
     const rowsHere = Math.min(chunk, count - r0);
     for (let r = 0; r < rowsHere; r++) {
       const row = rows[r0 + r];
-      heap.set(a.subarray(aOff + row * k, aOff + (row + 1) * k), (aBase >> 2) + r * k);
+      if (aResident === null) heap.set(a.subarray(aOff + row * k, aOff + (row + 1) * k), (aBase >> 2) + r * k);
       heap.set(c.subarray(cOff + row * n, cOff + (row + 1) * n), (cBase >> 2) + r * n);
     }
-    w.gemm(rowsHere, n, k, aBase, bBase, cBase, 0);
+    w.gemm(rowsHere, n, k, aResident === null ? aBase : aResident + 4 * r0 * k, bBase, cBase, 0);
     for (let r = 0; r < rowsHere; r++) {
       const row = rows[r0 + r];
       c.set(heap.subarray((cBase >> 2) + r * n, (cBase >> 2) + (r + 1) * n), cOff + row * n);

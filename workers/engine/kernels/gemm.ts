@@ -22,6 +22,12 @@ export interface GemmArgs {
   cOffset?: number;
   /** Add into C instead of overwriting it. */
   accumulate?: boolean;
+  /**
+   * A (B) never changes between calls (a layer's weights): the optimised engine keeps its
+   * transpose and its copy in WebAssembly memory instead of making them on every call.
+   */
+  constantA?: boolean;
+  constantB?: boolean;
 }
 
 import { isOptimised } from '../optimise';
@@ -43,12 +49,13 @@ export function gemm(args: GemmArgs): void {
   let bOff = args.bOffset ?? 0;
   const c = args.c;
   const cOff = args.cOffset ?? 0;
+  const keep = isOptimised();
   if (args.transA) {
-    a = transpose(a, aOff, k, m);
+    a = keep && args.constantA ? cachedTranspose(a, aOff, k, m) : transpose(a, aOff, k, m);
     aOff = 0;
   }
   if (args.transB) {
-    b = transpose(b, bOff, n, k);
+    b = keep && args.constantB ? cachedTranspose(b, bOff, n, k) : transpose(b, bOff, n, k);
     bOff = 0;
   }
   if (!args.accumulate) c.fill(0, cOff, cOff + m * n);
@@ -66,7 +73,9 @@ export function gemm(args: GemmArgs): void {
   if (dense === 0) return;
   // Every dense row goes to one kernel whatever m, n and k are, so a row's result is the same
   // bit for bit in any batch and any crop of the columns (the pool's results equal the engine's).
-  const wasm = isOptimised() && gemmRowsWasm(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff);
+  const wasm =
+    keep &&
+    gemmRowsWasm(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff, { wholeA: !!args.constantA && dense === m, wholeB: !!args.constantB });
   if (!wasm) gemmBlocked(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff);
 }
 
@@ -182,6 +191,18 @@ function gemmRowSkippingZeros(
       for (let j = n0; j < n1; j++) c[cRow + j] += v * b[bRow + j];
     }
   }
+}
+
+const transposes = new WeakMap<Float32Array, Map<string, Float32Array>>();
+
+/** transpose(), made once per constant block (weights) and kept while the array lives. */
+export function cachedTranspose(src: Float32Array, offset: number, rows: number, cols: number): Float32Array {
+  let byBlock = transposes.get(src);
+  if (!byBlock) transposes.set(src, (byBlock = new Map()));
+  const key = `${offset}:${rows}:${cols}`;
+  let t = byBlock.get(key);
+  if (!t) byBlock.set(key, (t = transpose(src, offset, rows, cols)));
+  return t;
 }
 
 /** Returns the cols×rows transpose of a rows×cols row-major block. */

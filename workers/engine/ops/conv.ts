@@ -1,5 +1,5 @@
 import { attrNumber } from '../graph';
-import { gemm, transpose } from '../kernels/gemm';
+import { cachedTranspose, gemm, transpose } from '../kernels/gemm';
 import { boxSize, cropGeometry, gatherBox, nonzeroBox } from '../kernels/active-region';
 import { col2im, im2col } from '../kernels/im2col';
 import { isOptimised } from '../optimise';
@@ -68,7 +68,7 @@ function isDirect(p: ConvPlan): boolean {
 }
 
 /** y (images×M×P) = conv(x, w), no bias. */
-function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array): void {
+function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean): void {
   const { images, channels, maps, group, cg, mg, geometry: g } = p;
   const inSize = g.inSize;
   const P = g.outSize;
@@ -93,6 +93,7 @@ function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array
         a: w, aOffset: gi * mg * rows,
         b: cols, bOffset: p.pointwise ? xOff : 0,
         c: y, cOffset: (n * maps + gi * mg) * P,
+        constantA: constantW,
       });
     }
   }
@@ -131,12 +132,11 @@ function convolveTransposedFull(p: ConvPlan, images: number, gy: Float32Array, w
   }
   if (p.wholeInput && group === 1) {
     // One window per image (a dense layer written as a conv): every image's gx row is gy·W at once.
-    gemm({ m: images, n: rows, k: maps, a: gy, b: w, c: gx });
+    gemm({ m: images, n: rows, k: maps, a: gy, b: w, c: gx, constantB: true });
     return gx;
   }
-  // wT holds each group's Wᵀ (rows × mg), made once for every seed.
-  const wT = new Float32Array(group * rows * mg);
-  for (let gi = 0; gi < group; gi++) wT.set(transpose(w, gi * mg * rows, mg, rows), gi * rows * mg);
+  // wT holds each group's Wᵀ (rows × mg), made once for every seed (and kept by the optimised engine).
+  const wT = group === 1 && isOptimised() ? cachedTranspose(w, 0, mg, rows) : groupTransposes(w, group, mg, rows);
   if (p.pointwise) {
     for (let n = 0; n < images; n++) {
       for (let gi = 0; gi < group; gi++) {
@@ -145,6 +145,7 @@ function convolveTransposedFull(p: ConvPlan, images: number, gy: Float32Array, w
           a: wT, aOffset: gi * rows * mg,
           b: gy, bOffset: (n * maps + gi * mg) * P,
           c: gx, cOffset: (n * channels + gi * cg) * inSize,
+          constantA: true,
         });
       }
     }
@@ -171,11 +172,17 @@ function convolveTransposedFull(p: ConvPlan, images: number, gy: Float32Array, w
         b = gathered;
         bOffset = 0;
       }
-      gemm({ m: rows, n: width, k: mg, a: wT, aOffset: gi * rows * mg, b, bOffset, c: cols });
+      gemm({ m: rows, n: width, k: mg, a: wT, aOffset: gi * rows * mg, b, bOffset, c: cols, constantA: true });
       for (let j = 0; j < count; j++) col2im(g, cg, cols, j * P, width, gx, ((n0 + j) * channels + gi * cg) * inSize);
     }
   }
   return gx;
+}
+
+function groupTransposes(w: Float32Array, group: number, mg: number, rows: number): Float32Array {
+  const wT = new Float32Array(group * rows * mg);
+  for (let gi = 0; gi < group; gi++) wT.set(transpose(w, gi * mg * rows, mg, rows), gi * rows * mg);
+  return wT;
 }
 
 /** gW for each seed: gY_g · im2col(X_g)ᵀ summed over the model's images. */
@@ -214,7 +221,7 @@ export const convOp: OpDef = {
     const x = floatData(ctx, inputs[0], 'X');
     const w = floatData(ctx, inputs[1], 'W');
     const y = new Float32Array(p.images * p.maps * p.geometry.outSize);
-    convolve(p, x, w, y);
+    convolve(p, x, w, y, !!ctx.constants[1]);
     if (inputs[2]) addBias(y, floatData(ctx, inputs[2], 'B'), p.images, p.maps, p.geometry.outSize);
     return [floatTensor(p.outShape, y)];
   },

@@ -42,7 +42,7 @@ export const gemmOp: OpDef = {
     const alpha = attrNumber(ctx.node, 'alpha', 1);
     const beta = attrNumber(ctx.node, 'beta', 1);
     const y = new Float32Array(m * n);
-    gemm({ m, n, k, a: a!.data as Float32Array, transA, b: b!.data as Float32Array, transB, c: y });
+    gemm({ m, n, k, a: a!.data as Float32Array, transA, b: b!.data as Float32Array, transB, c: y, constantA: !!ctx.constants[0], constantB: !!ctx.constants[1] });
     if (alpha !== 1) for (let i = 0; i < y.length; i++) y[i] *= alpha;
     if (c && beta !== 0) {
       const cb = broadcastInto(c, [m, n]);
@@ -63,7 +63,7 @@ export const gemmOp: OpDef = {
       ga = new Float32Array(batch * m * k);
       if (!transA) {
         // All seeds at once: (batch·M)×N times N×K.
-        gemm({ m: batch * m, n: k, k: n, a: gy, b, transB: !transB, c: ga });
+        gemm({ m: batch * m, n: k, k: n, a: gy, b, transB: !transB, c: ga, constantB: !!ctx.constants[1] });
       } else {
         for (let s = 0; s < batch; s++) {
           // dA (K×M) = op(B) · gyᵀ
