@@ -21,7 +21,7 @@ import { benchPool, formatPoolBench, timeGallery } from './pool';
  * it) and, where python3-torch is installed, PyTorch in the same run.
  * Options: --models mlp,lenet5,vgg,resnet18  --budget SECONDS (reference engine, per layer before sampling)
  *          --pool-models mlp,lenet5,vgg:5 (worker pool with 1 and 2 workers; NAME:K = first K layers; 'none' to skip)
- *          --browser mlp,lenet5,vgg:5 (Chromium against Node on the same gallery; 'none' to skip)
+ *          --browser mlp,lenet5,vgg:5,vgg (Chromium against Node on the same gallery; 'none' to skip)
  *          --out FILE (default bench/RESULTS.md)
  */
 interface LayerTiming {
@@ -176,15 +176,18 @@ async function main(): Promise<void> {
           log: (l) => process.stderr.write(`bench: ${l}\n`),
         })
       : undefined;
-  const browserSpecs = option('--browser', 'mlp,lenet5,vgg:5').split(',').filter((n) => n !== '' && n !== 'none');
+  const browserSpecs = option('--browser', 'mlp,lenet5,vgg:5,vgg').split(',').filter((n) => n !== '' && n !== 'none');
   const browserReport = browserSpecs.length > 0 ? await benchBrowser(browserSpecs, workers, (l) => process.stderr.write(`bench: ${l}\n`)) : undefined;
   const report =
     render(results, torchVersion, workers) +
     (browserReport ? `\n${formatBrowserBench(browserReport)}` : '') +
     (poolReport ? `\n${formatPoolBench(poolReport)}` : '');
-  writeFileSync(outFile, report);
+  // Hand-written sections (measurements made once, what the figures say) follow the generated ones.
+  const notes = join(dirname(process.argv[1]), '..', '..', 'bench', 'RESULTS-notes.md');
+  writeFileSync(outFile, existsSync(notes) ? `${report}\n${readFileSync(notes, 'utf8')}` : report);
   process.stdout.write(report);
 }
+
 
 function render(results: readonly ModelResult[], torchVersion: string | null, workers: number): string {
   const ratio = (a: number, b: number): string => (a / b < 10 ? (a / b).toFixed(2) : (a / b).toFixed(1)) + '×';

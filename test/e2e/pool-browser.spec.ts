@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { build } from 'vite';
 import { buildNode } from '../../build/build-node.mjs';
+import { CONTENT_SECURITY_POLICY } from '../../electron/main/security';
 import type { GallerySettings } from '../../workers/engine/compute';
 import { decodeNpy } from '../../workers/formats/numpy/npy';
 import { computeGallery } from '../../workers/pool/gallery';
@@ -37,7 +38,9 @@ test.beforeAll(async () => {
     build: { outDir, emptyOutDir: true, target: 'es2022', minify: false },
   });
   [workerPath] = await buildNode(['worker']);
-  site = await serveIsolated({ '/': outDir, '/fixtures/': FIXTURES });
+  // Under the desktop app's Content-Security-Policy: its workers must compile the engine's
+  // WebAssembly kernels (a TypeScript fallback would not match the Node pool bit for bit).
+  site = await serveIsolated({ '/': outDir, '/fixtures/': FIXTURES }, { 'Content-Security-Policy': CONTENT_SECURITY_POLICY });
 });
 
 test.afterAll(async () => {
