@@ -4,6 +4,7 @@ import type { ReverseContext, ReversalMode } from './op';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { isOptimised } from './optimise';
 import { layerNode, reuseReversals, type KnownReversals } from './reuse';
+import { recycleFloats, zeroedFloats } from './kernels/scratch';
 import { formatShape, sizeOf, type Tensor } from './tensor';
 
 /** What a seed y* asks of a layer (DESIGN.md §1, §2). */
@@ -150,7 +151,7 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
 
   for (let start = 0; start < count; start += chunk) {
     const batch = Math.min(chunk, count - start);
-    const seeds = new Float32Array(batch * outSize);
+    const seeds = zeroedFloats(batch * outSize);
     for (let b = 0; b < batch; b++) writeSeed(layer, neurons[start + b], objective, seeds, b * outSize);
     const a =
       isOptimised() && options.known && layer.reuses.length > 0
@@ -179,6 +180,8 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
         activations[row] = dot(seeds, b * outSize, y, outSize);
       }
     }
+    if (a.buffer !== seeds.buffer) recycleFloats(a);
+    recycleFloats(seeds);
   }
   const linearisedAt =
     mode === 'surrogate' ? nodes.filter((v) => v.nonlinear && (v.op.linearisedInSurrogate?.(v.ctx) ?? true)).map((v) => v.node.name) : [];
@@ -232,7 +235,12 @@ export function reverseSeeds(
       if (e instanceof ModelError) throw e;
       throw new ModelError(`node "${v.node.name}" (${v.node.opType}): ${e instanceof Error ? e.message : String(e)}`);
     }
-    for (const o of v.node.outputs) if (o !== layerId) grads.delete(o);
+    const consumed: Float32Array[] = [];
+    for (const o of v.node.outputs) {
+      const g = o === layerId ? undefined : grads.get(o);
+      if (g) consumed.push(g);
+      if (o !== layerId) grads.delete(o);
+    }
     v.node.inputs.forEach((name, i) => {
       const g = gradInputs[i];
       if (!name || !g || model.constants.has(name)) return;
@@ -240,13 +248,25 @@ export function reverseSeeds(
       if (!prev) {
         grads.set(name, g);
       } else {
-        const sum = new Float32Array(prev.length);
+        const sum = zeroedFloats(prev.length);
         for (let j = 0; j < sum.length; j++) sum[j] = prev[j] + g[j];
         grads.set(name, sum);
+        consumed.push(prev, g);
       }
     });
+    recycleUnreferenced(consumed, grads, seeds);
   }
   return grads.get(model.inputName) ?? new Float32Array(batch * sizeOf(model.inputShape));
+}
+
+/** Recycles the arrays no gradient still refers to (an op may pass its input through, or a view of it); never the caller's seeds. */
+function recycleUnreferenced(arrays: readonly Float32Array[], grads: ReadonlyMap<string, Float32Array>, seeds: Float32Array): void {
+  for (const x of arrays) {
+    if (x.buffer === seeds.buffer) continue;
+    let live = false;
+    for (const g of grads.values()) if (g.buffer === x.buffer) live = true;
+    if (!live) recycleFloats(x);
+  }
 }
 
 /** What a node's reversal is given: its context, the batch, the mode and the reference values of its tensors. */

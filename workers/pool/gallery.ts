@@ -3,7 +3,7 @@ import type { GalleryOutcome, GalleryPool, NeuronResult, PoolProgress } from './
 
 /**
  * Runs a whole gallery on the pool and resolves once every neuron is delivered or failed
- * (the CLI's `--workers N`). Results come per layer in neuron order. Rejects if the run is
+ * (the CLI's `--workers N`). Results come per layer, layers in the run's order, neurons in order. Rejects if the run is
  * cancelled or replaced by another run before it completes.
  */
 export function computeGallery(
@@ -44,7 +44,9 @@ export function computeGallery(
       if (p.done === p.total) {
         stop();
         for (const list of byLayer.values()) list.sort((a, b) => a.neuron - b.neuron);
-        resolve({ results: byLayer, errors });
+        // Layers come back in any order (a layer that reuses another waits for it): give them in the run's.
+        const ordered = new Map(p.layers.filter((l) => byLayer.has(l.layer)).map((l) => [l.layer, byLayer.get(l.layer)!] as const));
+        resolve({ results: ordered, errors });
       }
     });
     try {

@@ -1,3 +1,4 @@
+import { zeroedFloats } from './scratch';
 import { windowGeometry, type Triple, type WindowGeometry } from './window';
 
 /**
@@ -59,11 +60,11 @@ export function cropGeometry(g: WindowGeometry, box: Box): WindowGeometry {
   });
 }
 
-/** Copies the box of each of `planes` output planes into planes of the box's size. */
+/** Copies the box of each of `planes` output planes into planes of the box's size (a scratch array: recycle it after use). */
 export function gatherBox(g: WindowGeometry, box: Box, data: Float32Array, planes: number): Float32Array {
   const [, outH, outW] = g.outShape;
   const [bD, bH, bW] = [box.hi[0] - box.lo[0], box.hi[1] - box.lo[1], box.hi[2] - box.lo[2]];
-  const out = new Float32Array(planes * bD * bH * bW);
+  const out = zeroedFloats(planes * bD * bH * bW);
   let o = 0;
   for (let plane = 0; plane < planes; plane++) {
     const base = plane * g.outSize;

@@ -1,5 +1,6 @@
 import { ModelError } from '../graph';
 import type { OpContext, OpDef, ReverseContext } from '../op';
+import { zeroedFloats } from '../kernels/scratch';
 import { isFloat, tensorLike, type Tensor } from '../tensor';
 
 /**
@@ -37,7 +38,7 @@ export function requireReference(ctx: ReverseContext): NonNullable<ReverseContex
 /** Multiplies each of `batch` gradients by the same per-element factors. */
 export function scaleBatch(g: Float32Array, factors: Float32Array | Float64Array, batch: number): Float32Array {
   const n = factors.length;
-  const out = new Float32Array(g.length);
+  const out = zeroedFloats(g.length);
   for (let s = 0; s < batch; s++) {
     const o = s * n;
     for (let i = 0; i < n; i++) out[o + i] = g[o + i] * factors[i];

@@ -1,5 +1,6 @@
 import { attrNumber } from '../graph';
 import { boxSize, cropGeometry, gatherBox, nonzeroBox } from '../kernels/active-region';
+import { recycleFloats, zeroedFloats } from '../kernels/scratch';
 import { isOptimised } from '../optimise';
 import { windowAccumulate, windowAccumulateTransposed, windowCounts, type WindowGeometry } from '../kernels/window';
 import type { OpContext, OpDef } from '../op';
@@ -59,15 +60,18 @@ export function averageReverse(p: AveragePlan, seeds: number, gy: Float32Array):
   if (!isOptimised()) return averageReverseOver(p.geometry, p.scale, p.ones, planes, gy, false);
   // Optimised: only the box where gy is non-zero (the seeds' cone), skipping all-zero planes.
   const box = nonzeroBox(p.geometry, gy, planes);
-  if (!box) return new Float32Array(planes * p.geometry.inSize);
+  if (!box) return zeroedFloats(planes * p.geometry.inSize);
   if (boxSize(box) === p.geometry.outSize) return averageReverseOver(p.geometry, p.scale, p.ones, planes, gy, true);
   const g = cropGeometry(p.geometry, box);
-  return averageReverseOver(g, gatherBox(p.geometry, box, p.scale, 1), p.ones, planes, gatherBox(p.geometry, box, gy, planes), true);
+  const cropped = gatherBox(p.geometry, box, gy, planes);
+  const gx = averageReverseOver(g, gatherBox(p.geometry, box, p.scale, 1), p.ones, planes, cropped, true);
+  recycleFloats(cropped);
+  return gx;
 }
 
 function averageReverseOver(g: WindowGeometry, scale: Float32Array, ones: Float32Array, planes: number, gy: Float32Array, skipZeroPlanes: boolean): Float32Array {
   const P = g.outSize;
-  const gx = new Float32Array(planes * g.inSize);
+  const gx = zeroedFloats(planes * g.inSize);
   const scaled = new Float32Array(P);
   for (let q = 0; q < planes; q++) {
     const yOff = q * P;

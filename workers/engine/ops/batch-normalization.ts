@@ -1,6 +1,7 @@
 import { attrNumber } from '../graph';
 import type { OpContext, OpDef, ReverseContext } from '../op';
 import { floatTensor, formatShape, sizeOf, type Tensor } from '../tensor';
+import { zeroedFloats } from '../kernels/scratch';
 import { floatData } from './conv-common';
 import { fail } from './conv-geometry';
 
@@ -84,7 +85,7 @@ function batchStatistics(p: NormPlan, x: Float32Array): { mean: Float64Array; va
 
 /** out = x · s + t per parameter, for `images` images (t omitted in the reversal). */
 function scaleShift(p: NormPlan, images: number, x: Float32Array, s: Float32Array, t?: Float32Array): Float32Array {
-  const y = new Float32Array(images * p.params * p.span);
+  const y = zeroedFloats(images * p.params * p.span);
   let o = 0;
   for (let n = 0; n < images; n++) {
     for (let c = 0; c < p.params; c++) {

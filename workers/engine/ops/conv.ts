@@ -2,6 +2,7 @@ import { attrNumber } from '../graph';
 import { cachedTranspose, gemm, transpose } from '../kernels/gemm';
 import { boxSize, cropGeometry, gatherBox, nonzeroBox } from '../kernels/active-region';
 import { col2im, im2col } from '../kernels/im2col';
+import { recycleFloats, zeroedFloats } from '../kernels/scratch';
 import { isOptimised } from '../optimise';
 import { windowAccumulate, windowAccumulateTransposed, type WindowGeometry } from '../kernels/window';
 import type { OpContext, OpDef } from '../op';
@@ -106,9 +107,12 @@ function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array
 function convolveTransposed(p: ConvPlan, images: number, gy: Float32Array, w: Float32Array): Float32Array {
   if (isOptimised() && !p.pointwise && !p.wholeInput && !isDirect(p)) {
     const box = nonzeroBox(p.geometry, gy, images * p.maps);
-    if (!box) return new Float32Array(images * p.channels * p.geometry.inSize);
+    if (!box) return zeroedFloats(images * p.channels * p.geometry.inSize);
     if (boxSize(box) < p.geometry.outSize) {
-      return convolveTransposedFull({ ...p, geometry: cropGeometry(p.geometry, box) }, images, gatherBox(p.geometry, box, gy, images * p.maps), w);
+      const cropped = gatherBox(p.geometry, box, gy, images * p.maps);
+      const gx = convolveTransposedFull({ ...p, geometry: cropGeometry(p.geometry, box) }, images, cropped, w);
+      recycleFloats(cropped);
+      return gx;
     }
   }
   return convolveTransposedFull(p, images, gy, w);
@@ -120,7 +124,7 @@ function convolveTransposedFull(p: ConvPlan, images: number, gy: Float32Array, w
   const P = g.outSize;
   const K = g.kernelSize;
   const rows = cg * K;
-  const gx = new Float32Array(images * channels * inSize);
+  const gx = zeroedFloats(images * channels * inSize);
   if (isDirect(p)) {
     for (let n = 0; n < images; n++) {
       for (let m = 0; m < maps; m++) {
