@@ -11,7 +11,7 @@ import type { InputFile } from './formats/types';
 import type { ModelSummary } from './pool/api';
 import { digestFiles } from './pool/digest';
 import { canShareMemory, packModel } from './pool/pack';
-import { reversalFromResult, type KnownReversals } from './engine/reuse';
+import { knownFromResults, type KnownReversals } from './engine/reuse';
 import type { ComputeRequest, KnownRows, Opened, OpenOptions, PackedModel, WireResult, WorkerMemory } from './pool/protocol';
 
 let model: PreparedModel | null = null;
@@ -49,14 +49,7 @@ function withStableReference(settings: GallerySettings): GallerySettings {
 
 /** The reversals a job brings along, recovered from x* and ‖a‖ when the engine asks. */
 function knownFrom(rows: readonly KnownRows[] | undefined, radius: number): KnownReversals | undefined {
-  if (!rows || rows.length === 0) return undefined;
-  return (layer, neuron) => {
-    const r = rows.find((k) => k.layer === layer);
-    const i = r ? r.neurons.indexOf(neuron) : -1;
-    if (!r || i < 0) return undefined;
-    const size = r.xstar.length / r.neurons.length;
-    return reversalFromResult(r.xstar.subarray(i * size, (i + 1) * size), r.norms[i], radius);
-  };
+  return rows && rows.length > 0 ? knownFromResults(new Map(rows.map((r) => [r.layer, r])), radius) : undefined;
 }
 
 function exitNow(): Promise<never> {

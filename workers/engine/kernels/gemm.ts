@@ -1,3 +1,6 @@
+import { isOptimised } from '../optimise';
+import { gemmRowsWasm } from './gemm-wasm';
+
 /**
  * Single-precision GEMM on row-major arrays: C[M×N] (+)= op(A)[M×K] · op(B)[K×N].
  * Dense A: a register-blocked kernel — B is packed in panels of four columns, and each
@@ -29,9 +32,6 @@ export interface GemmArgs {
   constantA?: boolean;
   constantB?: boolean;
 }
-
-import { isOptimised } from '../optimise';
-import { gemmRowsWasm } from './gemm-wasm';
 
 const BLOCK_K = 256;
 const BLOCK_N = 512;
