@@ -112,17 +112,26 @@ export function gemmRowsWasm(
 ): boolean {
   const w = wasmGemm();
   if (!w) return false;
-  calls++;
-  let aResident = operands.wholeA ? residentCopy(w, a, aOff, count * k) : null;
-  const bResident = operands.wholeB ? residentCopy(w, b, bOff, k * n) : null;
-  // Copying B may have emptied the region A was in: look A up again (a hit, or a fresh copy).
-  if (aResident !== null && bResident !== null) aResident = residentCopy(w, a, aOff, count * k);
   const chunk = Math.max(4, Math.min(count, Math.floor(CHUNK_FLOATS / (k + n)) & ~3));
-  const scratch = w.packBytes + residentTop;
+  let aResident: number | null = null;
+  let bResident: number | null = null;
+  let scratch: number;
+  try {
+    aResident = operands.wholeA ? residentCopy(w, a, aOff, count * k) : null;
+    bResident = operands.wholeB ? residentCopy(w, b, bOff, k * n) : null;
+    // Copying B may have emptied the region A was in: look A up again (a hit, or a fresh copy).
+    if (aResident !== null && bResident !== null) aResident = residentCopy(w, a, aOff, count * k);
+    scratch = w.packBytes + residentTop;
+    reserve(w, scratch + 4 * ((bResident === null ? k * n : 0) + (aResident === null ? chunk * k : 0) + chunk * n));
+  } catch (e) {
+    // WebAssembly memory could not grow (memory exhausted): the TypeScript kernel does the product.
+    if (e instanceof RangeError) return false;
+    throw e;
+  }
+  calls++;
   const bBase = bResident ?? scratch;
   const aBase = scratch + (bResident === null ? 4 * k * n : 0);
   const cBase = aBase + (aResident === null ? 4 * chunk * k : 0);
-  reserve(w, cBase + 4 * chunk * n);
   const heap = new Float32Array(w.memory.buffer);
   if (bResident === null) heap.set(b.subarray(bOff, bOff + k * n), bBase >> 2);
   for (let r0 = 0; r0 < count; r0 += chunk) {
