@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computeNeurons, allNeurons, type GallerySettings } from '../../workers/engine/compute';
 import { wasmGemmCalls } from '../../workers/engine/kernels/gemm-wasm';
 import { withOptimised } from '../../workers/engine/optimise';
-import { reversalFromResult, type KnownReversals } from '../../workers/engine/reuse';
+import { knownFromResults, type KnownReversals } from '../../workers/engine/reuse';
 import { BENCH_MODELS } from '../../bench/models';
 import type { PreparedModel } from '../../workers/engine/prepare';
 import { prepare } from '../../workers/engine/prepare';
@@ -22,10 +22,11 @@ function maxGalleryDifference(
   let neurons = 0;
   // Layers in order, each offered the optimised results of the layers before it, recovered
   // from x* and ‖a‖ as the worker pool recovers them from its cache.
-  const done = new Map<string, Map<number, Float32Array>>();
+  const done = new Map<string, ReturnType<typeof computeNeurons>>();
+  const recovered = knownFromResults(done, settings.radius);
   let reused = 0;
   const known: KnownReversals = (layer, neuron) => {
-    const row = done.get(layer)?.get(neuron);
+    const row = recovered(layer, neuron);
     if (row) reused++;
     return row;
   };
@@ -33,10 +34,7 @@ function maxGalleryDifference(
     const ids = allNeurons(model, layer.id, settings.objective).filter((_, i, all) => i % Math.max(1, Math.ceil(all.length / sample)) === 0);
     const reference = withOptimised(false, () => computeNeurons(model, layer.id, ids, settings));
     const optimised = withOptimised(true, () => computeNeurons(model, layer.id, ids, settings, known));
-    const size = reference.xstar.length / ids.length;
-    const rows = new Map<number, Float32Array>();
-    ids.forEach((n, i) => rows.set(n, reversalFromResult(optimised.xstar.subarray(i * size, (i + 1) * size), optimised.norms[i], settings.radius)));
-    done.set(layer.id, rows);
+    done.set(layer.id, optimised);
     expect(Array.from(optimised.dead), layer.id).toEqual(Array.from(reference.dead));
     for (let i = 0; i < reference.xstar.length; i++) error = Math.max(error, Math.abs(reference.xstar[i] - optimised.xstar[i]));
     for (let i = 0; i < ids.length; i++) {
