@@ -4,7 +4,8 @@ import { defineConfig } from '@playwright/test';
  * End-to-end tests of the renderer in Debian's Chromium against the browser build,
  * served with COOP/COEP headers (cross-origin isolated, so weights are shared).
  */
-const PORT = 4173;
+// E2E_PORT lets several checkouts run their end-to-end tests side by side.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'test/e2e',
