@@ -20,7 +20,18 @@ export interface ValueInfo {
   readonly dtype: DType;
 }
 
-export type ModelFormat = 'onnx' | 'keras' | 'tfjs' | 'numpy' | 'neurovis';
+export type ModelFormat = 'onnx' | 'keras' | 'tfjs' | 'numpy' | 'neurovis' | 'tflite';
+
+/** How the model's input is laid out (DESIGN.md §4 manifest `inputLayout`). */
+export type InputLayout = 'NCHW' | 'NHWC' | 'NCW' | 'NWC' | 'flat';
+
+/** How a quantised model was quantised, for the UI and the manifest (`quantized`). */
+export interface QuantizationInfo {
+  /** e.g. 'onnx-qoperator', 'onnx-qdq', 'tflite', 'tfjs-weights'. */
+  readonly scheme: string;
+  /** One line for people, e.g. "uint8 activations, int8 per-channel weights". */
+  readonly description: string;
+}
 
 export interface ModelSource {
   readonly format: ModelFormat;
@@ -51,6 +62,14 @@ export interface Graph {
    * Keras layer). Otherwise every non-reshape node output is a layer (DESIGN.md §2).
    */
   readonly layerTensors?: readonly { readonly tensor: string; readonly name: string; readonly op: string }[];
+  /** The input layout the format or file states (channels-last Keras/TF.js/TFLite, an NHWC ONNX input …). */
+  readonly inputLayout?: InputLayout;
+  /** The input's value range where the model states it (TFLite input quantisation, Teachable Machine metadata). */
+  readonly inputRange?: readonly [number, number];
+  /** Class names of the model's output neurons, where the file or a companion (metadata.json, labels.txt) gives them. */
+  readonly labels?: readonly string[];
+  /** Set when the file was quantised; the graph itself holds the dequantised (float) network. */
+  readonly quantization?: QuantizationInfo;
 }
 
 /** An error about a user's file or settings: the message is shown as is. */
