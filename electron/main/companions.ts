@@ -2,7 +2,7 @@
 // TF.js weight shards (model.json weightsManifest[].paths), ONNX external data
 // (TensorProto.external_data location) and the .npz sidecar of a .neurovis.json.
 import path from 'node:path';
-import { onnxExternalDataLocations } from './onnx-external';
+import { onnxExternalDataLocations } from '../../workers/formats/onnx/external-data';
 
 /** A model.json or .neurovis.json bigger than this is not parsed for companions. */
 const MAX_JSON_BYTES = 256 * 1024 * 1024;

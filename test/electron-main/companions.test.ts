@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { companionReferences, planCompanions, resolveCompanion } from '../../electron/main/companions';
-import { onnxExternalDataLocations } from '../../electron/main/onnx-external';
+import { onnxExternalDataLocations } from '../../workers/formats/onnx/external-data';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));

@@ -3,8 +3,8 @@
 // ModelProto.graph → GraphProto.{initializer, sparse_initializer, node.attribute}
 // (https://github.com/onnx/onnx/blob/main/onnx/onnx.proto). Everything else is skipped by length.
 
-import { ModelError } from '../../workers/engine/graph';
-import { WIRE_LENGTH, WireReader } from '../../workers/formats/onnx/wire';
+import { ModelError } from '../../engine/graph';
+import { WIRE_LENGTH, WireReader } from './wire';
 
 const MAX_DEPTH = 16;
 
