@@ -1,4 +1,5 @@
 import { GALLERY_MODES, type GalleryMode } from '../workers/engine/compute';
+import { formatNames } from '../workers/formats/index';
 
 export const OUTPUT_FORMATS = ['npy', 'json', 'png', 'svg'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -48,7 +49,9 @@ export const USAGE = `Usage:
       [--orientation rows-are-inputs|rows-are-outputs]   (NumPy chains whose arrays chain both ways)
       [--quiet]
   neurovis info MODEL [MORE FILES…] [--input-shape …]   (the model's layers)
-  neurovis --help | --version`;
+  neurovis --help | --version
+MODEL is a file of one of these formats (with the files it names beside it):
+  ${formatNames()}`;
 
 const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--reference', '--layers', '--workers', '--orientation']);
 

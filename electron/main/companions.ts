@@ -1,49 +1,15 @@
-// The files a model needs beside it, named in the model file itself:
-// TF.js weight shards (model.json weightsManifest[].paths), ONNX external data
-// (TensorProto.external_data location) and the .npz sidecar of a .neurovis.json.
+// The files a model needs beside it, named in the model file itself (each format's
+// rule is in its FormatDef: TF.js weight shards, ONNX external data, the .npz sidecar
+// of a .neurovis.json), and where on disk they may be read from.
 import path from 'node:path';
-import { onnxExternalDataLocations } from '../../workers/formats/onnx/external-data';
+import { companionReferences as formatCompanions } from '../../workers/formats/index';
 
-/** A model.json or .neurovis.json bigger than this is not parsed for companions. */
-const MAX_JSON_BYTES = 256 * 1024 * 1024;
 /** More companions than this is not a model we can hold anyway. */
 export const MAX_COMPANIONS = 1024;
 
-function parseJson(bytes: Uint8Array): unknown {
-  if (bytes.length > MAX_JSON_BYTES) return undefined;
-  try {
-    return JSON.parse(new TextDecoder('utf-8').decode(bytes)) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function tfjsShardPaths(json: unknown): string[] {
-  if (typeof json !== 'object' || json === null) return [];
-  const manifest = (json as { weightsManifest?: unknown }).weightsManifest;
-  if (!Array.isArray(manifest)) return [];
-  const paths: string[] = [];
-  for (const group of manifest) {
-    const groupPaths = (group as { paths?: unknown } | null)?.paths;
-    if (!Array.isArray(groupPaths)) continue;
-    for (const p of groupPaths) if (typeof p === 'string') paths.push(p);
-  }
-  return paths;
-}
-
-function neurovisSidecar(json: unknown): string[] {
-  const sidecar = (json as { sidecar?: unknown } | null)?.sidecar;
-  return typeof sidecar === 'string' ? [sidecar] : [];
-}
-
-/** The companion references inside a model file, as written there (relative paths). */
+/** The companion references inside a model file, as written there (relative paths), by its format's rule. */
 export function companionReferences(fileName: string, bytes: Uint8Array): string[] {
-  const lower = fileName.toLowerCase();
-  let refs: string[] = [];
-  if (lower.endsWith('.neurovis.json')) refs = neurovisSidecar(parseJson(bytes));
-  else if (lower.endsWith('.json')) refs = tfjsShardPaths(parseJson(bytes));
-  else if (lower.endsWith('.onnx')) refs = onnxExternalDataLocations(bytes);
-  return [...new Set(refs)];
+  return formatCompanions({ name: fileName, bytes });
 }
 
 /**

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { MenuCommand, OpenedFilesEvent, RecentFile } from '../preload/api';
 import { EVENT } from '../common/ipc-channels';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol';
-import { APP_ID, DOCUMENTATION_URL, MODEL_EXTENSIONS, PRODUCT_NAME } from './app-info';
+import { APP_ID, DOCUMENTATION_URL, MODEL_EXTENSIONS, MODEL_FILTER_NAME, PRODUCT_NAME } from './app-info';
 import { appearanceOf } from './appearance';
 import { filesFromArgv } from './argv';
 import { denyAllPermissions, hardenWebContents, isExternalLink } from './guards';
@@ -75,7 +75,7 @@ function start(): void {
         defaultPath: prefs.lastOpenFolder ?? app.getPath('documents'),
         properties: ['openFile', 'multiSelections'],
         filters: [
-          { name: 'Models (ONNX, Keras, TF.js, NumPy, Neurovis)', extensions: [...MODEL_EXTENSIONS] },
+          { name: MODEL_FILTER_NAME, extensions: [...MODEL_EXTENSIONS] },
           { name: 'All files', extensions: ['*'] },
         ],
       };

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APP_ID, MODEL_EXTENSIONS, PRODUCT_NAME } from '../../electron/main/app-info';
+import { fileAssociations } from '../../workers/formats/index';
 
 const root = path.join(import.meta.dirname, '../..');
 const require = createRequire(import.meta.url);
@@ -67,9 +68,13 @@ describe('electron-builder.yml', () => {
     expect(config.linux.target.map((t) => t.target)).toEqual(['AppImage', 'deb']);
   });
 
-  it('associates the model formats, each with a name, description, role, MIME type and document icon', async () => {
+  it('associates the model formats of the format registry, each with a name, description, role, MIME type and document icon', async () => {
     const config = await loadConfig();
-    expect(config.fileAssociations.map((a) => a.ext)).toEqual(['onnx', 'h5', 'keras', 'npz', 'npy', 'neurovis.json']);
+    // workers/formats/registry.ts is the source; the yml must say the same, format by format.
+    const expected = fileAssociations().map((a) => ({ ...a, icon: 'icons/document' }));
+    const byExt = (list: readonly { ext: string }[]) => [...list].sort((a, b) => a.ext.localeCompare(b.ext));
+    expect(byExt(config.fileAssociations)).toEqual(byExt(expected));
+    expect(config.fileAssociations.map((a) => a.ext)).toEqual(expect.arrayContaining(['onnx', 'h5', 'keras', 'npz', 'npy', 'neurovis.json']));
     for (const a of config.fileAssociations) {
       expect(a.name, a.ext).toMatch(/\w/);
       expect(a.description, a.ext).toMatch(/\w/);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
 import { detect, readModel } from '../../workers/formats/index';
-import { kerasReaders } from '../../workers/formats/keras/index';
+import { kerasH5Format, keras3Format, tfjsLayersFormat } from '../../workers/formats/keras/index';
 import { checkAgainstOracle, FIXTURES, inputFile, inputFiles, loadOracle } from '../fixtures/keras/oracle';
 
 const keras = (name: string): string => join(FIXTURES, 'keras', name);
@@ -89,6 +89,6 @@ describe('the format registry finds Keras and TF.js files by their content', () 
 
   it('a NumPy .npz archive is not taken for a Keras archive', () => {
     const npz = zipSync({ 'arr_0.npy': new Uint8Array([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]) });
-    expect(kerasReaders.some((r) => r.sniff({ name: 'weights.npz', bytes: npz }))).toBe(false);
+    expect([kerasH5Format, keras3Format, tfjsLayersFormat].some((r) => r.sniff({ name: 'weights.npz', bytes: npz }))).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { ModelError, type AttrValue, type Graph } from '../../workers/engine/gra
 import { prepare } from '../../workers/engine/prepare';
 import type { Tensor } from '../../workers/engine/tensor';
 import { detect, readModel, type InputFile } from '../../workers/formats/index';
-import { decodeTensorProto, onnxReader } from '../../workers/formats/onnx/index';
+import { decodeTensorProto, onnxFormat } from '../../workers/formats/onnx/index';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const READER_DIR = join(here, '..', 'fixtures', 'linear', 'reader');
@@ -126,7 +126,7 @@ describe('ONNX reader against onnx’s own decoder', () => {
     expect(names.sort()).toEqual(Object.keys(expected.shared).sort());
     for (const name of names) {
       const file = shared(name);
-      expect(onnxReader.sniff(file)).toBe(true);
+      expect(onnxFormat.sniff(file)).toBe(true);
       const g = readModel([file]);
       expectMatches(g, expected.shared[name]);
       expect(g.hasBatchDim).toBe(true);
@@ -266,8 +266,8 @@ describe('ONNX reader: bad input', () => {
       // Half of them start like a real model, to get past the first byte.
       if (k % 2 === 1) bytes.set([0x08, 0x07], 0);
       const file = { name: `random-${k}.onnx`, bytes };
-      if (onnxReader.sniff(file)) sniffed++;
-      expectModelError(() => onnxReader.read(file, [file], {}), file.name);
+      if (onnxFormat.sniff(file)) sniffed++;
+      expectModelError(() => onnxFormat.read(file, [file], {}), file.name);
       errors++;
     }
     console.log(`random bytes: ${errors}/${runs} ModelErrors, ${sniffed} sniffed as ONNX`);
@@ -282,7 +282,7 @@ describe('ONNX reader: bad input', () => {
       Uint8Array.from([0x50, 0x4b, 0x03, 0x04]),
       new Uint8Array(0),
     ];
-    for (const bytes of samples) expect(onnxReader.sniff({ name: 'x', bytes })).toBe(false);
+    for (const bytes of samples) expect(onnxFormat.sniff({ name: 'x', bytes })).toBe(false);
   });
 
   it('truncated models: a ModelError at 50 random cut points', () => {

@@ -1,4 +1,5 @@
 import { zipSync } from 'fflate';
+import { acceptString } from '../../../workers/formats/index';
 import { readDomFiles, type Host, type HostAppearance, type OpenedModel } from './host';
 import { clearRecent, listRecent, readRecent, rememberRecent } from './recent-db';
 
@@ -21,8 +22,8 @@ export function pickFiles(accept: string, multiple: boolean): Promise<File[] | n
   });
 }
 
-/** Extensions the open dialog offers (any file can still be dropped). */
-export const MODEL_ACCEPT = '.onnx,.data,.h5,.hdf5,.keras,.json,.bin,.npy,.npz';
+/** Extensions the open dialog offers, from the format registry (any file can still be dropped). */
+export const MODEL_ACCEPT = acceptString();
 
 function download(name: string, bytes: Uint8Array, type: string): void {
   const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));

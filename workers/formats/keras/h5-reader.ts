@@ -1,6 +1,6 @@
 import { ModelError, type Graph } from '../../engine/graph';
 import { Hdf5File, isHdf5, type Hdf5Group } from '../hdf5/index';
-import type { FormatReader, InputFile } from '../types';
+import type { FormatDef, InputFile } from '../types';
 import { parseModelConfig } from './config';
 import { guarded } from './errors';
 import { KerasH5Weights } from './h5-weights';
@@ -40,9 +40,13 @@ export function readKerasH5(main: InputFile): Graph {
   });
 }
 
-export const kerasH5Reader: FormatReader = {
+export const kerasH5Format: FormatDef = {
+  id: 'keras-h5',
   format: 'keras',
+  name: 'Keras .h5',
   extensions: ['.h5', '.hdf5', '.hdf'],
+  layout: 'channels-last',
+  associations: [{ ext: 'h5', name: 'Keras HDF5 model', description: 'Keras model (HDF5)', mimeType: 'application/x-hdf5', role: 'Viewer', rank: 'Alternate' }],
   sniff: (file) => isHdf5(file.bytes),
   read: (main) => readKerasH5(main),
 };

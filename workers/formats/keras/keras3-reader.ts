@@ -1,6 +1,6 @@
 import { ModelError, type Graph } from '../../engine/graph';
 import { Hdf5File } from '../hdf5/index';
-import type { FormatReader, InputFile } from '../types';
+import type { FormatDef, InputFile } from '../types';
 import { isZip, ZipArchive } from '../zip/index';
 import { parseModelConfig } from './config';
 import { guarded } from './errors';
@@ -45,9 +45,13 @@ function looksLikeKerasArchive(bytes: Uint8Array): boolean {
   }
 }
 
-export const keras3Reader: FormatReader = {
+export const keras3Format: FormatDef = {
+  id: 'keras',
   format: 'keras',
+  name: 'Keras .keras',
   extensions: ['.keras'],
+  layout: 'channels-last',
+  associations: [{ ext: 'keras', name: 'Keras model', description: 'Keras 3 model archive', mimeType: 'application/x-keras', role: 'Viewer', rank: 'Alternate' }],
   sniff: (file) => looksLikeKerasArchive(file.bytes),
   read: (main) => readKeras3(main),
 };

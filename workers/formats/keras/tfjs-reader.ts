@@ -1,5 +1,6 @@
 import { ModelError, type Graph } from '../../engine/graph';
-import type { FormatReader, InputFile } from '../types';
+import { tryParseJson } from '../try-json';
+import type { FormatDef, InputFile } from '../types';
 import { parseModelConfig } from './config';
 import { guarded } from './errors';
 import { isObject, parseJson, type Json } from './json';
@@ -47,9 +48,27 @@ function looksLikeTfjs(bytes: Uint8Array): boolean {
   return head.includes('"modelTopology"');
 }
 
-export const tfjsReader: FormatReader = {
+/** The weight shards of every manifest group, as model.json names them. */
+export function tfjsShardPaths(main: InputFile): string[] {
+  const manifest = (tryParseJson(main.bytes) as { weightsManifest?: unknown } | null | undefined)?.weightsManifest;
+  if (!Array.isArray(manifest)) return [];
+  const paths: string[] = [];
+  for (const group of manifest) {
+    const groupPaths = (group as { paths?: unknown } | null)?.paths;
+    if (!Array.isArray(groupPaths)) continue;
+    for (const p of groupPaths) if (typeof p === 'string') paths.push(p);
+  }
+  return paths;
+}
+
+export const tfjsLayersFormat: FormatDef = {
+  id: 'tfjs-layers',
   format: 'tfjs',
+  name: 'TF.js model.json',
   extensions: ['model.json'],
+  companionExtensions: ['.bin'],
+  layout: 'channels-last',
   sniff: (file) => looksLikeTfjs(file.bytes),
+  companions: tfjsShardPaths,
   read: (main, files) => readTfjs(main, files),
 };

@@ -1,7 +1,8 @@
 import { ModelError } from '../../engine/graph';
 import type { Tensor } from '../../engine/tensor';
 import { decodeNpz } from '../numpy/npz';
-import type { FormatReader, InputFile } from '../types';
+import { tryParseJson } from '../try-json';
+import type { FormatDef, InputFile } from '../types';
 import { buildGraph, materialize } from './network';
 import { NEUROVIS_FORMAT, NEUROVIS_VERSION, type NetworkSpec } from './spec';
 
@@ -47,10 +48,23 @@ function findSidecar(spec: NetworkSpec, files: readonly InputFile[], where: stri
   return decodeNpz(file.bytes, file.name);
 }
 
-export const neurovisReader: FormatReader = {
+/** The .npz a network keeps its weights in, when it names one. */
+function sidecarOf(main: InputFile): string[] {
+  const sidecar = (tryParseJson(main.bytes) as { sidecar?: unknown } | null | undefined)?.sidecar;
+  return typeof sidecar === 'string' ? [sidecar] : [];
+}
+
+export const neurovisFormat: FormatDef = {
+  id: 'neurovis',
   format: 'neurovis',
+  name: 'Neurovis .neurovis.json',
   extensions: ['.neurovis.json'],
+  layout: 'channels-first',
+  // Windows and macOS associate by the last extension only (.json, which we do not
+  // claim); Linux matches the whole `*.neurovis.json` glob.
+  associations: [{ ext: 'neurovis.json', name: 'Neurovis network', description: 'Neurovis network (built in the app)', mimeType: 'application/x-neurovis+json', role: 'Editor', rank: 'Owner' }],
   sniff: (file) => looksLikeNeurovis(file.bytes),
+  companions: sidecarOf,
   read(main, files) {
     const spec = parseNetworkSpec(main.bytes, main.name);
     const network = materialize(spec, findSidecar(spec, files, main.name), main.name);

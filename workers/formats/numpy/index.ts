@@ -1,11 +1,15 @@
-import type { FormatReader } from '../types';
+import type { FormatDef } from '../types';
 import { chainGraph } from './chain';
 import { decodeNpy, isNpy } from './npy';
 import { decodeNpz, isZip } from './npz';
 
-const npyReader: FormatReader = {
+export const npyFormat: FormatDef = {
+  id: 'npy',
   format: 'numpy',
+  name: 'NumPy .npy',
   extensions: ['.npy'],
+  layout: 'channels-first',
+  associations: [{ ext: 'npy', name: 'NumPy array', description: 'NumPy array (.npy), read as a weight matrix', mimeType: 'application/x-npy', role: 'Viewer', rank: 'Alternate' }],
   sniff: (file) => isNpy(file.bytes),
   read(main, _files, options) {
     const name = main.name.replace(/^.*[\\/]/, '').replace(/\.npy$/i, '');
@@ -13,9 +17,15 @@ const npyReader: FormatReader = {
   },
 };
 
-const npzReader: FormatReader = {
+export const npzFormat: FormatDef = {
+  id: 'npz',
   format: 'numpy',
+  name: 'NumPy .npz',
   extensions: ['.npz'],
+  layout: 'channels-first',
+  associations: [
+    { ext: 'npz', name: 'NumPy weight archive', description: 'NumPy arrays (.npz), read as a chain of weight matrices', mimeType: 'application/x-npz', role: 'Viewer', rank: 'Alternate' },
+  ],
   // Keras 3 .keras archives are zips too: only claim a zip whose members are .npy files.
   sniff: (file) => isZip(file.bytes) && firstMemberIsNpy(file.bytes),
   read(main, _files, options) {
@@ -31,5 +41,3 @@ function firstMemberIsNpy(bytes: Uint8Array): boolean {
   const name = new TextDecoder().decode(bytes.subarray(30, 30 + nameLength));
   return name.endsWith('.npy');
 }
-
-export const numpyReaders: FormatReader[] = [npyReader, npzReader];

@@ -1,5 +1,6 @@
 import { ModelError, type Graph, type ModelSource } from '../../engine/graph';
-import type { FormatReader, InputFile } from '../types';
+import type { FormatDef, InputFile } from '../types';
+import { onnxExternalDataLocations } from './external-data';
 import { readGraph, type DecodedGraph } from './graph-proto';
 import { WIRE_LENGTH, WIRE_VARINT, WireReader } from './wire';
 
@@ -155,9 +156,15 @@ function readOpsetId(r: WireReader): { domain: string; version: number } {
   return { domain, version };
 }
 
-export const onnxReader: FormatReader = {
+export const onnxFormat: FormatDef = {
+  id: 'onnx',
   format: 'onnx',
+  name: 'ONNX',
   extensions: ['.onnx'],
+  companionExtensions: ['.data'],
+  layout: 'channels-first',
+  associations: [{ ext: 'onnx', name: 'ONNX model', description: 'ONNX neural network model', mimeType: 'application/x-onnx', role: 'Viewer', rank: 'Alternate' }],
   sniff: (file) => looksLikeOnnx(file.bytes),
+  companions: (main) => onnxExternalDataLocations(main.bytes),
   read: (main, files) => readOnnx(main, files),
 };

@@ -1,0 +1,19 @@
+// The model formats Neurovis reads. Adding one: a folder under workers/formats/ whose
+// index exports a FormatDef (types.ts), and one entry below (with its import).
+// The order is the detection order: the first format whose sniff() claims a file's
+// content reads it; when none does, the first whose extension matches the name.
+import type { FormatDef } from './types';
+import { onnxFormat } from './onnx/index';
+import { kerasH5Format, keras3Format, tfjsLayersFormat } from './keras/index';
+import { npyFormat, npzFormat } from './numpy/index';
+import { neurovisFormat } from './neurovis/index';
+
+export const FORMATS: readonly FormatDef[] = [
+  onnxFormat,
+  kerasH5Format,
+  keras3Format,
+  tfjsLayersFormat,
+  npyFormat,
+  npzFormat,
+  neurovisFormat,
+];
