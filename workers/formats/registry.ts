@@ -7,6 +7,7 @@ import { onnxFormat } from './onnx/index';
 import { kerasH5Format, keras3Format, tfjsLayersFormat } from './keras/index';
 import { npyFormat, npzFormat } from './numpy/index';
 import { neurovisFormat } from './neurovis/index';
+import { tfliteFormat } from './tflite/index';
 
 export const FORMATS: readonly FormatDef[] = [
   onnxFormat,
@@ -16,4 +17,5 @@ export const FORMATS: readonly FormatDef[] = [
   npyFormat,
   npzFormat,
   neurovisFormat,
+  tfliteFormat,
 ];
