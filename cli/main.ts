@@ -28,6 +28,7 @@ async function info(args: InfoArgs): Promise<void> {
   const lines = [
     `${s.fileName}: ${s.format}${s.producer ? ` (${s.producer})` : ''}${s.opset ? `, opset ${s.opset}` : ''}`,
     `input ${model.inputName} ${formatShape(model.inputFeatureShape)}`,
+    ...(model.graph.quantization ? [`quantised (${model.graph.quantization.scheme}): ${model.graph.quantization.description}`] : []),
     ...(s.notes ?? []).map((n) => `note: ${n}`),
     model.nonlinearNodes.length > 0 ? `nonlinear nodes: ${model.nonlinearNodes.join(', ')}` : 'linear: the exact mode applies',
     `${model.layers.length} layers:`,
@@ -62,7 +63,7 @@ async function gallery(args: GalleryArgs): Promise<void> {
     }
   }
   if (args.formats.includes('json')) {
-    const manifest = buildManifest(model.graph.source, model.inputFeatureShape, settings, results, npyNames);
+    const manifest = buildManifest(model.graph.source, model.inputFeatureShape, settings, results, npyNames, model.graph.quantization);
     await writeAtomic(args.out, 'manifest.json', JSON.stringify(manifest, null, 1) + '\n');
   }
   await writeImages(args.out, model, results, args.formats);

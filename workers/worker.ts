@@ -21,6 +21,7 @@ function summarize(prepared: PreparedModel, digest: string, packed: PackedModel)
   return {
     digest,
     source: prepared.graph.source,
+    ...(prepared.graph.quantization && { quantization: prepared.graph.quantization }),
     inputShape: prepared.inputFeatureShape,
     layers: prepared.layers,
     nonlinearNodes: prepared.nonlinearNodes,

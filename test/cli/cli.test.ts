@@ -41,7 +41,7 @@ describe('neurovis gallery', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    expect(manifest).toMatchObject({ model: 'chain12.npz', inputShape: [7], mode: 'exact', objective: 'neuron', radius: 2 });
+    expect(manifest).toMatchObject({ model: 'chain12.npz', inputShape: [7], mode: 'exact', objective: 'neuron', radius: 2, quantized: null });
     const prepared = prepare(readModel([{ name: 'chain12.npz', bytes: new Uint8Array(readFileSync(model)) }]));
     expect(manifest.layers.map((l: { id: string }) => l.id)).toEqual(prepared.layers.map((l) => l.id));
     for (const entry of manifest.layers) {
@@ -67,6 +67,17 @@ describe('neurovis gallery', () => {
     const bad = neurovis('gallery', join(work, 'relu.neurovis.json'), '--out', join(work, 'bad'), '--workers', '1', '--quiet');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/exact mode reverses linear networks only/);
+  });
+
+  it('says how a quantised model was quantised; the pool computes the same layers as the reader names', () => {
+    const out = join(work, 'quantized');
+    const r = neurovis('gallery', join(fixtures, 'quantized-onnx', 'qdq_int8_per_channel.onnx'), '--out', out, '--format', 'json', '--mode', 'surrogate', '--workers', '1', '--quiet');
+    expect(r.stderr).toBe('');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.quantized).toEqual({ scheme: 'onnx-qdq', description: 'int8 activations, int8 per-channel weights' });
+    expect(manifest.layers.map((l: { id: string; op: string }) => `${l.id}:${l.op}`)).toEqual(['c1_q:Conv', 'pool_q:MaxPool', 'c2_q:Conv', 'res_q:Add', 'gap_q:GlobalAveragePool', 'fc_q:Gemm']);
+    const info = neurovis('info', join(fixtures, 'quantized-onnx', 'qdq_int8_per_channel.onnx'));
+    expect(info.stdout).toContain('quantised (onnx-qdq): int8 activations, int8 per-channel weights');
   });
 
   it('computes only the chosen layers', () => {

@@ -68,6 +68,12 @@ export interface Graph {
   readonly inputRange?: readonly [number, number];
   /** Class names of the model's output neurons, where the file or a companion (metadata.json, labels.txt) gives them. */
   readonly labels?: readonly string[];
+  /**
+   * Exceptions to the layer rule (DESIGN.md §2) from readers that rewrite ops: per tensor, the op
+   * name its layer shows, or null when it is no layer of its own (a quantised op read as a float
+   * op and a Clip: the float value before the Clip is not a layer; the Clip's output shows "QLinearConv").
+   */
+  readonly layerOps?: ReadonlyMap<string, string | null>;
   /** Set when the file was quantised; the graph itself holds the dequantised (float) network. */
   readonly quantization?: QuantizationInfo;
 }

@@ -213,7 +213,8 @@ function findLayers(graph: Graph, nodes: readonly VariableNode[], shapes: Readon
   for (const v of nodes) for (const o of v.node.outputs) if (o) byTensor.set(o, v);
   const layerOf = (tensor: string, name: string, op: string, v: VariableNode): LayerInfo => {
     const outputShape = shapes.get(tensor)!;
-    const featureShape = batch && outputShape.length > 0 ? outputShape.slice(1) : [...outputShape];
+    // The batch is 1 here: a leading axis of another size is a feature axis of a graph that squeezed its batch away.
+    const featureShape = batch && outputShape.length > 0 && outputShape[0] === 1 ? outputShape.slice(1) : [...outputShape];
     const channelAxis = featureShape.length === 2 || featureShape.length === 3 ? (graph.channelAxis === 'last' ? featureShape.length - 1 : 0) : null;
     const neurons = channelAxis === null ? Math.max(1, sizeOf(featureShape)) : featureShape[channelAxis];
     return { id: tensor, name, op, node: v.node.name, outputShape, featureShape, channelAxis, neurons, reuses: [] };
@@ -228,7 +229,10 @@ function findLayers(graph: Graph, nodes: readonly VariableNode[], shapes: Readon
     for (const v of nodes) {
       if (v.op.kind === 'reshape') continue;
       const outputs = v.op.everyOutputIsLayer ? v.node.outputs : v.node.outputs.slice(0, 1);
-      for (const o of outputs) if (o && shapes.get(o)) out.push(layerOf(o, o, v.node.opType, v));
+      for (const o of outputs) {
+        const op = graph.layerOps?.get(o);
+        if (o && shapes.get(o) && op !== null) out.push(layerOf(o, o, op ?? v.node.opType, v));
+      }
     }
   }
   const layerIds = new Set(out.map((l) => l.id));

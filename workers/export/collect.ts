@@ -5,7 +5,7 @@
  * host until every file is made, so a cancelled export writes nothing. Pure (no DOM).
  */
 import type { GallerySettings } from '../engine/compute';
-import type { ModelSource } from '../engine/graph';
+import type { ModelSource, QuantizationInfo } from '../engine/graph';
 import { encodeNpy } from '../formats/numpy/npy';
 import { layerImageFiles, type ImageFormats } from './layer-images';
 import { buildManifest, safeFileNames, type LayerArrays } from './manifest';
@@ -22,6 +22,7 @@ export interface ExportInput {
   readonly channelsLast: boolean;
   readonly settings: Pick<GallerySettings, 'mode' | 'objective' | 'radius'>;
   readonly layers: readonly LayerArrays[];
+  readonly quantized?: QuantizationInfo;
 }
 
 export interface CollectedFile {
@@ -79,7 +80,7 @@ export async function collectExport(input: ExportInput, formats: ExportFormats, 
     }
   }
   if (formats.json) {
-    const manifest = buildManifest(input.source, input.inputShape, input.settings, input.layers, npyNames);
+    const manifest = buildManifest(input.source, input.inputShape, input.settings, input.layers, npyNames, input.quantized);
     files.push({ name: 'manifest.json', bytes: encoder.encode(JSON.stringify(manifest, null, 1) + '\n') });
     await check();
   }

@@ -1,5 +1,5 @@
 import type { GallerySettings } from '../engine/compute';
-import type { ModelSource } from '../engine/graph';
+import type { ModelSource, QuantizationInfo } from '../engine/graph';
 import type { LayerInfo } from '../engine/prepare';
 
 /** One layer's entry in manifest.json (DESIGN.md §4). */
@@ -23,6 +23,8 @@ export interface Manifest {
   format: string;
   producer?: string;
   inputShape: number[];
+  /** How the file was quantised (the gallery is of its dequantised float network), or null. */
+  quantized: QuantizationInfo | null;
   mode: string;
   objective: string;
   radius: number;
@@ -63,12 +65,14 @@ export function buildManifest(
   settings: Pick<GallerySettings, 'mode' | 'objective' | 'radius'>,
   layers: readonly LayerArrays[],
   fileNames: readonly string[],
+  quantized?: QuantizationInfo,
 ): Manifest {
   return {
     model: source.fileName,
     format: source.format,
     ...(source.producer ? { producer: source.producer } : {}),
     inputShape: [...inputShape],
+    quantized: quantized ? { scheme: quantized.scheme, description: quantized.description } : null,
     mode: settings.mode,
     objective: settings.objective.kind,
     radius: settings.radius,

@@ -1,5 +1,5 @@
 import type { GallerySettings } from '../engine/compute';
-import type { ModelSource } from '../engine/graph';
+import type { ModelSource, QuantizationInfo } from '../engine/graph';
 import type { LayerInfo } from '../engine/prepare';
 import type { InputFile } from '../formats/types';
 
@@ -11,6 +11,8 @@ export interface ModelSummary {
   /** Hash of the files' names and bytes: part of every cache key. */
   readonly digest: string;
   readonly source: ModelSource;
+  /** How the file was quantised; the model held is its dequantised float network. */
+  readonly quantization?: QuantizationInfo;
   /** The shape of every x*: the model's input without its batch dimension. */
   readonly inputShape: readonly number[];
   readonly layers: readonly LayerInfo[];

@@ -19,6 +19,7 @@ export function loadGraph(pool: WorkerPool, graph: Graph, options: { inputShape?
   const summary: ModelSummary = {
     digest: digest.hex(),
     source: prepared.graph.source,
+    ...(prepared.graph.quantization && { quantization: prepared.graph.quantization }),
     inputShape: prepared.inputFeatureShape,
     layers: prepared.layers,
     nonlinearNodes: prepared.nonlinearNodes,

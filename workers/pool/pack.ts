@@ -72,6 +72,8 @@ export function reducedGraph(model: PreparedModel): Graph {
     hasBatchDim: source.hasBatchDim,
     channelAxis: source.channelAxis,
     layerTensors: source.layerTensors,
+    layerOps: source.layerOps,
+    quantization: source.quantization,
   };
 }
 

@@ -43,7 +43,7 @@ export const en = {
     pending: 'Computing…',
     failed: 'This neuron could not be computed (see the message).',
   },
-  layers: { title: 'Layers', input: 'input', nonlinear: 'nonlinear ({n} nodes)', linear: 'linear' },
+  layers: { title: 'Layers', input: 'input', nonlinear: 'nonlinear ({n} nodes)', linear: 'linear', quantized: 'quantised: {description}' },
   jobs: {
     progress: '{done} of {total} neurons',
     failed: '{n} failed',

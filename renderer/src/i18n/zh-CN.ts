@@ -45,7 +45,7 @@ export const zhCN: Messages = {
     pending: '计算中…',
     failed: '这个神经元无法计算（见提示信息）。',
   },
-  layers: { title: '层', input: '输入', nonlinear: '非线性（{n} 个节点）', linear: '线性' },
+  layers: { title: '层', input: '输入', nonlinear: '非线性（{n} 个节点）', linear: '线性', quantized: '已量化：{description}' },
   jobs: {
     progress: '已完成 {done} / {total} 个神经元',
     failed: '{n} 个失败',

@@ -100,7 +100,7 @@ export const useExport = defineStore('export', () => {
     }
     if (pending.length > 0) throw new Error(`still computing (or failed): ${pending.join(', ')}`);
     const g = settings.gallerySettings;
-    return { source: summary.source, inputShape: summary.inputShape, channelsLast: isChannelsLast(summary), settings: { mode: g.mode, objective: JSON.parse(JSON.stringify(g.objective)) as typeof g.objective, radius: g.radius }, layers };
+    return { source: summary.source, quantized: summary.quantization, inputShape: summary.inputShape, channelsLast: isChannelsLast(summary), settings: { mode: g.mode, objective: JSON.parse(JSON.stringify(g.objective)) as typeof g.objective, radius: g.radius }, layers };
   }
 
   async function run(): Promise<void> {

@@ -19,6 +19,8 @@ export interface DecodedGraph {
   readonly initializers: Map<string, Tensor>;
   readonly inputs: ValueInfo[];
   readonly outputs: string[];
+  /** The ONNX element type of each declared input. */
+  readonly inputTypes: Map<string, number>;
 }
 
 export function readGraph(r: WireReader, ctx: DecodeContext, depth = 0): DecodedGraph {
@@ -27,6 +29,7 @@ export function readGraph(r: WireReader, ctx: DecodeContext, depth = 0): Decoded
   const initializers = new Map<string, Tensor>();
   const inputs: ValueInfo[] = [];
   const outputs: string[] = [];
+  const inputTypes = new Map<string, number>();
   const usedNames = new Set<string>();
   while (!r.done()) {
     const key = r.tag();
@@ -45,7 +48,8 @@ export function readGraph(r: WireReader, ctx: DecodeContext, depth = 0): Decoded
         if ((key & 7) !== WIRE_LENGTH) throw r.fail('a graph input is not a message');
         const input = readValueInfo(r.message());
         if (input.dims === undefined) ctx.notes.push(`input "${input.name}" declares no tensor shape`);
-        inputs.push({ name: input.name, dims: input.dims ?? [], dtype: input.dtype });
+        inputs.push({ name: input.name, dims: input.dims ?? [], dtype: engineDType(input.elemType) });
+        inputTypes.set(input.name, input.elemType);
         break;
       }
       case 12:
@@ -62,7 +66,7 @@ export function readGraph(r: WireReader, ctx: DecodeContext, depth = 0): Decoded
         r.skip(key & 7);
     }
   }
-  return { nodes, initializers, inputs, outputs };
+  return { nodes, initializers, inputs, outputs, inputTypes };
 }
 
 /** Turns a decoded subgraph (an If/Loop body) into the engine's Graph. */
@@ -226,7 +230,7 @@ function readAttribute(r: WireReader, ctx: DecodeContext, depth: number): { name
 }
 
 /** A ValueInfoProto; dims are undefined when it declares no tensor shape (unknown rank, or not a tensor). */
-function readValueInfo(r: WireReader): { name: string; dims: ValueInfo['dims'] | undefined; dtype: ValueInfo['dtype'] } {
+function readValueInfo(r: WireReader): { name: string; dims: ValueInfo['dims'] | undefined; elemType: number } {
   let name = '';
   let elemType = 0;
   let dims: (number | string | null)[] | undefined;
@@ -251,7 +255,7 @@ function readValueInfo(r: WireReader): { name: string; dims: ValueInfo['dims'] |
       r.skip(key & 7);
     }
   }
-  return { name, dims, dtype: engineDType(elemType) };
+  return { name, dims, elemType };
 }
 
 function readTensorType(r: WireReader): { elemType: number; dims: (number | string | null)[] | undefined } {

@@ -1,5 +1,6 @@
 import { ModelError, type Graph, type ModelSource } from '../../engine/graph';
 import type { FormatDef, InputFile } from '../types';
+import { dequantizeGraph, isQuantized } from './dequantize-graph';
 import { onnxExternalDataLocations } from './external-data';
 import { readGraph, type DecodedGraph } from './graph-proto';
 import { WIRE_LENGTH, WIRE_VARINT, WireReader } from './wire';
@@ -80,7 +81,11 @@ interface ModelHeader {
   graph: DecodedGraph | undefined;
 }
 
-function readOnnx(main: InputFile, files: readonly InputFile[]): Graph {
+/**
+ * Reads an ONNX model. A quantised graph is read as its float network (dequantize-graph.ts)
+ * unless `dequantize` is false (the file's own nodes, as tests compare them with onnx's decoder).
+ */
+export function readOnnx(main: InputFile, files: readonly InputFile[], options: { dequantize?: boolean } = {}): Graph {
   const fileName = main.name;
   const bytes = main.bytes;
   if (bytes.length === 0) throw new ModelError(`${fileName}: the file is empty`);
@@ -131,16 +136,18 @@ function readOnnx(main: InputFile, files: readonly InputFile[]): Graph {
   const producer = `${header.producerName} ${header.producerVersion}`.trim();
   if (producer) source.producer = producer;
   if (header.opset !== undefined) source.opset = header.opset;
+  const quantized = options.dequantize !== false && isQuantized(g) ? dequantizeGraph(g, fileName, header.opset ?? 13, notes) : undefined;
   if (notes.length > 0) source.notes = notes;
-  const inputs = g.inputs.filter((i) => !g.initializers.has(i.name));
+  const inputs = (quantized?.inputs ?? g.inputs).filter((i) => !g.initializers.has(i.name));
   return {
     inputs,
     outputs: g.outputs,
-    initializers: g.initializers,
-    nodes: g.nodes,
+    initializers: quantized?.initializers ?? g.initializers,
+    nodes: quantized?.nodes ?? g.nodes,
     source,
     hasBatchDim: inputs.length > 0 && inputs[0].dims.length >= 2,
     channelAxis: 'first',
+    ...(quantized && { layerOps: quantized.layerOps, quantization: quantized.quantization }),
   };
 }
 

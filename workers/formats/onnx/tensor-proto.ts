@@ -56,6 +56,13 @@ export function engineDType(dataType: number): DType {
   }
 }
 
+const elementTypes = new WeakMap<Tensor, number>();
+
+/** The ONNX element type a decoded tensor had in the file (int8 and uint8 both become int64 in the engine). */
+export function onnxElementType(t: Tensor): number | undefined {
+  return elementTypes.get(t);
+}
+
 /** A TensorProto's fields as spans of the file: nothing is decoded until the header is checked. */
 export interface TensorRecord {
   readonly name: string;
@@ -170,7 +177,11 @@ export function tensorFromRecord(rec: TensorRecord, src: TensorSource): Tensor {
   if (elementBytes === undefined) throw new ModelError(`${label} has element type ${onnxTypeName(type)}, which Neurovis does not read`);
   const dtype = engineDType(type);
   const shape = [...rec.dims];
-  const finish = (data: Float32Array | Float64Array): Tensor => ({ dtype, shape, data });
+  const finish = (data: Float32Array | Float64Array): Tensor => {
+    const t: Tensor = { dtype, shape, data };
+    elementTypes.set(t, type);
+    return t;
+  };
 
   if (rec.dataLocation === 1) {
     const { bytes, span } = externalSpan(rec, src, count * elementBytes, label);
