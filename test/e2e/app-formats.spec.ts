@@ -22,6 +22,7 @@ interface Case {
 
 const CASES: readonly Case[] = [
   { name: 'ONNX (ReLU CNN)', files: ['test/fixtures/modes/relu_cnn.onnx'] },
+  { name: 'ONNX quantised (QDQ, int8 per-channel weights)', files: ['test/fixtures/quantized-onnx/qdq_int8_per_channel.onnx'] },
   { name: 'ONNX (1-D convolution, a sequence input)', files: ['test/fixtures/linear/models/conv1d.onnx'] },
   { name: 'Keras HDF5 (channels-last convnet)', files: ['test/fixtures/keras/keras2.4_functional_convnet.h5'] },
   { name: 'Keras 3 .keras', files: ['test/fixtures/keras/keras3_sequential_mlp.keras'] },
@@ -59,6 +60,8 @@ for (const c of CASES) {
 
     const model = prepare(readModel(files));
     expect(states.map((s) => s.layer)).toEqual(model.layers.map((l) => l.id));
+    const quantization = model.graph.quantization;
+    if (quantization) await expect(page.getByTestId('model-quantized')).toContainText(quantization.description);
     const last = model.layers[model.layers.length - 1];
     const mode = model.nonlinearNodes.length > 0 ? 'surrogate' : 'exact';
     const truth = computeNeurons(model, last.id, [0], { mode, objective: { kind: 'neuron' }, radius: 1 });
