@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withOptimised } from '../../workers/engine/optimise';
 import { windowAccumulate, windowAccumulateTransposed, windowGeometry, type WindowSpec } from '../../workers/engine/kernels/window';
 
 function values(count: number, seed: number): Float32Array {
@@ -47,11 +48,15 @@ const specs: [string, WindowSpec, boolean][] = [
   ['5×3 dilation 2, no padding', spec([13, 9], [5, 3], [1, 1], [2, 2], [0, 0]), true],
   ['3×3 on a 2×2 plane (no interior)', spec([2, 2], [3, 3], [1, 1], [1, 1], [1, 1]), false],
   ['1×7 with padding 3', spec([4, 15], [1, 7], [1, 1], [1, 1], [0, 3]), false],
+  // Maps of at most 16 positions go through the table kernel (window-table.ts) in the optimised engine.
+  ['3×3 stride 2 on a 7×7 plane (a 4×4 map)', spec([7, 7], [3, 3], [2, 2], [1, 1], [1, 1]), false],
+  ['5×5 padding 2 on a 3×4 plane, a zero weight', spec([3, 4], [5, 5], [1, 1], [1, 1], [2, 2]), true],
+  ['3×3 dilation 2 on a 6×5 plane (a 2×1 map)', spec([6, 5], [3, 3], [1, 1], [2, 2], [0, 0]), false],
 ];
 
 describe('windowAccumulate and its transpose', () => {
-  for (const [name, s, zeroWeight] of specs) {
-    it(`${name}: matches the definition, and the transpose is its adjoint`, () => {
+  for (const [[name, s, zeroWeight], optimised] of specs.flatMap((c) => [[c, true], [c, false]] as const)) {
+    it(`${name}, ${optimised ? 'optimised' : 'reference'} engine: matches the definition, and the transpose is its adjoint`, () => withOptimised(optimised, () => {
       const g = windowGeometry(s);
       const x = values(g.inSize, 3);
       const w = values(g.kernelSize, 5);
@@ -72,6 +77,6 @@ describe('windowAccumulate and its transpose', () => {
       for (let o = 0; o < g.outSize; o++) lhs += gy[o] * truth[o];
       for (let i = 0; i < g.inSize; i++) rhs += gx[i] * x[i];
       expect(Math.abs(lhs - rhs)).toBeLessThanOrEqual(1e-5);
-    });
+    }));
   }
 });

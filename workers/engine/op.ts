@@ -49,6 +49,12 @@ export interface OpDef {
    * reversal can reuse the reversals of the layers feeding it (engine/reuse.ts).
    */
   readonly elementwise?: boolean;
+  /**
+   * Forward also runs on a batch of images stacked along axis 0, where the model's shapes
+   * have a leading 1 (ctx.inputShapes then carry the batch): the batched forward
+   * (forward-batch.ts) runs such a node once for all images instead of once per image.
+   */
+  batchFirst?(ctx: OpContext): boolean;
   /** Every output, not only the first, is a layer (Split). */
   readonly everyOutputIsLayer?: boolean;
   inferShapes(ctx: OpContext): Shape[];

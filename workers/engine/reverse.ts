@@ -1,5 +1,6 @@
 import { ModelError, UnsupportedOpError } from './graph';
 import { ancestorsOf, runForward } from './forward';
+import { runForwardBatch } from './forward-batch';
 import type { ReverseContext, ReversalMode } from './op';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { isOptimised } from './optimise';
@@ -53,6 +54,8 @@ export interface LayerResult {
 
 /** Intermediate gradients are bounded to this many floats per chunk of seeds. */
 const MAX_CHUNK_VALUES = 1 << 25;
+/** The batched forward pass holds this many floats per tensor (a few tensors are live at once). */
+const MAX_FORWARD_VALUES = 1 << 23;
 
 export function neuronCount(layer: LayerInfo, objective: Objective): number {
   return objective.kind === 'direction' ? 1 : layer.neurons;
@@ -172,20 +175,51 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
       }
       const scale = radius / norm;
       for (let i = 0; i < inputSize; i++) xstar[row * inputSize + i] = a[b * inputSize + i] * scale;
-      if (mode === 'exact') {
-        activations[row] = radius * norm + baselines[row];
-      } else {
-        const x = xstar.subarray(row * inputSize, (row + 1) * inputSize);
-        const y = runForward(model, x, [layer.id]).get(layer.id)!.data;
-        activations[row] = dot(seeds, b * outSize, y, outSize);
-      }
+      if (mode === 'exact') activations[row] = radius * norm + baselines[row];
     }
+    if (mode !== 'exact') reachedActivations(model, layer.id, seeds, xstar, start, batch, dead, activations, Math.max(1, Math.floor(MAX_FORWARD_VALUES / maxTensor)));
     if (a.buffer !== seeds.buffer) recycleFloats(a);
     recycleFloats(seeds);
   }
   const linearisedAt =
     mode === 'surrogate' ? nodes.filter((v) => v.nonlinear && (v.op.linearisedInSurrogate?.(v.ctx) ?? true)).map((v) => v.node.name) : [];
   return { layer: layer.id, neurons: [...neurons], inputShape: model.inputFeatureShape, xstar, norms, activations, baselines, dead, linearisedAt };
+}
+
+/**
+ * The objective the true model reaches at x* of rows start … start + batch − 1 (nonlinear
+ * modes; dead rows keep their baseline). The optimised engine runs the forward pass for up to
+ * `perPass` rows at once (forward-batch.ts); the reference engine runs it row by row.
+ */
+function reachedActivations(
+  model: PreparedModel, layerId: string, seeds: Float32Array, xstar: Float32Array, start: number, batch: number,
+  dead: Uint8Array, activations: Float32Array, perPass: number,
+): void {
+  const inputSize = sizeOf(model.inputShape);
+  const outSize = seeds.length / batch;
+  if (!isOptimised()) {
+    for (let b = 0; b < batch; b++) {
+      const row = start + b;
+      if (dead[row]) continue;
+      const y = runForward(model, xstar.subarray(row * inputSize, (row + 1) * inputSize), [layerId]).get(layerId)!.data;
+      activations[row] = dot(seeds, b * outSize, y, outSize);
+    }
+    return;
+  }
+  for (let b0 = 0; b0 < batch; b0 += perPass) {
+    const count = Math.min(perPass, batch - b0);
+    const rows = xstar.subarray((start + b0) * inputSize, (start + b0 + count) * inputSize);
+    const y = runForwardBatch(model, rows, count, layerId);
+    for (let b = b0; b < b0 + count; b++) {
+      if (!dead[start + b]) activations[start + b] = dotRows(seeds, b * outSize, y, (b - b0) * outSize, outSize);
+    }
+  }
+}
+
+function dotRows(a: Float32Array, aOff: number, b: Float32Array, bOff: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];
+  return s;
 }
 
 /** a for a batch of seeds: reused from known reversals where it can be (reuse.ts), reversed the usual way for the rest. */

@@ -61,14 +61,12 @@ export function gemm(args: GemmArgs): void {
   if (!args.accumulate) c.fill(0, cOff, cOff + m * n);
   // The kernel is chosen per row of A, never from other rows, so a row's result does not
   // depend on which other seeds share the batch (the pool's results equal the engine's).
-  if (denseRows.length < m) denseRows = new Int32Array(m);
+  const kinds = keep && args.constantA ? cachedRowKinds(a, aOff, m, k) : rowKinds(a, aOff, m, k);
   let dense = 0;
+  if (denseRows.length < m) denseRows = new Int32Array(m);
   for (let i = 0; i < m; i++) {
-    const row = aOff + i * k;
-    let nonzero = 0;
-    for (let p = 0; p < k; p++) if (a[row + p] !== 0) nonzero++;
-    if (k >= 4 && nonzero >= SPARSE_DENSITY * k) denseRows[dense++] = i;
-    else if (nonzero > 0) gemmRowSkippingZeros(i, n, k, a, aOff, b, bOff, c, cOff);
+    if (kinds[i] === DENSE) denseRows[dense++] = i;
+    else if (kinds[i] === SPARSE) gemmRowSkippingZeros(i, n, k, a, aOff, b, bOff, c, cOff);
   }
   if (dense === 0) return;
   // Every dense row goes to one kernel whatever m, n and k are, so a row's result is the same
@@ -80,6 +78,34 @@ export function gemm(args: GemmArgs): void {
 }
 
 let denseRows = new Int32Array(64);
+
+const ZERO = 0;
+const SPARSE = 1;
+const DENSE = 2;
+
+/** Per row of A: all zero, sparse (the zero-skipping kernel) or dense. */
+function rowKinds(a: Float32Array, aOff: number, m: number, k: number): Uint8Array {
+  const kinds = new Uint8Array(m);
+  for (let i = 0; i < m; i++) {
+    const row = aOff + i * k;
+    let nonzero = 0;
+    for (let p = 0; p < k; p++) if (a[row + p] !== 0) nonzero++;
+    kinds[i] = k >= 4 && nonzero >= SPARSE_DENSITY * k ? DENSE : nonzero > 0 ? SPARSE : ZERO;
+  }
+  return kinds;
+}
+
+const rowKindCache = new WeakMap<Float32Array, Map<string, Uint8Array>>();
+
+/** rowKinds of a constant A (a layer's weights), scanned once instead of on every call. */
+function cachedRowKinds(a: Float32Array, aOff: number, m: number, k: number): Uint8Array {
+  let byShape = rowKindCache.get(a);
+  if (!byShape) rowKindCache.set(a, (byShape = new Map()));
+  const key = `${aOff},${m},${k}`;
+  let kinds = byShape.get(key);
+  if (!kinds) byShape.set(key, (kinds = rowKinds(a, aOff, m, k)));
+  return kinds;
+}
 
 /**
  * C += A·B with 4×4 blocks of C in locals; B packed per block of K × 4 columns (the last

@@ -1,3 +1,6 @@
+import { isOptimised } from '../optimise';
+import { tableAccumulate, tableAccumulateTransposed, tapTable, TABLE_MAX_OUT } from './window-table';
+
 /**
  * The geometry of a window sliding over 1 to 3 spatial axes (convolution, pooling),
  * normalised to three axes (depth, height, width) by leading axes of size 1, so every
@@ -87,6 +90,10 @@ export function windowAccumulate(
   w: Float32Array, wOff: number,
   y: Float32Array, yOff: number,
 ): void {
+  if (g.outSize <= TABLE_MAX_OUT && isOptimised()) {
+    tableAccumulate(tapTable(g), g.outSize, g.kernelSize, x, xOff, w, wOff, y, yOff);
+    return;
+  }
   if (g.kernel[0] === 1 && g.kernel[1] === 3 && g.kernel[2] === 3 && windowAccumulate3x3(g, x, xOff, w, wOff, y, yOff)) return;
   windowAccumulateTaps(g, x, xOff, w, wOff, y, yOff, -1, -1, -1, -1);
 }
@@ -199,6 +206,10 @@ export function windowAccumulateTransposed(
   w: Float32Array, wOff: number,
   gx: Float32Array, gxOff: number,
 ): void {
+  if (g.outSize <= TABLE_MAX_OUT && isOptimised()) {
+    tableAccumulateTransposed(tapTable(g), g.outSize, g.kernelSize, gy, gyOff, w, wOff, gx, gxOff);
+    return;
+  }
   const fused =
     g.kernel[0] === 1 && g.kernel[1] === 3 && g.kernel[2] === 3 && g.strides[1] === 1 && g.strides[2] === 1 &&
     windowAccumulateTransposed3x3(g, gy, gyOff, w, wOff, gx, gxOff);

@@ -25,6 +25,8 @@ export interface ElementwiseRule<P> {
    * Captum's rule (deconvnet: relu(g); guided: relu(g)·(x0 > 0)) instead of the derivative.
    */
   readonly captumRelu?: boolean;
+  /** The parameters hold one value per element of the input (PRelu's slope), so a batch of images cannot share them. */
+  readonly perElementParams?: boolean;
 }
 
 export function requireReference(ctx: ReverseContext): NonNullable<ReverseContext['reference']> {
@@ -52,6 +54,7 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
     kind: 'nonlinear',
     elementwise: true,
     linearisedInSurrogate: () => rule.surrogate === 'linearise',
+    batchFirst: () => !rule.perElementParams,
     inferShapes(ctx) {
       const shape = ctx.inputShapes[0];
       if (!shape) throw new ModelError(`node "${ctx.node.name}" (${rule.type}): missing input`);

@@ -105,6 +105,8 @@ function binaryOp(kind: Binary): OpDef {
       return 'linear';
     },
     inferShapes: (ctx) => [outShapeOf(ctx)],
+    // Broadcasting keeps the batch axis only where every varying operand has the output's rank.
+    batchFirst: (ctx) => ctx.inputShapes.every((s, i) => !isVariable(ctx, i) || s?.length === outShapeOf(ctx).length),
     forward(ctx, inputs) {
       const [a, b] = inputs;
       if (!a || !b) throw opError(ctx, 'needs two operands');

@@ -94,6 +94,7 @@ export const averagePoolOp: OpDef = {
   type: 'AveragePool',
   kind: 'linear',
   inferShapes: (ctx) => [averagePlan(ctx, includePadOf(ctx)).outShape],
+  batchFirst: () => true,
   forward(ctx, inputs) {
     const p = averagePlan(ctx, includePadOf(ctx));
     return [floatTensor(p.outShape, averageForward(p, floatData(ctx, inputs[0], 'X')))];

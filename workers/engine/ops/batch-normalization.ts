@@ -108,6 +108,7 @@ export const batchNormalizationOp: OpDef = {
     const stats = ctx.inputShapes[3]!;
     return ctx.node.outputs.map((_, i) => (i === 0 ? [...p.shape] : [...stats]));
   },
+  batchFirst: (ctx) => !isTraining(ctx) && ctx.node.outputs.length === 1,
   forward(ctx, inputs) {
     const p = plan(ctx);
     const x = floatData(ctx, inputs[0], 'X');

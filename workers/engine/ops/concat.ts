@@ -41,6 +41,7 @@ export const concatOp: OpDef = {
   type: 'Concat',
   kind: 'linear',
   inferShapes: (ctx) => [plan(ctx).outShape],
+  batchFirst: (ctx) => normalizeAxis(ctx, attrNumber(ctx.node, 'axis', 0), ctx.inputShapes[0]?.length ?? 0) !== 0,
   forward(ctx, inputs) {
     const p = plan(ctx);
     const xs = requireInputs(ctx, inputs, ctx.node.inputs.length);

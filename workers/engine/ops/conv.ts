@@ -84,6 +84,10 @@ function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array
     }
     return;
   }
+  if (isOptimised() && images > 1) {
+    convolveSideBySide(p, x, w, y, constantW);
+    return;
+  }
   const cols = p.pointwise ? x : new Float32Array(rows * P);
   for (let n = 0; n < images; n++) {
     for (let gi = 0; gi < group; gi++) {
@@ -98,6 +102,47 @@ function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array
       });
     }
   }
+}
+
+/**
+ * convolve() for a batch of images (the batched forward): the windows of several images side
+ * by side in one matrix, so each GEMM is wide even where a map has few positions. Each row
+ * of the GEMM is computed as for one image, so the values are the same.
+ */
+function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean): void {
+  const { images, channels, maps, group, cg, mg, geometry: g } = p;
+  const P = g.outSize;
+  const rows = cg * g.kernelSize;
+  const perPass = imagesPerPass(P, rows, images);
+  const cols = new Float32Array(rows * perPass * P);
+  const out = new Float32Array(mg * perPass * P);
+  for (let n0 = 0; n0 < images; n0 += perPass) {
+    const count = Math.min(perPass, images - n0);
+    const width = count * P;
+    // im2col leaves padding entries untouched: a narrower last pass must not see the wider one's values there.
+    if (count < perPass && n0 > 0) cols.fill(0);
+    for (let gi = 0; gi < group; gi++) {
+      for (let j = 0; j < count; j++) {
+        const xOff = ((n0 + j) * channels + gi * cg) * g.inSize;
+        if (p.pointwise) {
+          for (let r = 0; r < rows; r++) copy(x, xOff + r * P, cols, r * width + j * P, P);
+        } else {
+          im2col(g, cg, x, xOff, cols, j * P, width);
+        }
+      }
+      gemm({ m: mg, n: width, k: rows, a: w, aOffset: gi * mg * rows, b: cols, c: out, constantA: constantW });
+      for (let r = 0; r < mg; r++) {
+        for (let j = 0; j < count; j++) {
+          copy(out, r * width + j * P, y, ((n0 + j) * maps + gi * mg + r) * P, P);
+        }
+      }
+    }
+  }
+}
+
+/** A plain loop: maps here are often a few positions, where subarray() + set() costs more than the copy. */
+function copy(from: Float32Array, fromOff: number, to: Float32Array, toOff: number, n: number): void {
+  for (let i = 0; i < n; i++) to[toOff + i] = from[fromOff + i];
 }
 
 /**
@@ -220,6 +265,7 @@ export const convOp: OpDef = {
   // Linear in X for a constant W (and in W for a constant X); bilinear when both vary.
   kindAt: (ctx) => (!ctx.constants[0] && !ctx.constants[1] ? 'nonlinear' : 'linear'),
   inferShapes: (ctx) => [plan(ctx).outShape],
+  batchFirst: (ctx) => !!ctx.constants[1],
   forward(ctx, inputs) {
     const p = plan(ctx);
     const x = floatData(ctx, inputs[0], 'X');

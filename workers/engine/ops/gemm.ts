@@ -36,6 +36,7 @@ export const gemmOp: OpDef = {
     const { m, n } = dims(ctx);
     return [[m, n]];
   },
+  batchFirst: (ctx) => !dims(ctx).transA && !!ctx.constants[1],
   forward(ctx, inputs) {
     const { m, k, n, transA, transB } = dims(ctx);
     const [a, b, c] = inputs as (Tensor | undefined)[];

@@ -31,6 +31,7 @@ export const globalAveragePoolOp: OpDef = {
   type: 'GlobalAveragePool',
   kind: 'linear',
   inferShapes: (ctx) => [globalPlan(ctx).outShape],
+  batchFirst: () => true,
   forward(ctx, inputs) {
     const p = globalPlan(ctx);
     const x = floatData(ctx, inputs[0], 'X');

@@ -81,6 +81,8 @@ export const maxPoolOp: OpDef = {
     const p = plan(ctx);
     return ctx.node.outputs.length > 1 ? [p.outShape, p.outShape] : [p.outShape];
   },
+  // The Indices output counts flat positions across the batch, so only Y alone is batched.
+  batchFirst: (ctx) => ctx.node.outputs.length === 1,
   forward(ctx, inputs) {
     const p = plan(ctx);
     const x = inputs[0] as Tensor;

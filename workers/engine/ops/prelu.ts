@@ -19,6 +19,7 @@ export const preluOp = elementwise({
     }
     return broadcastInto(slope, shape);
   },
+  perElementParams: true,
   value: (x, slope, i) => (x > 0 ? x : slope[i] * x),
   derivative: (x, _y, slope, i) => (x > 0 ? 1 : slope[i]),
   surrogate: { slope: 1 },

@@ -1,0 +1,106 @@
+import { ModelError } from './graph';
+import { ancestorsOf } from './forward';
+import type { OpContext } from './op';
+import type { PreparedModel, VariableNode } from './prepare';
+import { formatShape, sizeOf, type DType, type Shape, type Tensor } from './tensor';
+
+/**
+ * The forward pass of many inputs at once (issue 18): the activations each x* reaches on the
+ * true model, for a whole batch of neurons in one pass instead of one pass per neuron.
+ * Every variable tensor holds `batch` images one after the other. A node whose op takes a
+ * batch along axis 0 (OpDef.batchFirst, where the model's shapes have a leading 1) runs
+ * once for all images; any other node runs image by image on views of its inputs. The
+ * values equal those of runForward image by image.
+ */
+interface BatchedValue {
+  readonly dtype: DType;
+  /** `batch` images of size(shape) values each. */
+  readonly data: Float32Array | Float64Array;
+}
+
+/** The value of `target` for each of `batch` inputs (batch × size(input) values): batch × size(target) values. */
+export function runForwardBatch(model: PreparedModel, inputs: Float32Array, batch: number, target: string): Float32Array {
+  const inputSize = sizeOf(model.inputShape);
+  if (inputs.length !== batch * inputSize) {
+    throw new ModelError(`${batch} inputs need ${batch * inputSize} values, got ${inputs.length} (one input is ${formatShape(model.inputFeatureShape)})`);
+  }
+  const nodes = ancestorsOf(model, target);
+  const shapes = tensorShapes(model, nodes);
+  const lastUse = lastUses(nodes, target);
+  const values = new Map<string, BatchedValue>([[model.inputName, { dtype: 'float32', data: inputs }]]);
+  for (let n = 0; n < nodes.length; n++) {
+    const v = nodes[n];
+    const outputs = batchable(model, v, shapes) ? runBatched(model, v, values, shapes, batch) : runImageByImage(model, v, values, shapes, batch);
+    v.node.outputs.forEach((name, i) => {
+      if (name && outputs[i]) values.set(name, outputs[i]);
+    });
+    for (const name of v.node.inputs) if (name && lastUse.get(name) === n && name !== model.inputName) values.delete(name);
+  }
+  const out = values.get(target);
+  if (!out) throw new ModelError(`no tensor "${target}" in ${model.graph.source.fileName}`);
+  return out.data instanceof Float32Array ? out.data : Float32Array.from(out.data);
+}
+
+function tensorShapes(model: PreparedModel, nodes: readonly VariableNode[]): Map<string, Shape> {
+  const shapes = new Map<string, Shape>([[model.inputName, model.inputShape]]);
+  for (const v of nodes) v.node.outputs.forEach((name, i) => name && shapes.set(name, v.outputShapes[i]));
+  return shapes;
+}
+
+/** The index of the last node reading each tensor (the target is never dropped). */
+function lastUses(nodes: readonly VariableNode[], target: string): Map<string, number> {
+  const last = new Map<string, number>();
+  nodes.forEach((v, n) => v.node.inputs.forEach((name) => name && name !== target && last.set(name, n)));
+  return last;
+}
+
+function isVariable(model: PreparedModel, name: string): boolean {
+  return name !== '' && !model.constants.has(name);
+}
+
+/** The op takes a batch here, and every varying tensor it reads or writes has the leading 1 the batch replaces. */
+function batchable(model: PreparedModel, v: VariableNode, shapes: ReadonlyMap<string, Shape>): boolean {
+  if (!v.op.batchFirst?.(v.ctx)) return false;
+  const leadingOne = (s: Shape | undefined): boolean => !!s && s.length > 0 && s[0] === 1;
+  return v.node.inputs.every((name) => !isVariable(model, name) || leadingOne(shapes.get(name))) && v.outputShapes.every(leadingOne);
+}
+
+function inputTensors(model: PreparedModel, v: VariableNode, values: ReadonlyMap<string, BatchedValue>, view: (name: string, value: BatchedValue) => Tensor): (Tensor | undefined)[] {
+  return v.node.inputs.map((name) => {
+    if (name === '') return undefined;
+    const constant = model.constants.get(name);
+    if (constant) return constant;
+    const value = values.get(name);
+    if (!value) throw new ModelError(`node "${v.node.name}" (${v.node.opType}) reads "${name}", which has no value`);
+    return view(name, value);
+  });
+}
+
+function runBatched(model: PreparedModel, v: VariableNode, values: ReadonlyMap<string, BatchedValue>, shapes: ReadonlyMap<string, Shape>, batch: number): BatchedValue[] {
+  const stacked = (s: Shape): number[] => [batch, ...s.slice(1)];
+  const ctx: OpContext = { ...v.ctx, inputShapes: v.ctx.inputShapes.map((s, i) => (s && isVariable(model, v.node.inputs[i]) ? stacked(s) : s)) };
+  const inputs = inputTensors(model, v, values, (name, value) => ({ dtype: value.dtype, shape: stacked(shapes.get(name)!), data: value.data }));
+  return v.op.forward(ctx, inputs).map((t, i) => {
+    if (t.data.length !== batch * sizeOf(v.outputShapes[i])) {
+      throw new ModelError(`node "${v.node.name}" (${v.node.opType}): the batched forward made ${t.data.length} values, expected ${batch} × ${sizeOf(v.outputShapes[i])}`);
+    }
+    return { dtype: t.dtype, data: t.data };
+  });
+}
+
+function runImageByImage(model: PreparedModel, v: VariableNode, values: ReadonlyMap<string, BatchedValue>, shapes: ReadonlyMap<string, Shape>, batch: number): BatchedValue[] {
+  const outputs: { dtype: DType; data: Float32Array | Float64Array }[] = [];
+  for (let b = 0; b < batch; b++) {
+    const inputs = inputTensors(model, v, values, (name, value) => {
+      const shape = shapes.get(name)!;
+      const size = sizeOf(shape);
+      return { dtype: value.dtype, shape, data: value.data.subarray(b * size, (b + 1) * size) };
+    });
+    v.op.forward(v.ctx, inputs).forEach((t, i) => {
+      const size = t.data.length;
+      if (b === 0) outputs[i] = { dtype: t.dtype, data: t.data instanceof Float32Array ? new Float32Array(batch * size) : new Float64Array(batch * size) };
+      outputs[i].data.set(t.data, b * size);
+    });
+  }
+  return outputs;
+}
