@@ -42,6 +42,7 @@ test('exporting the current neuron downloads its PNG, the same pixels as the CLI
   await page.getByTestId('toolbar-export').click();
   await page.getByTestId('export-scope-neuron').check();
   await page.getByTestId('export-format-npy').uncheck();
+  await page.getByTestId('export-format-svg').uncheck();
   const downloading = page.waitForEvent('download');
   await page.getByTestId('export-start').click();
   const download = await downloading;

@@ -1,4 +1,5 @@
 // What a settings change affects, stored settings, and the language the interface picks.
+import { noticeParts } from '../../renderer/src/domain/notice-text';
 import { describe, expect, it } from 'vitest';
 import type { LayerInfo } from '../../workers/engine/prepare';
 import { layerKeys, linearPrefixLayers } from '../../renderer/src/domain/affects';
@@ -81,5 +82,14 @@ describe('interface language', () => {
     expect(localeFor('system', ['de-DE', 'en-GB'])).toBe('en');
     expect(localeFor('system', ['fr-FR'])).toBe('en');
     expect(localeFor('en', ['zh-CN'])).toBe('en');
+  });
+});
+
+describe('notice text', () => {
+  it('names the file once: a reader message that starts with it gives it as the heading', () => {
+    expect(noticeParts('broken.onnx: not a model file Neurovis can read', 'broken.onnx')).toEqual({ where: 'broken.onnx', what: 'Not a model file Neurovis can read' });
+    expect(noticeParts('no layer "x" in broken.onnx', 'broken.onnx')).toEqual({ where: null, what: 'No layer "x" in broken.onnx' });
+    expect(noticeParts('unsupported op Foo at node "n"', 'conv1')).toEqual({ where: 'conv1', what: 'Unsupported op Foo at node "n"' });
+    expect(noticeParts('the worker stopped', undefined)).toEqual({ where: null, what: 'The worker stopped' });
   });
 });

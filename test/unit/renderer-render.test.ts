@@ -2,7 +2,7 @@
 // export and the CLI share, and the gallery's virtualised geometry.
 import { describe, expect, it } from 'vitest';
 import { colormapLut, colormapStops, lucidByte, lutIndex, LUT_CENTRE, LUT_SIZE } from '../../renderer/src/render/colormap';
-import { cellAt, cellPosition, layoutGallery, scrollToReveal, visibleRanges } from '../../renderer/src/render/gallery-layout';
+import { cellAt, cellPosition, fitInCell, layoutGallery, scrollToReveal, visibleRanges } from '../../renderer/src/render/gallery-layout';
 import { barsImage, imagePixels, inputLayout, renderThumbnail, upscaleNearest } from '../../renderer/src/render/thumbnail';
 
 const hex = (h: string): number[] => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
@@ -128,5 +128,13 @@ describe('gallery geometry', () => {
     const to = scrollToReveal(layout, 'b', 4095, 0, 600)!;
     const p = cellPosition(layout, layout.sections[1], 4095);
     expect(to).toBe(p.y + 88 - 600);
+  });
+});
+
+describe('thumbnails in their cells', () => {
+  it('shrinks an image larger than the cell to fit, keeping its aspect, and leaves smaller ones alone', () => {
+    expect(fitInCell(240, 120, 64)).toEqual({ width: 64, height: 32 });
+    expect(fitInCell(96, 192, 64)).toEqual({ width: 32, height: 64 });
+    expect(fitInCell(28, 28, 64)).toEqual({ width: 28, height: 28 });
   });
 });

@@ -123,3 +123,9 @@ export function scrollToReveal(layout: GalleryLayout, layer: string, neuron: num
   if (bottom > scrollTop + height) return Math.max(0, bottom - height);
   return null;
 }
+
+/** The size to draw an image of w × h in a square cell of `side`: never larger than the cell, aspect kept. */
+export function fitInCell(w: number, h: number, side: number): { width: number; height: number } {
+  const k = Math.min(1, side / Math.max(w, h, 1e-9));
+  return { width: w * k, height: h * k };
+}

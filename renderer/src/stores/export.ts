@@ -11,6 +11,7 @@ import { ExportCancelled, type CollectedFile, type ExportFormats, type ExportInp
 import { DEFAULT_SHEET_OPTIONS, resolveOptions } from '../../../workers/export/layer-images';
 import { safeFileNames, type LayerArrays } from '../../../workers/export/manifest';
 import { encodePng } from '../../../workers/export/png';
+import { renderSheetSvg } from '../../../workers/export/svg';
 import { neuronThumbnail, type SheetOptions } from '../../../workers/export/sprite';
 import { encodeNpy } from '../../../workers/formats/numpy/npy';
 import { getHost } from '../host/index';
@@ -22,7 +23,17 @@ import { useSettings } from './settings';
 
 export type ExportScope = 'neuron' | 'layer' | 'layers' | 'model';
 
-export type ExportStatus = { kind: 'idle' } | { kind: 'running'; done: number; total: number } | { kind: 'saved'; paths: string[] } | { kind: 'cancelled' } | { kind: 'error'; message: string };
+export type ExportStatus = { kind: 'idle' } | { kind: 'running'; done: number; total: number } | { kind: 'saved'; paths: string[] } | { kind: 'cancelled' } | { kind: 'error'; message: string; params?: Record<string, string> };
+
+/** A problem the dialog explains in the user's language: `key` is an i18n key under export.errors. */
+class ExportProblem extends Error {
+  constructor(
+    readonly key: string,
+    readonly params: Record<string, string> = {},
+  ) {
+    super(key);
+  }
+}
 
 
 export const useExport = defineStore('export', () => {
@@ -70,15 +81,18 @@ export const useExport = defineStore('export', () => {
     const focus = gallery.focus;
     const data = focus ? gallery.layerData(focus.layer) : undefined;
     const row = focus && data ? data.row(focus.neuron) : null;
-    if (!focus || !data || !row) throw new Error('the current neuron has no result yet');
+    if (!focus || !data || !row) throw new ExportProblem('export.errors.noResult');
     const base = `${safeFileNames([focus.layer], '')[0]}.neuron_${focus.neuron}`;
     const files: CollectedFile[] = [];
     const g = { title: data.layer.name, xstar: row, inputShape: summary.inputShape, channelsLast: isChannelsLast(summary) };
-    if (formats.value.png) {
-      // The scale of the layer when asked for, else the neuron's own.
-      const options = resolveOptions(g, sheetOptions());
-      const layerMax = options.scale === 'layer' ? data.layerMax : undefined;
-      files.push({ name: `${base}.png`, bytes: encodePng(neuronThumbnail(g, 0, options, layerMax)) });
+    // The scale of the layer when asked for, else the neuron's own.
+    const options = resolveOptions(g, sheetOptions());
+    const layerMax = options.scale === 'layer' ? data.layerMax : undefined;
+    const thumb = formats.value.png || formats.value.svg ? neuronThumbnail(g, 0, options, layerMax) : null;
+    if (thumb && formats.value.png) files.push({ name: `${base}.png`, bytes: encodePng(thumb) });
+    if (thumb && formats.value.svg) {
+      const sheet = { width: thumb.width, height: thumb.height, thumbWidth: thumb.width, thumbHeight: thumb.height, cells: [{ neuron: 0, x: 0, y: 0 }], texts: [], legend: null };
+      files.push({ name: `${base}.svg`, bytes: new TextEncoder().encode(renderSheetSvg(sheet, [thumb], options.colormap)) });
     }
     if (formats.value.npy) files.push({ name: `${base}.npy`, bytes: encodeNpy([1, ...summary.inputShape], Float32Array.from(row)) });
     return files;
@@ -98,7 +112,7 @@ export const useExport = defineStore('export', () => {
       }
       layers.push({ layer: d.layer, xstar: d.xstar, norms: d.norms, activations: d.activations, baselines: d.baselines, dead: d.dead });
     }
-    if (pending.length > 0) throw new Error(`still computing (or failed): ${pending.join(', ')}`);
+    if (pending.length > 0) throw new ExportProblem('export.errors.pending', { layers: pending.join(', ') });
     const g = settings.gallerySettings;
     return { source: summary.source, quantized: summary.quantization, inputShape: summary.inputShape, channelsLast: isChannelsLast(summary), settings: { mode: g.mode, objective: JSON.parse(JSON.stringify(g.objective)) as typeof g.objective, radius: g.radius }, layers };
   }
@@ -116,12 +130,12 @@ export const useExport = defineStore('export', () => {
         files = neuronFiles();
       } else {
         const ids = scopeLayers();
-        if (ids.length === 0) throw new Error('no layer chosen');
+        if (ids.length === 0) throw new ExportProblem('export.errors.noLayer');
         // Plain copies: Pinia's reactive proxies cannot be sent to a worker.
         const chosenFormats = { ...formats.value };
         files = await collectInWorker(exportInput(ids), chosenFormats, sheetOptions(), { signal, onProgress: (done, total) => (status.value = { kind: 'running', done, total }) });
       }
-      if (files.length === 0) throw new Error('no format chosen');
+      if (files.length === 0) throw new ExportProblem('export.errors.noFormat');
       if (signal.aborted) throw new ExportCancelled();
       const folderName = `${safeFileNames([gallery.summary.source.fileName.replace(/\.(neurovis\.json|[^.]*)$/, '')], '')[0]}-export`;
       const request: ExportRequest =
@@ -129,7 +143,9 @@ export const useExport = defineStore('export', () => {
       const result = await getHost().save(request);
       status.value = result.saved ? { kind: 'saved', paths: result.paths } : { kind: 'cancelled' };
     } catch (e) {
-      status.value = e instanceof ExportCancelled ? { kind: 'cancelled' } : { kind: 'error', message: e instanceof Error ? e.message : String(e) };
+      if (e instanceof ExportCancelled) status.value = { kind: 'cancelled' };
+      else if (e instanceof ExportProblem) status.value = { kind: 'error', message: e.key, params: e.params };
+      else status.value = { kind: 'error', message: e instanceof Error ? e.message : String(e) };
     } finally {
       controller = null;
     }

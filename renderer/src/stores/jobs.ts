@@ -45,7 +45,7 @@ export const useJobs = defineStore('jobs', () => {
       pool.onError((e) => {
         if (e.generation !== generation.value) return;
         gallery.fail(e);
-        notices.error(e.message, e.layer);
+        notices.error(e.message, e.layer || undefined, 'layer');
       }),
     ];
   }

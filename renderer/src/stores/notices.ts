@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
+import type { NoticeSubject } from '../domain/notice-text';
 
 export interface Notice {
   readonly id: number;
@@ -8,6 +9,8 @@ export interface Notice {
   readonly message: string;
   /** Where it came from: the file, the layer, the setting. */
   readonly context?: string;
+  /** What the context is, for the "what to do" line. */
+  readonly subject?: NoticeSubject;
   /** How many times the same message came in. */
   readonly count: number;
 }
@@ -19,7 +22,7 @@ export const useNotices = defineStore('notices', () => {
   const items = ref<Notice[]>([]);
   let nextId = 1;
 
-  function push(kind: Notice['kind'], message: string, context?: string): void {
+  function push(kind: Notice['kind'], message: string, context?: string, subject?: NoticeSubject): void {
     const same = items.value.findIndex((n) => n.kind === kind && n.message === message && n.context === context);
     if (same >= 0) {
       const n = items.value[same];
@@ -27,7 +30,7 @@ export const useNotices = defineStore('notices', () => {
       return;
     }
     const id = nextId++;
-    items.value.push({ id, kind, message, context, count: 1 });
+    items.value.push({ id, kind, message, context, subject: subject ?? (context ? 'file' : undefined), count: 1 });
     if (items.value.length > 6) items.value.splice(0, items.value.length - 6);
     // Information goes away by itself; errors stay until dismissed.
     if (kind === 'info') setTimeout(() => dismiss(id), INFO_MS);
@@ -39,8 +42,8 @@ export const useNotices = defineStore('notices', () => {
 
   return {
     items,
-    error: (message: string, context?: string) => push('error', message, context),
-    info: (message: string, context?: string) => push('info', message, context),
+    error: (message: string, context?: string, subject?: NoticeSubject) => push('error', message, context, subject),
+    info: (message: string, context?: string, subject?: NoticeSubject) => push('info', message, context, subject),
     dismiss,
     /** Drops the errors about one file (it opened after all). */
     dismissContext: (context: string) => {

@@ -35,7 +35,6 @@ export function readKerasH5(main: InputFile): Graph {
       format: 'keras',
       producer: `keras ${version ?? '(version unknown)'}${backend ? ` (${backend})` : ''}`,
       kerasMajor: kerasMajorOf(version),
-      notes: [`HDF5 superblock version ${file.superblockVersion}`],
     });
   });
 }
