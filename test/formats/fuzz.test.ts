@@ -7,7 +7,7 @@ import { readModel } from '../../workers/formats/index';
 import { materialize, serializeNetwork } from '../../workers/formats/neurovis/network';
 
 /**
- * Damaged files for the ONNX and .neurovis.json readers (the Keras, TF.js and NumPy
+ * Damaged files for the ONNX, TFLite and .neurovis.json readers (the Keras, TF.js and NumPy
  * readers have their own): 50 truncations and 1,000 random byte mutations of a fixture.
  * Each must end in a ModelError or a model, never another exception, a hang or a huge allocation.
  */
@@ -44,6 +44,14 @@ describe('damaged files', () => {
     const file = join(__dirname, '..', 'fixtures', 'linear', 'models', 'conv2d_strides.onnx');
     const r = damage('conv2d_strides.onnx', new Uint8Array(readFileSync(file)), 5);
     console.log(`onnx reader: ${r.errors} clear errors, ${r.models} models read, of 1050 damaged files`);
+    expect(r.errors + r.models).toBe(1050);
+    expect(r.errors).toBeGreaterThan(50);
+  });
+
+  it('TFLite: every truncation and mutation ends in a clear error or a model', () => {
+    const file = join(__dirname, '..', 'fixtures', 'tflite', 'mobilenet_u8.tflite');
+    const r = damage('mobilenet_u8.tflite', new Uint8Array(readFileSync(file)), 7);
+    console.log(`tflite reader: ${r.errors} clear errors, ${r.models} models read, of 1050 damaged files`);
     expect(r.errors + r.models).toBe(1050);
     expect(r.errors).toBeGreaterThan(50);
   });

@@ -51,9 +51,11 @@ export function translateTflite(model: TflModel, fileName: string): Graph {
 
   for (const op of sg.operators) {
     const name = opName(op.code);
-    const where = `operator ${op.index} (${op.code === 32 ? `custom op ${op.customCode ?? '?'}` : name}, output "${op.outputs.map((o) => sg.tensors[o]?.name ?? o).join('", "')}")`;
+    const label = op.code === 32 ? `custom op "${op.customCode ?? ''}"` : name;
+    const outputs = `output "${op.outputs.map((o) => sg.tensors[o]?.name ?? o).join('", "')}"`;
+    const where = `operator ${op.index} (${label}, ${outputs})`;
     const translator = OP_TRANSLATORS[name];
-    if (!translator) fail(`unsupported TFLite op ${op.code === 32 ? `CUSTOM "${op.customCode ?? ''}"` : name} at ${where}`);
+    if (!translator) fail(`unsupported TFLite op ${label} at operator ${op.index} (${outputs})`);
     if (op.outputs.length !== 1) fail(`${where} has ${op.outputs.length} outputs; the supported ops have one`);
     const outIndex = op.outputs[0];
     const out = sg.tensors[outIndex];
