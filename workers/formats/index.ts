@@ -1,8 +1,8 @@
 import { ModelError, type Graph, type ModelFormat } from '../engine/graph';
-import { FORMATS } from './registry';
+import { FORMATS, REFUSED_FORMATS } from './registry';
 import type { FileAssociation, FormatDef, InputFile, ReadOptions } from './types';
 
-export type { FileAssociation, FormatDef, InputFile, ReadOptions } from './types';
+export type { FileAssociation, FormatDef, InputFile, ReadOptions, RefusedFormat } from './types';
 export { FORMATS } from './registry';
 
 /** Files bigger than this are refused before they are read. */
@@ -31,6 +31,10 @@ export function detect(files: readonly InputFile[]): { reader: FormatDef; main: 
   if (files.length === 0) throw new ModelError('no file given');
   for (const file of files) {
     for (const reader of FORMATS) if (reader.sniff(file)) return { reader, main: file };
+  }
+  for (const file of files) {
+    const refused = REFUSED_FORMATS.find((f) => f.sniff(file));
+    if (refused) throw new ModelError(refused.message(file));
   }
   for (const file of files) {
     for (const reader of FORMATS) if (matchesExtension(reader, file.name)) return { reader, main: file };

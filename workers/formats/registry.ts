@@ -2,12 +2,13 @@
 // index exports a FormatDef (types.ts), and one entry below (with its import).
 // The order is the detection order: the first format whose sniff() claims a file's
 // content reads it; when none does, the first whose extension matches the name.
-import type { FormatDef } from './types';
+import type { FormatDef, RefusedFormat } from './types';
 import { onnxFormat } from './onnx/index';
 import { kerasH5Format, keras3Format, tfjsLayersFormat } from './keras/index';
 import { npyFormat, npzFormat } from './numpy/index';
 import { neurovisFormat } from './neurovis/index';
 import { tfliteFormat } from './tflite/index';
+import { torchRefusal } from './torch/index';
 
 export const FORMATS: readonly FormatDef[] = [
   onnxFormat,
@@ -19,3 +20,6 @@ export const FORMATS: readonly FormatDef[] = [
   neurovisFormat,
   tfliteFormat,
 ];
+
+/** Formats recognised by content and refused with what to do instead, checked when no format above claims a file. */
+export const REFUSED_FORMATS: readonly RefusedFormat[] = [torchRefusal];

@@ -22,6 +22,17 @@ export interface FileAssociation {
   readonly rank: 'Owner' | 'Default' | 'Alternate' | 'None';
 }
 
+/** A format Neurovis recognises but does not read: detection refuses it with a message saying what to do. */
+export interface RefusedFormat {
+  readonly id: string;
+  /** For people: 'TorchScript/PyTorch'. */
+  readonly name: string;
+  /** Whether this file is of this format, by its content. */
+  sniff(file: InputFile): boolean;
+  /** One line naming the file, what it is, and the way to a file Neurovis reads. */
+  message(file: InputFile): string;
+}
+
 /**
  * Everything Neurovis knows about one model format (DESIGN.md §3: one format = one folder
  * plus one line in formats/registry.ts). The reader, the open dialogs, drag-and-drop, the
