@@ -9,12 +9,14 @@ import { npyFormat, npzFormat } from './numpy/index';
 import { neurovisFormat } from './neurovis/index';
 import { tfliteFormat } from './tflite/index';
 import { torchRefusal } from './torch/index';
+import { tfjsGraphFormat } from './tfjs-graph/index';
 
 export const FORMATS: readonly FormatDef[] = [
   onnxFormat,
   kerasH5Format,
   keras3Format,
   tfjsLayersFormat,
+  tfjsGraphFormat,
   npyFormat,
   npzFormat,
   neurovisFormat,

@@ -40,12 +40,20 @@ export function readTfjs(main: InputFile, files: readonly InputFile[]): Graph {
 }
 
 /** A JSON object with a modelTopology key, found without parsing a file that is not one. */
-function looksLikeTfjs(bytes: Uint8Array): boolean {
+export function looksLikeTfjs(bytes: Uint8Array): boolean {
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0; // UTF-8 byte order mark
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
   if (bytes[i] !== 0x7b) return false;
   const head = decoder.decode(bytes.subarray(0, Math.min(bytes.length, 1 << 20)));
   return head.includes('"modelTopology"');
+}
+
+/** A TF.js model.json whose topology is a TensorFlow GraphDef (a graph model), not a Keras config. */
+export function looksLikeTfjsGraph(bytes: Uint8Array): boolean {
+  if (!looksLikeTfjs(bytes)) return false;
+  const head = decoder.decode(bytes.subarray(0, Math.min(bytes.length, 1 << 20)));
+  if (/"format"\s*:\s*"graph-model"/.test(head)) return true;
+  return /"node"\s*:\s*\[/.test(head) && !/"class_name"/.test(head);
 }
 
 /** The weight shards of every manifest group, as model.json names them. */
@@ -68,7 +76,7 @@ export const tfjsLayersFormat: FormatDef = {
   extensions: ['model.json'],
   companionExtensions: ['.bin'],
   layout: 'channels-last',
-  sniff: (file) => looksLikeTfjs(file.bytes),
+  sniff: (file) => looksLikeTfjs(file.bytes) && !looksLikeTfjsGraph(file.bytes),
   companions: tfjsShardPaths,
   read: (main, files) => readTfjs(main, files),
 };

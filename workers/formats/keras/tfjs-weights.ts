@@ -108,6 +108,9 @@ function parseWeight(v: Json, where: string): ManifestWeight {
  */
 export class TfjsWeights implements WeightStore {
   private readonly arrays: WeightArray[] = [];
+  private readonly named = new Map<string, { array: WeightArray; dtype: string }>();
+  /** The quantised storage dtypes met ('uint8', 'uint16', 'float16'). */
+  readonly quantized = new Set<string>();
 
   constructor(manifest: Json | undefined, files: readonly InputFile[], where: string) {
     if (manifest === undefined || manifest === null) return;
@@ -132,7 +135,10 @@ export class TfjsWeights implements WeightStore {
           throw new ModelError(`${where}: weight files ${group.paths.join(', ')} hold ${bytes.total} bytes; the manifest needs at least ${offset + size} (truncated or wrong shard)`);
         }
         const at = offset;
-        this.arrays.push({ name: w.name, shape: w.shape, read: () => decode(w, bytes.range(at, size), count) });
+        const array: WeightArray = { name: w.name, shape: w.shape, read: () => decode(w, bytes.range(at, size), count) };
+        this.arrays.push(array);
+        this.named.set(w.name, { array, dtype: w.dtype });
+        if (w.quantization) this.quantized.add(w.quantization.dtype);
         offset += size;
       }
     }
@@ -148,5 +154,10 @@ export class TfjsWeights implements WeightStore {
 
   nested(): WeightStore {
     return this;
+  }
+
+  /** A weight by its manifest name (a graph model's Const node) and the dtype it stands for. */
+  byName(name: string): { array: WeightArray; dtype: string } | undefined {
+    return this.named.get(name);
   }
 }
