@@ -10,14 +10,14 @@ import { buildManifest, safeFileNames, type LayerArrays } from '../workers/expor
 import { readModel } from '../workers/formats/index';
 import { decodeNpy, encodeNpy } from '../workers/formats/numpy/npy';
 import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs, type Orientation } from './args';
-import { ensureDir, readInputFiles, writeAtomic } from './files';
+import { ensureDir, readInputFiles, readModelFiles, writeAtomic } from './files';
 import { writeImages } from './images';
 import { Progress } from './progress';
 
 const VERSION = '0.1.0';
 
 async function loadModel(paths: readonly string[], inputShape: readonly number[] | undefined, orientation?: Orientation): Promise<PreparedModel> {
-  const files = await readInputFiles(paths);
+  const files = await readModelFiles(paths);
   const graph = readModel(files, { orientation });
   return prepare(graph, { inputShape });
 }
@@ -91,7 +91,7 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
 async function computeOnPool(args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number): Promise<LayerArrays[]> {
   const pool = createNodePool({ size: workers });
   try {
-    await pool.load(await readInputFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation });
+    await pool.load(await readModelFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation });
     const progress = new Progress(layers.map((l) => ({ id: l.id, total: 0 })), args.quiet);
     const outcome = await computeGallery(pool, settings, layers.map((l) => l.id), (p) => progress.report(p.done, p.total, p.etaMs));
     progress.finish();

@@ -1,15 +1,16 @@
-// The files a model needs beside it, named in the model file itself (each format's
-// rule is in its FormatDef: TF.js weight shards, ONNX external data, the .npz sidecar
-// of a .neurovis.json), and where on disk they may be read from.
+// The files a model needs or may use beside it (workers/formats/companions.ts: each format's
+// rule in its FormatDef — TF.js weight shards, ONNX external data, a Keras weights-only .h5's
+// architecture JSON, the .npz sidecar of a .neurovis.json — and the output labels), and where
+// on disk they may be read from.
 import path from 'node:path';
-import { companionReferences as formatCompanions } from '../../workers/formats/index';
+import { companionsOf, isLocalReference } from '../../workers/formats/companions';
 
 /** More companions than this is not a model we can hold anyway. */
 export const MAX_COMPANIONS = 1024;
 
 /** The companion references inside a model file, as written there (relative paths), by its format's rule. */
 export function companionReferences(fileName: string, bytes: Uint8Array): string[] {
-  return formatCompanions({ name: fileName, bytes });
+  return companionsOf({ name: fileName, bytes }).required;
 }
 
 /**
@@ -18,11 +19,8 @@ export function companionReferences(fileName: string, bytes: Uint8Array): string
  * us read (and hand to the renderer) a file elsewhere on the disk.
  */
 export function resolveCompanion(modelPath: string, reference: string): string | null {
-  if (reference === '' || reference.includes('\0') || reference.length > 1024) return null;
-  if (/^[a-z][a-z0-9+.-]*:/i.test(reference)) return null; // URL or drive letter
+  if (!isLocalReference(reference)) return null;
   const parts = reference.split(/[\\/]+/);
-  if (reference.startsWith('/') || reference.startsWith('\\')) return null;
-  if (parts.some((p) => p === '..')) return null;
   const dir = path.dirname(modelPath);
   const resolved = path.resolve(dir, ...parts.filter((p) => p !== '' && p !== '.'));
   if (!resolved.startsWith(dir + path.sep)) return null;
@@ -30,15 +28,19 @@ export function resolveCompanion(modelPath: string, reference: string): string |
 }
 
 export interface CompanionPlan {
+  /** The files the model names: each must be there. */
   paths: string[];
+  /** Files read when they are there (output labels). */
+  optional: string[];
   /** References we refuse to follow, with the reason. */
   refused: { reference: string; message: string }[];
 }
 
 export function planCompanions(modelPath: string, bytes: Uint8Array): CompanionPlan {
   const name = path.basename(modelPath);
-  const plan: CompanionPlan = { paths: [], refused: [] };
-  for (const reference of companionReferences(name, bytes)) {
+  const companions = companionsOf({ name, bytes });
+  const plan: CompanionPlan = { paths: [], optional: companions.optional.map((n) => path.join(path.dirname(modelPath), n)), refused: [] };
+  for (const reference of companions.required) {
     const resolved = resolveCompanion(modelPath, reference);
     if (resolved === null) {
       plan.refused.push({ reference, message: `${name}: refers to "${reference}", outside the model's folder; not read` });

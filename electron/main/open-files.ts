@@ -45,7 +45,7 @@ export async function readModelFiles(candidates: readonly unknown[], limits: Par
     errors.push({ name: '', path: '', message: `${candidates.length} files at once; Neurovis opens at most ${maxFiles} (the first ${maxFiles} were read)` });
   }
 
-  const readOne = async (candidate: unknown, companionOf?: { model: string; reference: string }): Promise<HostFile | null> => {
+  const readOne = async (candidate: unknown, companionOf?: { model: string; reference: string; optional?: boolean }): Promise<HostFile | null> => {
     try {
       const checked = await validateFilePath(candidate, maxFileBytes);
       if (taken.has(samePath(checked.path))) return null;
@@ -59,6 +59,7 @@ export async function readModelFiles(candidates: readonly unknown[], limits: Par
       return file;
     } catch (error) {
       const e = toError(candidate, error);
+      if (companionOf?.optional && (error as FileAccessError).message?.includes('no such file')) return null;
       if (companionOf && (error as FileAccessError).message?.includes('no such file')) {
         e.message = `${companionOf.model} needs "${companionOf.reference}" beside it, which is missing`;
       }
@@ -79,6 +80,7 @@ export async function readModelFiles(candidates: readonly unknown[], limits: Par
       const reference = path.relative(path.dirname(model.path), companion);
       await readOne(companion, { model: model.name, reference });
     }
+    for (const labels of plan.optional) await readOne(labels, { model: model.name, reference: path.basename(labels), optional: true });
   }
   return { files, errors };
 }

@@ -52,6 +52,16 @@ describe('readModelFiles', () => {
     expect(names(opened.files)).toEqual(['net.neurovis.json', 'net.npz']);
   });
 
+  it('reads the labels beside a model when they are there, without an error when they are not', async () => {
+    const labelled = path.join(dir, 'labelled');
+    cpSync(path.join(dir, 'tfjs'), labelled, { recursive: true });
+    await writeFile(path.join(labelled, 'labels.txt'), 'cat\ndog\n');
+    await writeFile(path.join(labelled, 'model.labels'), 'cat\ndog\n');
+    const opened = await readModelFiles([path.join(labelled, 'model.json')]);
+    expect(opened.errors).toEqual([]);
+    expect(names(opened.files)).toEqual(['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin', 'labels.txt', 'model.labels']);
+  });
+
   it('does not read a companion twice when it was dropped too', async () => {
     const opened = await readModelFiles([path.join(dir, 'tfjs', 'group1-shard2of2.bin'), path.join(dir, 'tfjs', 'model.json')]);
     expect(names(opened.files)).toEqual(['group1-shard2of2.bin', 'model.json', 'group1-shard1of2.bin']);
