@@ -79,7 +79,7 @@ function parseSequential(config: Json | undefined, where: string): KerasModel {
   rawLayers.forEach((l, i) => {
     const { className, name: layerName, config: layerConfig } = layerBasics(l, i, where);
     if (i === 0 && className !== 'InputLayer') {
-      const shape = declaredBatchShape(layerConfig, `${where}: layer "${layerName}"`) ?? sequentialBuildShape(config, where);
+      const shape = declaredBatchShape(layerConfig, `${where}: layer "${layerName}"`) ?? nestedInputShape(className, layerConfig, where, 0) ?? sequentialBuildShape(config, where);
       const inputName = `${layerName}_input`;
       layers.push({ className: 'InputLayer', name: inputName, config: { batch_input_shape: shape, name: inputName }, calls: [], raw: {} });
       previous = { layer: inputName, node: 0, tensor: 0 };
@@ -91,6 +91,26 @@ function parseSequential(config: Json | undefined, where: string): KerasModel {
   if (!previous) throw new ModelError(`${where}: the Sequential model has no layers`);
   const input = layers[0];
   return { className: 'Sequential', name, layers, inputs: [{ layer: input.name, node: 0, tensor: 0 }], outputs: [previous] };
+}
+
+/**
+ * The input shape a nested model declares, when a Sequential starts with one (Teachable
+ * Machine: a Sequential whose first layer is a Sequential wrapping a functional MobileNet).
+ */
+function nestedInputShape(className: string, config: JsonObject, where: string, depth: number): (number | null)[] | undefined {
+  if (!MODEL_CLASSES.has(className) || depth > 8) return undefined;
+  if (Array.isArray(config.build_input_shape)) return shapeOf(config.build_input_shape, where);
+  const layers = config.layers;
+  if (!Array.isArray(layers)) return undefined;
+  let first: Json | undefined = layers[0];
+  if (className !== 'Sequential') {
+    // A functional model: the InputLayer its first input names.
+    const inputs = config.input_layers;
+    const ref = Array.isArray(inputs) ? (typeof inputs[0] === 'string' ? inputs[0] : Array.isArray(inputs[0]) ? inputs[0][0] : undefined) : undefined;
+    first = layers.find((l) => isObject(l) && (l.name === ref || (isObject(l.config) && l.config.name === ref)));
+  }
+  if (!isObject(first) || typeof first.class_name !== 'string' || !isObject(first.config)) return undefined;
+  return declaredBatchShape(first.config, where) ?? nestedInputShape(first.class_name, first.config, where, depth + 1);
 }
 
 function sequentialBuildShape(config: Json | undefined, where: string): (number | null)[] {

@@ -1,16 +1,19 @@
 import { ModelError, type Graph } from '../../engine/graph';
 import { Hdf5File, isHdf5, type Hdf5Group } from '../hdf5/index';
 import type { FormatDef, InputFile } from '../types';
-import { parseModelConfig } from './config';
+import { MODEL_CLASSES, parseModelConfig } from './config';
 import { guarded } from './errors';
 import { KerasH5Weights } from './h5-weights';
-import { isObject, parseJson } from './json';
+import { isObject, parseJson, type Json } from './json';
+import { Keras3Weights } from './keras3-weights';
 import { kerasMajorOf, translateKeras } from './translate';
 
 function stringAttribute(group: Hdf5Group, name: string): string | undefined {
   const v = group.attribute(name);
   return v && v.kind === 'strings' && v.values.length === 1 ? v.values[0] : undefined;
 }
+
+const MAX_ARCHITECTURE_BYTES = 64 * 1024 * 1024;
 
 const isWeightsOnly = (root: Hdf5Group): boolean =>
   root.attribute('layer_names') !== undefined || root.group('model_weights') !== undefined || root.group('layers') !== undefined;
@@ -34,44 +37,65 @@ export function kerasH5Companions(main: InputFile): string[] {
   }
 }
 
-/** The architecture of a weights-only file, from the `<stem>.json` among `files`. */
-function architectureOf(main: InputFile, files: readonly InputFile[]): { json: string; where: string } {
-  const wanted = architectureJsonName(main.name);
-  const file = files.find((f) => baseName(f.name) === wanted);
-  if (!file) {
-    throw new ModelError(`${main.name}: holds weights only, no model_config; its architecture ${wanted} (model.to_json()) is missing beside it`);
+/** A Keras model config (model.to_json()) in `file`, or undefined. */
+function kerasConfigIn(file: InputFile): Json | undefined {
+  if (!file.name.toLowerCase().endsWith('.json') || file.bytes.length > MAX_ARCHITECTURE_BYTES) return undefined;
+  try {
+    const json = parseJson(new TextDecoder().decode(file.bytes), file.name);
+    return isObject(json) && typeof json.class_name === 'string' && MODEL_CLASSES.has(json.class_name) ? json : undefined;
+  } catch {
+    return undefined;
   }
-  return { json: new TextDecoder().decode(file.bytes), where: file.name };
+}
+
+/**
+ * The architecture of a weights-only file among `files`: `<stem>.json` (also `x.json` for
+ * Keras 3's `x.weights.h5`), else the only Keras model config given with it.
+ */
+function architectureOf(main: InputFile, files: readonly InputFile[]): { config: Json; where: string } {
+  const wanted = architectureJsonName(main.name);
+  const names = [wanted, wanted.replace(/\.weights\.json$/i, '.json')];
+  const configs = files.flatMap((f) => {
+    const config = f === main ? undefined : kerasConfigIn(f);
+    return config ? [{ config, where: f.name }] : [];
+  });
+  const found = configs.find((c) => names.includes(baseName(c.where))) ?? (configs.length === 1 ? configs[0] : undefined);
+  if (!found) throw new ModelError(`${main.name}: holds weights only, no model_config; its architecture ${wanted} (model.to_json()) is missing beside it`);
+  return found;
 }
 
 /**
  * A Keras HDF5 file: a full model (model.save('x.h5'): model_config attribute plus
- * model_weights), or weights only (model.save_weights) with its architecture in `<stem>.json`.
+ * model_weights), or weights only (Keras 2 or 3 save_weights) with its architecture in `<stem>.json`.
  */
 export function readKerasH5(main: InputFile, files: readonly InputFile[] = [main]): Graph {
   return guarded(main.name, () => {
     const file = new Hdf5File(main.bytes);
     const root = file.root;
-    let config = stringAttribute(root, 'model_config');
-    let where = `${main.name}: model_config`;
+    const stored = stringAttribute(root, 'model_config');
     const notes: string[] = [];
-    if (config === undefined) {
+    let parsed: Json;
+    let where = `${main.name}: model_config`;
+    if (stored === undefined) {
       if (!isWeightsOnly(root)) throw new ModelError(`${main.name}: an HDF5 file without a Keras model_config attribute`);
       const architecture = architectureOf(main, files);
-      config = architecture.json;
+      parsed = architecture.config;
       where = architecture.where;
       notes.push(`weights only; architecture from ${baseName(architecture.where)}`);
+    } else {
+      parsed = parseJson(stored, where);
     }
-    const parsed = parseJson(config, where);
-    const version = stringAttribute(root, 'keras_version') ?? (isObject(parsed) && typeof parsed.keras_version === 'string' ? parsed.keras_version : undefined);
-    const backend = stringAttribute(root, 'backend');
+    const keras3 = stored === undefined && root.group('layers') !== undefined;
+    const stated = (key: string): string | undefined => stringAttribute(root, key) ?? (isObject(parsed) && typeof parsed[key] === 'string' ? parsed[key] : undefined);
+    const version = stated('keras_version') ?? (keras3 ? '3 (version unknown)' : undefined);
+    const backend = stated('backend');
     const model = parseModelConfig(parsed, where);
-    const weights = root.group('model_weights') ?? root;
-    return translateKeras(model, new KerasH5Weights(weights, main.name), {
+    const weights = keras3 ? new Keras3Weights(root, 'layers', model.layers) : new KerasH5Weights(root.group('model_weights') ?? root, main.name);
+    return translateKeras(model, weights, {
       fileName: main.name,
       format: 'keras',
       producer: `keras ${version ?? '(version unknown)'}${backend ? ` (${backend})` : ''}`,
-      kerasMajor: kerasMajorOf(version),
+      kerasMajor: kerasMajorOf(keras3 ? (version ?? '3.0') : version),
       notes,
     });
   });
