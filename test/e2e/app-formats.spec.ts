@@ -27,7 +27,10 @@ const CASES: readonly Case[] = [
   { name: 'Keras HDF5 (channels-last convnet)', files: ['test/fixtures/keras/keras2.4_functional_convnet.h5'] },
   { name: 'Keras 3 .keras', files: ['test/fixtures/keras/keras3_sequential_mlp.keras'] },
   { name: 'TF.js (model.json and its shards)', files: ['test/fixtures/tfjs/convnet_quantized/model.json', 'test/fixtures/tfjs/convnet_quantized/group1-shard1of2.bin', 'test/fixtures/tfjs/convnet_quantized/group1-shard2of2.bin'] },
+  { name: 'TFLite uint8 (MobileNet block, quantised per tensor)', files: ['test/fixtures/tflite/mobilenet_u8.tflite'] },
+  { name: 'TFLite int8 (per-channel weights, QUANTIZE/DEQUANTIZE)', files: ['test/fixtures/tflite/mobilenet_i8.tflite'] },
   { name: 'NumPy chain (.npz)', files: ['test/fixtures/numpy/chain12.npz'] },
+  { name: 'TFLite MNIST MLP (real, float32)', files: ['tflite/float32_mnist_fc_tanh.tflite'], shared: true },
   { name: 'TF.js MNIST CNN (real, trained)', files: ['tfjs/keras2.12_mnist_cnn/model.json', 'tfjs/keras2.12_mnist_cnn/group1-shard1of1.bin'], shared: true },
 ];
 

@@ -55,7 +55,7 @@ export function translateTflite(model: TflModel, fileName: string): Graph {
     const outputs = `output "${op.outputs.map((o) => sg.tensors[o]?.name ?? o).join('", "')}"`;
     const where = `operator ${op.index} (${label}, ${outputs})`;
     const translator = OP_TRANSLATORS[name];
-    if (!translator) fail(`unsupported TFLite op ${label} at operator ${op.index} (${outputs})`);
+    if (!translator) fail(`unsupported TFLite ${op.code === 32 ? label : `op ${label}`} at operator ${op.index} (${outputs})`);
     if (op.outputs.length !== 1) fail(`${where} has ${op.outputs.length} outputs; the supported ops have one`);
     const outIndex = op.outputs[0];
     const out = sg.tensors[outIndex];
