@@ -90,6 +90,13 @@ describe('TFLite graphs', () => {
     expect(open('mobilenet_i8.tflite').graph.inputRange).toBeUndefined();
   });
 
+  it('take a channels-first input moved to channels-last by TRANSPOSE as NCHW; transposes are not layers', () => {
+    const { graph, model } = open('transpose_i8.tflite');
+    expect(graph.inputLayout).toBe('NCHW');
+    expect(model.inputFeatureShape).toEqual([3, 6, 6]);
+    expect(model.layers.map((l) => [l.id, l.op])).toEqual([['conv', 'CONV_2D']]);
+  });
+
   it('treat QUANTIZE, DEQUANTIZE and float16 DEQUANTIZE as the identity of the float network', () => {
     const { model } = open('mobilenet_i8.tflite');
     expect(model.layers.map((l) => l.op)).toEqual(['CONV_2D', 'DEPTHWISE_CONV_2D', 'AVERAGE_POOL_2D', 'FULLY_CONNECTED', 'SOFTMAX']);

@@ -253,6 +253,17 @@ const reshape: OpTranslator = (ctx) => {
   return kt(ctx.outShape, { keras: y });
 };
 
+/** TRANSPOSE by a constant permutation (PyTorch conversions wrap the network in NCHW↔NHWC transposes). */
+const transpose: OpTranslator = (ctx) => {
+  const x = ctx.input(0);
+  const perm = toNumbers(ctx.constant(1) ?? ctx.fail('the permutation must be a constant'));
+  const rank = x.shape.length;
+  if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => !Number.isInteger(p) || p < 0 || p >= rank)) ctx.fail(`[${perm.join(', ')}] is not a permutation of ${rank} axes`);
+  const shape = perm.map((p) => x.shape[p]);
+  declared(ctx, shape);
+  return kt(shape, { keras: ctx.b.node('Transpose', [ctx.b.asKeras(x, ctx.name)], { perm }, `${ctx.name}/transpose`) });
+};
+
 /** PAD with constant paddings (rank × 2): zeros, on whichever copy exists. */
 const pad: OpTranslator = (ctx) => {
   const x = variable(ctx, 0, 'input');
@@ -323,6 +334,7 @@ export const OP_TRANSLATORS: Readonly<Record<string, OpTranslator>> = {
   RESHAPE: reshape,
   SQUEEZE: reshape,
   PAD: pad,
+  TRANSPOSE: transpose,
   CONCATENATION: concatenation,
   SOFTMAX: softmax,
   LOGISTIC: activation('Sigmoid'),
@@ -336,4 +348,4 @@ export const OP_TRANSLATORS: Readonly<Record<string, OpTranslator>> = {
 };
 
 /** Ops whose output is not a layer of its own: rearrangements and (de)quantisation. */
-export const PASS_THROUGH: ReadonlySet<string> = new Set(['RESHAPE', 'SQUEEZE', 'PAD', 'DEQUANTIZE', 'QUANTIZE']);
+export const PASS_THROUGH: ReadonlySet<string> = new Set(['RESHAPE', 'SQUEEZE', 'PAD', 'TRANSPOSE', 'DEQUANTIZE', 'QUANTIZE']);

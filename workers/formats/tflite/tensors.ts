@@ -64,10 +64,12 @@ function dequantize(read: (i: number) => number, shape: readonly number[], q: Qu
     for (let i = 0; i < count; i++) out[i] = s * (read(i) - z);
     return out;
   }
-  if (q.axis < 0 || q.axis >= shape.length || shape[q.axis] !== channels) {
+  // Converters copy the filter's quantized_dimension onto its rank-1 bias (person_detect.tflite): the runtime reads a bias per channel.
+  const axis = shape.length === 1 && shape[0] === channels ? 0 : q.axis;
+  if (axis < 0 || axis >= shape.length || shape[axis] !== channels) {
     fail(`${kind} has ${channels} scales along dimension ${q.axis}, which does not match its shape`);
   }
-  const inner = sizeOf(shape.slice(q.axis + 1));
+  const inner = sizeOf(shape.slice(axis + 1));
   for (let i = 0; i < count; i++) {
     const c = Math.floor(i / inner) % channels;
     out[i] = q.scale[c] * (read(i) - zero(c));

@@ -92,10 +92,23 @@ export function translateTflite(model: TflModel, fileName: string): Graph {
     hasBatchDim,
     channelAxis: 'last',
     layerTensors,
-    inputLayout: layoutOf(inputShape.length - (hasBatchDim ? 1 : 0)),
+    inputLayout: layoutOf(inputShape.length - (hasBatchDim ? 1 : 0), channelsFirstInput()),
     inputRange: quantizedRange(inputTensor),
     quantization: quantizationOf(sg),
   };
+
+  /** Whether the input is channels-first, moved to channels-last by a TRANSPOSE (PyTorch conversions). */
+  function channelsFirstInput(): boolean {
+    const rank = inputShape.length;
+    const toLast = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2), 1].join(',');
+    const input = new Set([inputTensor.index]);
+    for (const op of sg.operators) {
+      const name = opName(op.code);
+      if ((name === 'QUANTIZE' || name === 'DEQUANTIZE') && input.has(op.inputs[0])) input.add(op.outputs[0]);
+      if (name === 'TRANSPOSE' && input.has(op.inputs[0]) && constants.get(op.inputs[1])?.data.join(',') === toLast) return true;
+    }
+    return false;
+  }
 
   function makeContext(op: TflOperator, out: TflTensor, where: string, outName: string): OpContext {
     return {
@@ -157,8 +170,10 @@ function expose(b: GraphBuilder, out: KTensor, name: string, mark: number): KTen
   return { ...out, keras };
 }
 
-function layoutOf(featureRank: number): InputLayout {
-  return featureRank === 3 ? 'NHWC' : featureRank === 2 ? 'NWC' : 'flat';
+function layoutOf(featureRank: number, channelsFirst: boolean): InputLayout {
+  if (featureRank === 3) return channelsFirst ? 'NCHW' : 'NHWC';
+  if (featureRank === 2) return channelsFirst ? 'NCW' : 'NWC';
+  return 'flat';
 }
 
 /** How the model was quantised, from the types of its tensors, or undefined for a float model. */
