@@ -22,6 +22,7 @@ function summarize(prepared: PreparedModel, digest: string, packed: PackedModel)
     digest,
     source: prepared.graph.source,
     ...(prepared.graph.quantization && { quantization: prepared.graph.quantization }),
+    ...(prepared.graph.labels && { labels: prepared.graph.labels }),
     inputShape: prepared.inputFeatureShape,
     layers: prepared.layers,
     nonlinearNodes: prepared.nonlinearNodes,

@@ -46,7 +46,7 @@ async function openLastNeuron(page: Page, layer: string, channels: number): Prom
   await focusLayer(page, layer);
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('neuron-detail')).toHaveAttribute('data-layer', layer);
-  if (channels > 1) await page.getByRole('tab').nth(1).click();
+  if (channels > 1) await page.getByTestId('neuron-detail').getByRole('tab').nth(1).click();
 }
 
 for (const c of CASES) {

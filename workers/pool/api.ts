@@ -13,6 +13,8 @@ export interface ModelSummary {
   readonly source: ModelSource;
   /** How the file was quantised; the model held is its dequantised float network. */
   readonly quantization?: QuantizationInfo;
+  /** Class names of the output neurons, where the file or a companion gives them (graph.labels). */
+  readonly labels?: readonly string[];
   /** The shape of every x*: the model's input without its batch dimension. */
   readonly inputShape: readonly number[];
   readonly layers: readonly LayerInfo[];

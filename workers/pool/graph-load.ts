@@ -20,6 +20,7 @@ export function loadGraph(pool: WorkerPool, graph: Graph, options: { inputShape?
     digest: digest.hex(),
     source: prepared.graph.source,
     ...(prepared.graph.quantization && { quantization: prepared.graph.quantization }),
+    ...(prepared.graph.labels && { labels: prepared.graph.labels }),
     inputShape: prepared.inputFeatureShape,
     layers: prepared.layers,
     nonlinearNodes: prepared.nonlinearNodes,

@@ -34,7 +34,7 @@ export const en = {
     wide: { title: 'A wide layer: 4,096 neurons', description: 'A dense layer of 4,096 neurons on 32×32 inputs, to scroll while it computes.' },
   },
   model: { reading: 'Reading {name}…' },
-  views: { gallery: 'Gallery', detail: 'Neuron', overview: 'Layer overview' },
+  views: { gallery: 'Gallery', detail: 'Neuron', overview: 'Layer overview', graph: 'Graph', weights: 'Weights', compare: 'Compare' },
   gallery: {
     label: 'Optimal inputs of every neuron, layer by layer',
     neurons: 'no neurons | 1 neuron | {n} neurons',
@@ -198,7 +198,23 @@ export const en = {
       noFormat: 'No format is chosen: tick at least one format.',
     },
   },
+  explore: {
+    views: 'Views',
+    search: 'Find a layer, an op or a class',
+    searchPlaceholder: 'Find… (Ctrl+F)',
+    noHits: 'Nothing found',
+    hitKinds: { layer: 'layer', op: 'op', label: 'class', neuron: 'neuron' },
+    sortLabel: 'Order of the neurons',
+    sorts: { index: 'by index', activation: 'by activation reached', norm: 'by ‖a‖' },
+    hideDead: 'Hide dead neurons',
+    loadLabels: 'Labels file…',
+    labelsMismatch: '{count} class names, but no layer has {count} neurons (the output layer has {outputs}). Pick a file with one class name per line, one per output neuron.',
+    classes: 'no classes | 1 class | {n} classes',
+    copyLink: 'Copy link',
+    copied: 'Link copied',
+  },
   notice: {
+    labelsLoaded: '{context}: class names shown on the output layer.',
     todo: {
       file: 'Nothing you had open was closed. Check the file, or open it together with the files it needs (weights, external data, model.json shards).',
       layer: 'The other layers go on. Another mode or objective in Settings may compute this layer.',

@@ -36,7 +36,7 @@ export const zhCN: Messages = {
     wide: { title: '宽层：4,096 个神经元', description: '32×32 输入上有 4,096 个神经元的全连接层，可在计算时滚动浏览。' },
   },
   model: { reading: '正在读取 {name}…' },
-  views: { gallery: '图库', detail: '神经元', overview: '层概览' },
+  views: { gallery: '图库', detail: '神经元', overview: '层概览', graph: '计算图', weights: '权重', compare: '对比' },
   gallery: {
     label: '逐层显示每个神经元的最优输入',
     neurons: '没有神经元 | 1 个神经元 | {n} 个神经元',
@@ -200,7 +200,23 @@ export const zhCN: Messages = {
       noFormat: '没有选择任何格式：请至少勾选一种格式。',
     },
   },
+  explore: {
+    views: '视图',
+    search: '查找层、算子或类别',
+    searchPlaceholder: '查找…（Ctrl+F）',
+    noHits: '没有找到',
+    hitKinds: { layer: '层', op: '算子', label: '类别', neuron: '神经元' },
+    sortLabel: '神经元的顺序',
+    sorts: { index: '按序号', activation: '按达到的激活值', norm: '按 ‖a‖' },
+    hideDead: '隐藏死神经元',
+    loadLabels: '类别名文件…',
+    labelsMismatch: '共 {count} 个类别名，但没有哪一层恰有 {count} 个神经元（输出层有 {outputs} 个）。请选择每行一个类别名、与输出神经元一一对应的文件。',
+    classes: '没有类别 | 1 个类别 | {n} 个类别',
+    copyLink: '复制链接',
+    copied: '链接已复制',
+  },
   notice: {
+    labelsLoaded: '{context}：类别名已显示在输出层上。',
     todo: {
       file: '已打开的内容没有关闭。请检查该文件，或连同它需要的文件（权重、外部数据、model.json 的分片）一起打开。',
       layer: '其他层继续计算。在设置中换一种模式或目标，也许能算出这一层。',

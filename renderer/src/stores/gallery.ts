@@ -3,7 +3,17 @@ import { computed, ref, shallowRef } from 'vue';
 import type { ModelSummary, NeuronResult, PoolError } from '../../../workers/pool/api';
 import { LayerData } from '../domain/layer-data';
 
-export type GalleryView = 'gallery' | 'detail' | 'overview';
+export type GalleryView = 'gallery' | 'detail' | 'overview' | 'graph' | 'weights' | 'compare';
+
+/** How a layer's neurons are laid out in its cells (stores/explore.ts sorts and filters them). */
+export interface Ordering {
+  neuronAt(layer: string, cell: number): number;
+  /** -1 when the neuron is not shown. */
+  cellOf(layer: string, neuron: number): number;
+  shownCount(layer: string, neurons: number): number;
+}
+
+const PLAIN_ORDER: Ordering = { neuronAt: (_l, k) => k, cellOf: (_l, n) => n, shownCount: (_l, n) => n };
 
 export interface LayerCounts {
   readonly received: number;
@@ -38,6 +48,10 @@ export const useGallery = defineStore('gallery', () => {
   const columns = ref(1);
   /** Where the gallery was scrolled to when it was last shown. */
   const scrollTop = ref(0);
+  let ordering: Ordering = PLAIN_ORDER;
+  function setOrdering(o: Ordering): void {
+    ordering = o;
+  }
 
   let flushScheduled = false;
   function flush(): void {
@@ -142,15 +156,16 @@ export const useGallery = defineStore('gallery', () => {
     view.value = 'gallery';
   }
 
-  /** Moves the focus by one neuron (dx) or one row of `columns` (dy), across layers at the ends. */
+  /** Moves the focus by one cell (dx) or one row of `columns` (dy), across layers at the ends, in the order shown. */
   function moveFocus(dx: number, dy: number, columnsOf: (layerId: string) => number): void {
     const model = summary.value;
     if (!model || model.layers.length === 0) return;
     const ids = model.layers.map((l) => l.id);
     const current = focus.value ?? { layer: ids[0], neuron: 0 };
     let li = Math.max(0, ids.indexOf(current.layer));
-    const count = (i: number): number => data.get(ids[i])?.neurons ?? model.layers[i].neurons;
-    let n = current.neuron;
+    const count = (i: number): number => Math.max(1, ordering.shownCount(ids[i], data.get(ids[i])?.neurons ?? model.layers[i].neurons));
+    const start = Math.max(0, ordering.cellOf(current.layer, current.neuron));
+    let n = start;
     if (dx !== 0) {
       n += dx;
       if (n < 0) {
@@ -175,18 +190,27 @@ export const useGallery = defineStore('gallery', () => {
           const c = Math.max(1, columnsOf(ids[li]));
           const lastRow = Math.floor((count(li) - 1) / c);
           n = Math.min(count(li) - 1, lastRow * c + Math.min(col, c - 1));
-        } else n = current.neuron;
+        } else n = start;
       } else if (n >= count(li)) {
         const lastRowStart = Math.floor((count(li) - 1) / cols) * cols;
-        if (current.neuron < lastRowStart) n = count(li) - 1;
+        if (start < lastRowStart) n = count(li) - 1;
         else if (li < ids.length - 1) {
           li++;
           n = Math.min(count(li) - 1, Math.min(col, Math.max(1, columnsOf(ids[li])) - 1));
-        } else n = current.neuron;
+        } else n = start;
       }
     }
-    focus.value = { layer: ids[li], neuron: n };
+    focus.value = { layer: ids[li], neuron: Math.max(0, ordering.neuronAt(ids[li], n)) };
   }
 
-  return { summary, revision, counts, view, focus, overviewLayer, columns, scrollTop, layerIds, reset, prepare, accept, fail, clearFailures, layerData, openDetail, openOverview, back, moveFocus };
+  /** Shows a layer's section, or a neuron of it, in the gallery. */
+  function goTo(ref: NeuronRef): void {
+    focus.value = ref;
+    view.value = 'gallery';
+  }
+  function show(next: GalleryView): void {
+    view.value = next;
+  }
+
+  return { summary, revision, counts, view, focus, overviewLayer, columns, scrollTop, layerIds, reset, prepare, accept, fail, clearFailures, layerData, openDetail, openOverview, back, moveFocus, goTo, show, setOrdering };
 });
