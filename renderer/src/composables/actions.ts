@@ -1,5 +1,5 @@
 import { getHost } from '../host/index';
-import { specFile, type Example } from '../examples/index';
+import { specFile, type Example, type TrainedExample } from '../examples/index';
 import { useBuilder } from '../stores/builder';
 import { useModel } from '../stores/model';
 import { messageOf, useNotices } from '../stores/notices';
@@ -41,5 +41,18 @@ export function useActions() {
     if (await model.open({ files: [specFile(example.spec)], errors: [] }, 'example')) builder.close();
   }
 
-  return { openModel, openDrop, openRecent, openExample, openBuilder: () => builder.start() };
+  async function openTrainedExample(example: TrainedExample): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      const response = await fetch(example.url());
+      if (!response.ok) throw new Error(`${example.fileName}: HTTP ${response.status}`);
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (e) {
+      notices.error(messageOf(e), example.fileName);
+      return;
+    }
+    if (await model.open({ files: [{ name: example.fileName, bytes }], errors: [] }, 'example')) builder.close();
+  }
+
+  return { openModel, openDrop, openRecent, openExample, openTrainedExample, openBuilder: () => builder.start() };
 }

@@ -93,6 +93,31 @@ export const EXAMPLES: readonly Example[] = [
   { id: 'wide-4096', title: 'examples.wide.title', description: 'examples.wide.description', spec: wideLayer },
 ];
 
+/** A trained model shipped with the app: its file (and the script that trained it) in a folder beside this module. */
+export interface TrainedExample {
+  readonly id: string;
+  /** i18n keys of the title and the one-line description. */
+  readonly title: string;
+  readonly description: string;
+  /** The file's name, as the pool and the title bar show it. */
+  readonly fileName: string;
+  /** Where the app fetches the file (Vite turns `new URL(…, import.meta.url)` into the built asset's address). */
+  readonly url: () => string;
+  /** The card's outline of the layers. */
+  readonly outline: string;
+}
+
+export const TRAINED_EXAMPLES: readonly TrainedExample[] = [
+  {
+    id: 'mnist-cnn',
+    title: 'examples.mnistCnn.title',
+    description: 'examples.mnistCnn.description',
+    fileName: 'mnist-cnn.onnx',
+    url: () => new URL('./mnist-cnn/mnist-cnn.onnx', import.meta.url).href,
+    outline: '[1×28×28] → conv2d 16 → relu → maxpool → conv2d 32 → relu → maxpool → dense 10',
+  },
+];
+
 /** A spec as the .neurovis.json file the pool reads. */
 export function specFile(spec: NetworkSpec): ModelFile {
   return { name: `${spec.name}.neurovis.json`, bytes: new TextEncoder().encode(JSON.stringify(spec, null, 1) + '\n') };

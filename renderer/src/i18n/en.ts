@@ -27,6 +27,7 @@ export const en = {
     noRecent: 'Models you open appear here.',
   },
   examples: {
+    mnistCnn: { title: 'A CNN trained on MNIST digits', description: 'A real trained model (98% on held-out digits): its filters and neurons prefer strokes, shown through the linear surrogate.' },
     singleNeuron: { title: 'A single neuron', description: 'y = w·x + b on 8 inputs: x* is w scaled to norm r, and it reaches r‖w‖ + b.' },
     linearMlp: { title: 'A linear MLP on 28×28', description: 'Three dense layers without activations: every layer is reversed exactly.' },
     kernel: { title: 'A 2×2 kernel on a 3×3 input', description: 'The convolution as a 4 × 9 matrix; its transpose is what reversal multiplies by (layer overview).' },

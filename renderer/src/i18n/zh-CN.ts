@@ -29,6 +29,7 @@ export const zhCN: Messages = {
     noRecent: '打开过的模型会显示在这里。',
   },
   examples: {
+    mnistCnn: { title: '在 MNIST 手写数字上训练的卷积网络', description: '一个真实训练的模型（留出数字上准确率 98%）：它的滤波器和神经元偏好笔画，以线性替代网络展示。' },
     singleNeuron: { title: '单个神经元', description: '8 个输入上的 y = w·x + b：x* 是缩放到范数 r 的 w，达到 r‖w‖ + b。' },
     linearMlp: { title: '28×28 输入的线性 MLP', description: '三个没有激活函数的全连接层：每一层都能精确反向。' },
     kernel: { title: '3×3 输入上的 2×2 卷积核', description: '卷积即一个 4 × 9 矩阵；反向运算乘的是它的转置（见层概览）。' },
