@@ -19,6 +19,10 @@ export interface GalleryArgs {
   layers?: string[];
   workers?: number;
   orientation?: Orientation;
+  /** A preview: only the first N neurons (channels) of each layer. */
+  neurons?: number;
+  /** Start even past the time budget (never past the memory budget). */
+  force: boolean;
   quiet: boolean;
 }
 
@@ -47,13 +51,15 @@ export const USAGE = `Usage:
       [--layers ID,ID…]             (default: every layer)
       [--workers N]                 (default: every core; 0 computes on the main thread)
       [--orientation rows-are-inputs|rows-are-outputs]   (NumPy chains whose arrays chain both ways)
+      [--neurons N]                 (a preview: the first N neurons of each layer)
+      [--force]                     (start even when the estimate passes ~10 minutes of work)
       [--quiet]
   neurovis info MODEL [MORE FILES…] [--input-shape …]   (the model's layers)
   neurovis --help | --version
 MODEL is a file of one of these formats (with the files it names beside it):
   ${formatNames()}`;
 
-const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--reference', '--layers', '--workers', '--orientation']);
+const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--reference', '--layers', '--workers', '--orientation', '--neurons']);
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
@@ -63,10 +69,13 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const files: string[] = [];
   const options = new Map<string, string>();
   let quiet = false;
+  let force = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === '--quiet' || a === '-q') {
       quiet = true;
+    } else if (a === '--force') {
+      force = true;
     } else if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(0, eq) : a;
@@ -101,6 +110,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     workers = Number(options.get('--workers'));
     if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new UsageError(`--workers must be a whole number from 0 to 256, got "${options.get('--workers')}"`);
   }
+  let neurons: number | undefined;
+  if (options.has('--neurons')) {
+    neurons = Number(options.get('--neurons'));
+    if (!Number.isInteger(neurons) || neurons < 1) throw new UsageError(`--neurons must be a whole number ≥ 1, got "${options.get('--neurons')}"`);
+  }
   const layers = options.get('--layers')?.split(',').map((s) => s.trim()).filter((s) => s !== '');
   return {
     command,
@@ -115,6 +129,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     layers,
     workers,
     orientation,
+    neurons,
+    force,
     quiet,
   };
 }

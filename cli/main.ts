@@ -1,9 +1,12 @@
+import { DEFAULT_ASCENT_STEPS } from '../workers/engine/ascent';
 import { computeNeurons, allNeurons, type GallerySettings } from '../workers/engine/compute';
 import { ModelError } from '../workers/engine/graph';
 import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
 import { computeGallery, layerArrays } from '../workers/pool/gallery';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
-import { layerById } from '../workers/engine/reverse';
+import { layerById, neuronCount } from '../workers/engine/reverse';
+import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, describeEstimate, estimateGallery, flopsPerNeuron, formatBytes, formatDuration, MEMORY_BUDGET_FRACTION } from '../workers/engine/estimate';
+import { freemem } from 'node:os';
 import { knownFromResults } from '../workers/engine/reuse';
 import { formatShape, sizeOf } from '../workers/engine/tensor';
 import { buildManifest, safeFileNames, type LayerArrays } from '../workers/export/manifest';
@@ -50,10 +53,11 @@ async function gallery(args: GalleryArgs): Promise<void> {
   }
   const settings: GallerySettings = { mode: args.mode, objective: { kind: args.objective }, radius: args.radius, reference };
   const layers = (args.layers ?? model.layers.map((l) => l.id)).map((id) => layerById(model, id));
+  const workers = args.workers ?? defaultNodePoolSize();
+  checkEstimate(model, layers, settings, args, workers);
   await ensureDir(args.out);
 
-  const workers = args.workers ?? defaultNodePoolSize();
-  const results = workers === 0 ? computeHere(model, layers, settings, args.quiet) : await computeOnPool(args, layers, settings, workers);
+  const results = workers === 0 ? computeHere(model, layers, settings, args) : await computeOnPool(model, args, layers, settings, workers);
 
   const npyNames = safeFileNames(layers.map((l) => l.id), '.npy');
   if (args.formats.includes('npy')) {
@@ -69,37 +73,78 @@ async function gallery(args: GalleryArgs): Promise<void> {
   await writeImages(args.out, model, results, args.formats);
 }
 
+/**
+ * Before any work: neurons, time and memory of the gallery (engine/estimate.ts). Past the memory
+ * budget (25% of free memory) it never starts; past ~10 minutes it starts only with --force.
+ */
+function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, workers: number): void {
+  const threads = Math.max(1, workers);
+  const costs = layers.map((l) => ({ id: l.id, neurons: neuronCount(l, settings.objective), flopsPerNeuron: flopsPerNeuron(model, l) }));
+  const estimate = estimateGallery(costs, sizeOf(model.inputFeatureShape), {
+    neuronLimit: args.neurons,
+    workers: threads,
+    ascentSteps: settings.mode === 'ascent' ? (settings.ascent?.steps ?? DEFAULT_ASCENT_STEPS) : undefined,
+  });
+  const budget = { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: MEMORY_BUDGET_FRACTION * freemem() };
+  const verdict = checkBudget(estimate, budget);
+  if (verdict.overMemory || (verdict.overTime && !args.force)) {
+    const biggest = verdict.biggest!;
+    const limits = verdict.overMemory ? `${formatBytes(budget.bytes)} (a quarter of free memory)` : `${formatDuration(budget.seconds)} of work`;
+    throw new ModelError(
+      `${model.graph.source.fileName}: this gallery is too big to start: ${describeEstimate(estimate, threads)}, past the budget of ${limits}; ` +
+        `the biggest layer is "${biggest.id}" (${biggest.neurons.toLocaleString('en-US')} neurons, ${verdict.overMemory ? formatBytes(biggest.bytes) : `about ${formatDuration(biggest.seconds)}`}). ` +
+        `Use --objective channel, --layers ID,… or --neurons N${verdict.overMemory ? '' : ' (or --force to start anyway)'}`,
+    );
+  }
+  if (!args.quiet) process.stderr.write(`estimate: ${describeEstimate(estimate, threads)}\n`);
+}
+
+/** The neurons a gallery computes in a layer: all, or a preview's first N. */
+function chosenNeurons(model: PreparedModel, layer: LayerInfo, settings: GallerySettings, limit: number | undefined): number[] {
+  const all = allNeurons(model, layer.id, settings.objective);
+  return limit === undefined ? all : all.slice(0, limit);
+}
+
+/** A preview's rows: which neurons they hold, out of how many. */
+function previewOf(layer: LayerInfo, settings: GallerySettings, held: readonly number[]): Pick<LayerArrays, 'indices' | 'total'> {
+  const total = neuronCount(layer, settings.objective);
+  return held.length < total ? { indices: held, total } : {};
+}
+
 /** Every neuron of every chosen layer, on this thread (`--workers 0`). */
-function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, quiet: boolean): LayerArrays[] {
-  const progress = new Progress(layers.map((l) => ({ id: l.id, total: allNeurons(model, l.id, settings.objective).length })), quiet);
+function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs): LayerArrays[] {
+  const progress = new Progress(layers.map((l) => ({ id: l.id, total: chosenNeurons(model, l, settings, args.neurons).length })), args.quiet);
   const results: LayerArrays[] = [];
   // Each layer may reuse the results of the layers before it (engine/reuse.ts), as on the pool.
   const done = new Map<string, { neurons: readonly number[]; xstar: Float32Array; norms: Float32Array }>();
   const known = settings.mode === 'ascent' ? undefined : knownFromResults(done, settings.radius);
   for (const layer of layers) {
-    const neurons = allNeurons(model, layer.id, settings.objective);
+    const neurons = chosenNeurons(model, layer, settings, args.neurons);
     const r = computeNeurons(model, layer.id, neurons, settings, known);
     done.set(layer.id, r);
     progress.advance(layer.id, neurons.length);
-    results.push({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead });
+    results.push({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead, ...previewOf(layer, settings, neurons) });
   }
   progress.finish();
   return results;
 }
 
 /** The same on the worker pool (`--workers N`, default every core). */
-async function computeOnPool(args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number): Promise<LayerArrays[]> {
+async function computeOnPool(model: PreparedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number): Promise<LayerArrays[]> {
   const pool = createNodePool({ size: workers });
   try {
     await pool.load(await readModelFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation });
     const progress = new Progress(layers.map((l) => ({ id: l.id, total: 0 })), args.quiet);
-    const outcome = await computeGallery(pool, settings, layers.map((l) => l.id), (p) => progress.report(p.done, p.total, p.etaMs));
+    const outcome = await computeGallery(pool, settings, layers.map((l) => l.id), (p) => progress.report(p.done, p.total, p.etaMs), { neuronLimit: args.neurons });
     progress.finish();
     if (outcome.errors.length > 0) {
       const e = outcome.errors[0];
       throw new ModelError(`layer "${e.layer}": ${e.message}`);
     }
-    return layers.map((layer) => ({ layer, ...layerArrays(outcome.results.get(layer.id) ?? []) }));
+    return layers.map((layer) => {
+      const results = outcome.results.get(layer.id) ?? [];
+      return { layer, ...layerArrays(results), ...previewOf(layer, settings, results.map((r) => r.neuron)) };
+    });
   } finally {
     await pool.terminate();
   }

@@ -5,6 +5,7 @@
  */
 import { expose, Transfer } from 'threads/worker';
 import { computeNeurons, type GallerySettings } from './engine/compute';
+import { flopsPerNeuron } from './engine/estimate';
 import { prepare, type PreparedModel } from './engine/prepare';
 import { readModel } from './formats/index';
 import type { InputFile } from './formats/types';
@@ -25,6 +26,7 @@ function summarize(prepared: PreparedModel, digest: string, packed: PackedModel)
     ...(prepared.graph.labels && { labels: prepared.graph.labels }),
     inputShape: prepared.inputFeatureShape,
     layers: prepared.layers,
+    layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),
     nonlinearNodes: prepared.nonlinearNodes,
     weightBytes: packed.buffer.byteLength,
     sharedWeights: typeof SharedArrayBuffer !== 'undefined' && packed.buffer instanceof SharedArrayBuffer,

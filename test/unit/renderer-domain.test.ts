@@ -18,6 +18,7 @@ const summary = {
   layers: [layer('conv1', 0), layer('relu1', 0), layer('conv2', 0), layer('fc', null)],
   nonlinearNodes: ['relu1'],
   weightBytes: 0,
+  layerFlops: [1, 1, 1, 1],
   sharedWeights: false,
 };
 const base: ComputeSettings = { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200 };

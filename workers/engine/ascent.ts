@@ -24,6 +24,9 @@ import { blurPenalty, inputGrid, rollInput, totalVariation, type Grid } from './
  * the objective that never decreases is the regularised one; traces still record the real
  * activation.
  */
+
+/** Steps of projected gradient ascent when the settings give none. */
+export const DEFAULT_ASCENT_STEPS = 200;
 export interface AscentOptions {
   /** Step limit (default 200). */
   readonly steps?: number;
@@ -58,7 +61,7 @@ interface Settings {
 
 function settingsOf(options: AscentOptions = {}): Settings {
   const s: Settings = {
-    steps: options.steps ?? 200,
+    steps: options.steps ?? DEFAULT_ASCENT_STEPS,
     tolerance: options.tolerance ?? 1e-6,
     stepSize: options.stepSize ?? 0.1,
     jitter: options.jitter ?? 0,

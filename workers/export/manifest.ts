@@ -8,7 +8,9 @@ export interface ManifestLayer {
   name: string;
   op: string;
   outputShape: number[];
+  /** The layer's neurons under the objective; `indices` lists those held when a preview holds fewer. */
   neurons: number;
+  indices?: number[];
   file: string;
   activations: number[];
   norms: number[];
@@ -39,6 +41,9 @@ export interface LayerArrays {
   activations: Float32Array;
   baselines: Float32Array;
   dead: Uint8Array;
+  /** A preview: the neuron of each row, and the layer's neuron count, when it holds fewer. */
+  indices?: readonly number[];
+  total?: number;
 }
 
 /** A file name made from a tensor name: safe on every OS, unique within the gallery. */
@@ -81,7 +86,8 @@ export function buildManifest(
       name: l.layer.name,
       op: l.layer.op,
       outputShape: [...l.layer.outputShape],
-      neurons: l.norms.length,
+      neurons: l.total ?? l.norms.length,
+      ...(l.indices && l.indices.length < (l.total ?? 0) ? { indices: [...l.indices] } : {}),
       file: fileNames[i],
       activations: clean(l.activations),
       norms: clean(l.norms),

@@ -18,11 +18,18 @@ export interface ModelSummary {
   /** The shape of every x*: the model's input without its batch dimension. */
   readonly inputShape: readonly number[];
   readonly layers: readonly LayerInfo[];
+  /** Per layer (same order): floating-point operations to compute one neuron, for the estimate before a run (engine/estimate.ts). */
+  readonly layerFlops: readonly number[];
   /** Names of nonlinear nodes (the exact mode refuses the model when there are any). */
   readonly nonlinearNodes: readonly string[];
   /** Bytes of weights held once for all workers (shared) or once per worker (copied). */
   readonly weightBytes: number;
   readonly sharedWeights: boolean;
+}
+
+export interface RunOptions {
+  /** A preview: only the first N neurons (channels) of each layer. */
+  readonly neuronLimit?: number;
 }
 
 /** The optimal input of one neuron, as computed under the settings of `generation`. */
@@ -92,9 +99,10 @@ export interface GalleryPool {
    * Cancels the current run and queues every neuron of these layers (all layers when
    * omitted) under `settings`. Returns the new generation. Results already cached are
    * delivered in a microtask, before any computed one. Throws when no model is loaded,
-   * while load() is pending, or for an unknown layer.
+   * while load() is pending, or for an unknown layer. A preview (`neuronLimit`) queues only
+   * the first N neurons of each layer.
    */
-  run(settings: GallerySettings, layers?: readonly string[]): number;
+  run(settings: GallerySettings, layers?: readonly string[], options?: RunOptions): number;
   /**
    * Puts these pending neurons first. Each call outranks every earlier call (what the
    * user looked at last goes first); neurons already done or not pending are ignored.

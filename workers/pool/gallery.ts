@@ -1,5 +1,5 @@
 import type { GallerySettings } from '../engine/compute';
-import type { GalleryOutcome, GalleryPool, NeuronResult, PoolProgress } from './api';
+import type { GalleryOutcome, GalleryPool, NeuronResult, PoolProgress, RunOptions } from './api';
 
 /**
  * Runs a whole gallery on the pool and resolves once every neuron is delivered or failed
@@ -11,6 +11,7 @@ export function computeGallery(
   settings: GallerySettings,
   layers?: readonly string[],
   onProgress?: (progress: PoolProgress) => void,
+  options: RunOptions = {},
 ): Promise<GalleryOutcome> {
   return new Promise<GalleryOutcome>((resolve, reject) => {
     const byLayer = new Map<string, NeuronResult[]>();
@@ -50,7 +51,7 @@ export function computeGallery(
       }
     });
     try {
-      generation = pool.run(settings, layers);
+      generation = pool.run(settings, layers, options);
     } catch (e) {
       stop();
       reject(e);

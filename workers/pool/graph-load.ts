@@ -1,4 +1,5 @@
 import type { Graph } from '../engine/graph';
+import { flopsPerNeuron } from '../engine/estimate';
 import { prepare } from '../engine/prepare';
 import type { ModelSummary } from './api';
 import { Digest } from './digest';
@@ -23,6 +24,7 @@ export function loadGraph(pool: WorkerPool, graph: Graph, options: { inputShape?
     ...(prepared.graph.labels && { labels: prepared.graph.labels }),
     inputShape: prepared.inputFeatureShape,
     layers: prepared.layers,
+    layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),
     nonlinearNodes: prepared.nonlinearNodes,
     weightBytes: packed.buffer.byteLength,
     sharedWeights: typeof SharedArrayBuffer !== 'undefined' && packed.buffer instanceof SharedArrayBuffer,

@@ -11,6 +11,7 @@ import type {
   PoolError,
   PoolOptions,
   PoolProgress,
+  RunOptions,
 } from './api';
 import { ResultCache, settingsKey, type CachedResult } from './cache';
 import { canShareMemory } from './pack';
@@ -275,7 +276,7 @@ export class WorkerPool implements GalleryPool {
     throw new Error('no worker could be started');
   }
 
-  run(settings: GallerySettings, layers?: readonly string[]): number {
+  run(settings: GallerySettings, layers?: readonly string[], options: RunOptions = {}): number {
     this.assertAlive();
     if (this.loading > 0) throw new Error('a model is loading: run() after load() resolves');
     const model = this.model;
@@ -288,9 +289,10 @@ export class WorkerPool implements GalleryPool {
     const generation = this.generation;
     const key = settingsKey(model.key, settings);
     // Ascent is not a reversal: nothing to reuse between its layers.
+    const limit = options.neuronLimit ?? Infinity;
     const counts = chosen.map((id) => ({
       id,
-      neurons: settings.objective.kind === 'direction' ? 1 : known.get(id)!.neurons,
+      neurons: Math.min(limit, settings.objective.kind === 'direction' ? 1 : known.get(id)!.neurons),
       reuses: settings.mode === 'ascent' ? [] : known.get(id)!.reuses,
     }));
     const queue = new NeuronQueue(counts, this.maxBatch);

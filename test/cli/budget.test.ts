@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { computeNeurons } from '../../workers/engine/compute';
+import { checkBudget, estimateGallery, flopsPerNeuron } from '../../workers/engine/estimate';
+import { prepare } from '../../workers/engine/prepare';
+import { readModel } from '../../workers/formats/index';
+import { decodeNpy } from '../../workers/formats/numpy/npy';
+
+const root = join(__dirname, '..', '..');
+const cli = join(root, 'dist', 'node', 'cli.js');
+const budget = join(root, 'test', 'fixtures', 'budget');
+
+function neurovis(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const load = (name: string) => prepare(readModel([{ name, bytes: new Uint8Array(readFileSync(join(budget, name))) }]));
+
+let work: string;
+beforeAll(() => {
+  if (!existsSync(cli)) spawnSync(process.execPath, [join(root, 'build', 'build-node.mjs')], { stdio: 'inherit' });
+  work = mkdtempSync(join(tmpdir(), 'neurovis-budget-'));
+});
+
+describe('the estimate before any work (engine/estimate.ts)', () => {
+  it('counts 2 × outputs × inputs per output for each node a layer depends on, once forward and once back', () => {
+    const model = load('huge_dense_layer.onnx');
+    const relu = model.layers.find((l) => l.id === 'relu')!;
+    // Conv 1→9 channels, 3×3: 9·224·224 outputs of 9 products; Flatten and Relu: one value each.
+    const values = 9 * 224 * 224;
+    expect(flopsPerNeuron(model, relu)).toBe(2 * (2 * values * 9 + 2 * values + 2 * values));
+    const costs = model.layers.map((l) => ({ id: l.id, neurons: l.neurons, flopsPerNeuron: flopsPerNeuron(model, l) }));
+    const full = estimateGallery(costs, 224 * 224, { workers: 2 });
+    expect(full.neurons).toBe(9 + values);
+    expect(full.bytes).toBe(2 * full.neurons * 224 * 224 * 4);
+    const preview = estimateGallery(costs, 224 * 224, { neuronLimit: 4, workers: 2 });
+    expect(preview.layers.map((l) => l.neurons)).toEqual([4, 4]);
+    expect(checkBudget(full, { seconds: 600, bytes: 4 * 1024 ** 3 })).toMatchObject({ overMemory: true, biggest: { id: 'relu', neurons: values } });
+    expect(checkBudget(preview, { seconds: 600, bytes: 4 * 1024 ** 3 })).toMatchObject({ overMemory: false, overTime: false });
+  });
+});
+
+describe('neurovis gallery: budget and --neurons', () => {
+  it('refuses a gallery past the memory budget in one line naming the biggest layer and the ways out, before allocating anything', () => {
+    const r = neurovis('gallery', join(budget, 'huge_dense_layer.onnx'), '--out', join(work, 'huge'), '--mode', 'surrogate');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^neurovis: huge_dense_layer\.onnx: this gallery is too big to start: 451,593 neurons, .*past the budget of .* \(a quarter of free memory\); the biggest layer is "relu" \(451,584 neurons, 84\.4 GB\)\. Use --objective channel, --layers ID,… or --neurons N\n$/);
+    expect(existsSync(join(work, 'huge'))).toBe(false);
+  });
+
+  it('the super-resolution network (pixel shuffle, 672×672 output) ends in a gallery or one clear line, never a RangeError', () => {
+    const r = neurovis('gallery', join(budget, 'super_resolution.onnx'), '--out', join(work, 'sr'), '--mode', 'surrogate', '--format', 'json', '--quiet');
+    expect(r.stderr).not.toMatch(/RangeError|invalid typed array/);
+    if (r.code !== 0) expect(r.stderr).toMatch(/^neurovis: super_resolution\.onnx: this gallery is too big to start: .*--neurons N\n$/);
+  });
+
+  it.each([['0'], ['1']])('--neurons 3 (--workers %s) computes the first 3 neurons of each layer; the manifest says which', (workers) => {
+    const out = join(work, `preview${workers}`);
+    const r = neurovis('gallery', join(budget, 'huge_dense_layer.onnx'), '--out', out, '--mode', 'surrogate', '--neurons', '3', '--format', 'npy,json', '--workers', workers, '--quiet');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.layers.map((l: { id: string; neurons: number; indices: number[] }) => [l.id, l.neurons, l.indices])).toEqual([
+      ['conv', 9, [0, 1, 2]],
+      ['relu', 451584, [0, 1, 2]],
+    ]);
+    const model = load('huge_dense_layer.onnx');
+    for (const entry of manifest.layers) {
+      const npy = decodeNpy(new Uint8Array(readFileSync(join(out, entry.file))), entry.file);
+      expect(npy.shape).toEqual([3, 1, 224, 224]);
+      const expected = computeNeurons(model, entry.id, [0, 1, 2], { mode: 'surrogate', objective: { kind: 'neuron' }, radius: 1 });
+      const got = Float32Array.from(npy.data);
+      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - expected.xstar[i])).toBeLessThanOrEqual(1e-6);
+      expect(entry.activations).toHaveLength(3);
+    }
+  });
+});

@@ -1,0 +1,136 @@
+import { ancestorsOf } from './forward';
+import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
+import { sizeOf } from './tensor';
+
+/**
+ * What a gallery will cost, told before any work starts (issue 16): neurons, time and memory.
+ *
+ * The time model is deliberately simple: one neuron of a layer costs about one backward and one
+ * forward pass through the nodes the layer depends on, each node counted as 2 × (output values)
+ * × (inputs per output value) floating-point operations, at a throughput measured on a 2-core
+ * machine (bench/RESULTS.md). The optimised engine crops early layers to their receptive field,
+ * so real runs are often faster; the estimate does not try to predict that. Ascent repeats the
+ * pass once per step.
+ */
+
+/** Effective floating-point operations per second of one worker (measured, see above). */
+export const FLOPS_PER_WORKER = 1.5e9;
+
+/** Past these, the CLI refuses and the app asks (DESIGN.md §4: ~10 minutes of work, 25% of free memory). */
+export const DEFAULT_TIME_BUDGET_SECONDS = 600;
+export const MEMORY_BUDGET_FRACTION = 0.25;
+
+/** No single result array may hold more than this many bytes (typed arrays stop near 2^31–2^33). */
+export const MAX_RESULT_BYTES = 2 ** 31;
+
+export interface LayerEstimate {
+  readonly id: string;
+  /** Neurons this gallery computes in the layer (a preview's first N, or all). */
+  readonly neurons: number;
+  readonly seconds: number;
+  /** Bytes of its x* rows (float32, one input per neuron). */
+  readonly bytes: number;
+}
+
+export interface GalleryEstimate {
+  readonly layers: readonly LayerEstimate[];
+  readonly neurons: number;
+  /** Wall-clock seconds on `workers` workers. */
+  readonly seconds: number;
+  /** Bytes held while the gallery is computed and written: x* rows, twice (pool results and the arrays made from them). */
+  readonly bytes: number;
+}
+
+/** What the estimate needs of a layer (the app has it from the model summary, without the graph). */
+export interface LayerCost {
+  readonly id: string;
+  /** Neurons under the objective ('direction': 1). */
+  readonly neurons: number;
+  readonly flopsPerNeuron: number;
+}
+
+export interface EstimateOptions {
+  /** A preview: only the first N neurons of each layer. */
+  readonly neuronLimit?: number;
+  readonly workers: number;
+  /** Ascent: steps per neuron (each a forward and a backward pass). */
+  readonly ascentSteps?: number;
+}
+
+/** Floating-point operations of one node's forward pass (its backward costs about the same). */
+export function nodeFlops(v: VariableNode): number {
+  const out = v.outputShapes.reduce((n, s) => n + sizeOf(s), 0);
+  const shapes = v.ctx.inputShapes;
+  const weight = shapes[1];
+  let fanIn = 1;
+  switch (v.node.opType) {
+    case 'Conv':
+    case 'ConvTranspose':
+      if (weight && weight.length >= 2) fanIn = sizeOf(weight) / weight[v.node.opType === 'Conv' ? 0 : 1];
+      break;
+    case 'MatMul':
+    case 'Gemm': {
+      const a = shapes[0];
+      if (a && a.length > 0) fanIn = v.node.opType === 'Gemm' && v.node.attrs.transA === 1 ? a[0] : a[a.length - 1];
+      break;
+    }
+  }
+  return 2 * out * Math.max(1, fanIn);
+}
+
+/** Floating-point operations to reverse one neuron of each layer and check its activation. */
+export function flopsPerNeuron(model: PreparedModel, layer: LayerInfo): number {
+  let flops = 0;
+  for (const v of ancestorsOf(model, layer.id)) flops += nodeFlops(v);
+  return 2 * flops;
+}
+
+/** `inputSize`: values of one x* (the model's input without its batch dimension). */
+export function estimateGallery(layers: readonly LayerCost[], inputSize: number, options: EstimateOptions): GalleryEstimate {
+  const passes = options.ascentSteps ?? 1;
+  const workers = Math.max(1, options.workers);
+  const estimates = layers.map((layer): LayerEstimate => {
+    const neurons = options.neuronLimit === undefined ? layer.neurons : Math.min(layer.neurons, options.neuronLimit);
+    const cpuSeconds = (neurons * layer.flopsPerNeuron * passes) / FLOPS_PER_WORKER;
+    return { id: layer.id, neurons, seconds: cpuSeconds / workers, bytes: neurons * inputSize * 4 };
+  });
+  return {
+    layers: estimates,
+    neurons: estimates.reduce((n, l) => n + l.neurons, 0),
+    seconds: estimates.reduce((s, l) => s + l.seconds, 0),
+    bytes: 2 * estimates.reduce((b, l) => b + l.bytes, 0),
+  };
+}
+
+export interface BudgetVerdict {
+  readonly overTime: boolean;
+  /** Over the memory budget, or one layer's x* rows past what one array can hold: never started. */
+  readonly overMemory: boolean;
+  /** The layer that costs most (time, or memory when memory is the problem). */
+  readonly biggest: LayerEstimate | undefined;
+}
+
+export function checkBudget(estimate: GalleryEstimate, budget: { seconds: number; bytes: number }): BudgetVerdict {
+  const overMemory = estimate.bytes > budget.bytes || estimate.layers.some((l) => l.bytes > MAX_RESULT_BYTES);
+  const overTime = estimate.seconds > budget.seconds;
+  const key = overMemory ? (l: LayerEstimate) => l.bytes : (l: LayerEstimate) => l.seconds;
+  const biggest = estimate.layers.reduce<LayerEstimate | undefined>((best, l) => (!best || key(l) > key(best) ? l : best), undefined);
+  return { overTime, overMemory, biggest };
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(seconds < 36000 ? 1 : 0)} h`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024 ** 2) return `${Math.max(1, Math.round(bytes / 1024))} kB`;
+  if (bytes < 1024 ** 3) return `${Math.round(bytes / 1024 ** 2)} MB`;
+  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+}
+
+/** One line for people: "12,345 neurons, about 3 min on 2 workers, 120 MB". */
+export function describeEstimate(estimate: GalleryEstimate, workers: number): string {
+  return `${estimate.neurons.toLocaleString('en-US')} neurons, about ${formatDuration(estimate.seconds)} on ${workers} worker${workers === 1 ? '' : 's'}, ${formatBytes(estimate.bytes)}`;
+}
