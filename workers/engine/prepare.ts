@@ -24,6 +24,8 @@ export interface LayerInfo {
    * reversal is a combination of theirs for the same neurons (engine/reuse.ts).
    */
   readonly reuses: readonly string[];
+  /** Class names of its neurons: the model's output layer, when the model comes with them (Graph.labels). */
+  readonly labels?: readonly string[];
 }
 
 export interface VariableNode {
@@ -120,8 +122,11 @@ export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedMod
   }
 
   const batch = graph.hasBatchDim;
-  const layers = findLayers(graph, nodes, shapes, batch);
-  if (layers.length === 0) throw new ModelError(`${where}: the model has no layer that depends on its input`);
+  const found = findLayers(graph, nodes, shapes, batch);
+  if (found.length === 0) throw new ModelError(`${where}: the model has no layer that depends on its input`);
+  const labelled = labelOutput(graph, found);
+  graph = labelled.graph;
+  const layers = labelled.layers;
   return {
     graph,
     inputName: input.name,
@@ -134,6 +139,16 @@ export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedMod
     layers,
     nonlinearNodes: nodes.filter((n) => n.nonlinear).map((n) => n.node.name),
   };
+}
+
+/** Gives the output layer the model's class names when there is one per neuron; otherwise says why not. */
+function labelOutput(graph: Graph, layers: LayerInfo[]): { graph: Graph; layers: LayerInfo[] } {
+  const labels = graph.labels;
+  if (!labels) return { graph, layers };
+  const output = layers.find((l) => graph.outputs.includes(l.id)) ?? layers[layers.length - 1];
+  if (output.neurons === labels.length) return { graph, layers: layers.map((l) => (l === output ? { ...l, labels } : l)) };
+  const note = `${labels.length} class names given, but the output layer ${output.name} has ${output.neurons} neurons: names not used`;
+  return { graph: { ...graph, labels: undefined, source: { ...graph.source, notes: [...(graph.source.notes ?? []), note] } }, layers };
 }
 
 function resolveInputShape(graph: Graph, dims: readonly (number | string | null)[], given: readonly number[] | undefined): number[] {

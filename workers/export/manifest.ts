@@ -18,6 +18,8 @@ export interface ManifestLayer {
   dead: number[];
   /** The objective at the zero input (the bias term), per neuron. */
   baselines: number[];
+  /** Class names of the neurons (the output layer of a model that comes with them). */
+  labels?: string[];
 }
 
 export interface Manifest {
@@ -93,6 +95,7 @@ export function buildManifest(
       norms: clean(l.norms),
       dead: Array.from(l.dead.entries()).filter(([, d]) => d === 1).map(([i]) => i),
       baselines: clean(l.baselines),
+      ...(l.layer.labels ? { labels: [...l.layer.labels] } : {}),
     })),
   };
 }

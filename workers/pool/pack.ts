@@ -74,6 +74,7 @@ export function reducedGraph(model: PreparedModel): Graph {
     layerTensors: source.layerTensors,
     layerOps: source.layerOps,
     quantization: source.quantization,
+    labels: source.labels,
   };
 }
 
