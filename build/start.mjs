@@ -77,7 +77,12 @@ async function download(onProgress) {
     ...targetPlatform(),
     cacheRoot: process.env.electron_config_cache,
     checksums: useRemoteChecksums ? undefined : electronRequire('./checksums.json'),
-    downloadOptions: { quiet: true, getProgressCallback: async (p) => onProgress(p) },
+    downloadOptions: {
+      quiet: true,
+      getProgressCallback: async (p) => onProgress(p),
+      // A firewall that drops packets would otherwise hold us for minutes before the browser fallback.
+      timeout: { lookup: 15_000, connect: 15_000, secureConnect: 15_000, response: 30_000, socket: 60_000 },
+    },
   });
 }
 
