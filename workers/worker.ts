@@ -14,6 +14,7 @@ import { digestFiles } from './pool/digest';
 import { canShareMemory, packModel } from './pool/pack';
 import { knownFromResults, type KnownReversals } from './engine/reuse';
 import type { ComputeRequest, KnownRows, Opened, OpenOptions, PackedModel, WireResult, WorkerMemory } from './pool/protocol';
+import { describeStructure } from './engine/structure';
 
 let model: PreparedModel | null = null;
 let lastReference: Float32Array | undefined;
@@ -24,6 +25,7 @@ function summarize(prepared: PreparedModel, digest: string, packed: PackedModel)
     source: prepared.graph.source,
     ...(prepared.graph.quantization && { quantization: prepared.graph.quantization }),
     ...(prepared.graph.labels && { labels: prepared.graph.labels }),
+    structure: describeStructure(prepared),
     inputShape: prepared.inputFeatureShape,
     layers: prepared.layers,
     layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),

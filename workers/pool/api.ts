@@ -1,6 +1,7 @@
 import type { GallerySettings } from '../engine/compute';
 import type { ModelSource, QuantizationInfo } from '../engine/graph';
 import type { LayerInfo } from '../engine/prepare';
+import type { ModelStructure } from '../engine/structure';
 import type { InputFile } from '../formats/types';
 
 export type { GallerySettings } from '../engine/compute';
@@ -13,6 +14,8 @@ export interface ModelSummary {
   readonly source: ModelSource;
   /** How the file was quantised; the model held is its dequantised float network. */
   readonly quantization?: QuantizationInfo;
+  /** The nodes, shapes, parameters and weight histograms the graph and weights views show. */
+  readonly structure?: ModelStructure;
   /** Class names of the output neurons, where the file or a companion gives them (graph.labels). */
   readonly labels?: readonly string[];
   /** The shape of every x*: the model's input without its batch dimension. */

@@ -5,6 +5,7 @@ import type { ModelSummary } from './api';
 import { Digest } from './digest';
 import { packModel } from './pack';
 import type { WorkerPool } from './pool';
+import { describeStructure } from '../engine/structure';
 
 /**
  * Loads an in-memory Graph (benchmark models, tests) into every worker of a pool. Reads
@@ -22,6 +23,7 @@ export function loadGraph(pool: WorkerPool, graph: Graph, options: { inputShape?
     source: prepared.graph.source,
     ...(prepared.graph.quantization && { quantization: prepared.graph.quantization }),
     ...(prepared.graph.labels && { labels: prepared.graph.labels }),
+    structure: describeStructure(prepared),
     inputShape: prepared.inputFeatureShape,
     layers: prepared.layers,
     layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),

@@ -214,6 +214,21 @@ export const en = {
     copyLink: 'Copy link',
     copied: 'Link copied',
   },
+  graph: {
+    chartLabel: 'The model as a graph: one box per node, reshapes and transposes folded into the edges',
+    input: 'model input',
+    openLayer: 'Show {name} in the gallery',
+    outputShape: 'Output shape',
+    params: 'Parameters',
+    quantization: 'Quantisation',
+    notQuantized: 'none (float weights)',
+    via: 'Through',
+    attributes: 'Attributes',
+    weights: 'Weights',
+    weightStats: 'from {min} to {max}, mean {mean}, standard deviation {std}',
+    pick: 'Click a node to see its attributes, shapes, parameters and quantisation.',
+    nodes: 'All nodes ({n})',
+  },
   notice: {
     labelsLoaded: '{context}: class names shown on the output layer.',
     todo: {

@@ -216,6 +216,21 @@ export const zhCN: Messages = {
     copyLink: '复制链接',
     copied: '链接已复制',
   },
+  graph: {
+    chartLabel: '模型的计算图：每个节点一个方框，重排与转置并入连线',
+    input: '模型输入',
+    openLayer: '在图库中显示 {name}',
+    outputShape: '输出形状',
+    params: '参数',
+    quantization: '量化',
+    notQuantized: '无（浮点权重）',
+    via: '经过',
+    attributes: '属性',
+    weights: '权重',
+    weightStats: '从 {min} 到 {max}，均值 {mean}，标准差 {std}',
+    pick: '点击一个节点，查看它的属性、形状、参数和量化。',
+    nodes: '全部节点（{n}）',
+  },
   notice: {
     labelsLoaded: '{context}：类别名已显示在输出层上。',
     todo: {
