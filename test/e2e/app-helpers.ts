@@ -129,3 +129,10 @@ export async function detailNumber(page: Page, key: string): Promise<number> {
 export async function setSelect(page: Page, testId: string, value: string): Promise<void> {
   await page.getByTestId(testId).selectOption(value);
 }
+
+/** Collects the page's uncaught errors (a test ends by expecting none). */
+export function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}

@@ -1,16 +1,10 @@
 // Finding and ordering in a gallery (browser build): search with Ctrl+F, sorting a layer,
 // hiding dead neurons, a labels file the user picks, and an address that names a neuron.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { NetworkSpec } from '../../workers/formats/neurovis/spec';
-import { dropFiles, engineResult, example, focusLayer, openApp, openExample, specFile, waitForAllLayers } from './app-helpers';
+import { dropFiles, engineResult, example, focusLayer, openApp, openExample, specFile, pageErrors, waitForAllLayers } from './app-helpers';
 
 const NEURON = { kind: 'neuron' } as const;
-
-function pageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  return errors;
-}
 
 test('Ctrl+F finds a layer and a neuron, and jumps there', async ({ page }) => {
   const errors = pageErrors(page);

@@ -1,14 +1,8 @@
 // The model's graph and weights views, and comparing a neuron under several modes (browser build).
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
-import { example, openApp, openExample, specFile, waitForAllLayers } from './app-helpers';
-
-function pageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  return errors;
-}
+import { example, openApp, openExample, specFile, pageErrors, waitForAllLayers } from './app-helpers';
 
 test('the graph view draws the model, shows a node\'s shapes and parameters, and opens its gallery section', async ({ page }) => {
   const errors = pageErrors(page);

@@ -5,14 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { layoutGallery, cellPosition } from '../../renderer/src/render/gallery-layout';
-import { dropFiles, focusLayer, openApp, openExample, waitForAllLayers } from './app-helpers';
+import { dropFiles, focusLayer, openApp, openExample, pageErrors, waitForAllLayers } from './app-helpers';
 import { axeViolations } from './axe';
-
-function collectPageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  return errors;
-}
 
 /** Tabs `count` times and returns the data-testid (or tag) of each element focused. */
 async function tabThrough(page: Page, selector: string, count: number): Promise<boolean[]> {
@@ -25,7 +19,7 @@ async function tabThrough(page: Page, selector: string, count: number): Promise<
 }
 
 test('the export dialog keeps the focus, closes on Escape from anywhere, gives the focus back, and passes axe', async ({ page }) => {
-  const errors = collectPageErrors(page);
+  const errors = pageErrors(page);
   await openApp(page);
   await openExample(page, 'linear-mlp');
   await waitForAllLayers(page);
@@ -62,7 +56,7 @@ test('the settings panel is a modal too', async ({ page }) => {
 test('in a zh-CN browser the export dialog has no English left', async ({ browser }) => {
   const context = await browser.newContext({ locale: 'zh-CN' });
   const page = await context.newPage();
-  const errors = collectPageErrors(page);
+  const errors = pageErrors(page);
   await openApp(page);
   await openExample(page, 'linear-mlp');
   await waitForAllLayers(page);
@@ -87,7 +81,7 @@ test('in a zh-CN browser the export dialog has no English left', async ({ browse
 
 for (const scope of ['layer', 'neuron'] as const) {
   test(`an SVG export of the current ${scope} downloads an SVG document`, async ({ page }) => {
-    const errors = collectPageErrors(page);
+    const errors = pageErrors(page);
     await openApp(page);
     await openExample(page, 'linear-mlp');
     await waitForAllLayers(page);
