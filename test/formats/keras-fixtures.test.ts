@@ -33,6 +33,7 @@ describe('Keras fixtures reproduce their PyTorch oracle', () => {
     const model = checkAgainstOracle(inputFiles(join(FIXTURES, 'tfjs', 'convnet_quantized')), loadOracle(join(FIXTURES, 'tfjs', 'convnet_quantized.oracle.json')));
     expect(model.graph.source.format).toBe('tfjs');
     expect(model.graph.source.producer).toContain('TensorFlow.js Converter');
+    expect(model.graph.quantization).toEqual({ scheme: 'tfjs-weights', description: 'uint8 weights (min + scale·q per tensor), float16 weights, analysed dequantised to float32' });
   });
 });
 

@@ -29,13 +29,15 @@ export function readTfjs(main: InputFile, files: readonly InputFile[]): Graph {
     const weights = new TfjsWeights(json.weightsManifest, files, main.name);
     const converter = typeof json.convertedBy === 'string' ? json.convertedBy : undefined;
     const generator = typeof json.generatedBy === 'string' ? json.generatedBy : version ? `keras ${version}` : undefined;
-    return translateKeras(model, weights, {
+    const graph = translateKeras(model, weights, {
       fileName: main.name,
       format: 'tfjs',
       producer: [generator, converter].filter((s) => s).join(', ') || 'TensorFlow.js',
       // tfjs-layers writes its own version ("tfjs-layers 4.2.0") and Keras 2 semantics.
       kerasMajor: /tfjs/i.test(version ?? '') ? 2 : kerasMajorOf(version ?? generator),
     });
+    const quantization = weights.quantization();
+    return quantization ? { ...graph, quantization } : graph;
   });
 }
 

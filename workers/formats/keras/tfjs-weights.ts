@@ -1,4 +1,4 @@
-import { ModelError } from '../../engine/graph';
+import { ModelError, type QuantizationInfo } from '../../engine/graph';
 import { sizeOf } from '../../engine/tensor';
 import type { InputFile } from '../types';
 import type { KerasLayer } from './config';
@@ -154,6 +154,15 @@ export class TfjsWeights implements WeightStore {
 
   nested(): WeightStore {
     return this;
+  }
+
+  /** How the manifest stores weights below float32, for Graph.quantization; undefined when it does not. */
+  quantization(): QuantizationInfo | undefined {
+    if (this.quantized.size === 0) return undefined;
+    const kinds = [...this.quantized].sort();
+    const integer = kinds.filter((k) => k !== 'float16');
+    const parts = [integer.length > 0 ? `${integer.join(' and ')} weights (min + scale·q per tensor)` : '', kinds.includes('float16') ? 'float16 weights' : ''];
+    return { scheme: 'tfjs-weights', description: `${parts.filter((p) => p).join(', ')}, analysed dequantised to float32` };
   }
 
   /** A weight by its manifest name (a graph model's Const node) and the dtype it stands for. */

@@ -1,4 +1,4 @@
-import { ModelError, type Graph, type InputLayout, type QuantizationInfo } from '../../engine/graph';
+import { ModelError, type Graph, type InputLayout } from '../../engine/graph';
 import { guarded } from '../keras/errors';
 import { isObject, parseJson, type Json, type JsonObject } from '../keras/json';
 import { TfjsWeights } from '../keras/tfjs-weights';
@@ -41,17 +41,6 @@ function layoutOf(rank: number): InputLayout {
   return rank === 4 ? 'NHWC' : rank === 3 ? 'NWC' : 'flat';
 }
 
-function quantizationOf(weights: TfjsWeights): QuantizationInfo | undefined {
-  if (weights.quantized.size === 0) return undefined;
-  const kinds = [...weights.quantized].sort();
-  const integer = kinds.filter((k) => k !== 'float16');
-  const description = [
-    integer.length > 0 ? `${integer.join(' and ')} weights (min + scale·q per tensor)` : '',
-    kinds.includes('float16') ? 'float16 weights' : '',
-  ].filter((s) => s).join(', ');
-  return { scheme: 'tfjs-weights', description: `${description}, analysed dequantised to float32` };
-}
-
 /** A TF.js graph model: model.json holding a TensorFlow GraphDef and the manifest of its weight shards. */
 export function readTfjsGraph(main: InputFile, files: readonly InputFile[]): Graph {
   return guarded(main.name, () => {
@@ -67,7 +56,7 @@ export function readTfjsGraph(main: InputFile, files: readonly InputFile[]): Gra
     const converter = typeof json.convertedBy === 'string' ? json.convertedBy : 'TensorFlow.js Converter';
     const generator = typeof json.generatedBy === 'string' ? ` from TensorFlow ${json.generatedBy}` : '';
     const input = t.inputs[0];
-    const quantization = quantizationOf(weights);
+    const quantization = weights.quantization();
     return {
       inputs: t.inputs,
       outputs: t.outputs,
