@@ -8,12 +8,17 @@ import { detect, readModel, type InputFile } from '../../workers/formats/index';
 import { checkAgainstOracle, FIXTURES, inputFiles, loadOracle } from '../fixtures/keras/oracle';
 
 const fixture = (name: string): string => join(FIXTURES, 'tfjs-graph', name);
-const REAL = join(__dirname, '..', '..', '..', '..', 'shared', 'models', 'tfjs', 'graph_human_emotion');
+/** The real models of ../shared/models (MANIFEST.md); NEUROVIS_SHARED points elsewhere (a worktree). */
+const REAL = join(process.env.NEUROVIS_SHARED ?? join(__dirname, '..', '..', '..', 'shared'), 'models', 'tfjs', 'graph_human_emotion');
 
 describe('TF.js graph-model fixtures reproduce their PyTorch oracle (test/fixtures/tfjs-graph/make_fixtures.py)', () => {
   it('convolutions (fused BiasAdd+Relu6, depthwise with dilation, explicit padding, fused depthwise LeakyRelu), batch norm, pools, Pad, ConcatV2, Mean, _FusedMatMul, clips; float16 weights; surrogate mode', () => {
     const model = checkAgainstOracle(inputFiles(fixture('convnet_fp16')), loadOracle(fixture('convnet_fp16.oracle.json')));
     expect(model.graph.quantization?.description).toContain('float16');
+  });
+
+  it('Transpose, Prelu, unfused batch norm (Rsqrt folded), Flatten as Shape/StridedSlice/Pack/Reshape, Cast', () => {
+    checkAgainstOracle(inputFiles(fixture('ops_extra')), loadOracle(fixture('ops_extra.oracle.json')));
   });
 
   it('MatMul with uint8-quantised weights, StridedSlice on a constant, BiasAdd, Mul/Sub by constants, Reshape and Squeeze, Softmax (forward only)', () => {

@@ -177,3 +177,34 @@ export const stridedSlice: OpTranslator = (ctx) => {
 };
 
 export const identity: OpTranslator = (ctx) => ctx.value(0);
+
+/** Transpose by a constant permutation, in the model's layout. */
+export const transpose: OpTranslator = (ctx) => ({
+  nhwc: ctx.b.node('Transpose', [ctx.nhwc(0)], { perm: intsOf(ctx, 1, 'the permutation') }, `${ctx.name}/transpose`),
+});
+
+/** ONNX TensorProto data types of the TF types a Cast may target. */
+const ONNX_TYPES: Readonly<Record<string, number>> = { DT_FLOAT: 1, DT_HALF: 10, DT_DOUBLE: 11, DT_INT32: 6, DT_INT64: 7, DT_INT16: 5, DT_INT8: 3, DT_UINT8: 2, DT_BOOL: 9 };
+
+export const cast: OpTranslator = (ctx) => {
+  const to = ctx.attrs.type('DstT');
+  const onnx = ONNX_TYPES[to] ?? ctx.fail(`casting to ${to} is not supported`);
+  return { nhwc: ctx.b.node('Cast', [ctx.nhwc(0)], { to: onnx }, `${ctx.name}/cast`) };
+};
+
+/** Prelu: max(x, 0) + alpha·min(x, 0) with alpha per channel. */
+export const prelu: OpTranslator = (ctx) => {
+  const v = ctx.value(0);
+  const alpha = ctx.value(1).constant;
+  const perChannel = alpha && v.nchw ? channelConstant(alpha, 'nchw') : undefined;
+  if (v.nchw && perChannel) return { nchw: ctx.b.node('PRelu', [v.nchw, floatConstant(ctx.b, `${ctx.name}/alpha`, perChannel)], {}, `${ctx.name}/prelu`) };
+  return { nhwc: ctx.b.node('PRelu', [ctx.nhwc(0), ctx.nhwc(1)], {}, `${ctx.name}/prelu`) };
+};
+
+/** Rsqrt and Sqrt (unfused batch normalisation computes 1/√(variance + ε) in the graph). */
+export function root(reciprocal: boolean): OpTranslator {
+  return (ctx) => {
+    const y = ctx.b.node('Sqrt', [ctx.nhwc(0)], {}, `${ctx.name}/sqrt`);
+    return { nhwc: reciprocal ? ctx.b.node('Reciprocal', [y], {}, `${ctx.name}/reciprocal`) : y };
+  };
+}

@@ -6,7 +6,7 @@ import { fail, TO_NCHW, TO_NHWC, type OpContext, type OpTranslator, type Value }
 import { isObject, type JsonObject } from '../keras/json';
 import { Attrs, decodeBase64, producerOf, shapeProto, type TfNode } from './graphdef';
 import { batchNorm, conv, pool } from './ops-conv';
-import { binary, concat, expandDims, identity, matmul, mean, pack, pad, reshape, shape, softmax, squeeze, stridedSlice, unary } from './ops-tensor';
+import { binary, cast, concat, expandDims, identity, matmul, mean, pack, pad, prelu, reshape, root, shape, softmax, squeeze, stridedSlice, transpose, unary } from './ops-tensor';
 
 const OPS: Readonly<Record<string, OpTranslator>> = {
   Conv2D: conv(false, false),
@@ -37,6 +37,9 @@ const OPS: Readonly<Record<string, OpTranslator>> = {
   Sigmoid: unary('Sigmoid'),
   Tanh: unary('Tanh'),
   Softplus: unary('Softplus'),
+  Prelu: prelu,
+  Sqrt: root(false),
+  Rsqrt: root(true),
   Mean: mean,
   Softmax: softmax,
   Reshape: reshape,
@@ -49,13 +52,15 @@ const OPS: Readonly<Record<string, OpTranslator>> = {
   Pack: pack,
   Shape: shape,
   StridedSlice: stridedSlice,
+  Transpose: transpose,
+  Cast: cast,
   Identity: identity,
   StopGradient: identity,
   Snapshot: identity,
 };
 
 /** Ops that only move or copy values: not layers of their own (DESIGN.md §2). */
-const REARRANGEMENTS = new Set(['Reshape', 'Squeeze', 'ExpandDims', 'Pad', 'PadV2', 'MirrorPad', 'StridedSlice', 'Pack', 'Shape', 'Identity', 'StopGradient', 'Snapshot']);
+const REARRANGEMENTS = new Set(['Reshape', 'Squeeze', 'ExpandDims', 'Pad', 'PadV2', 'MirrorPad', 'StridedSlice', 'Pack', 'Shape', 'Transpose', 'Cast', 'Identity', 'StopGradient', 'Snapshot']);
 
 const DTYPES: Record<string, 'float' | 'int'> = { DT_FLOAT: 'float', DT_HALF: 'float', DT_DOUBLE: 'float', DT_INT32: 'int', DT_INT64: 'int', DT_INT16: 'int', DT_INT8: 'int', DT_UINT8: 'int', DT_BOOL: 'int' };
 
