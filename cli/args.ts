@@ -1,5 +1,7 @@
 import { GALLERY_MODES, type GalleryMode } from '../workers/engine/compute';
 import { formatNames } from '../workers/formats/index';
+import type { InputLayout } from '../workers/engine/graph';
+import { INPUT_LAYOUTS } from '../workers/engine/input-layout';
 
 export const OUTPUT_FORMATS = ['npy', 'json', 'png', 'svg'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -15,6 +17,8 @@ export interface GalleryArgs {
   objective: 'neuron' | 'channel';
   radius: number;
   inputShape?: number[];
+  inputLayout?: InputLayout;
+  imageShape?: number[];
   reference?: string;
   layers?: string[];
   workers?: number;
@@ -30,6 +34,8 @@ export interface InfoArgs {
   command: 'info';
   files: string[];
   inputShape?: number[];
+  inputLayout?: InputLayout;
+  imageShape?: number[];
   orientation?: Orientation;
 }
 
@@ -47,6 +53,8 @@ export const USAGE = `Usage:
       [--objective neuron|channel]  (default: neuron)
       [--radius R]                  (default: 1)
       [--input-shape 1,28,28]       (for symbolic input dimensions; no batch dimension)
+      [--input-layout NCHW|NHWC|NCW|NWC|flat]   (default: from the model)
+      [--image-shape 28,28]         (draw the input as H×W images: a 784-vector as 28×28)
       [--reference X0.npy]          (reference input of local, deconvnet and guided)
       [--layers ID,ID…]             (default: every layer)
       [--workers N]                 (default: every core; 0 computes on the main thread)
@@ -54,12 +62,12 @@ export const USAGE = `Usage:
       [--neurons N]                 (a preview: the first N neurons of each layer)
       [--force]                     (start even when the estimate passes ~10 minutes of work)
       [--quiet]
-  neurovis info MODEL [MORE FILES…] [--input-shape …]   (the model's layers)
+  neurovis info MODEL [MORE FILES…] [--input-shape …] [--input-layout …]   (the model's layers)
   neurovis --help | --version
 MODEL is a file of one of these formats (with the files it names beside it):
   ${formatNames()}`;
 
-const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--reference', '--layers', '--workers', '--orientation', '--neurons']);
+const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--input-layout', '--image-shape', '--reference', '--layers', '--workers', '--orientation', '--neurons']);
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
@@ -88,12 +96,17 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     }
   }
   if (files.length === 0) throw new UsageError('no model file given');
-  const inputShape = options.has('--input-shape') ? parseShape(options.get('--input-shape')!) : undefined;
+  const inputShape = options.has('--input-shape') ? parseShape(options.get('--input-shape')!, '--input-shape') : undefined;
+  const imageShape = options.has('--image-shape') ? parseShape(options.get('--image-shape')!, '--image-shape') : undefined;
+  if (imageShape && imageShape.length !== 2) throw new UsageError(`--image-shape takes H,W, got "${options.get('--image-shape')}"`);
+  const layoutText = options.get('--input-layout');
+  const inputLayout = layoutText === undefined ? undefined : INPUT_LAYOUTS.find((l) => l.toLowerCase() === layoutText.toLowerCase());
+  if (layoutText !== undefined && inputLayout === undefined) throw new UsageError(`unknown input layout "${layoutText}" (${INPUT_LAYOUTS.join(', ')})`);
   const orientation = options.get('--orientation') as Orientation | undefined;
   if (orientation !== undefined && orientation !== 'rows-are-inputs' && orientation !== 'rows-are-outputs') {
     throw new UsageError(`--orientation must be rows-are-inputs or rows-are-outputs, got "${orientation}"`);
   }
-  if (command === 'info') return { command, files, inputShape, orientation };
+  if (command === 'info') return { command, files, inputShape, inputLayout, imageShape, orientation };
 
   const out = options.get('--out');
   if (!out) throw new UsageError('--out DIR is required');
@@ -125,6 +138,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     objective,
     radius,
     inputShape,
+    inputLayout,
+    imageShape,
     reference: options.get('--reference'),
     layers,
     workers,
@@ -135,10 +150,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   };
 }
 
-function parseShape(text: string): number[] {
+function parseShape(text: string, option: string): number[] {
   const dims = text.split(/[,x×]/).map((s) => Number(s.trim()));
   if (dims.length === 0 || dims.some((d) => !Number.isInteger(d) || d <= 0 || d > 1 << 24)) {
-    throw new UsageError(`--input-shape must be positive whole numbers separated by commas, got "${text}"`);
+    throw new UsageError(`${option} must be positive whole numbers separated by commas, got "${text}"`);
   }
   return dims;
 }

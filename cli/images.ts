@@ -4,7 +4,7 @@ import type { PreparedModel } from '../workers/engine/prepare';
 import { DEFAULT_SHEET_OPTIONS, layerImageFiles } from '../workers/export/layer-images';
 import { safeFileNames, type LayerArrays } from '../workers/export/manifest';
 import type { SheetOptions } from '../workers/export/sprite';
-import { isChannelsLast } from '../renderer/src/render/input-layout';
+import { drawingShape } from '../renderer/src/render/input-layout';
 import { ensureDir, writeAtomic } from './files';
 
 /**
@@ -22,11 +22,11 @@ export async function writeImages(
   const png = formats.includes('png');
   const svg = formats.includes('svg');
   if (!png && !svg) return;
-  const channelsLast = isChannelsLast({ layers: model.layers, source: model.graph.source });
+  const { shape, channelsLast } = drawingShape({ inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape });
   const bases = safeFileNames(results.map((r) => r.layer.id), '');
   for (let i = 0; i < results.length; i++) {
     const r = results[i];
-    const gallery = { title: r.layer.name, xstar: r.xstar, inputShape: model.inputFeatureShape, channelsLast, activations: r.activations };
+    const gallery = { title: r.layer.name, xstar: r.xstar, inputShape: shape, channelsLast, activations: r.activations };
     let madeFolder = false;
     for (const file of layerImageFiles(gallery, bases[i], { png, svg }, options)) {
       const dir = file.folder ? join(out, file.folder) : out;

@@ -12,25 +12,25 @@ import { formatShape, sizeOf } from '../workers/engine/tensor';
 import { buildManifest, safeFileNames, type LayerArrays } from '../workers/export/manifest';
 import { readModel } from '../workers/formats/index';
 import { decodeNpy, encodeNpy } from '../workers/formats/numpy/npy';
-import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs, type Orientation } from './args';
+import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs } from './args';
 import { ensureDir, readInputFiles, readModelFiles, writeAtomic } from './files';
 import { writeImages } from './images';
 import { Progress } from './progress';
 
 const VERSION = '0.1.0';
 
-async function loadModel(paths: readonly string[], inputShape: readonly number[] | undefined, orientation?: Orientation): Promise<PreparedModel> {
-  const files = await readModelFiles(paths);
-  const graph = readModel(files, { orientation });
-  return prepare(graph, { inputShape });
+async function loadModel(args: GalleryArgs | InfoArgs): Promise<PreparedModel> {
+  const files = await readModelFiles(args.files);
+  const graph = readModel(files, { orientation: args.orientation });
+  return prepare(graph, { inputShape: args.inputShape, inputLayout: args.inputLayout, imageShape: args.imageShape });
 }
 
 async function info(args: InfoArgs): Promise<void> {
-  const model = await loadModel(args.files, args.inputShape, args.orientation);
+  const model = await loadModel(args);
   const s = model.graph.source;
   const lines = [
     `${s.fileName}: ${s.format}${s.producer ? ` (${s.producer})` : ''}${s.opset ? `, opset ${s.opset}` : ''}`,
-    `input ${model.inputName} ${formatShape(model.inputFeatureShape)}`,
+    `input ${model.inputName} ${formatShape(model.inputFeatureShape)} ${model.inputLayout}`,
     ...(model.graph.quantization ? [`quantised (${model.graph.quantization.scheme}): ${model.graph.quantization.description}`] : []),
     ...(s.notes ?? []).map((n) => `note: ${n}`),
     model.nonlinearNodes.length > 0 ? `nonlinear nodes: ${model.nonlinearNodes.join(', ')}` : 'linear: the exact mode applies',
@@ -41,7 +41,7 @@ async function info(args: InfoArgs): Promise<void> {
 }
 
 async function gallery(args: GalleryArgs): Promise<void> {
-  const model = await loadModel(args.files, args.inputShape, args.orientation);
+  const model = await loadModel(args);
   let reference: Float32Array | undefined;
   if (args.reference) {
     const [file] = await readInputFiles([args.reference]);
@@ -67,7 +67,7 @@ async function gallery(args: GalleryArgs): Promise<void> {
     }
   }
   if (args.formats.includes('json')) {
-    const manifest = buildManifest(model.graph.source, model.inputFeatureShape, settings, results, npyNames, model.graph.quantization);
+    const manifest = buildManifest(model.graph.source, { inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape }, settings, results, npyNames, model.graph.quantization);
     await writeAtomic(args.out, 'manifest.json', JSON.stringify(manifest, null, 1) + '\n');
   }
   await writeImages(args.out, model, results, args.formats);
@@ -133,7 +133,7 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
 async function computeOnPool(model: PreparedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number): Promise<LayerArrays[]> {
   const pool = createNodePool({ size: workers });
   try {
-    await pool.load(await readModelFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation });
+    await pool.load(await readModelFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation, inputLayout: args.inputLayout, imageShape: args.imageShape });
     const progress = new Progress(layers.map((l) => ({ id: l.id, total: 0 })), args.quiet);
     const outcome = await computeGallery(pool, settings, layers.map((l) => l.id), (p) => progress.report(p.done, p.total, p.etaMs), { neuronLimit: args.neurons });
     progress.finish();

@@ -19,7 +19,7 @@ import { describeStructure } from './engine/structure';
 let model: PreparedModel | null = null;
 let lastReference: Float32Array | undefined;
 
-function summarize(prepared: PreparedModel, digest: string, packed: PackedModel): ModelSummary {
+function summarize(prepared: PreparedModel, digest: string, packed: PackedModel, imageShape: readonly number[] | null): ModelSummary {
   return {
     digest,
     source: prepared.graph.source,
@@ -27,6 +27,8 @@ function summarize(prepared: PreparedModel, digest: string, packed: PackedModel)
     ...(prepared.graph.labels && { labels: prepared.graph.labels }),
     structure: describeStructure(prepared),
     inputShape: prepared.inputFeatureShape,
+    inputLayout: prepared.inputLayout,
+    imageShape,
     layers: prepared.layers,
     layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),
     nonlinearNodes: prepared.nonlinearNodes,
@@ -71,12 +73,12 @@ function exitNow(): Promise<never> {
 const api = {
   open(files: InputFile[], options: OpenOptions): Opened {
     const graph = readModel(files, { orientation: options.orientation });
-    const prepared = prepare(graph, { inputShape: options.inputShape });
+    const prepared = prepare(graph, { inputShape: options.inputShape, inputLayout: options.inputLayout, imageShape: options.imageShape });
     const packed = packModel(prepared, options.share && canShareMemory());
     // This worker computes from the packed model too: every worker runs the very same graph.
     model = prepare(packed.graph);
     lastReference = undefined;
-    return { summary: summarize(model, digestFiles(files), packed), packed };
+    return { summary: summarize(model, digestFiles(files), packed, prepared.imageShape), packed };
   },
 
   adopt(packed: PackedModel): void {

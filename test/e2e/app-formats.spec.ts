@@ -6,8 +6,8 @@ import { expect, test, type Page } from '@playwright/test';
 import { computeNeurons } from '../../workers/engine/compute';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
-import { isChannelsLast } from '../../renderer/src/render/input-layout';
-import { channelIndex, inputLayout } from '../../renderer/src/render/thumbnail';
+import { modelInputLayout } from '../../renderer/src/render/input-layout';
+import { channelIndex } from '../../renderer/src/render/thumbnail';
 import { detailValues, dropFiles, focusLayer, openApp, waitForAllLayers } from './app-helpers';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -68,7 +68,7 @@ for (const c of CASES) {
     const last = model.layers[model.layers.length - 1];
     const mode = model.nonlinearNodes.length > 0 ? 'surrogate' : 'exact';
     const truth = computeNeurons(model, last.id, [0], { mode, objective: { kind: 'neuron' }, radius: 1 });
-    const layout = inputLayout(model.inputFeatureShape, isChannelsLast({ layers: model.layers, source: model.graph.source }));
+    const layout = modelInputLayout({ inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape });
     const channels = layout.kind === 'image' ? layout.channels : 1;
     await openLastNeuron(page, last.id, channels);
     const values = await detailValues(page);

@@ -24,7 +24,7 @@ function engineInput(): ExportInput {
     const r = computeNeurons(model, layer.id, [...Array(layer.neurons).keys()], settings);
     return { layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead };
   });
-  return { source: model.graph.source, inputShape: model.inputFeatureShape, channelsLast: false, settings, layers };
+  return { source: model.graph.source, inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: null, settings, layers };
 }
 
 const options: SheetOptions = { colormap: 'rdbu', scale: 'neuron', factor: 3, showValues: true };

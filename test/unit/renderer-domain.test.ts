@@ -15,6 +15,8 @@ const summary = {
   digest: 'd',
   source: { format: 'onnx' as const, fileName: 'm.onnx' },
   inputShape: [1, 8, 8],
+  inputLayout: 'NCHW' as const,
+  imageShape: null,
   layers: [layer('conv1', 0), layer('relu1', 0), layer('conv2', 0), layer('fc', null)],
   nonlinearNodes: ['relu1'],
   weightBytes: 0,

@@ -1,5 +1,6 @@
-import { ModelError, type Graph, type GraphNode } from './graph';
+import { ModelError, type Graph, type GraphNode, type InputLayout } from './graph';
 import { fuseGelu } from './fuse';
+import { channelSides, checkImageShape, detectInputLayout, isChannelsLastLayout, isRearrangement, type ChannelSide } from './input-layout';
 import { kindOf, type OpContext, type OpDef } from './op';
 import { opFor } from './ops/index';
 import { formatShape, sizeOf, type Shape, type Tensor } from './tensor';
@@ -44,6 +45,10 @@ export interface PreparedModel {
   readonly inputShape: readonly number[];
   /** Input shape without the batch dimension: the shape of every x*. */
   readonly inputFeatureShape: readonly number[];
+  /** The input's layout: the user's choice, else detected from the model (engine/input-layout.ts). */
+  readonly inputLayout: InputLayout;
+  /** The image shape [H, W] the user asked to draw the input as (a 784-vector as 28×28), or null. */
+  readonly imageShape: readonly number[] | null;
   readonly shapes: ReadonlyMap<string, Shape>;
   readonly constants: ReadonlyMap<string, Tensor>;
   /** Nodes that depend on the input, in topological order. */
@@ -58,6 +63,10 @@ export interface PreparedModel {
 export interface PrepareOptions {
   /** Input shape without the batch dimension, for symbolic dimensions (or to override them). */
   inputShape?: readonly number[];
+  /** Overrides the detected input layout. */
+  inputLayout?: InputLayout;
+  /** Draws the input as H×W image(s). */
+  imageShape?: readonly number[];
 }
 
 /** Upper bound on values in one tensor; a header claiming more is lying or absurd. */
@@ -122,7 +131,12 @@ export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedMod
   }
 
   const batch = graph.hasBatchDim;
-  const found = findLayers(graph, nodes, shapes, batch);
+  const inputFeatureShape = batch ? inputShape.slice(1) : inputShape;
+  const inputLayout = detectInputLayout(graph, input.name, inputFeatureShape, options.inputLayout);
+  if (options.imageShape) checkImageShape(where, inputFeatureShape, options.imageShape);
+  const inputSide: ChannelSide = isChannelsLastLayout(inputLayout) ? 'last' : 'first';
+  const sides = channelSides(nodes.map((v) => v.node), shapes, input.name, inputSide, batch);
+  const found = findLayers(graph, nodes, shapes, batch, sides);
   if (found.length === 0) throw new ModelError(`${where}: the model has no layer that depends on its input`);
   const labelled = labelOutput(graph, found);
   graph = labelled.graph;
@@ -131,7 +145,9 @@ export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedMod
     graph,
     inputName: input.name,
     inputShape,
-    inputFeatureShape: batch ? inputShape.slice(1) : inputShape,
+    inputFeatureShape,
+    inputLayout,
+    imageShape: options.imageShape ? [...options.imageShape] : null,
     shapes,
     constants,
     nodes,
@@ -223,31 +239,60 @@ function topologicalOrder(graph: Graph, available: Set<string>): GraphNode[] {
   return order;
 }
 
-function findLayers(graph: Graph, nodes: readonly VariableNode[], shapes: ReadonlyMap<string, Shape>, batch: boolean): LayerInfo[] {
+function findLayers(
+  graph: Graph,
+  nodes: readonly VariableNode[],
+  shapes: ReadonlyMap<string, Shape>,
+  batch: boolean,
+  sides: ReadonlyMap<string, ChannelSide>,
+): LayerInfo[] {
   const byTensor = new Map<string, VariableNode>();
   for (const v of nodes) for (const o of v.node.outputs) if (o) byTensor.set(o, v);
+  const featureOf = (tensor: string): number[] => {
+    const s = shapes.get(tensor)!;
+    // The batch is 1 here: a leading axis of another size is a feature axis of a graph that squeezed its batch away.
+    return batch && s.length > 0 && s[0] === 1 ? s.slice(1) : [...s];
+  };
+  const channelAxisOf = (tensor: string, featureShape: readonly number[]): number | null => {
+    const last = (sides.get(tensor) ?? graph.channelAxis) === 'last';
+    return featureShape.length === 2 || featureShape.length === 3 ? (last ? featureShape.length - 1 : 0) : null;
+  };
   const layerOf = (tensor: string, name: string, op: string, v: VariableNode): LayerInfo => {
     const outputShape = shapes.get(tensor)!;
-    // The batch is 1 here: a leading axis of another size is a feature axis of a graph that squeezed its batch away.
-    const featureShape = batch && outputShape.length > 0 && outputShape[0] === 1 ? outputShape.slice(1) : [...outputShape];
-    const channelAxis = featureShape.length === 2 || featureShape.length === 3 ? (graph.channelAxis === 'last' ? featureShape.length - 1 : 0) : null;
+    const featureShape = featureOf(tensor);
+    const channelAxis = channelAxisOf(tensor, featureShape);
     const neurons = channelAxis === null ? Math.max(1, sizeOf(featureShape)) : featureShape[channelAxis];
     return { id: tensor, name, op, node: v.node.name, outputShape, featureShape, channelAxis, neurons, reuses: [] };
   };
+  const rearranges = (v: VariableNode): boolean => v.op.kind === 'reshape' || isRearrangement(v.node.opType);
   const out: LayerInfo[] = [];
   if (graph.layerTensors) {
     for (const l of graph.layerTensors) {
       const v = byTensor.get(l.tensor);
-      if (v) out.push(layerOf(l.tensor, l.name, l.op, v));
+      if (v && !isRearrangement(l.op)) out.push(layerOf(l.tensor, l.name, l.op, v));
     }
   } else {
     for (const v of nodes) {
-      if (v.op.kind === 'reshape') continue;
+      if (rearranges(v)) continue;
       const outputs = v.op.everyOutputIsLayer ? v.node.outputs : v.node.outputs.slice(0, 1);
       for (const o of outputs) {
         const op = graph.layerOps?.get(o);
         if (o && shapes.get(o) && op !== null) out.push(layerOf(o, o, op ?? v.node.opType, v));
       }
+    }
+    // A model output made by rearranging a layer into a new image (pixel shuffle, DepthToSpace) is shown in that
+    // form; a model that only rearranges its input has its outputs as layers.
+    const ids = new Set(out.map((l) => l.id));
+    const onlyRearranges = out.length === 0;
+    for (const o of graph.outputs) {
+      const v = byTensor.get(o);
+      if (!v || ids.has(o) || !rearranges(v)) continue;
+      const from = rearrangedFrom(o, byTensor, rearranges);
+      const a = featureOf(o);
+      const b = from === undefined ? [] : featureOf(from);
+      // Fewer channels, same values: depth moved into space.
+      const shuffled = a.length === 3 && b.length === 3 && sizeOf(a) === sizeOf(b) && a[channelAxisOf(o, a)!] < b[channelAxisOf(from!, b)!];
+      if (onlyRearranges || shuffled) out.push(layerOf(o, o, v.node.opType, v));
     }
   }
   const layerIds = new Set(out.map((l) => l.id));
@@ -258,6 +303,13 @@ function findLayers(graph: Graph, nodes: readonly VariableNode[], shapes: Readon
     const reuses = [...new Set(v.node.inputs.filter((t) => t !== l.id && layerIds.has(t) && same(t)))];
     return { ...l, reuses };
   });
+}
+
+/** The tensor a chain of rearrangements ending at `tensor` starts from. */
+function rearrangedFrom(tensor: string, byTensor: ReadonlyMap<string, VariableNode>, rearranges: (v: VariableNode) => boolean): string | undefined {
+  let t = tensor;
+  for (let v = byTensor.get(t); v && rearranges(v); v = byTensor.get(t)) t = v.node.inputs[0];
+  return t === tensor ? undefined : t;
 }
 
 function withNode<T>(node: GraphNode, f: () => T): T {

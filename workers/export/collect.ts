@@ -5,7 +5,8 @@
  * host until every file is made, so a cancelled export writes nothing. Pure (no DOM).
  */
 import type { GallerySettings } from '../engine/compute';
-import type { ModelSource, QuantizationInfo } from '../engine/graph';
+import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
+import { drawingShape } from '../../renderer/src/render/input-layout';
 import { encodeNpy } from '../formats/numpy/npy';
 import { layerImageFiles, type ImageFormats } from './layer-images';
 import { buildManifest, safeFileNames, type LayerArrays } from './manifest';
@@ -19,7 +20,9 @@ export interface ExportFormats extends ImageFormats {
 export interface ExportInput {
   readonly source: ModelSource;
   readonly inputShape: readonly number[];
-  readonly channelsLast: boolean;
+  readonly inputLayout: InputLayout;
+  /** Draw x* as H×W image(s), or null for the layout's own form. */
+  readonly imageShape: readonly number[] | null;
   readonly settings: Pick<GallerySettings, 'mode' | 'objective' | 'radius'>;
   readonly layers: readonly LayerArrays[];
   readonly quantized?: QuantizationInfo;
@@ -66,6 +69,7 @@ export async function collectExport(input: ExportInput, formats: ExportFormats, 
   };
   await check();
   const npyNames = safeFileNames(input.layers.map((l) => l.layer.id), '.npy');
+  const drawing = drawingShape(input);
   for (let i = 0; i < input.layers.length; i++) {
     const l = input.layers[i];
     const base = npyNames[i].replace(/\.npy$/, '');
@@ -73,14 +77,14 @@ export async function collectExport(input: ExportInput, formats: ExportFormats, 
       files.push({ name: npyNames[i], bytes: encodeNpy([l.norms.length, ...input.inputShape], l.xstar) });
       await check();
     }
-    const gallery = { title: l.layer.name, xstar: l.xstar, inputShape: input.inputShape, channelsLast: input.channelsLast, activations: l.activations };
+    const gallery = { title: l.layer.name, xstar: l.xstar, inputShape: drawing.shape, channelsLast: drawing.channelsLast, activations: l.activations };
     for (const f of layerImageFiles(gallery, base, formats, options)) {
       files.push({ name: f.folder ? `${f.folder}.${f.name}` : f.name, bytes: typeof f.bytes === 'string' ? encoder.encode(f.bytes) : f.bytes });
       await check();
     }
   }
   if (formats.json) {
-    const manifest = buildManifest(input.source, input.inputShape, input.settings, input.layers, npyNames, input.quantized);
+    const manifest = buildManifest(input.source, input, input.settings, input.layers, npyNames, input.quantized);
     files.push({ name: 'manifest.json', bytes: encoder.encode(JSON.stringify(manifest, null, 1) + '\n') });
     await check();
   }

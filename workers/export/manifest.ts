@@ -1,5 +1,6 @@
 import type { GallerySettings } from '../engine/compute';
-import type { ModelSource, QuantizationInfo } from '../engine/graph';
+import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
+import { drawnImageShape, type InputDrawing } from '../../renderer/src/render/input-layout';
 import type { LayerInfo } from '../engine/prepare';
 
 /** One layer's entry in manifest.json (DESIGN.md §4). */
@@ -27,6 +28,10 @@ export interface Manifest {
   format: string;
   producer?: string;
   inputShape: number[];
+  /** The input's layout (DESIGN.md §4): NCHW, NHWC, NCW, NWC or flat. */
+  inputLayout: InputLayout;
+  /** The image shape [H, W] x* is drawn at, or null when it is drawn as a chart. */
+  imageShape: number[] | null;
   /** How the file was quantised (the gallery is of its dequantised float network), or null. */
   quantized: QuantizationInfo | null;
   mode: string;
@@ -68,7 +73,7 @@ function clean(values: Float32Array): number[] {
 
 export function buildManifest(
   source: ModelSource,
-  inputShape: readonly number[],
+  input: InputDrawing,
   settings: Pick<GallerySettings, 'mode' | 'objective' | 'radius'>,
   layers: readonly LayerArrays[],
   fileNames: readonly string[],
@@ -78,7 +83,9 @@ export function buildManifest(
     model: source.fileName,
     format: source.format,
     ...(source.producer ? { producer: source.producer } : {}),
-    inputShape: [...inputShape],
+    inputShape: [...input.inputShape],
+    inputLayout: input.inputLayout,
+    imageShape: drawnImageShape(input),
     quantized: quantized ? { scheme: quantized.scheme, description: quantized.description } : null,
     mode: settings.mode,
     objective: settings.objective.kind,

@@ -1,5 +1,5 @@
 import type { GallerySettings } from '../engine/compute';
-import type { ModelSource, QuantizationInfo } from '../engine/graph';
+import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
 import type { LayerInfo } from '../engine/prepare';
 import type { ModelStructure } from '../engine/structure';
 import type { InputFile } from '../formats/types';
@@ -20,6 +20,10 @@ export interface ModelSummary {
   readonly labels?: readonly string[];
   /** The shape of every x*: the model's input without its batch dimension. */
   readonly inputShape: readonly number[];
+  /** The input's layout (detected, or as the user chose it). */
+  readonly inputLayout: InputLayout;
+  /** The image shape [H, W] the user asked to draw the input as, or null. */
+  readonly imageShape: readonly number[] | null;
   readonly layers: readonly LayerInfo[];
   /** Per layer (same order): floating-point operations to compute one neuron, for the estimate before a run (engine/estimate.ts). */
   readonly layerFlops: readonly number[];
@@ -85,6 +89,10 @@ export interface LoadOptions {
   readonly inputShape?: readonly number[];
   /** NumPy chains: force the orientation (see formats ReadOptions). */
   readonly orientation?: 'rows-are-inputs' | 'rows-are-outputs';
+  /** Overrides the detected input layout. */
+  readonly inputLayout?: InputLayout;
+  /** Draws the input as H×W image(s). */
+  readonly imageShape?: readonly number[];
 }
 
 /**

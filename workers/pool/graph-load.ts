@@ -25,6 +25,8 @@ export function loadGraph(pool: WorkerPool, graph: Graph, options: { inputShape?
     ...(prepared.graph.labels && { labels: prepared.graph.labels }),
     structure: describeStructure(prepared),
     inputShape: prepared.inputFeatureShape,
+    inputLayout: prepared.inputLayout,
+    imageShape: prepared.imageShape,
     layers: prepared.layers,
     layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),
     nonlinearNodes: prepared.nonlinearNodes,

@@ -64,17 +64,12 @@ export function reducedGraph(model: PreparedModel): Graph {
   }
   const input = source.inputs.find((i) => i.name === model.inputName)!;
   return {
+    ...source,
     inputs: [{ name: input.name, dtype: input.dtype, dims: [...model.inputShape] }],
-    outputs: source.outputs,
     initializers,
     nodes: model.nodes.map((v) => v.node),
-    source: source.source,
-    hasBatchDim: source.hasBatchDim,
-    channelAxis: source.channelAxis,
-    layerTensors: source.layerTensors,
-    layerOps: source.layerOps,
-    quantization: source.quantization,
-    labels: source.labels,
+    // The layout chosen (or detected on the full graph) holds for the reduced one.
+    inputLayout: model.inputLayout,
   };
 }
 

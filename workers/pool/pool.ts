@@ -254,7 +254,7 @@ export class WorkerPool implements GalleryPool {
       }
       const version = ++this.modelVersion;
       const shape = opened.summary.inputShape.join(',');
-      this.model = { summary: opened.summary, packed: opened.packed, key: `${opened.summary.digest}|${shape}|${opened.orientation ?? ''}`, version };
+      this.model = { summary: opened.summary, packed: opened.packed, key: `${opened.summary.digest}|${shape}|${opened.orientation ?? ''}|${opened.summary.inputLayout}`, version };
       // The worker that opened the files already runs the packed model.
       if (opened.opener) opened.opener.modelVersion = version;
       await Promise.all(this.slots.map((s) => (s.state === 'dead' ? undefined : this.ensureModel(s).catch(() => undefined))));

@@ -1,17 +1,40 @@
-import { isChannelsLastFormat } from '../../../workers/formats/index';
-import type { ModelSummary } from '../../../workers/pool/api';
+import type { InputLayout as LayoutName } from '../../../workers/engine/graph';
 import { inputLayout, type InputLayout } from './thumbnail';
 
-/**
- * Whether the model's input is channels-last (H, W, C). The summary has no input layout
- * of its own: a conv-like layer with its channels on the last axis tells, and so does the
- * format's default layout (Keras and TF.js are channels-last by construction).
- */
-export function isChannelsLast(summary: Pick<ModelSummary, 'layers' | 'source'>): boolean {
-  if (isChannelsLastFormat(summary.source.format)) return true;
-  return summary.layers.some((l) => l.channelAxis !== null && l.featureShape.length > 1 && l.channelAxis === l.featureShape.length - 1);
+/** What decides how an x* is drawn: the input's shape, its layout, and the image shape the user asked for. */
+export interface InputDrawing {
+  /** The input's feature shape (no batch dimension): the shape of every x*. */
+  readonly inputShape: readonly number[];
+  readonly inputLayout: LayoutName;
+  /** Draw as H×W image(s) (`--image-shape`), or null for the layout's own form. */
+  readonly imageShape: readonly number[] | null;
 }
 
-export function modelInputLayout(summary: Pick<ModelSummary, 'layers' | 'source' | 'inputShape'>): InputLayout {
-  return inputLayout(summary.inputShape, isChannelsLast(summary));
+/**
+ * The shape an x* is drawn as, and whether its channels come last: the input's own shape,
+ * or (for an image shape) H×W planes of size/(H·W) channels, taken in the layout's order
+ * (a flat vector's values are read channels-first). 'flat' draws bars.
+ */
+export function drawingShape(d: InputDrawing): { shape: number[]; channelsLast: boolean } {
+  const size = d.inputShape.reduce((a, b) => a * b, 1);
+  const channelsLast = d.inputLayout === 'NHWC' || d.inputLayout === 'NWC';
+  if (d.imageShape && d.imageShape.length === 2) {
+    const [h, w] = d.imageShape;
+    const c = Math.max(1, Math.round(size / (h * w)));
+    return { shape: channelsLast ? [h, w, c] : [c, h, w], channelsLast };
+  }
+  if (d.inputLayout === 'flat') return { shape: [size], channelsLast: false };
+  return { shape: [...d.inputShape], channelsLast };
+}
+
+/** How one x* of this model is drawn. */
+export function modelInputLayout(d: InputDrawing): InputLayout {
+  const { shape, channelsLast } = drawingShape(d);
+  return inputLayout(shape, channelsLast);
+}
+
+/** The image shape [H, W] an x* is drawn at, or null when it is drawn as a chart (the manifest's `imageShape`). */
+export function drawnImageShape(d: InputDrawing): number[] | null {
+  const layout = modelInputLayout(d);
+  return layout.kind === 'image' ? [layout.height, layout.width] : null;
 }

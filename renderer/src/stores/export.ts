@@ -17,7 +17,7 @@ import { encodeNpy } from '../../../workers/formats/numpy/npy';
 import { getHost } from '../host/index';
 import { collectInWorker } from '../services/export-job';
 import type { ExportRequest } from '../host/host';
-import { isChannelsLast } from '../render/input-layout';
+import { drawingShape } from '../render/input-layout';
 import { useGallery } from './gallery';
 import { useSettings } from './settings';
 
@@ -84,7 +84,8 @@ export const useExport = defineStore('export', () => {
     if (!focus || !data || !row) throw new ExportProblem('export.errors.noResult');
     const base = `${safeFileNames([focus.layer], '')[0]}.neuron_${focus.neuron}`;
     const files: CollectedFile[] = [];
-    const g = { title: data.layer.name, xstar: row, inputShape: summary.inputShape, channelsLast: isChannelsLast(summary) };
+    const drawing = drawingShape(summary);
+    const g = { title: data.layer.name, xstar: row, inputShape: drawing.shape, channelsLast: drawing.channelsLast };
     // The scale of the layer when asked for, else the neuron's own.
     const options = resolveOptions(g, sheetOptions());
     const layerMax = options.scale === 'layer' ? data.layerMax : undefined;
@@ -114,7 +115,7 @@ export const useExport = defineStore('export', () => {
     }
     if (pending.length > 0) throw new ExportProblem('export.errors.pending', { layers: pending.join(', ') });
     const g = settings.gallerySettings;
-    return { source: summary.source, quantized: summary.quantization, inputShape: summary.inputShape, channelsLast: isChannelsLast(summary), settings: { mode: g.mode, objective: JSON.parse(JSON.stringify(g.objective)) as typeof g.objective, radius: g.radius }, layers };
+    return { source: summary.source, quantized: summary.quantization, inputShape: summary.inputShape, inputLayout: summary.inputLayout, imageShape: summary.imageShape, settings: { mode: g.mode, objective: JSON.parse(JSON.stringify(g.objective)) as typeof g.objective, radius: g.radius }, layers };
   }
 
   async function run(): Promise<void> {
