@@ -19,6 +19,12 @@ export const tfliteFormat: FormatDef = {
   read(main) {
     if (main.bytes.length === 0) throw new ModelError(`${main.name}: the file is empty`);
     if (!looksLikeTflite(main.bytes)) throw new ModelError(`${main.name}: not a TFLite model (no "TFL3" identifier at byte 4)`);
-    return translateTflite(readTflModel(main.bytes, main.name), main.name);
+    try {
+      return translateTflite(readTflModel(main.bytes, main.name), main.name);
+    } catch (e) {
+      // The graph builder's own checks (a tensor written by two operators) name no file.
+      if (e instanceof ModelError) throw e;
+      throw new ModelError(`${main.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   },
 };

@@ -131,10 +131,11 @@ function readOperator(t: Table, index: number, codes: readonly { code: number; c
 
 function readSubgraph(t: Table, index: number, codes: readonly { code: number; custom?: string }[], file: FlatFile): TflSubgraph {
   const tensors = t.tables(0, list('tensors')).map(readTensor);
-  const inRange = (what: string) => (i: number): number => (i >= -1 && i < tensors.length ? i : file.fail(`${what} refers to tensor ${i}; subgraph ${index} has ${tensors.length}`));
+  // Only an operator's inputs may be -1 (an omitted optional input).
+  const inRange = (what: string, min = 0) => (i: number): number => (i >= min && i < tensors.length ? i : file.fail(`${what} refers to tensor ${i}; subgraph ${index} has ${tensors.length}`));
   const operators = t.tables(3, list('operators')).map((op, i) => readOperator(op, i, codes, file));
   for (const op of operators) {
-    op.inputs.forEach(inRange(`an input of operator ${op.index}`));
+    op.inputs.forEach(inRange(`an input of operator ${op.index}`, -1));
     op.outputs.forEach(inRange(`an output of operator ${op.index}`));
   }
   return {
