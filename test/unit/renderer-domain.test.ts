@@ -23,7 +23,7 @@ const summary = {
   layerFlops: [1, 1, 1, 1],
   sharedWeights: false,
 };
-const base: ComputeSettings = { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200 };
+const base: ComputeSettings = { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200, preview: 0 };
 const changedLayers = (a: Map<string, string>, b: Map<string, string>): string[] => [...a.keys()].filter((k) => a.get(k) !== b.get(k));
 
 describe('what a settings change affects', () => {

@@ -38,7 +38,8 @@ export function layerKey(
     layer.channelAxis === null ? 'element' : settings.objective === 'position' ? `position:${settings.position.join(',')}` : settings.objective;
   const reference = USES_REFERENCE.has(settings.mode) && !(context.linear && settings.mode !== 'ascent') ? (context.referenceId ?? 'zero') : '-';
   const ascent = settings.mode === 'ascent' ? `steps:${settings.ascentSteps}` : '-';
-  return [rule, objective, `r:${settings.radius}`, reference, ascent].join('|');
+  // A preview holds fewer neurons: its layer data is sized to them.
+  return [rule, objective, `r:${settings.radius}`, reference, ascent, `n:${settings.preview}`].join('|');
 }
 
 /** The key of every layer of a model under these settings. */

@@ -15,6 +15,8 @@ export interface ComputeSettings {
   readonly radius: number;
   /** Ascent: step limit. */
   readonly ascentSteps: number;
+  /** A preview: only the first N neurons (channels) of each layer; 0 = every neuron. */
+  readonly preview: number;
 }
 
 /** A reference input x0 for the local, deconvnet and guided rules. */

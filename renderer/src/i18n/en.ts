@@ -46,6 +46,11 @@ export const en = {
     failed: 'This neuron could not be computed (see the message).',
   },
   layers: { title: 'Layers', input: 'input', nonlinear: 'nonlinear ({n} nodes)', linear: 'linear', quantized: 'quantised: {description}' },
+  budget: {
+    overTime: 'This gallery is big: {estimate}. The biggest layer is "{layer}" ({neurons} neurons). Start anyway? (A preview in Settings, the channel objective or fewer layers make it smaller.)',
+    overMemory: 'This gallery is too big to start: {estimate}, more than a quarter of this computer’s memory. The biggest layer is "{layer}" ({neurons} neurons). Set a preview in Settings (the first N neurons of each layer) or use the channel objective.',
+    declined: 'Not started. A preview in Settings computes the first N neurons of each layer.',
+  },
   jobs: {
     progress: '{done} of {total} neurons',
     failed: '{n} failed',
@@ -117,6 +122,7 @@ export const en = {
     objective: 'Objective',
     position: 'Position ({n} numbers)',
     radius: 'Radius r',
+    preview: 'Preview: first N neurons per layer (0 = all)',
     ascentSteps: 'Ascent steps',
     reference: 'Reference input x0',
     referenceDrop: 'Drop an image or a .npy',

@@ -48,6 +48,11 @@ export const zhCN: Messages = {
     failed: '这个神经元无法计算（见提示信息）。',
   },
   layers: { title: '层', input: '输入', nonlinear: '非线性（{n} 个节点）', linear: '线性', quantized: '已量化：{description}' },
+  budget: {
+    overTime: '这个图库很大：{estimate}。最大的层是“{layer}”（{neurons} 个神经元）。仍要开始吗？（在设置中启用预览、使用通道目标或减少层数可以缩小它。）',
+    overMemory: '这个图库太大，无法开始：{estimate}，超过本机内存的四分之一。最大的层是“{layer}”（{neurons} 个神经元）。请在设置中启用预览（每层前 N 个神经元）或使用通道目标。',
+    declined: '未开始。设置中的预览只计算每层前 N 个神经元。',
+  },
   jobs: {
     progress: '已完成 {done} / {total} 个神经元',
     failed: '{n} 个失败',
@@ -119,6 +124,7 @@ export const zhCN: Messages = {
     objective: '目标',
     position: '位置（{n} 个数）',
     radius: '半径 r',
+    preview: '预览：每层前 N 个神经元（0 = 全部）',
     ascentSteps: '上升步数',
     reference: '参考输入 x0',
     referenceDrop: '拖入图像或 .npy',

@@ -90,7 +90,7 @@ export const useGallery = defineStore('gallery', () => {
    * Starts fresh data for layers whose key changed (`changed`); `needed` adds the layers
    * still incomplete under an unchanged key.
    */
-  function prepare(keys: ReadonlyMap<string, string>): { changed: string[]; needed: string[] } {
+  function prepare(keys: ReadonlyMap<string, string>, neuronLimit = Infinity): { changed: string[]; needed: string[] } {
     const model = summary.value;
     if (!model) return { changed: [], needed: [] };
     const inputSize = sizeOf(model.inputShape);
@@ -100,7 +100,7 @@ export const useGallery = defineStore('gallery', () => {
       const key = keys.get(layer.id)!;
       const current = data.get(layer.id);
       if (!current || current.key !== key) {
-        data.set(layer.id, new LayerData(layer, key, inputSize, layer.neurons));
+        data.set(layer.id, new LayerData(layer, key, inputSize, Math.min(layer.neurons, neuronLimit)));
         changed.push(layer.id);
         needed.push(layer.id);
       } else if (!current.complete || current.failed > 0) {

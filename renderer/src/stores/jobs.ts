@@ -2,6 +2,8 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { GalleryPool, GallerySettings, ModelSummary, PoolProgress } from '../../../workers/pool/api';
 import { layerKeys } from '../domain/affects';
+import { estimateRun, memoryBudget } from '../domain/budget';
+import { i18n } from '../i18n';
 import { currentPool } from '../services/pool';
 import { useGallery } from './gallery';
 import { useNotices } from './notices';
@@ -15,6 +17,7 @@ export const useJobs = defineStore('jobs', () => {
   const gallery = useGallery();
   const settings = useSettings();
   const notices = useNotices();
+  const t = i18n.global.t;
 
   const generation = ref(0);
   const progress = shallowRef<PoolProgress | null>(null);
@@ -57,22 +60,53 @@ export const useJobs = defineStore('jobs', () => {
     if (!pool || !summary) return;
     attach(pool);
     const keys = layerKeys(summary, settings.effective, settings.reference?.id ?? null);
-    const { changed, needed } = gallery.prepare(keys);
+    const neuronLimit = settings.effective.preview > 0 ? settings.effective.preview : undefined;
+    const { changed, needed } = gallery.prepare(keys, neuronLimit);
     // Nothing changed and the current run already covers what is missing: let it go on.
     if (changed.length === 0 && running.value) return;
     if (needed.length === 0) {
       runLayers.value = [];
       return;
     }
+    if (!withinBudget(summary, needed, neuronLimit, [...keys.values()].join('\n'))) {
+      cancelled.value = true;
+      return;
+    }
     cancelled.value = false;
     runLayers.value = needed;
     runs.value++;
     try {
-      generation.value = pool.run(runSettings(summary), needed);
+      generation.value = pool.run(runSettings(summary), needed, { neuronLimit });
       progress.value = pool.progress();
     } catch (e) {
       notices.error(e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /** The run the user agreed to past the time budget (its model and layer keys): not asked again. */
+  let agreed = '';
+
+  /**
+   * Before any work (issue 16): past a quarter of the memory the run never starts (an error
+   * says how to make it smaller); past ~10 minutes of work the user is asked first.
+   */
+  function withinBudget(summary: ModelSummary, layers: readonly string[], neuronLimit: number | undefined, key: string): boolean {
+    const nav = globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined;
+    const workers = settings.workers > 0 ? settings.workers : Math.max(1, (nav?.hardwareConcurrency ?? 2) - 1);
+    const run = estimateRun(summary, layers, runSettings(summary), { neuronLimit, workers, memoryBytes: memoryBudget(nav?.deviceMemory) });
+    const biggest = run.verdict.biggest;
+    const params = { estimate: run.text, layer: biggest?.id ?? '', neurons: (biggest?.neurons ?? 0).toLocaleString() };
+    if (run.verdict.overMemory) {
+      notices.error(t('budget.overMemory', params));
+      return false;
+    }
+    if (!run.verdict.overTime || agreed === `${summary.digest}\n${key}`) return true;
+    if (!globalThis.confirm(t('budget.overTime', params))) {
+      notices.info(t('budget.declined'));
+      return false;
+    }
+    agreed = `${summary.digest}\n${key}`;
+    return true;
   }
 
   /**

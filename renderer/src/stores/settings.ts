@@ -10,7 +10,7 @@ const STORAGE_KEY = 'neurovis.settings.v1';
 export const THUMB_SIZES = { min: 32, max: 192, step: 8 } as const;
 export const MAX_WORKERS = 16;
 
-const DEFAULT_COMPUTE: ComputeSettings = { mode: 'exact', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200 };
+const DEFAULT_COMPUTE: ComputeSettings = { mode: 'exact', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200, preview: 0 };
 const DEFAULT_DISPLAY: DisplaySettings = { colormap: 'rdbu', scale: 'neuron', thumbSize: 72 };
 
 interface Persisted {
@@ -43,6 +43,7 @@ export function sanitize(raw: unknown): Persisted {
     position: Array.isArray(c.position) && c.position.every((p) => Number.isInteger(p) && p >= 0) ? [...c.position] : DEFAULT_COMPUTE.position,
     radius: typeof c.radius === 'number' && c.radius > 0 && Number.isFinite(c.radius) ? c.radius : DEFAULT_COMPUTE.radius,
     ascentSteps: Number.isInteger(c.ascentSteps) && c.ascentSteps! > 0 && c.ascentSteps! <= 10_000 ? c.ascentSteps! : DEFAULT_COMPUTE.ascentSteps,
+    preview: Number.isInteger(c.preview) && c.preview! >= 0 && c.preview! <= 1_000_000 ? c.preview! : DEFAULT_COMPUTE.preview,
   };
   out.display = {
     colormap: COLORMAPS.includes(d.colormap as never) ? d.colormap! : DEFAULT_DISPLAY.colormap,
