@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ModelError } from '../../workers/engine/graph';
 import { computeNeurons } from '../../workers/engine/compute';
 import { runForward } from '../../workers/engine/forward';
 import { prepare } from '../../workers/engine/prepare';
@@ -117,5 +118,48 @@ describe.skipIf(!existsSync(REAL))('the shared real TF.js graph model (vladmandi
       expect(result.norms[k] / n.norm, `‖a‖ of neuron ${n.index}`).toBeCloseTo(1, 5);
       expectSummary(result.xstar.subarray(k * 4096, (k + 1) * 4096), n.xstar_summary, `x* of neuron ${n.index}`);
     });
+  });
+});
+
+describe('damaged graph models', () => {
+  /** Replaces one attribute, input list or manifest shape of the fixture by an odd value, 300 times. */
+  it('every damaged GraphDef ends in a clear error (ModelError) or a model', () => {
+    const files = inputFiles(fixture('convnet_fp16'));
+    const main = files.find((f) => f.name === 'model.json')!;
+    const shards = files.filter((f) => f !== main);
+    const original = JSON.parse(new TextDecoder().decode(main.bytes)) as {
+      modelTopology: { node: { attr: Record<string, unknown>; input?: unknown }[] };
+      weightsManifest: { weights: { shape: unknown }[] }[];
+    };
+    const odd: unknown[] = [null, 7, 'x', [], {}, { list: {} }, { i: '-5' }, { i: '0' }, { i: '99999999999' }, { s: '!!' }, { list: { i: ['0', '0', '0', '0'] } }, { list: { i: ['1', '4096', '4096', '1'] } }, { f: -1 }, { type: 'DT_STRING' }, { list: { s: ['UmVsdQ==', 'QmlhcyBBZGQ='] } }];
+    let s = 99;
+    const rand = (n: number): number => Math.floor(((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * n);
+    let errors = 0;
+    let models = 0;
+    for (let k = 0; k < 300; k++) {
+      const json = JSON.parse(JSON.stringify(original)) as typeof original;
+      const nodes = json.modelTopology.node;
+      const node = nodes[rand(nodes.length)];
+      const what = rand(10);
+      if (what === 0) node.input = odd[rand(odd.length)];
+      else if (what === 1) json.weightsManifest[0].weights[rand(json.weightsManifest[0].weights.length)].shape = [[3], [-1], [1e9, 1e9], ['a'], []][rand(5)];
+      else {
+        const keys = Object.keys(node.attr);
+        if (keys.length === 0) {
+          node.input = [];
+        } else {
+          node.attr[keys[rand(keys.length)]] = odd[rand(odd.length)];
+        }
+      }
+      try {
+        prepare(readModel([{ name: 'model.json', bytes: new TextEncoder().encode(JSON.stringify(json)) }, ...shards]));
+        models++;
+      } catch (e) {
+        if (!(e instanceof ModelError)) throw new Error(`mutation ${k}: not a ModelError: ${e instanceof Error ? e.stack : String(e)}`);
+        errors++;
+      }
+    }
+    expect(errors).toBeGreaterThan(50);
+    expect(errors + models).toBe(300);
   });
 });
