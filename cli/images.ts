@@ -4,7 +4,7 @@ import type { PreparedModel } from '../workers/engine/prepare';
 import { DEFAULT_SHEET_OPTIONS, layerImageFiles } from '../workers/export/layer-images';
 import { safeFileNames, type LayerArrays } from '../workers/export/manifest';
 import type { SheetOptions } from '../workers/export/sprite';
-import { drawingShape } from '../renderer/src/render/input-layout';
+import { drawingShape } from '../workers/imaging/input-layout';
 import { ensureDir, writeAtomic } from './files';
 
 /**

@@ -6,8 +6,8 @@ import { expect, test, type Page } from '@playwright/test';
 import { computeNeurons } from '../../workers/engine/compute';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
-import { modelInputLayout } from '../../renderer/src/render/input-layout';
-import { channelIndex } from '../../renderer/src/render/thumbnail';
+import { modelInputLayout } from '../../workers/imaging/input-layout';
+import { channelIndex } from '../../workers/imaging/thumbnail';
 import { detailValues, dropFiles, focusLayer, openApp, waitForAllLayers } from './app-helpers';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { colormapLut } from '../../renderer/src/render/colormap';
+import { colormapLut } from '../../workers/imaging/colormap';
 import { computeNeurons } from '../../workers/engine/compute';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';

@@ -1,7 +1,7 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { describe, expect, it } from 'vitest';
-import { colormapLut } from '../../renderer/src/render/colormap';
-import { encodePng } from '../../workers/export/png';
+import { colormapLut } from '../../workers/imaging/colormap';
+import { encodePng } from '../../workers/imaging/png';
 import { layerImageFiles, neuronFileName, resolveOptions } from '../../workers/export/layer-images';
 import { layoutSheets, layerThumbnails, MARGIN, type LayerGallery, type SheetOptions } from '../../workers/export/sprite';
 import { renderSheetSvg } from '../../workers/export/svg';

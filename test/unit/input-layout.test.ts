@@ -7,7 +7,7 @@ import { ModelError } from '../../workers/engine/graph';
 import { prepare, type PreparedModel, type PrepareOptions } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import { packModel } from '../../workers/pool/pack';
-import { drawingShape, drawnImageShape, modelInputLayout } from '../../renderer/src/render/input-layout';
+import { drawingShape, drawnImageShape, modelInputLayout } from '../../workers/imaging/input-layout';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(here, '..', 'fixtures', 'layout');

@@ -1,9 +1,9 @@
 // The renderer's pure drawing modules: colormaps, the x* → RGBA mapping the gallery, the
 // export and the CLI share, and the gallery's virtualised geometry.
 import { describe, expect, it } from 'vitest';
-import { colormapLut, colormapStops, lucidByte, lutIndex, LUT_CENTRE, LUT_SIZE } from '../../renderer/src/render/colormap';
+import { colormapLut, colormapStops, lucidByte, lutIndex, LUT_CENTRE, LUT_SIZE } from '../../workers/imaging/colormap';
 import { cellAt, cellPosition, fitInCell, layoutGallery, scrollToReveal, visibleRanges } from '../../renderer/src/render/gallery-layout';
-import { barsImage, imagePixels, inputLayout, renderThumbnail, upscaleNearest } from '../../renderer/src/render/thumbnail';
+import { barsImage, imagePixels, inputLayout, renderThumbnail, upscaleNearest } from '../../workers/imaging/thumbnail';
 
 const hex = (h: string): number[] => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
 

@@ -6,7 +6,7 @@
  */
 import type { GallerySettings } from '../engine/compute';
 import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
-import { drawingShape } from '../../renderer/src/render/input-layout';
+import { drawingShape } from '../imaging/input-layout';
 import { encodeNpy } from '../formats/numpy/npy';
 import { layerImageFiles, type ImageFormats } from './layer-images';
 import { buildManifest, safeFileNames, type LayerArrays } from './manifest';

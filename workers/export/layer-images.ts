@@ -2,7 +2,7 @@
  * The image files of one layer, built the same way by the CLI and by the app: PNG sprite
  * sheets, their SVGs, and a PNG per neuron. Pure; the caller decides where they go.
  */
-import { encodePng } from './png';
+import { encodePng } from '../imaging/png';
 import { renderSheetSvg } from './svg';
 import { drawSheet, galleryLayout, layerThumbnails, layoutSheets, nativeImageSide, CHART_SIZE, type LayerGallery, type SheetOptions } from './sprite';
 

@@ -1,6 +1,6 @@
 import type { GallerySettings } from '../engine/compute';
 import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
-import { drawnImageShape, type InputDrawing } from '../../renderer/src/render/input-layout';
+import { drawnImageShape, type InputDrawing } from '../imaging/input-layout';
 import type { LayerInfo } from '../engine/prepare';
 
 /** One layer's entry in manifest.json (DESIGN.md §4). */

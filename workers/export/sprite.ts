@@ -5,8 +5,8 @@
  * (svg.ts). Sheets are at most `maxSide` pixels a side; a larger gallery is split by rows
  * into several complete sheets. Pure: no DOM, no Node.
  */
-import { colormapLut, LUT_SIZE, type ColormapName } from '../../renderer/src/render/colormap';
-import { inputLayout, maxAbs, renderThumbnail, layoutSize, type InputLayout, type RGBAImage } from '../../renderer/src/render/thumbnail';
+import { colormapLut, LUT_SIZE, type ColormapName } from '../imaging/colormap';
+import { inputLayout, maxAbs, renderThumbnail, layoutSize, type InputLayout, type RGBAImage } from '../imaging/thumbnail';
 import { drawText, fitText, textWidth, GLYPH_HEIGHT } from './font';
 
 export type ScaleMode = 'neuron' | 'layer';

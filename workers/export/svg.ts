@@ -9,10 +9,10 @@
 import * as echarts from 'echarts/core';
 import { GraphicComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
-import type { RGBAImage } from '../../renderer/src/render/thumbnail';
-import type { ColormapName } from '../../renderer/src/render/colormap';
+import type { RGBAImage } from '../imaging/thumbnail';
+import type { ColormapName } from '../imaging/colormap';
 import { GLYPH_HEIGHT } from './font';
-import { encodePng } from './png';
+import { encodePng } from '../imaging/png';
 import { BACKGROUND, INK, legendPixels, type SheetLayout } from './sprite';
 
 echarts.use([GraphicComponent, SVGRenderer]);

@@ -1,6 +1,6 @@
 /** ECharts options of the detail and overview charts (no DOM: the SVG export can reuse them). */
-import { colormapStops, type ColormapName } from '../render/colormap';
-import { SERIES_PALETTE } from '../render/thumbnail';
+import { colormapStops, type ColormapName } from '../../../workers/imaging/colormap';
+import { SERIES_PALETTE } from '../../../workers/imaging/thumbnail';
 import { formatNumber } from '../domain/format';
 import type { EChartsOption } from './echarts';
 

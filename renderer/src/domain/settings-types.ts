@@ -1,5 +1,5 @@
 import type { GalleryMode } from '../../../workers/engine/compute';
-import type { ColormapName } from '../render/colormap';
+import type { ColormapName } from '../../../workers/imaging/colormap';
 
 export type ObjectiveKind = 'neuron' | 'channel' | 'position';
 export type ScaleMode = 'neuron' | 'layer';

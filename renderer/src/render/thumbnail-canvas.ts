@@ -1,7 +1,7 @@
 /** Thumbnails as canvases for ECharts to draw, made from the pure RGBA mapping and kept in an LRU. */
 import type { LayerData } from '../domain/layer-data';
 import type { DisplaySettings } from '../domain/settings-types';
-import { renderThumbnail, type InputLayout, type RGBAImage } from './thumbnail';
+import { renderThumbnail, type InputLayout, type RGBAImage } from '../../../workers/imaging/thumbnail';
 
 const MAX_ENTRIES = 3000;
 const cache = new Map<string, HTMLCanvasElement>();

@@ -3,8 +3,8 @@ import { decodeNpy, isNpy } from '../../../workers/formats/numpy/npy';
 import type { ModelSummary } from '../../../workers/pool/api';
 import type { ReferenceInput } from '../domain/settings-types';
 import type { ModelFile } from '../host/host';
-import { modelInputLayout } from '../render/input-layout';
-import { channelIndex, layoutSize } from '../render/thumbnail';
+import { modelInputLayout } from '../../../workers/imaging/input-layout';
+import { channelIndex, layoutSize } from '../../../workers/imaging/thumbnail';
 
 function hashValues(values: Float32Array): string {
   let h = 0x811c9dc5;

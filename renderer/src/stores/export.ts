@@ -10,14 +10,14 @@ import { ref, shallowRef } from 'vue';
 import { ExportCancelled, type CollectedFile, type ExportFormats, type ExportInput } from '../../../workers/export/collect';
 import { DEFAULT_SHEET_OPTIONS, resolveOptions } from '../../../workers/export/layer-images';
 import { safeFileNames, type LayerArrays } from '../../../workers/export/manifest';
-import { encodePng } from '../../../workers/export/png';
+import { encodePng } from '../../../workers/imaging/png';
 import { renderSheetSvg } from '../../../workers/export/svg';
 import { neuronThumbnail, type SheetOptions } from '../../../workers/export/sprite';
 import { encodeNpy } from '../../../workers/formats/numpy/npy';
 import { getHost } from '../host/index';
 import { collectInWorker } from '../services/export-job';
 import type { ExportRequest } from '../host/host';
-import { drawingShape } from '../render/input-layout';
+import { drawingShape } from '../../../workers/imaging/input-layout';
 import { useGallery } from './gallery';
 import { useSettings } from './settings';
 

@@ -1,4 +1,4 @@
-import type { InputLayout as LayoutName } from '../../../workers/engine/graph';
+import type { InputLayout as LayoutName } from '../engine/graph';
 import { inputLayout, type InputLayout } from './thumbnail';
 
 /** What decides how an x* is drawn: the input's shape, its layout, and the image shape the user asked for. */
