@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
-import { CONTENT_SECURITY_POLICY } from '../electron/main/security';
+import { CONTENT_SECURITY_POLICY } from '../electron/common/csp';
 import { prepare } from '../workers/engine/prepare';
 import { serveIsolated } from '../test/e2e/pool-browser-server';
 import type { BrowserBenchAnswer, BrowserBenchRequest } from './browser-page/main';

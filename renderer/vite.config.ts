@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vite';
-import { CONTENT_SECURITY_POLICY } from '../electron/main/security';
+import { CONTENT_SECURITY_POLICY } from '../electron/common/csp';
 
 // The plain browser build and dev server (`npm run web`). Cross-origin isolation lets the
 // worker pool share the model's weights in one SharedArrayBuffer.

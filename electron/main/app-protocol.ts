@@ -2,7 +2,8 @@
 // standard + secure), every response with the CSP and cross-origin isolation
 // headers. Only files inside the renderer folder can be reached.
 import path from 'node:path';
-import { APP_HOST, APP_SCHEME, CONTENT_SECURITY_POLICY, securityHeaders } from './security';
+import { CONTENT_SECURITY_POLICY } from '../common/csp';
+import { APP_HOST, APP_SCHEME, securityHeaders } from './security';
 
 /** The privileges `protocol.registerSchemesAsPrivileged` gets for our scheme. */
 export const APP_SCHEME_PRIVILEGES = {

@@ -21,7 +21,8 @@ import { OpenRequestRouter } from './open-requests';
 import { PREFERENCES_NAME, PreferencesStore } from './preferences';
 import { RECENT_FILES_NAME, RecentFilesStore } from './recent-files';
 import { saveExport } from './save-export';
-import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, devContentSecurityPolicy, secureWebPreferences, withSecurityHeaders } from './security';
+import { CONTENT_SECURITY_POLICY, devContentSecurityPolicy } from '../common/csp';
+import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, secureWebPreferences, withSecurityHeaders } from './security';
 import { WINDOW_DEFAULTS, WINDOW_STATE_NAME, WindowStateStore, fitWindowState } from './window-state';
 import type { WindowState } from './window-state';
 

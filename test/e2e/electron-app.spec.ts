@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
 import type { ElectronApplication, Page } from '@playwright/test';
-import { CONTENT_SECURITY_POLICY } from '../../electron/main/security';
+import { CONTENT_SECURITY_POLICY } from '../../electron/common/csp';
 import { MAIN_ENTRY, ROOT, electronAvailability, ensureBuilt, fixture, freshUserData } from './electron-harness';
 
 const availability = electronAvailability();

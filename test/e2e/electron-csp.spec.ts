@@ -11,7 +11,8 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 import { createAppProtocolHandler } from '../../electron/main/app-protocol';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY } from '../../electron/main/security';
+import { CONTENT_SECURITY_POLICY } from '../../electron/common/csp';
+import { APP_ORIGIN } from '../../electron/main/security';
 import { ROOT, fixture } from './electron-harness';
 
 /** The renderer build the Playwright web server makes (renderer/vite.config.ts); the same app electron-vite puts in out/renderer. */

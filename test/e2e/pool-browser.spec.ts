@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { build } from 'vite';
 import { buildNode } from '../../build/build-node.mjs';
-import { CONTENT_SECURITY_POLICY } from '../../electron/main/security';
+import { CONTENT_SECURITY_POLICY } from '../../electron/common/csp';
 import type { GallerySettings } from '../../workers/engine/compute';
 import { decodeNpy } from '../../workers/formats/numpy/npy';
 import { computeGallery } from '../../workers/pool/gallery';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler, mimeTypeFor, resolveAppUrl } from '../../electron/main/app-protocol';
-import { CONTENT_SECURITY_POLICY } from '../../electron/main/security';
+import { CONTENT_SECURITY_POLICY } from '../../electron/common/csp';
 
 let root: string;
 let outside: string;

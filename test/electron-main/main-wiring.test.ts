@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVENT, INVOKE, RENDERER_READY } from '../../electron/common/ipc-channels';
-import { CONTENT_SECURITY_POLICY, secureWebPreferences } from '../../electron/main/security';
+import { CONTENT_SECURITY_POLICY } from '../../electron/common/csp';
+import { secureWebPreferences } from '../../electron/main/security';
 import type { OpenedFilesEvent, RecentFile } from '../../electron/preload/api';
 
 const fake = vi.hoisted(() => {

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  APP_ORIGIN,
-  CONTENT_SECURITY_POLICY,
-  devContentSecurityPolicy,
-  secureWebPreferences,
-  securityHeaders,
-  withSecurityHeaders,
-} from '../../electron/main/security';
+import { CONTENT_SECURITY_POLICY, devContentSecurityPolicy } from '../../electron/common/csp';
+import { APP_ORIGIN, secureWebPreferences, securityHeaders, withSecurityHeaders } from '../../electron/main/security';
 
 /** Directive name → sources, parsed the way a browser splits a policy. */
 function parseCsp(policy: string): Map<string, string[]> {
