@@ -1,7 +1,8 @@
 import { runForward } from './forward';
 import { ModelError } from './graph';
 import type { PreparedModel } from './prepare';
-import { layerById, reverseLayer, reverseSeeds, writeSeed, type LayerResult, type ReverseOptions } from './reverse';
+import { reverseLayer, reverseSeeds, type LayerResult, type ReverseOptions } from './reverse';
+import { layerById, writeSeed } from './seeds';
 import { sizeOf, type Tensor } from './tensor';
 import { blurPenalty, inputGrid, rollInput, totalVariation, type Grid } from './ascent-regularisers';
 

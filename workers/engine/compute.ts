@@ -1,7 +1,8 @@
 import { ascendLayer, type AscentOptions } from './ascent';
 import type { ReversalMode } from './op';
 import type { PreparedModel } from './prepare';
-import { exactRefusal, layerById, neuronCount, reverseLayer, type LayerResult, type Objective } from './reverse';
+import { exactRefusal, neuronCount, reverseLayer, type LayerResult } from './reverse';
+import { layerById, type Objective } from './seeds';
 import type { KnownReversals } from './reuse';
 
 /** Every mode a user can pick (DESIGN.md §1): the reversal rules plus projected gradient ascent. */

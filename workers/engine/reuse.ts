@@ -1,7 +1,8 @@
 import { UnsupportedOpError } from './graph';
 import type { ReversalMode } from './op';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
-import { layerById, reverseContext, writeSeed, type Objective } from './reverse';
+import { reverseContext } from './reverse-context';
+import { layerById, writeSeed, type Objective } from './seeds';
 import { sizeOf, type Tensor } from './tensor';
 
 /**

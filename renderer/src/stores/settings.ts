@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import { GALLERY_MODES, type GalleryMode, type GallerySettings } from '../../../workers/engine/compute';
-import type { Objective } from '../../../workers/engine/reverse';
+import type { Objective } from '../../../workers/engine/seeds';
 import { COLORMAPS } from '../../../workers/imaging/colormap';
 import type { ComputeSettings, DisplaySettings, LocaleChoice, ObjectiveKind, ReferenceInput, ThemeChoice } from '../domain/settings-types';
 

@@ -1,6 +1,5 @@
-import { Hdf5Error, UNDEFINED_ADDRESS } from './bytes';
+import { Hdf5Error, limitEncodedSize, UNDEFINED_ADDRESS } from './bytes';
 import type { FileContext } from './context';
-import { limitEncodedSize } from './heaps';
 
 const MAX_DEPTH = 64;
 

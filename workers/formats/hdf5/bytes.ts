@@ -119,3 +119,8 @@ export class WorkBudget {
     if (this.left < 0) throw new Hdf5Error(`the file's ${what} never end (structure too large or cyclic)`);
   }
 }
+
+/** H5VM_limit_enc_size: bytes needed to encode values up to n. */
+export function limitEncodedSize(n: number): number {
+  return Math.floor((n > 0 ? Math.floor(Math.log2(n)) : 0) / 8) + 1;
+}

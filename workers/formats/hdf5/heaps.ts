@@ -1,4 +1,4 @@
-import { Hdf5Error, readCString, UNDEFINED_ADDRESS } from './bytes';
+import { Hdf5Error, limitEncodedSize, readCString, UNDEFINED_ADDRESS } from './bytes';
 import type { FileContext } from './context';
 import { collectBtree2Records } from './btree';
 
@@ -62,11 +62,6 @@ export class GlobalHeap {
 }
 
 const log2 = (n: number): number => Math.log2(n);
-
-/** H5VM_limit_enc_size: bytes needed to encode values up to n. */
-export function limitEncodedSize(n: number): number {
-  return Math.floor((n > 0 ? Math.floor(log2(n)) : 0) / 8) + 1;
-}
 
 /**
  * A fractal heap (§III.G), where new-style groups keep their links and objects their
