@@ -237,7 +237,7 @@ Full gallery = every neuron of every layer, exact mode, neuron objective.
 
 GFLOP counts the dense work (2 × multiply–accumulates of every op behind the layer, per
 neuron); GFLOP/s = that ÷ time (cropping does less work, so this can exceed the machine's).
-\* = timed on an evenly spread sample of each layer's neurons and scaled to the whole layer.
+* = timed on an evenly spread sample of each layer's neurons and scaled to the whole layer.
 
 Machine: ${machine()}. Date: ${new Date().toISOString().slice(0, 10)}.
 

@@ -49,7 +49,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       let current = '';
       try {
         current = readFileSync(path, 'utf8');
-      } catch {}
+      } catch {
+        // missing: stale
+      }
       if (current !== text) {
         console.error(`${kernel.module} is stale: run node build/build-wasm.mjs`);
         stale++;

@@ -17,6 +17,8 @@ export class ExportRequestError extends Error {
   }
 }
 
+/** Characters no file name may hold on Windows (and '/' nowhere); control characters are refused too. */
+const FORBIDDEN_CHARACTERS = new Set(['<', '>', ':', '"', '/', '\\', '|', '?', '*']);
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 
 /** Why `name` cannot be a file name on any of our platforms, or null if it can. */
@@ -24,8 +26,7 @@ export function fileNameProblem(name: unknown): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'an empty file name';
   if (name.length > 255) return `"${name.slice(0, 40)}…": a file name longer than 255 characters`;
   if (name === '.' || name === '..') return `"${name}": not a file name`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f<>:"/\\|?*]/.test(name)) return `"${name}": a file name cannot hold / \\ : * ? " < > | or control characters`;
+  if ([...name].some((c) => c < ' ' || FORBIDDEN_CHARACTERS.has(c))) return `"${name}": a file name cannot hold / \\ : * ? " < > | or control characters`;
   if (/[. ]$/.test(name)) return `"${name}": a file name cannot end with a dot or a space`;
   if (WINDOWS_RESERVED.test(name)) return `"${name}": a name Windows reserves`;
   return null;

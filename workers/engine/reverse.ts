@@ -1,8 +1,8 @@
 import { ModelError, UnsupportedOpError } from './graph';
 import { ancestorsOf, runForward } from './forward';
 import { runForwardBatch } from './forward-batch';
-import type { ReverseContext, ReversalMode } from './op';
-import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
+import type { ReversalMode } from './op';
+import type { LayerInfo, PreparedModel } from './prepare';
 import { isOptimised } from './optimise';
 import { layerNode, reuseReversals, type KnownReversals } from './reuse';
 import { reverseContext } from './reverse-context';

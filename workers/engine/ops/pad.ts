@@ -36,7 +36,7 @@ function inputValues(ctx: OpContext, inputs: readonly (Tensor | undefined)[] | u
 }
 
 function padsOf(ctx: OpContext, rank: number, inputs?: readonly (Tensor | undefined)[]): number[] {
-  let pads = inputValues(ctx, inputs, 1, 'pads') ?? attrNumbers(ctx.node, 'pads', undefined) ?? attrNumbers(ctx.node, 'paddings', undefined);
+  const pads = inputValues(ctx, inputs, 1, 'pads') ?? attrNumbers(ctx.node, 'pads', undefined) ?? attrNumbers(ctx.node, 'paddings', undefined);
   if (!pads) fail(ctx, 'pads are missing');
   const axesValues = inputValues(ctx, inputs, 3, 'axes');
   const axes = axesValues ? axesValues.map((a) => (a < 0 ? a + rank : a)) : [...Array(rank).keys()];

@@ -154,6 +154,7 @@ export class Hdf5Group extends Hdf5Object {
   /** The object at a relative path ('a/b/c'); undefined when any step is missing. */
   get(path: string): Hdf5Group | Hdf5Dataset | undefined {
     const parts = path.split('/').filter((p) => p !== '');
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk starts at this group
     let current: Hdf5Group | Hdf5Dataset = this;
     for (const part of parts) {
       if (!(current instanceof Hdf5Group)) return undefined;
