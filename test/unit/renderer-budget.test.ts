@@ -15,6 +15,8 @@ const summary: ModelSummary = {
   digest: 'd',
   source: model.graph.source,
   inputShape: model.inputFeatureShape,
+  inputLayout: model.inputLayout,
+  imageShape: null,
   layers: model.layers,
   layerFlops: model.layers.map((l) => flopsPerNeuron(model, l)),
   nonlinearNodes: model.nonlinearNodes,
