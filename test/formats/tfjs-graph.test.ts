@@ -22,6 +22,10 @@ describe('TF.js graph-model fixtures reproduce their PyTorch oracle (test/fixtur
     checkAgainstOracle(inputFiles(fixture('ops_extra')), loadOracle(fixture('ops_extra.oracle.json')));
   });
 
+  it('Neg, Abs, Square, Pow, AddN, Max and Sum over height and width, RealDiv, LogSoftmax (forward values)', () => {
+    checkAgainstOracle(inputFiles(fixture('ops_math')), loadOracle(fixture('ops_math.oracle.json')));
+  });
+
   it('MatMul with uint8-quantised weights, StridedSlice on a constant, BiasAdd, Mul/Sub by constants, Reshape and Squeeze, Softmax (forward only)', () => {
     const model = checkAgainstOracle(inputFiles(fixture('mlp_uint8')), loadOracle(fixture('mlp_uint8.oracle.json')));
     expect(model.graph.quantization).toMatchObject({ scheme: 'tfjs-weights' });

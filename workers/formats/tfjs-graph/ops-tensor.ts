@@ -85,7 +85,37 @@ export const mean: OpTranslator = (ctx) => {
   return { nhwc: ctx.b.node('ReduceMean', [ctx.nhwc(0)], { axes, keepdims: keep ? 1 : 0 }, `${ctx.name}/mean`) };
 };
 
-export const softmax: OpTranslator = (ctx) => ({ nhwc: ctx.b.node('Softmax', [ctx.nhwc(0)], { axis: -1 }, `${ctx.name}/softmax`) });
+export function softmax(opType: 'Softmax' | 'LogSoftmax'): OpTranslator {
+  return (ctx) => ({ nhwc: ctx.b.node(opType, [ctx.nhwc(0)], { axis: -1 }, `${ctx.name}/${opType.toLowerCase()}`) });
+}
+
+/** Sum over constant axes (ReduceSum takes them as an input from opset 13). */
+export const sum: OpTranslator = (ctx) => {
+  const axes = ctx.b.ints(`${ctx.name}/axes`, intsOf(ctx, 1, 'reduction_indices'));
+  return { nhwc: ctx.b.node('ReduceSum', [ctx.nhwc(0), axes], { keepdims: ctx.attrs.bool('keep_dims', false) ? 1 : 0 }, `${ctx.name}/sum`) };
+};
+
+/** Max over the spatial axes of an NHWC tensor (Keras' GlobalMaxPooling2D): a global max pool. */
+export const reduceMax: OpTranslator = (ctx) => {
+  const axes = intsOf(ctx, 1, 'reduction_indices').map((a) => (a < 0 ? a + 4 : a)).sort();
+  if (axes.join() !== '1,2') ctx.fail(`a maximum over axes [${axes.join(', ')}] is not supported (only over height and width)`);
+  const y = ctx.b.node('GlobalMaxPool', [ctx.nchw(0)], {}, `${ctx.name}/global_max_pool`);
+  if (ctx.attrs.bool('keep_dims', false)) return { nchw: y };
+  return { nhwc: ctx.b.node('Flatten', [y], { axis: 1 }, `${ctx.name}/flatten`) };
+};
+
+/** AddN: the sum of its inputs. */
+export const addN: OpTranslator = (ctx) => ({ nhwc: ctx.b.node('Sum', Array.from({ length: ctx.inputCount }, (_, i) => ctx.nhwc(i)), {}, `${ctx.name}/sum`) });
+
+/** Neg, Abs and Square, elementwise in whichever layout the input has. */
+export function elementwiseMath(op: 'Neg' | 'Abs' | 'Square'): OpTranslator {
+  return (ctx) => {
+    const v = ctx.value(0);
+    const x = v.nchw ?? ctx.nhwc(0);
+    const y = op === 'Square' ? ctx.b.node('Mul', [x, x], {}, `${ctx.name}/square`) : ctx.b.node(op, [x], {}, `${ctx.name}/${op.toLowerCase()}`);
+    return v.nchw ? { nchw: y } : { nhwc: y };
+  };
+}
 
 export const reshape: OpTranslator = (ctx) => ({ nhwc: ctx.b.node('Reshape', [ctx.nhwc(0), ctx.nhwc(1)], {}, `${ctx.name}/reshape`) });
 

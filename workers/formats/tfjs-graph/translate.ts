@@ -6,7 +6,7 @@ import { fail, TO_NCHW, TO_NHWC, type OpContext, type OpTranslator, type Value }
 import { isObject, type JsonObject } from '../keras/json';
 import { Attrs, decodeBase64, producerOf, shapeProto, type TfNode } from './graphdef';
 import { batchNorm, conv, pool } from './ops-conv';
-import { binary, cast, concat, expandDims, identity, matmul, mean, pack, pad, prelu, reshape, root, shape, softmax, squeeze, stridedSlice, transpose, unary } from './ops-tensor';
+import { addN, binary, cast, concat, elementwiseMath, expandDims, identity, matmul, mean, pack, pad, prelu, reduceMax, reshape, root, shape, softmax, squeeze, stridedSlice, sum, transpose, unary } from './ops-tensor';
 
 const OPS: Readonly<Record<string, OpTranslator>> = {
   Conv2D: conv(false, false),
@@ -27,6 +27,12 @@ const OPS: Readonly<Record<string, OpTranslator>> = {
   Sub: binary('Sub'),
   Mul: binary('Mul'),
   RealDiv: binary('Div'),
+  Div: binary('Div'),
+  Pow: binary('Pow'),
+  AddN: addN,
+  Neg: elementwiseMath('Neg'),
+  Abs: elementwiseMath('Abs'),
+  Square: elementwiseMath('Square'),
   Maximum: binary('Max'),
   Minimum: binary('Min'),
   Relu: unary('Relu'),
@@ -41,7 +47,10 @@ const OPS: Readonly<Record<string, OpTranslator>> = {
   Sqrt: root(false),
   Rsqrt: root(true),
   Mean: mean,
-  Softmax: softmax,
+  Sum: sum,
+  Max: reduceMax,
+  Softmax: softmax('Softmax'),
+  LogSoftmax: softmax('LogSoftmax'),
   Reshape: reshape,
   Squeeze: squeeze,
   ExpandDims: expandDims,
