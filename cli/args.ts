@@ -1,4 +1,4 @@
-import { GALLERY_MODES, type GalleryMode } from '../workers/engine/compute';
+import { GALLERY_MODES, type ModeChoice } from '../workers/engine/compute';
 import { formatNames } from '../workers/formats/index';
 import type { InputLayout } from '../workers/engine/graph';
 import { INPUT_LAYOUTS } from '../workers/engine/input-layout';
@@ -13,7 +13,7 @@ export interface GalleryArgs {
   files: string[];
   out: string;
   formats: OutputFormat[];
-  mode: GalleryMode;
+  mode: ModeChoice;
   objective: 'neuron' | 'channel';
   radius: number;
   inputShape?: number[];
@@ -49,7 +49,8 @@ export class UsageError extends Error {}
 export const USAGE = `Usage:
   neurovis gallery MODEL [MORE FILES…] --out DIR
       [--format npy,json,png,svg]   (default: all available)
-      [--mode exact|surrogate|local|deconvnet|guided|ascent]   (default: exact)
+      [--mode auto|exact|surrogate|local|deconvnet|guided|ascent]   (default: auto = exact on
+                                    linear networks, surrogate otherwise)
       [--objective neuron|channel]  (default: neuron)
       [--radius R]                  (default: 1)
       [--input-shape 1,28,28]       (for symbolic input dimensions; no batch dimension)
@@ -112,8 +113,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (!out) throw new UsageError('--out DIR is required');
   const formats = (options.get('--format') ?? DEFAULT_FORMATS.join(',')).split(',').map((f) => f.trim().toLowerCase());
   for (const f of formats) if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`unknown format "${f}" (npy, json, png, svg)`);
-  const mode = (options.get('--mode') ?? 'exact') as GalleryMode;
-  if (!GALLERY_MODES.includes(mode)) throw new UsageError(`unknown mode "${mode}" (${GALLERY_MODES.join(', ')})`);
+  const mode = (options.get('--mode') ?? 'auto') as ModeChoice;
+  if (mode !== 'auto' && !GALLERY_MODES.includes(mode)) throw new UsageError(`unknown mode "${mode}" (auto, ${GALLERY_MODES.join(', ')})`);
   const objective = options.get('--objective') ?? 'neuron';
   if (objective !== 'neuron' && objective !== 'channel') throw new UsageError(`unknown objective "${objective}" (neuron, channel)`);
   const radius = options.has('--radius') ? Number(options.get('--radius')) : 1;

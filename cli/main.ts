@@ -1,5 +1,5 @@
 import { DEFAULT_ASCENT_STEPS } from '../workers/engine/ascent';
-import { computeNeurons, allNeurons, type GallerySettings } from '../workers/engine/compute';
+import { computeNeurons, allNeurons, resolveMode, type GallerySettings } from '../workers/engine/compute';
 import { ModelError } from '../workers/engine/graph';
 import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
 import { computeGallery, layerArrays } from '../workers/pool/gallery';
@@ -52,7 +52,7 @@ async function gallery(args: GalleryArgs): Promise<void> {
     }
     reference = Float32Array.from(t.data);
   }
-  const settings: GallerySettings = { mode: args.mode, objective: { kind: args.objective }, radius: args.radius, reference };
+  const settings: GallerySettings = { mode: resolveMode(args.mode, model), objective: { kind: args.objective }, radius: args.radius, reference };
   const layers = (args.layers ?? model.layers.map((l) => l.id)).map((id) => layerById(model, id));
   const workers = args.workers ?? defaultNodePoolSize();
   checkEstimate(model, layers, settings, args, workers);

@@ -64,7 +64,7 @@ describe('neurovis gallery', () => {
     const manifest = JSON.parse(readFileSync(join(a, 'manifest.json'), 'utf8'));
     expect(readFileSync(join(a, 'manifest.json'), 'utf8')).toBe(readFileSync(join(b, 'manifest.json'), 'utf8'));
     for (const l of manifest.layers) expect(readFileSync(join(a, l.file)).equals(readFileSync(join(b, l.file)))).toBe(true);
-    const bad = neurovis('gallery', join(work, 'relu.neurovis.json'), '--out', join(work, 'bad'), '--workers', '1', '--quiet');
+    const bad = neurovis('gallery', join(work, 'relu.neurovis.json'), '--out', join(work, 'bad'), '--mode', 'exact', '--workers', '1', '--quiet');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/exact mode reverses linear networks only/);
   });
@@ -89,9 +89,20 @@ describe('neurovis gallery', () => {
   });
 
   it('refuses a nonlinear network in exact mode, naming the nodes and the other modes', () => {
-    const r = neurovis('gallery', join(work, 'relu.neurovis.json'), '--out', join(work, 'relu'), '--quiet');
+    const r = neurovis('gallery', join(work, 'relu.neurovis.json'), '--out', join(work, 'relu'), '--mode', 'exact', '--quiet');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/relu\.neurovis\.json: the exact mode reverses linear networks only.*\(act\).*--mode surrogate/);
+  });
+
+  it('without --mode, a nonlinear network gets a complete surrogate gallery (auto)', () => {
+    const out = join(work, 'relu-auto');
+    const r = neurovis('gallery', join(work, 'relu.neurovis.json'), '--out', out, '--format', 'json,npy', '--quiet');
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.mode).toBe('surrogate');
+    const model = prepare(readModel([{ name: 'relu.neurovis.json', bytes: new Uint8Array(readFileSync(join(work, 'relu.neurovis.json'))) }]));
+    expect(manifest.layers.map((l: { id: string }) => l.id)).toEqual(model.layers.map((l) => l.id));
+    for (const l of manifest.layers) expect(existsSync(join(out, l.file))).toBe(true);
   });
 
   it('fails clearly on bad input and bad settings', () => {

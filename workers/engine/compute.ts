@@ -10,6 +10,14 @@ export type GalleryMode = ReversalMode | 'ascent';
 
 export const GALLERY_MODES: readonly GalleryMode[] = ['exact', 'surrogate', 'local', 'deconvnet', 'guided', 'ascent'];
 
+/** What a user may ask for: a mode, or `auto` (the default): exact on linear networks, surrogate otherwise. */
+export type ModeChoice = GalleryMode | 'auto';
+
+export function resolveMode(choice: ModeChoice, model: Pick<PreparedModel, 'nonlinearNodes'>): GalleryMode {
+  if (choice !== 'auto') return choice;
+  return model.nonlinearNodes.length > 0 ? 'surrogate' : 'exact';
+}
+
 /** What a gallery is computed with; results are cached under these. */
 export interface GallerySettings {
   readonly mode: GalleryMode;
