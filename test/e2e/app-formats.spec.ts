@@ -27,6 +27,8 @@ const CASES: readonly Case[] = [
   { name: 'Keras HDF5 (channels-last convnet)', files: ['test/fixtures/keras/keras2.4_functional_convnet.h5'] },
   { name: 'Keras 3 .keras', files: ['test/fixtures/keras/keras3_sequential_mlp.keras'] },
   { name: 'TF.js (model.json and its shards)', files: ['test/fixtures/tfjs/convnet_quantized/model.json', 'test/fixtures/tfjs/convnet_quantized/group1-shard1of2.bin', 'test/fixtures/tfjs/convnet_quantized/group1-shard2of2.bin'] },
+  { name: 'TF.js graph model (fused convolutions, float16 weights)', files: ['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin'].map((f) => `test/fixtures/tfjs-graph/convnet_fp16/${f}`) },
+  { name: 'Teachable Machine (nested Sequential and Model, metadata.json)', files: ['model.json', 'weights.bin', 'metadata.json'].map((f) => `test/fixtures/tfjs/teachable_machine/${f}`) },
   { name: 'TFLite uint8 (MobileNet block, quantised per tensor)', files: ['test/fixtures/tflite/mobilenet_u8.tflite'] },
   { name: 'TFLite int8 (per-channel weights, QUANTIZE/DEQUANTIZE)', files: ['test/fixtures/tflite/mobilenet_i8.tflite'] },
   { name: 'NumPy chain (.npz)', files: ['test/fixtures/numpy/chain12.npz'] },

@@ -105,7 +105,7 @@ export async function dropFilesOn(page: Page, selector: string, files: { name: s
 
 /** Puts the keyboard focus on the gallery and a given layer's first neuron. */
 export async function focusLayer(page: Page, layer: string): Promise<void> {
-  await page.locator(`[data-testid=layer-item][data-layer="${layer}"] button`).click();
+  await page.locator(`[data-testid=layer-item][data-layer="${layer}"] > button`).click();
   await page.getByTestId('gallery').focus();
 }
 
