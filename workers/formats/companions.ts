@@ -6,6 +6,7 @@
 import { FORMATS } from './registry';
 import { companionReferences } from './index';
 import type { InputFile } from './types';
+import { baseName } from './file-name';
 
 export interface Companions {
   /** Relative paths as written in the model (or derived from its name); missing ones are an error. */
@@ -14,7 +15,6 @@ export interface Companions {
   optional: string[];
 }
 
-const baseName = (name: string): string => name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
 
 /** A model's name without its format's ending: 'mlp.neurovis.json' → 'mlp', 'model.onnx' → 'model'. */
 export function stemOf(fileName: string): string {

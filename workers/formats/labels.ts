@@ -1,5 +1,6 @@
 import type { Graph } from '../engine/graph';
 import type { InputFile } from './types';
+import { baseName } from './file-name';
 
 /** Class names of a model's outputs, and the file that gave them. */
 export interface FoundLabels {
@@ -9,7 +10,6 @@ export interface FoundLabels {
 
 const MAX_LABEL_BYTES = 16 * 1024 * 1024;
 const decoder = new TextDecoder('utf-8');
-const baseName = (name: string): string => name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
 
 /** Teachable Machine's metadata.json: `labels`, a list of class names. */
 function metadataLabels(text: string): string[] | undefined {

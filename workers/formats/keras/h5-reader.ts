@@ -7,6 +7,7 @@ import { KerasH5Weights } from './h5-weights';
 import { isObject, parseJson, type Json } from './json';
 import { Keras3Weights } from './keras3-weights';
 import { kerasMajorOf, translateKeras } from './translate';
+import { baseName } from '../file-name';
 
 function stringAttribute(group: Hdf5Group, name: string): string | undefined {
   const v = group.attribute(name);
@@ -18,7 +19,6 @@ const MAX_ARCHITECTURE_BYTES = 64 * 1024 * 1024;
 const isWeightsOnly = (root: Hdf5Group): boolean =>
   root.attribute('layer_names') !== undefined || root.group('model_weights') !== undefined || root.group('layers') !== undefined;
 
-const baseName = (name: string): string => name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
 
 /** Where Keras users keep a weights-only file's architecture (model.to_json()): `<stem>.json` beside `<stem>.h5`. */
 export function architectureJsonName(h5Name: string): string {
