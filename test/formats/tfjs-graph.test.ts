@@ -22,6 +22,10 @@ describe('TF.js graph-model fixtures reproduce their PyTorch oracle (test/fixtur
     checkAgainstOracle(inputFiles(fixture('ops_extra')), loadOracle(fixture('ops_extra.oracle.json')));
   });
 
+  it('Conv2DBackpropInput (transposed convolution) with SAME and VALID padding, a leftover row at the end', () => {
+    checkAgainstOracle(inputFiles(fixture('deconv')), loadOracle(fixture('deconv.oracle.json')));
+  });
+
   it('Neg, Abs, Square, Pow, AddN, Max and Sum over height and width, RealDiv, LogSoftmax (forward values)', () => {
     checkAgainstOracle(inputFiles(fixture('ops_math')), loadOracle(fixture('ops_math.oracle.json')));
   });

@@ -1,5 +1,5 @@
 import { permute } from '../keras/weights';
-import { channelConstant, checkNhwc, floatConstant, paddingAttrs, spatialPair, type OpContext, type OpTranslator } from './context';
+import { channelConstant, checkNhwc, floatConstant, intsOf, paddingAttrs, spatialPair, type OpContext, type OpTranslator } from './context';
 
 /**
  * The ops TF's grappler fuses into a convolution or matrix product (`fused_ops`), applied in
@@ -89,6 +89,38 @@ export function conv(depthwise: boolean, fused: boolean): OpTranslator {
     return { nchw: applyFusedOps(ctx, y, 'nchw', firstArg === 3 ? ops.slice(1) : ops, firstArg) };
   };
 }
+
+/**
+ * Conv2DBackpropInput, the transposed convolution: (input_sizes, filter, x). The filter
+ * (h, w, out, in) is that of the forward convolution from the result to x, so ONNX's
+ * ConvTranspose weights (in, out, h, w) are its transpose. The result has input_sizes: SAME
+ * pads as the forward convolution would (extra pixel at the end); VALID puts the rows the
+ * stride leaves over at the end (output_padding).
+ */
+export const convTranspose: OpTranslator = (ctx) => {
+  checkNhwc(ctx);
+  const sizes = intsOf(ctx, 0, 'input_sizes');
+  const filter = ctx.constant(1, 'the filter');
+  if (sizes.length !== 4 || filter.shape.length !== 4) ctx.fail(`input_sizes [${sizes.join(', ')}] and filter [${filter.shape.join(', ')}] must both have 4 values`);
+  const [kh, kw] = filter.shape;
+  const W = permute(Float32Array.from(filter.data), filter.shape, [3, 2, 0, 1]);
+  const strides = spatialPair(ctx, 'strides', 1);
+  const dilations = spatialPair(ctx, 'dilations', 1);
+  const out = [sizes[1], sizes[2]];
+  const padding = ctx.attrs.string('padding', 'VALID');
+  let geometry: Record<string, number[] | string>;
+  if (padding === 'SAME') {
+    geometry = { output_shape: out, auto_pad: 'SAME_UPPER' };
+  } else if (padding === 'VALID') {
+    const extent = [kh, kw].map((k, i) => (k - 1) * dilations[i] + 1);
+    const natural = out.map((o, i) => strides[i] * Math.floor((o - extent[i]) / strides[i]) + extent[i]);
+    geometry = { pads: [0, 0, 0, 0], output_padding: out.map((o, i) => o - natural[i]) };
+  } else {
+    return ctx.fail(`padding "${padding}" is not supported for a transposed convolution`);
+  }
+  const attrs = { kernel_shape: [kh, kw], strides, dilations, group: 1, ...geometry };
+  return { nchw: ctx.b.node('ConvTranspose', [ctx.nchw(2), ctx.b.floats(`${ctx.name}/filter`, W.shape, W.values)], attrs, `${ctx.name}/conv_transpose`) };
+};
 
 /** MaxPool and AvgPool; TF's average over a SAME window excludes the padding (count_include_pad 0). */
 export function pool(opType: 'MaxPool' | 'AveragePool'): OpTranslator {

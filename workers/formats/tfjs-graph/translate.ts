@@ -5,7 +5,7 @@ import type { TfjsWeights } from '../keras/tfjs-weights';
 import { fail, TO_NCHW, TO_NHWC, type OpContext, type OpTranslator, type Value } from './context';
 import { isObject, type JsonObject } from '../keras/json';
 import { Attrs, decodeBase64, producerOf, shapeProto, type TfNode } from './graphdef';
-import { batchNorm, conv, pool } from './ops-conv';
+import { batchNorm, conv, convTranspose, pool } from './ops-conv';
 import { addN, binary, cast, concat, elementwiseMath, expandDims, identity, matmul, mean, pack, pad, prelu, reduceMax, reshape, root, shape, softmax, squeeze, stridedSlice, sum, transpose, unary } from './ops-tensor';
 
 const OPS: Readonly<Record<string, OpTranslator>> = {
@@ -14,6 +14,8 @@ const OPS: Readonly<Record<string, OpTranslator>> = {
   DepthwiseConv2dNative: conv(true, false),
   DepthwiseConv2d: conv(true, false),
   FusedDepthwiseConv2dNative: conv(true, true),
+  Conv2DBackpropInput: convTranspose,
+  Conv2dTranspose: convTranspose,
   MaxPool: pool('MaxPool'),
   AvgPool: pool('AveragePool'),
   FusedBatchNorm: batchNorm,
