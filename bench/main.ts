@@ -13,6 +13,7 @@ import { encodeNpy } from '../workers/formats/numpy/npy';
 import { BENCH_MODELS, type BenchModel } from './models';
 import { benchBrowser, formatBrowserBench } from './browser';
 import { benchPool, formatPoolBench, timeGallery } from './pool';
+import { benchReal, formatRealBench } from './real';
 
 /**
  * `npm run bench`: full-gallery time (every neuron of every layer) of the benchmark models:
@@ -22,6 +23,7 @@ import { benchPool, formatPoolBench, timeGallery } from './pool';
  * Options: --models mlp,lenet5,vgg,resnet18  --budget SECONDS (reference engine, per layer before sampling)
  *          --pool-models mlp,lenet5,vgg:5 (worker pool with 1 and 2 workers; NAME:K = first K layers; 'none' to skip)
  *          --browser mlp,lenet5,vgg:5,vgg (Chromium against Node on the same gallery; 'none' to skip)
+ *          --real mobilenetv2-64-linear:exact,FILE.onnx:surrogate (real networks through the CLI: bench/real.ts; 'none' to skip)
  *          --out FILE (default bench/RESULTS.md)
  */
 interface LayerTiming {
@@ -43,6 +45,9 @@ interface ModelResult {
 
 /** Galleries with fewer neurons are timed after a warm-up run of the whole gallery, longer ones after one layer. */
 const WARM_WHOLE_BELOW = 5000;
+
+/** Real networks timed by default (bench/real.ts); the 224-pixel ones are long: ask for them with --real. */
+const DEFAULT_REAL = 'mobilenetv2-64-linear:exact,mobilenetv2-64-relu6:surrogate,mobilenetv2-64-relu6:guided,resnet18-112-linear:exact';
 
 const SETTINGS: GallerySettings = { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 };
 
@@ -131,7 +136,7 @@ function fmt(seconds: number): string {
 }
 
 async function main(): Promise<void> {
-  const names = option('--models', 'mlp,lenet5,vgg,resnet18').split(',');
+  const names = option('--models', 'mlp,lenet5,vgg,resnet18').split(',').filter((n) => n !== '' && n !== 'none');
   const budget = Number(option('--budget', '8'));
   const workers = defaultNodePoolSize();
   const outFile = option('--out', 'bench/RESULTS.md');
@@ -177,9 +182,12 @@ async function main(): Promise<void> {
         })
       : undefined;
   const browserSpecs = option('--browser', 'mlp,lenet5,vgg:5,vgg').split(',').filter((n) => n !== '' && n !== 'none');
+  const realSpecs = option('--real', DEFAULT_REAL).split(',').filter((n) => n !== '' && n !== 'none');
+  const realRuns = benchReal(realSpecs, (l) => process.stderr.write(`bench: ${l}\n`));
   const browserReport = browserSpecs.length > 0 ? await benchBrowser(browserSpecs, workers, (l) => process.stderr.write(`bench: ${l}\n`)) : undefined;
   const report =
     render(results, torchVersion, workers) +
+    (realRuns.length > 0 ? `\n${formatRealBench(realRuns)}` : '') +
     (browserReport ? `\n${formatBrowserBench(browserReport)}` : '') +
     (poolReport ? `\n${formatPoolBench(poolReport)}` : '');
   // Hand-written sections (measurements made once, what the figures say) follow the generated ones.

@@ -2,20 +2,21 @@
 import { join } from 'node:path';
 import type { PreparedModel } from '../workers/engine/prepare';
 import { DEFAULT_SHEET_OPTIONS, layerImageFiles } from '../workers/export/layer-images';
-import { safeFileNames, type LayerArrays } from '../workers/export/manifest';
+import type { LayerArrays } from '../workers/export/manifest';
 import type { SheetOptions } from '../workers/export/sprite';
 import { drawingShape } from '../workers/imaging/input-layout';
 import { ensureDir, writeAtomic } from './files';
 
 /**
- * Writes the images of each computed layer into `out`: `<layer>.png` and `<layer>.svg`
- * (`<layer>.sheetK.*` when a layer needs several sheets) and `<layer>/neuron_K.png`.
+ * Writes the images of one computed layer into `out`: `<base>.png` and `<base>.svg`
+ * (`<base>.sheetK.*` when a layer needs several sheets) and `<base>/neuron_K.png`.
  * Every file is written completely or not at all.
  */
-export async function writeImages(
+export async function writeLayerImages(
   out: string,
   model: PreparedModel,
-  results: readonly LayerArrays[],
+  r: LayerArrays,
+  base: string,
   formats: readonly string[],
   options: SheetOptions = DEFAULT_SHEET_OPTIONS,
 ): Promise<void> {
@@ -23,18 +24,14 @@ export async function writeImages(
   const svg = formats.includes('svg');
   if (!png && !svg) return;
   const { shape, channelsLast } = drawingShape({ inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape });
-  const bases = safeFileNames(results.map((r) => r.layer.id), '');
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i];
-    const gallery = { title: r.layer.name, xstar: r.xstar, inputShape: shape, channelsLast, activations: r.activations };
-    let madeFolder = false;
-    for (const file of layerImageFiles(gallery, bases[i], { png, svg }, options)) {
-      const dir = file.folder ? join(out, file.folder) : out;
-      if (file.folder && !madeFolder) {
-        await ensureDir(dir);
-        madeFolder = true;
-      }
-      await writeAtomic(dir, file.name, file.bytes);
+  const gallery = { title: r.layer.name, xstar: r.xstar, inputShape: shape, channelsLast, activations: r.activations };
+  let madeFolder = false;
+  for (const file of layerImageFiles(gallery, base, { png, svg }, options)) {
+    const dir = file.folder ? join(out, file.folder) : out;
+    if (file.folder && !madeFolder) {
+      await ensureDir(dir);
+      madeFolder = true;
     }
+    await writeAtomic(dir, file.name, file.bytes);
   }
 }

@@ -15,7 +15,7 @@ import { readModel } from '../workers/formats/index';
 import { decodeNpy, encodeNpy } from '../workers/formats/numpy/npy';
 import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs } from './args';
 import { ensureDir, readInputFiles, readModelFiles, writeAtomic } from './files';
-import { writeImages } from './images';
+import { writeLayerImages } from './images';
 import { Progress } from './progress';
 
 const VERSION = '0.1.0';
@@ -58,20 +58,32 @@ async function gallery(args: GalleryArgs): Promise<void> {
   checkEstimate(model, layers, settings, args, workers);
   await ensureDir(args.out);
 
-  const results = workers === 0 ? computeHere(model, layers, settings, args) : await computeOnPool(model, args, layers, settings, workers);
-
+  // Each layer's files are written as soon as it is complete and its x* dropped (issue 18:
+  // a 224-pixel gallery's x* do not fit in memory at once); the manifest keeps the statistics.
   const npyNames = safeFileNames(layers.map((l) => l.id), '.npy');
-  if (args.formats.includes('npy')) {
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
-      await writeAtomic(args.out, npyNames[i], encodeNpy([r.norms.length, ...model.inputFeatureShape], r.xstar));
-    }
-  }
+  const imageBases = safeFileNames(layers.map((l) => l.id), '');
+  const index = new Map(layers.map((l, i) => [l.id, i]));
+  const written = new Map<string, LayerArrays>();
+  let writing = Promise.resolve();
+  const sink = (r: LayerArrays): void => {
+    const i = index.get(r.layer.id)!;
+    writing = writing.then(async () => {
+      if (args.formats.includes('npy')) await writeAtomic(args.out, npyNames[i], encodeNpy([r.norms.length, ...model.inputFeatureShape], r.xstar));
+      await writeLayerImages(args.out, model, r, imageBases[i], args.formats);
+      written.set(r.layer.id, { ...r, xstar: new Float32Array(0) });
+    });
+  };
+  if (workers === 0) computeHere(model, layers, settings, args, sink);
+  else await computeOnPool(model, args, layers, settings, workers, sink);
+  await writing;
+
   if (args.formats.includes('json')) {
-    const manifest = buildManifest(model.graph.source, { inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape }, settings, results, npyNames, model.graph.quantization);
+    const kept = layers.map((_, i) => i).filter((i) => written.has(layers[i].id));
+    const results = kept.map((i) => written.get(layers[i].id)!);
+    const layout = { inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape };
+    const manifest = buildManifest(model.graph.source, layout, settings, results, kept.map((i) => npyNames[i]), model.graph.quantization);
     await writeAtomic(args.out, 'manifest.json', JSON.stringify(manifest, null, 1) + '\n');
   }
-  await writeImages(args.out, model, results, args.formats);
 }
 
 /**
@@ -84,6 +96,7 @@ function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], setti
   const estimate = estimateGallery(costs, sizeOf(model.inputFeatureShape), {
     neuronLimit: args.neurons,
     workers: threads,
+    streamed: true,
     ascentSteps: settings.mode === 'ascent' ? (settings.ascent?.steps ?? DEFAULT_ASCENT_STEPS) : undefined,
   });
   const budget = { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: MEMORY_BUDGET_FRACTION * freemem() };
@@ -113,9 +126,8 @@ function previewOf(layer: LayerInfo, settings: GallerySettings, held: readonly n
 }
 
 /** Every neuron of every chosen layer, on this thread (`--workers 0`). */
-function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs): LayerArrays[] {
+function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, sink: (r: LayerArrays) => void): void {
   const progress = new Progress(layers.map((l) => ({ id: l.id, total: chosenNeurons(model, l, settings, args.neurons).length })), args.quiet);
-  const results: LayerArrays[] = [];
   // Each layer may reuse the results of the layers before it (engine/reuse.ts), as on the pool.
   const done = new Map<string, { neurons: readonly number[]; xstar: Float32Array; norms: Float32Array }>();
   const known = settings.mode === 'ascent' ? undefined : knownFromResults(done, settings.radius);
@@ -124,28 +136,31 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
     const r = computeNeurons(model, layer.id, neurons, settings, known);
     done.set(layer.id, r);
     progress.advance(layer.id, neurons.length);
-    results.push({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead, ...previewOf(layer, settings, neurons) });
+    sink({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead, ...previewOf(layer, settings, neurons) });
   }
   progress.finish();
-  return results;
 }
 
 /** The same on the worker pool (`--workers N`, default every core). */
-async function computeOnPool(model: PreparedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number): Promise<LayerArrays[]> {
+async function computeOnPool(
+  model: PreparedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number, sink: (r: LayerArrays) => void,
+): Promise<void> {
   const pool = createNodePool({ size: workers });
   try {
     await pool.load(await readModelFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation, inputLayout: args.inputLayout, imageShape: args.imageShape });
     const progress = new Progress(layers.map((l) => ({ id: l.id, total: 0 })), args.quiet);
-    const outcome = await computeGallery(pool, settings, layers.map((l) => l.id), (p) => progress.report(p.done, p.total, p.etaMs), { neuronLimit: args.neurons });
+    const byId = new Map(layers.map((l) => [l.id, l]));
+    const outcome = await computeGallery(
+      pool, settings, layers.map((l) => l.id),
+      (p) => progress.report(p.done, p.total, p.etaMs),
+      { neuronLimit: args.neurons },
+      (id, results) => sink({ layer: byId.get(id)!, ...layerArrays(results), ...previewOf(byId.get(id)!, settings, results.map((r) => r.neuron)) }),
+    );
     progress.finish();
     if (outcome.errors.length > 0) {
       const e = outcome.errors[0];
       throw new ModelError(`layer "${e.layer}": ${e.message}`);
     }
-    return layers.map((layer) => {
-      const results = outcome.results.get(layer.id) ?? [];
-      return { layer, ...layerArrays(results), ...previewOf(layer, settings, results.map((r) => r.neuron)) };
-    });
   } finally {
     await pool.terminate();
   }

@@ -37,6 +37,8 @@ describe('the estimate before any work (engine/estimate.ts)', () => {
     const full = estimateGallery(costs, 224 * 224, { workers: 2 });
     expect(full.neurons).toBe(9 + values);
     expect(full.bytes).toBe(2 * full.neurons * 224 * 224 * 4);
+    // The CLI writes each layer as it completes (issue 18): only the largest layer is held.
+    expect(estimateGallery(costs, 224 * 224, { workers: 2, streamed: true }).bytes).toBe(2 * values * 224 * 224 * 4);
     const preview = estimateGallery(costs, 224 * 224, { neuronLimit: 4, workers: 2 });
     expect(preview.layers.map((l) => l.neurons)).toEqual([4, 4]);
     expect(checkBudget(full, { seconds: 600, bytes: 4 * 1024 ** 3 })).toMatchObject({ overMemory: true, biggest: { id: 'relu', neurons: values } });

@@ -230,3 +230,26 @@ describe('progress', () => {
     for (let i = 1; i < events.length; i++) expect(events[i].done).toBeGreaterThanOrEqual(events[i - 1].done);
   });
 });
+
+describe('streaming by layer (issue 18)', () => {
+  it('hands each layer over once, complete and in neuron order, as soon as it is done, and keeps none', async () => {
+    const files = [smallNet()];
+    const model = prepareFiles(files);
+    const pool = testPool({ size: 1, maxBatch: 2 });
+    await pool.load(files);
+    const handed: { layer: string; neurons: number[]; resultsSoFar: number }[] = [];
+    let delivered = 0;
+    pool.onResult((rs) => (delivered += rs.length));
+    const outcome = await computeGallery(pool, SURROGATE, undefined, undefined, {}, (layer, results) => {
+      handed.push({ layer, neurons: results.map((r) => r.neuron), resultsSoFar: delivered });
+      expectSameAsEngine(results, engineLayer(model, layer, SURROGATE));
+    });
+    expect(handed.map((h) => h.layer)).toEqual(model.layers.map((l) => l.id));
+    for (const h of handed) expect(h.neurons).toEqual(Array.from({ length: model.layers.find((l) => l.id === h.layer)!.neurons }, (_, i) => i));
+    // The first layer went out before the last layer's results came in (one worker, jobs of two neurons).
+    const total = model.layers.reduce((n, l) => n + l.neurons, 0);
+    expect(handed[0].resultsSoFar).toBeLessThan(total);
+    expect(outcome.results.size).toBe(0);
+    expect(outcome.errors).toEqual([]);
+  });
+});

@@ -37,7 +37,7 @@ export interface GalleryEstimate {
   readonly neurons: number;
   /** Wall-clock seconds on `workers` workers. */
   readonly seconds: number;
-  /** Bytes held while the gallery is computed and written: x* rows, twice (pool results and the arrays made from them). */
+  /** Bytes held while the gallery is computed and written: x* rows, twice (pool results and the arrays made from them); of the largest layer only when streamed. */
   readonly bytes: number;
 }
 
@@ -55,6 +55,8 @@ export interface EstimateOptions {
   readonly workers: number;
   /** Ascent: steps per neuron (each a forward and a backward pass). */
   readonly ascentSteps?: number;
+  /** Each layer is written out and dropped as soon as it is complete (the CLI): only the largest is held. */
+  readonly streamed?: boolean;
 }
 
 /** Floating-point operations of one node's forward pass (its backward costs about the same). */
@@ -98,7 +100,7 @@ export function estimateGallery(layers: readonly LayerCost[], inputSize: number,
     layers: estimates,
     neurons: estimates.reduce((n, l) => n + l.neurons, 0),
     seconds: estimates.reduce((s, l) => s + l.seconds, 0),
-    bytes: 2 * estimates.reduce((b, l) => b + l.bytes, 0),
+    bytes: 2 * (options.streamed ? estimates.reduce((b, l) => Math.max(b, l.bytes), 0) : estimates.reduce((b, l) => b + l.bytes, 0)),
   };
 }
 

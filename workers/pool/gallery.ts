@@ -5,6 +5,9 @@ import type { GalleryOutcome, GalleryPool, NeuronResult, PoolProgress, RunOption
  * Runs a whole gallery on the pool and resolves once every neuron is delivered or failed
  * (the CLI's `--workers N`). Results come per layer, layers in the run's order, neurons in order. Rejects if the run is
  * cancelled or replaced by another run before it completes.
+ * With `onLayer`, each layer is handed over (neurons in order) as soon as it is complete and
+ * not kept: a gallery of a large model is never held whole (issue 18); the outcome then
+ * holds no results.
  */
 export function computeGallery(
   pool: GalleryPool,
@@ -12,6 +15,7 @@ export function computeGallery(
   layers?: readonly string[],
   onProgress?: (progress: PoolProgress) => void,
   options: RunOptions = {},
+  onLayer?: (layer: string, results: NeuronResult[]) => void,
 ): Promise<GalleryOutcome> {
   return new Promise<GalleryOutcome>((resolve, reject) => {
     const byLayer = new Map<string, NeuronResult[]>();
@@ -42,6 +46,14 @@ export function computeGallery(
         return;
       }
       onProgress?.(p);
+      if (onLayer) {
+        for (const l of p.layers) {
+          const list = l.done === l.total ? byLayer.get(l.layer) : undefined;
+          if (!list) continue;
+          byLayer.delete(l.layer);
+          onLayer(l.layer, list.sort((a, b) => a.neuron - b.neuron));
+        }
+      }
       if (p.done === p.total) {
         stop();
         for (const list of byLayer.values()) list.sort((a, b) => a.neuron - b.neuron);
