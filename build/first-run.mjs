@@ -3,10 +3,10 @@
 // and in what order to try the desktop app and the browser fallback (build/start.mjs wires
 // these to the real file system, Electron's installer, electron-vite and Vite).
 
-/** The Node versions the dependencies support (package.json `engines`: ^20.19.0 || >=22.12.0). */
+/** The Node versions the dependencies support (package.json `engines`: ^20.19.0 || >=22.13.0). */
 export const NODE_MINIMUMS = [
   [20, 19],
-  [22, 12],
+  [22, 13],
 ];
 
 /** One line saying why this Node is too old, or null when it will do. */

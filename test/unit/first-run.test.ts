@@ -20,13 +20,13 @@ import {
 const root = join(__dirname, '..', '..');
 
 describe('Node version', () => {
-  it('accepts what package.json engines allows (^20.19.0 || >=22.12.0)', () => {
-    for (const v of ['20.19.0', '20.20.2', 'v22.12.0', '22.20.1', '24.1.0']) expect(nodeVersionProblem(v), v).toBeNull();
+  it('accepts what package.json engines allows (^20.19.0 || >=22.13.0)', () => {
+    for (const v of ['20.19.0', '20.20.2', 'v22.13.0', '22.20.1', '24.1.0']) expect(nodeVersionProblem(v), v).toBeNull();
   });
   it('refuses older ones in one line that names both versions', () => {
-    for (const v of ['18.20.4', '20.18.3', '21.7.3', '22.11.0']) {
+    for (const v of ['18.20.4', '20.18.3', '21.7.3', '22.12.0']) {
       const line = nodeVersionProblem(v);
-      expect(line, v).toMatch(/needs Node 20\.19\+ or 22\.12\+/);
+      expect(line, v).toMatch(/needs Node 20\.19\+ or 22\.13\+/);
       expect(line).toContain(v);
       expect(line).not.toContain('\n');
     }
