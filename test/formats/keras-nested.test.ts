@@ -14,6 +14,11 @@ describe('nested Keras models open with their inner layers as layers', () => {
     expect(model.layers[0].name).toBe('sequential_1/model1/Conv1');
   });
 
+  it('Teachable Machine audio: a functional model whose output is its nested Sequential head, referenced as node 1 (tfjs-layers)', () => {
+    const model = checkAgainstOracle(inputFiles(tfjs('teachable_machine_audio')), loadOracle(tfjs('teachable_machine_audio.oracle.json')));
+    expect(model.layers[model.layers.length - 1]).toMatchObject({ name: 'sequential_3/NewHeadDense', labels: ['Background Noise', 'Clap'] });
+  });
+
   it('Keras 2.4 .h5: a Sequential holding a Functional backbone and a Sequential head', () => {
     checkAgainstOracle([inputFile(keras('keras2.4_nested_sequential.h5'))], loadOracle(keras('keras2.4_nested_sequential.oracle.json')));
   });

@@ -130,7 +130,27 @@ function parseFunctional(config: JsonObject, className: string, where: string): 
     const basics = layerBasics(l, i, where);
     return { ...basics, calls: parseInboundNodes(l.inbound_nodes, `${where}: layer "${basics.name}"`), raw: l };
   });
-  return { className, name, layers, inputs: refList(config.input_layers, `${where}: input_layers`), outputs: refList(config.output_layers, `${where}: output_layers`) };
+  const fix = nestedCallIndex(layers);
+  return {
+    className,
+    name,
+    layers: layers.map((l) => ({ ...l, calls: l.calls.map((refs) => refs.map(fix)) })),
+    inputs: refList(config.input_layers, `${where}: input_layers`),
+    outputs: refList(config.output_layers, `${where}: output_layers`).map(fix),
+  };
+}
+
+/**
+ * tfjs-layers (Teachable Machine exports) counts a nested model's own input node, so its
+ * first call is node 1 where Keras writes 0: a reference one past a nested model's calls
+ * means the call before it.
+ */
+function nestedCallIndex(layers: readonly KerasLayer[]): (ref: TensorRef) => TensorRef {
+  const calls = new Map(layers.filter((l) => MODEL_CLASSES.has(l.className)).map((l) => [l.name, l.calls.length]));
+  return (ref) => {
+    const n = calls.get(ref.layer);
+    return n !== undefined && ref.node === n && n > 0 ? { ...ref, node: n - 1 } : ref;
+  };
 }
 
 function ref(v: Json, where: string): TensorRef {
