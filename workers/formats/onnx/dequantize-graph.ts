@@ -1,4 +1,5 @@
 import { attrNumber, attrTensor, ModelError, type GraphNode, type QuantizationInfo, type ValueInfo } from '../../engine/graph';
+import { isRearrangement } from '../../engine/input-layout';
 import { opFor } from '../../engine/ops/index';
 import type { Tensor } from '../../engine/tensor';
 import type { DecodedGraph } from './graph-proto';
@@ -278,7 +279,7 @@ class Rewrite implements QuantRewriter {
     const ops = new Map<string, string | null>();
     for (const s of this.saturations) {
       const p = producer.get(s.input);
-      if (p && !isRearrangement(p) && uses.get(s.input) === 1) {
+      if (p && !rearranges(p) && uses.get(s.input) === 1) {
         ops.set(s.input, null);
         ops.set(s.output, this.labels.get(p) ?? p.opType);
       } else {
@@ -289,7 +290,9 @@ class Rewrite implements QuantRewriter {
   }
 }
 
-function isRearrangement(node: GraphNode): boolean {
+/** Moves values without computing (the layer rule's rearrangements, engine/prepare.ts). */
+function rearranges(node: GraphNode): boolean {
+  if (isRearrangement(node.opType)) return true;
   try {
     return opFor(node).kind === 'reshape';
   } catch {
