@@ -2,6 +2,7 @@
 import { expect, test } from '@playwright/test';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
+import { colormapLut, lutIndex } from '../../renderer/src/render/colormap';
 import { example, openApp, openExample, specFile, pageErrors } from './app-helpers';
 
 test('the graph view draws the model, shows a node\'s shapes and parameters, and opens its gallery section', async ({ page }) => {
@@ -34,5 +35,44 @@ test('the graph view draws the model, shows a node\'s shapes and parameters, and
   await expect(page.getByTestId('gallery')).toBeVisible();
   await expect(page.locator(`[data-testid=layer-item][data-layer="${layer.id}"]`)).toHaveClass(/active/);
   await expect(page.locator(`[data-testid=gallery-header][data-layer="${layer.id}"]`)).toBeInViewport();
+  expect(errors).toEqual([]);
+});
+
+test('the weights view draws the first layer\'s kernels with the colormap and a histogram of any layer\'s weights', async ({ page }) => {
+  const errors = pageErrors(page);
+  const file = specFile(example('small-convnet'));
+  const graph = readModel([{ name: file.name, bytes: file.bytes }]);
+  const convs = graph.nodes.filter((n) => n.opType === 'Conv');
+  const w = graph.initializers.get(convs[0].inputs[1])!;
+  const [o, , kh, kw] = w.shape;
+  await openApp(page);
+  await openExample(page, 'small-convnet');
+  await page.getByTestId('view-weights').click();
+  await expect(page.getByTestId('weights-view')).toBeVisible();
+  await expect(page.getByTestId('kernel')).toHaveCount(o);
+
+  // Kernel 0, tap by tap: the colour of w / max|w| in the colormap.
+  const m = Math.max(...[...w.data].map(Math.abs));
+  const lut = colormapLut('rdbu');
+  const pixels = await page.locator('[data-testid=kernel][data-index="0"]').evaluate(async (img: HTMLImageElement, [kh, kw]) => {
+    await img.decode();
+    const c = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(img, 0, 0);
+    const cell = img.naturalWidth / kw;
+    const out: number[][] = [];
+    for (let r = 0; r < kh; r++) for (let q = 0; q < kw; q++) out.push([...ctx.getImageData(Math.floor((q + 0.5) * cell), Math.floor((r + 0.5) * cell), 1, 1).data].slice(0, 3));
+    return out;
+  }, [kh, kw]);
+  const expected = Array.from({ length: kh * kw }, (_, p) => {
+    const k = lutIndex(w.data[p], m) * 3;
+    return [lut[k], lut[k + 1], lut[k + 2]];
+  });
+  expect(pixels).toEqual(expected);
+
+  await page.getByTestId('weights-node').selectOption(convs[1].name);
+  const w2 = graph.initializers.get(convs[1].inputs[1])!;
+  await expect(page.getByTestId('weights-stats')).toHaveAttribute('data-total', String(w2.data.length));
+  await expect(page.getByTestId('weights-histogram')).toBeVisible();
   expect(errors).toEqual([]);
 });

@@ -85,3 +85,13 @@ describe('graph layout', () => {
     expect(a.x).not.toBe(0);
   });
 });
+
+describe('graph layout of layers that end in a rearrangement', () => {
+  it('gives the layer to the node the rearrangement reads (a Keras layer ends in a transpose)', () => {
+    const conv = { ...node('conv', 'Conv', ['x']) };
+    const back = { ...node('to_nhwc', 'Transpose', ['conv:0']), layer: 'conv2d' };
+    const l = layoutGraph({ input: 'x', nodes: [conv, back], firstKernels: null });
+    expect(l.boxes.find((b) => b.id === 'conv')!.layer).toBe('conv2d');
+    expect(l.boxes.some((b) => b.id === 'to_nhwc')).toBe(false);
+  });
+});

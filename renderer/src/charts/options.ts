@@ -172,3 +172,17 @@ export function matrixOption(values: ArrayLike<number>, rows: number, cols: numb
     series: [{ type: 'heatmap', data, label: { show: rows * cols <= 64, formatter: (p: { value: [number, number, number] }) => formatNumber(p.value[2], 3) } }],
   };
 }
+
+/** A histogram of weight values: bins of equal width from `min` to `max`. */
+export function histogramOption(counts: readonly number[], min: number, max: number, labels: { value: string; count: string }, color: string): EChartsOption {
+  const width = (max - min) / Math.max(1, counts.length);
+  return {
+    backgroundColor: 'transparent',
+    animation: false,
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    grid: { left: 56, right: 24, top: 24, bottom: 44 },
+    xAxis: { type: 'category', name: labels.value, nameLocation: 'middle', nameGap: 28, data: counts.map((_, i) => formatNumber(min + (i + 0.5) * width, 3)) },
+    yAxis: { type: 'value', name: labels.count },
+    series: [{ type: 'bar', name: labels.count, data: [...counts], barCategoryGap: '5%', itemStyle: { color } }],
+  };
+}

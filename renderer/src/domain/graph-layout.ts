@@ -19,6 +19,8 @@ export interface GraphBox {
   readonly y: number;
   /** Rearrangement nodes folded into the edges that reach this node. */
   readonly via: readonly string[];
+  /** The gallery layer this box stands for: its own output, or a rearrangement of it (a Keras layer ending in a transpose). */
+  readonly layer: string | null;
 }
 
 export interface GraphLayout {
@@ -90,10 +92,18 @@ export function layoutGraph(structure: ModelStructure): GraphLayout {
     row.forEach((id, i) => column.set(id, i - (row.length - 1) / 2));
   }
 
-  const boxes: GraphBox[] = [{ id: inputId, opType: 'Input', node: null, rank: 0, x: 0, y: 0, via: [] }];
+  const layerOf = new Map<string, string>();
+  for (const n of kept) if (n.layer) layerOf.set(n.name, n.layer);
+  for (const n of structure.nodes) {
+    if (!REARRANGEMENTS.has(n.opType) || !n.layer) continue;
+    const from = sourcesOf(n.outputs[0]).from;
+    if (from.length === 1 && !layerOf.has(from[0])) layerOf.set(from[0], n.layer);
+  }
+
+  const boxes: GraphBox[] = [{ id: inputId, opType: 'Input', node: null, rank: 0, x: 0, y: 0, via: [], layer: null }];
   for (const n of kept) {
     const r = rank.get(n.name)!;
-    boxes.push({ id: n.name, opType: n.opType, node: n, rank: r, x: column.get(n.name)! * COLUMN_GAP, y: r * RANK_GAP, via: via.get(n.name)! });
+    boxes.push({ id: n.name, opType: n.opType, node: n, rank: r, x: column.get(n.name)! * COLUMN_GAP, y: r * RANK_GAP, via: via.get(n.name)!, layer: layerOf.get(n.name) ?? null });
   }
   const edges = kept.flatMap((n) => preds.get(n.name)!.map((from) => ({ from, to: n.name })));
   return { boxes, edges, ranks: ranks.length };

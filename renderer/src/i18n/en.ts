@@ -235,6 +235,18 @@ export const en = {
     pick: 'Click a node to see its attributes, shapes, parameters and quantisation.',
     nodes: 'All nodes ({n})',
   },
+  weights: {
+    kernelsTitle: 'First layer kernels',
+    kernelsRgb: '{node}, {shape}: each kernel in colour, as it weighs the red, green and blue of the input (one scale for the layer).',
+    kernelsChannels: '{node}, {shape}: each kernel, its input channels side by side (one scale for the layer).',
+    kernelAlt: 'Kernel {n}',
+    noKernels: 'The first layer is not a convolution: it has no kernels to draw.',
+    histogramTitle: 'Weights of a layer',
+    node: 'Node',
+    value: 'weight',
+    count: 'count',
+    values: 'no values | 1 value | {n} values',
+  },
   notice: {
     labelsLoaded: '{context}: class names shown on the output layer.',
     todo: {

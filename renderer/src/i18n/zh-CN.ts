@@ -237,6 +237,18 @@ export const zhCN: Messages = {
     pick: '点击一个节点，查看它的属性、形状、参数和量化。',
     nodes: '全部节点（{n}）',
   },
+  weights: {
+    kernelsTitle: '第一层的卷积核',
+    kernelsRgb: '{node}，{shape}：每个卷积核以彩色显示，即它对输入红、绿、蓝三色的权重（全层同一色标）。',
+    kernelsChannels: '{node}，{shape}：每个卷积核，其各输入通道并排显示（全层同一色标）。',
+    kernelAlt: '卷积核 {n}',
+    noKernels: '第一层不是卷积层：没有可画的卷积核。',
+    histogramTitle: '某一层的权重',
+    node: '节点',
+    value: '权重',
+    count: '个数',
+    values: '没有数值 | 1 个数值 | {n} 个数值',
+  },
   notice: {
     labelsLoaded: '{context}：类别名已显示在输出层上。',
     todo: {
