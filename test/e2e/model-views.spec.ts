@@ -2,7 +2,7 @@
 import { expect, test } from '@playwright/test';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
-import { colormapLut, lutIndex } from '../../renderer/src/render/colormap';
+import { colormapLut, lutIndex } from '../../workers/imaging/colormap';
 import { example, openApp, openExample, specFile, pageErrors } from './app-helpers';
 
 test('the graph view draws the model, shows a node\'s shapes and parameters, and opens its gallery section', async ({ page }) => {
