@@ -18,7 +18,7 @@ const DIR = join(__dirname, '..', 'fixtures', 'tflite');
 
 interface Fixture {
   readonly fixture: string;
-  readonly mode: 'f32' | 'f16' | 'u8' | 'i8';
+  readonly mode: 'f32' | 'f16' | 'u8' | 'i8' | 'dyn';
   readonly model: string;
   readonly oracles: { readonly model: string; readonly inputRange?: [number, number] | null }[];
 }
@@ -81,6 +81,7 @@ describe('TFLite graphs', () => {
     expect(open('conv_u8.tflite').graph.quantization).toEqual({ scheme: 'tflite', description: 'uint8 per-tensor' });
     expect(open('conv_i8.tflite').graph.quantization).toEqual({ scheme: 'tflite', description: 'int8 per-channel' });
     expect(open('conv_f16.tflite').graph.quantization).toEqual({ scheme: 'tflite', description: 'float16 weights' });
+    expect(open('conv_dyn.tflite').graph.quantization).toEqual({ scheme: 'tflite', description: 'int8 per-channel weights, float activations' });
     const u8 = open('mobilenet_u8.tflite').graph;
     // Input codes 0…255 cover [−1, 1] with scale 2/255 and zero point 128 (make_fixtures.mjs).
     const scale = Math.fround(2 / 255);

@@ -183,5 +183,8 @@ function quantizationOf(sg: TflSubgraph): QuantizationInfo | undefined {
   if (quantised.length === 0) return halves ? { scheme: 'tflite', description: 'float16 weights' } : undefined;
   const types = [...new Set(quantised.map((t) => typeName(t.type).toLowerCase()))].join('/');
   const perChannel = quantised.some((t) => (t.quantization?.scale.length ?? 0) > 1);
-  return { scheme: 'tflite', description: `${types} ${perChannel ? 'per-channel' : 'per-tensor'}${halves ? ', float16 weights' : ''}` };
+  // Dynamic-range quantisation keeps activations float: only constants (tensors with a buffer) are integers.
+  const weightsOnly = quantised.every((t) => t.buffer !== 0);
+  const how = `${types} ${perChannel ? 'per-channel' : 'per-tensor'}${weightsOnly ? ' weights, float activations' : ''}`;
+  return { scheme: 'tflite', description: `${how}${halves ? ', float16 weights' : ''}` };
 }
