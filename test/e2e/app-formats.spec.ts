@@ -83,3 +83,12 @@ for (const c of CASES) {
     }
   });
 }
+
+test('a TorchScript file is recognised and refused with the ONNX export recipe', async ({ page }) => {
+  await openApp(page);
+  await dropFiles(page, load({ name: 'TorchScript', files: ['test/fixtures/torch/torchscript_mlp.pt'] }));
+  // The notice names the file apart from the message.
+  const notice = page.locator('[data-testid=notice][data-kind=error]');
+  await expect(notice).toContainText('torchscript_mlp.pt');
+  await expect(notice).toContainText('A TorchScript/PyTorch file; Neurovis reads ONNX: export it with torch.onnx.export(model, example_input, "model.onnx")');
+});
