@@ -26,6 +26,10 @@ describe('TF.js graph-model fixtures reproduce their PyTorch oracle (test/fixtur
     checkAgainstOracle(inputFiles(fixture('deconv')), loadOracle(fixture('deconv.oracle.json')));
   });
 
+  it("Split, SplitV and Unpack, their outputs read as 'node:k'; exact mode", () => {
+    checkAgainstOracle(inputFiles(fixture('ops_split')), loadOracle(fixture('ops_split.oracle.json')));
+  });
+
   it('Neg, Abs, Square, Pow, AddN, Max and Sum over height and width, RealDiv, LogSoftmax (forward values)', () => {
     checkAgainstOracle(inputFiles(fixture('ops_math')), loadOracle(fixture('ops_math.oracle.json')));
   });

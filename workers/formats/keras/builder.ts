@@ -90,6 +90,16 @@ export class GraphBuilder {
     return output;
   }
 
+  /** Adds a node with `count` outputs, named `base:0`, `base:1` … (made unique). */
+  nodeWithOutputs(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue>, base: string, count: number): string[] {
+    const name = this.unique(base);
+    const outputs = Array.from({ length: count }, (_, k) => this.unique(`${name}:${k}`));
+    for (const o of outputs) this.producer.set(o, this.nodes.length);
+    for (const i of inputs) if (i) this.consumed.add(i);
+    this.nodes.push({ name, opType, inputs: [...inputs], outputs, attrs });
+    return outputs;
+  }
+
   /**
    * Gives a tensor made by the current layer the exact name `name` (a Keras layer name) when
    * nothing reads it yet and no Keras tensor caches it; otherwise adds an Identity producing `name`.

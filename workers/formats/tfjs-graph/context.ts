@@ -38,6 +38,9 @@ export interface OpContext {
 
 export type OpTranslator = (ctx: OpContext) => Value;
 
+/** An op with several outputs (Split, Unpack): output k is the TF tensor 'node:k'. */
+export type MultiOpTranslator = (ctx: OpContext) => Value[];
+
 export function fail(where: string, message: string): never {
   throw new ModelError(`${where}: ${message}`);
 }

@@ -1,6 +1,6 @@
 import { permute } from '../keras/weights';
 import { activation, applyFusedOps } from './ops-conv';
-import { channelConstant, checkNhwc, floatConstant, intsOf, TO_NCHW, TO_NHWC, type OpContext, type OpTranslator, type Value } from './context';
+import { channelConstant, checkNhwc, floatConstant, intsOf, TO_NCHW, TO_NHWC, type MultiOpTranslator, type OpContext, type OpTranslator, type Value } from './context';
 
 /** A unary activation, in whichever layout its input already has (channels-first first). */
 export function unary(op: string): OpTranslator {
@@ -238,3 +238,30 @@ export function root(reciprocal: boolean): OpTranslator {
     return { nhwc: reciprocal ? ctx.b.node('Reciprocal', [y], {}, `${ctx.name}/reciprocal`) : y };
   };
 }
+
+/** Split (axis, value) in num_split equal parts, SplitV (value, sizes, axis) in given sizes: ONNX Split. */
+export function split(sized: boolean): MultiOpTranslator {
+  return (ctx) => {
+    const [axis] = intsOf(ctx, sized ? 2 : 0, 'the axis');
+    const value = ctx.nhwc(sized ? 0 : 1);
+    const count = sized ? ctx.constant(1, 'size_splits').data.length : ctx.attrs.int('num_split');
+    const inputs = [value];
+    if (sized) {
+      const sizes = intsOf(ctx, 1, 'size_splits');
+      if (sizes.some((s) => s < 0)) ctx.fail(`size_splits [${sizes.join(', ')}] leaves a size to infer, which is not supported`);
+      inputs.push(ctx.b.ints(`${ctx.name}/sizes`, sizes));
+    }
+    if (!(count >= 1 && count <= 4096)) ctx.fail(`splits into ${count} parts`);
+    return ctx.b.nodeWithOutputs('Split', inputs, { axis }, ctx.name, count).map((nhwc) => ({ nhwc }));
+  };
+}
+
+/** Unpack (tf.unstack): num slices along the axis, each without it. */
+export const unpack: MultiOpTranslator = (ctx) => {
+  const axis = ctx.attrs.int('axis', 0);
+  const count = ctx.attrs.int('num');
+  if (!(count >= 1 && count <= 4096)) ctx.fail(`unpacks into ${count} parts`);
+  const parts = ctx.b.nodeWithOutputs('Split', [ctx.nhwc(0)], { axis }, ctx.name, count);
+  const axes = ctx.b.ints(`${ctx.name}/axes`, [axis]);
+  return parts.map((p) => ({ nhwc: ctx.b.node('Squeeze', [p, axes], {}, `${ctx.name}/squeeze`) }));
+};

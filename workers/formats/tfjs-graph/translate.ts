@@ -2,11 +2,11 @@ import { ModelError, UnsupportedOpError, type ValueInfo } from '../../engine/gra
 import { floatTensor, intTensor, sizeOf, type Tensor } from '../../engine/tensor';
 import { GraphBuilder } from '../keras/builder';
 import type { TfjsWeights } from '../keras/tfjs-weights';
-import { fail, TO_NCHW, TO_NHWC, type OpContext, type OpTranslator, type Value } from './context';
+import { fail, TO_NCHW, TO_NHWC, type MultiOpTranslator, type OpContext, type OpTranslator, type Value } from './context';
 import { isObject, type JsonObject } from '../keras/json';
 import { Attrs, decodeBase64, producerOf, shapeProto, type TfNode } from './graphdef';
 import { batchNorm, conv, convTranspose, pool } from './ops-conv';
-import { addN, binary, cast, concat, elementwiseMath, expandDims, identity, matmul, mean, pack, pad, prelu, reduceMax, reshape, root, shape, softmax, squeeze, stridedSlice, sum, transpose, unary } from './ops-tensor';
+import { addN, binary, cast, concat, elementwiseMath, expandDims, identity, matmul, mean, pack, pad, prelu, reduceMax, reshape, root, shape, softmax, split, squeeze, stridedSlice, sum, transpose, unary, unpack } from './ops-tensor';
 
 const OPS: Readonly<Record<string, OpTranslator>> = {
   Conv2D: conv(false, false),
@@ -68,6 +68,13 @@ const OPS: Readonly<Record<string, OpTranslator>> = {
   Identity: identity,
   StopGradient: identity,
   Snapshot: identity,
+};
+
+/** Ops with several outputs; they only move values, so none is a layer. */
+const MULTI_OPS: Readonly<Record<string, MultiOpTranslator>> = {
+  Split: split(false),
+  SplitV: split(true),
+  Unpack: unpack,
 };
 
 /** Ops that only move or copy values: not layers of their own (DESIGN.md §2). */
@@ -162,6 +169,11 @@ export class GraphTranslator {
     const attrs = new Attrs(node, where);
     if (node.op === 'Const') return this.define(node.name, { constant: this.constantOf(node, attrs) });
     if (node.op === 'Placeholder') return this.define(node.name, this.placeholder(node, attrs));
+    const multi = MULTI_OPS[node.op];
+    if (multi) {
+      multi(this.context(node, attrs, where)).forEach((v, k) => this.define(k === 0 ? node.name : `${node.name}:${k}`, v));
+      return;
+    }
     const translator = OPS[node.op];
     if (!translator) throw new UnsupportedOpError(node.op, node.name, `${this.where} (TF.js graph model)`);
     const mark = this.b.mark;
