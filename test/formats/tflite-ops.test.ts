@@ -98,6 +98,15 @@ describe('TFLite graphs', () => {
     expect(model.layers.map((l) => [l.id, l.op])).toEqual([['conv', 'CONV_2D']]);
   });
 
+  it('read class names from the labels.txt of TFLite Metadata appended to the model', () => {
+    const { graph, model } = open('mobilenet_u8_labels.tflite');
+    expect(graph.labels).toEqual(['cat', 'dog', 'fox', 'owl', 'yak']);
+    expect(model.layers[model.layers.length - 1].labels).toEqual(['cat', 'dog', 'fox', 'owl', 'yak']);
+    // The same network without the appended files: the same layers, no names.
+    expect(open('mobilenet_u8.tflite').graph.labels).toBeUndefined();
+    expect(model.layers.map((l) => l.id)).toEqual(open('mobilenet_u8.tflite').model.layers.map((l) => l.id));
+  });
+
   it('treat QUANTIZE, DEQUANTIZE and float16 DEQUANTIZE as the identity of the float network', () => {
     const { model } = open('mobilenet_i8.tflite');
     expect(model.layers.map((l) => l.op)).toEqual(['CONV_2D', 'DEPTHWISE_CONV_2D', 'AVERAGE_POOL_2D', 'FULLY_CONNECTED', 'SOFTMAX']);

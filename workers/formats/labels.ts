@@ -23,7 +23,7 @@ function metadataLabels(text: string): string[] | undefined {
 }
 
 /** One name a line; a trailing empty line is not a class. */
-function lineLabels(text: string): string[] | undefined {
+export function lineLabels(text: string): string[] | undefined {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim());
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines.length > 0 ? lines : undefined;

@@ -1,5 +1,6 @@
 import { ModelError } from '../../engine/graph';
 import type { FormatDef } from '../types';
+import { embeddedLabels } from './metadata';
 import { readTflModel } from './schema';
 import { translateTflite } from './translate';
 
@@ -20,7 +21,10 @@ export const tfliteFormat: FormatDef = {
     if (main.bytes.length === 0) throw new ModelError(`${main.name}: the file is empty`);
     if (!looksLikeTflite(main.bytes)) throw new ModelError(`${main.name}: not a TFLite model (no "TFL3" identifier at byte 4)`);
     try {
-      return translateTflite(readTflModel(main.bytes, main.name), main.name);
+      const graph = translateTflite(readTflModel(main.bytes, main.name), main.name);
+      const labels = embeddedLabels(main.bytes);
+      if (!labels) return graph;
+      return { ...graph, labels: labels.names, source: { ...graph.source, notes: [...(graph.source.notes ?? []), `class names from ${labels.file} inside the model`] } };
     } catch (e) {
       // The graph builder's own checks (a tensor written by two operators) name no file.
       if (e instanceof ModelError) throw e;
