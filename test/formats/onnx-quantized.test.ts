@@ -55,6 +55,8 @@ const CASES: readonly { file: string; scheme: string; description: string; layer
     file: 'dynamic_conv_matmul', scheme: 'onnx-qoperator', description: 'dynamic uint8 activations, int8 per-tensor and uint8 per-tensor weights',
     layers: 'conv_i32:Conv conv:Mul relu:Relu mm_i32:MatMul y:Mul',
   },
+  { file: 'qgemm_uint8_per_tensor', scheme: 'onnx-qoperator', description: 'uint8 activations, uint8 per-tensor weights', layers: 'g:QGemm' },
+  { file: 'qgemm_int8_per_channel_float_output', scheme: 'onnx-qoperator', description: 'int8 activations, int8 per-channel weights', layers: 'y:Gemm' },
   { file: 'qdq_uint8_per_tensor', scheme: 'onnx-qdq', description: 'uint8 activations, uint8 per-tensor weights', layers: 'c1_q:Conv pool_q:MaxPool c2_q:Conv res_q:Add gap_q:GlobalAveragePool fc_q:Gemm' },
   { file: 'qdq_int8_per_channel', scheme: 'onnx-qdq', description: 'int8 activations, int8 per-channel weights', layers: 'c1_q:Conv pool_q:MaxPool c2_q:Conv res_q:Add gap_q:GlobalAveragePool fc_q:Gemm' },
 ];

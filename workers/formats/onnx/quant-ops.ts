@@ -47,23 +47,44 @@ const qlinearConv: Rule = (node, r) => {
   const x = r.real(node, input(node, 0), input(node, 1), input(node, 2), 1, 'activation');
   const w = r.real(node, input(node, 3), input(node, 4), input(node, 5), 0, 'weight');
   const inputs = [x, w];
-  const bias = input(node, 8);
-  if (bias) {
-    const xScale = r.constant(input(node, 1));
-    const wScale = r.constant(input(node, 4));
-    if (!xScale || !wScale || xScale.data.length !== 1) throw new ModelError(`node "${node.name}" (${node.opType}): the bias needs constant scales`);
-    const scale = r.fresh(`${bias}_scale`);
-    inputs.push(r.real(node, bias, scaleTensor(r, scale, wScale, xScale.data[0]), '', 0, 'bias'));
-  }
+  if (input(node, 8)) inputs.push(realBias(node, r, input(node, 8), input(node, 1), input(node, 4), 1));
   const t = r.fresh(node.outputs[0]);
   r.emit(floatNode(node, 'Conv', inputs, t, node.attrs), 'QLinearConv', node.outputs[0], input(node, 6), input(node, 7));
 };
 
-/** Registers x_scale · w_scale as a constant (the bias' scale) and returns its name. */
-function scaleTensor(r: QuantRewriter, name: string, wScale: Tensor, xScale: number): string {
-  r.addConstant(name, { dtype: 'float32', shape: [...wScale.shape], data: Float32Array.from(wScale.data, (s) => s * xScale) });
-  return name;
+/**
+ * The int32 bias of a quantised product, dequantised with scale factor · x_scale · w_scale (per
+ * output channel when w_scale is) and zero point 0.
+ */
+function realBias(node: GraphNode, r: QuantRewriter, bias: string, xScaleName: string, wScaleName: string, factor: number): string {
+  const xScale = r.constant(xScaleName);
+  const wScale = r.constant(wScaleName);
+  if (!xScale || !wScale || xScale.data.length !== 1) throw new ModelError(`node "${node.name}" (${node.opType}): the bias needs constant scales`);
+  const scale = r.fresh(`${bias}_scale`);
+  r.addConstant(scale, { dtype: 'float32', shape: [...wScale.shape], data: Float32Array.from(wScale.data, (s) => s * factor * xScale.data[0]) });
+  return r.real(node, bias, scale, '', 0, 'bias');
 }
+
+/**
+ * com.microsoft QGemm: A, a_scale, a_zp, B, b_scale, b_zp, C (int32, scale alpha·a_scale·b_scale),
+ * y_scale, y_zp; without y_scale the output is float. b's scale may be per output column.
+ */
+const qgemm: Rule = (node, r) => {
+  const transB = attrNumber(node, 'transB', 0);
+  const alpha = attrNumber(node, 'alpha', 1);
+  const a = r.real(node, input(node, 0), input(node, 1), input(node, 2), -2, 'activation');
+  const b = r.real(node, input(node, 3), input(node, 4), input(node, 5), transB ? 0 : -1, 'weight');
+  const inputs = [a, b];
+  if (input(node, 6)) inputs.push(realBias(node, r, input(node, 6), input(node, 1), input(node, 4), alpha));
+  const attrs = { alpha, beta: 1, transA: attrNumber(node, 'transA', 0), transB };
+  const yScale = input(node, 7);
+  if (!yScale) {
+    r.push(floatNode(node, 'Gemm', inputs, node.outputs[0], attrs));
+    return;
+  }
+  const t = r.fresh(node.outputs[0]);
+  r.emit(floatNode(node, 'Gemm', inputs, t, attrs), 'QGemm', node.outputs[0], yScale, input(node, 8));
+};
 
 /** QLinearMatMul: a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp; b's scale may be per column. */
 const qlinearMatMul: Rule = (node, r) => {
@@ -128,6 +149,7 @@ const matMulInteger: Rule = (node, r) => {
 export const QOPERATOR_RULES: ReadonlyMap<string, Rule> = new Map<string, Rule>([
   ['QLinearConv', qlinearConv],
   ['QLinearMatMul', qlinearMatMul],
+  ['com.microsoft.QGemm', qgemm],
   ['com.microsoft.QLinearAdd', qlinearBinary('Add')],
   ['com.microsoft.QLinearMul', qlinearBinary('Mul')],
   ['com.microsoft.QLinearAveragePool', qlinearUnary('AveragePool', 'QLinearAveragePool', poolAttrs)],
