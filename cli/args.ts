@@ -1,4 +1,5 @@
-import { GALLERY_MODES, type ModeChoice } from '../workers/engine/compute';
+import type { ModeChoice } from '../workers/engine/compute';
+import { GALLERY_MODES, isGalleryMode, MODES } from '../workers/engine/modes/index';
 import { formatNames } from '../workers/formats/index';
 import type { InputLayout } from '../workers/engine/graph';
 import { INPUT_LAYOUTS } from '../workers/engine/input-layout';
@@ -46,17 +47,25 @@ export type CliArgs = GalleryArgs | InfoArgs | { command: 'help' } | { command: 
 /** A mistake in how the command was called (exit code 2). */
 export class UsageError extends Error {}
 
+/** The modes that read --reference, for the help: 'local, deconvnet and guided (surrogate and ascent at gates)'. */
+function referenceModes(): string {
+  const list = (ids: string[]) => (ids.length > 1 ? `${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]}` : ids.join(''));
+  const always = MODES.filter((m) => m.reference === 'always').map((m) => m.id);
+  const gates = MODES.filter((m) => m.reference === 'gates').map((m) => m.id);
+  return gates.length > 0 ? `${list(always)}; ${list(gates)} at gates` : list(always);
+}
+
 export const USAGE = `Usage:
   neurovis gallery MODEL [MORE FILES…] --out DIR
       [--format npy,json,png,svg]   (default: all available)
-      [--mode auto|exact|surrogate|local|deconvnet|guided|ascent]   (default: auto = exact on
+      [--mode auto|${GALLERY_MODES.join('|')}]   (default: auto = exact on
                                     linear networks, surrogate otherwise)
       [--objective neuron|channel]  (default: neuron)
       [--radius R]                  (default: 1)
       [--input-shape 1,28,28]       (for symbolic input dimensions; no batch dimension)
       [--input-layout NCHW|NHWC|NCW|NWC|flat]   (default: from the model)
       [--image-shape 28,28]         (draw the input as H×W images: a 784-vector as 28×28)
-      [--reference X0.npy]          (reference input of local, deconvnet and guided)
+      [--reference X0.npy]          (reference input of ${referenceModes()})
       [--layers ID,ID…]             (default: every layer)
       [--workers N]                 (default: every core; 0 computes on the main thread)
       [--orientation rows-are-inputs|rows-are-outputs]   (NumPy chains whose arrays chain both ways)
@@ -65,6 +74,8 @@ export const USAGE = `Usage:
       [--quiet]
   neurovis info MODEL [MORE FILES…] [--input-shape …] [--input-layout …]   (the model's layers)
   neurovis --help | --version
+Modes:
+${MODES.map((m) => `  ${m.id.padEnd(10)} ${m.help}`).join('\n')}
 MODEL is a file of one of these formats (with the files it names beside it):
   ${formatNames()}`;
 
@@ -113,8 +124,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (!out) throw new UsageError('--out DIR is required');
   const formats = (options.get('--format') ?? DEFAULT_FORMATS.join(',')).split(',').map((f) => f.trim().toLowerCase());
   for (const f of formats) if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`unknown format "${f}" (npy, json, png, svg)`);
-  const mode = (options.get('--mode') ?? 'auto') as ModeChoice;
-  if (mode !== 'auto' && !GALLERY_MODES.includes(mode)) throw new UsageError(`unknown mode "${mode}" (auto, ${GALLERY_MODES.join(', ')})`);
+  const mode = options.get('--mode') ?? 'auto';
+  if (mode !== 'auto' && !isGalleryMode(mode)) throw new UsageError(`unknown mode "${mode}" (auto, ${GALLERY_MODES.join(', ')})`);
   const objective = options.get('--objective') ?? 'neuron';
   if (objective !== 'neuron' && objective !== 'channel') throw new UsageError(`unknown objective "${objective}" (neuron, channel)`);
   const radius = options.has('--radius') ? Number(options.get('--radius')) : 1;

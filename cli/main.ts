@@ -1,6 +1,7 @@
 import { DEFAULT_ASCENT_STEPS } from '../workers/engine/ascent';
 import { computeNeurons, allNeurons, resolveMode, type GallerySettings } from '../workers/engine/compute';
 import { ModelError } from '../workers/engine/graph';
+import { modeById } from '../workers/engine/modes/index';
 import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
 import { computeGallery, layerArrays } from '../workers/pool/gallery';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
@@ -97,7 +98,7 @@ function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], setti
     neuronLimit: args.neurons,
     workers: threads,
     streamed: true,
-    ascentSteps: settings.mode === 'ascent' ? (settings.ascent?.steps ?? DEFAULT_ASCENT_STEPS) : undefined,
+    ascentSteps: modeById(settings.mode).readsAscent ? (settings.ascent?.steps ?? DEFAULT_ASCENT_STEPS) : undefined,
   });
   const budget = { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: MEMORY_BUDGET_FRACTION * freemem() };
   const verdict = checkBudget(estimate, budget);
@@ -130,7 +131,7 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
   const progress = new Progress(layers.map((l) => ({ id: l.id, total: chosenNeurons(model, l, settings, args.neurons).length })), args.quiet);
   // Each layer may reuse the results of the layers before it (engine/reuse.ts), as on the pool.
   const done = new Map<string, { neurons: readonly number[]; xstar: Float32Array; norms: Float32Array }>();
-  const known = settings.mode === 'ascent' ? undefined : knownFromResults(done, settings.radius);
+  const known = modeById(settings.mode).reusesKnown ? knownFromResults(done, settings.radius) : undefined;
   for (const layer of layers) {
     const neurons = chosenNeurons(model, layer, settings, args.neurons);
     const r = computeNeurons(model, layer.id, neurons, settings, known);

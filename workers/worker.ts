@@ -5,37 +5,17 @@
  */
 import { expose, Transfer } from 'threads/worker';
 import { computeNeurons, type GallerySettings } from './engine/compute';
-import { flopsPerNeuron } from './engine/estimate';
 import { prepare, type PreparedModel } from './engine/prepare';
 import { readModel } from './formats/index';
 import type { InputFile } from './formats/types';
-import type { ModelSummary } from './pool/api';
 import { digestFiles } from './pool/digest';
 import { canShareMemory, packModel } from './pool/pack';
+import { summarize } from './pool/summary';
 import { knownFromResults, type KnownReversals } from './engine/reuse';
 import type { ComputeRequest, KnownRows, Opened, OpenOptions, PackedModel, WireResult, WorkerMemory } from './pool/protocol';
-import { describeStructure } from './engine/structure';
 
 let model: PreparedModel | null = null;
 let lastReference: Float32Array | undefined;
-
-function summarize(prepared: PreparedModel, digest: string, packed: PackedModel, imageShape: readonly number[] | null): ModelSummary {
-  return {
-    digest,
-    source: prepared.graph.source,
-    ...(prepared.graph.quantization && { quantization: prepared.graph.quantization }),
-    ...(prepared.graph.labels && { labels: prepared.graph.labels }),
-    structure: describeStructure(prepared),
-    inputShape: prepared.inputFeatureShape,
-    inputLayout: prepared.inputLayout,
-    imageShape,
-    layers: prepared.layers,
-    layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),
-    nonlinearNodes: prepared.nonlinearNodes,
-    weightBytes: packed.buffer.byteLength,
-    sharedWeights: typeof SharedArrayBuffer !== 'undefined' && packed.buffer instanceof SharedArrayBuffer,
-  };
-}
 
 function sameValues(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;

@@ -1,7 +1,8 @@
 // Shared steps of the renderer's end-to-end tests (browser build in Debian's Chromium),
 // and the engine run in the test process as the independent truth the UI is checked against.
 import { expect, type Page } from '@playwright/test';
-import { computeNeurons, type GallerySettings, type NeuronsResult } from '../../workers/engine/compute';
+import { computeNeurons, type GallerySettings } from '../../workers/engine/compute';
+import type { NeuronsResult } from '../../workers/engine/modes/index';
 import { prepare } from '../../workers/engine/prepare';
 import type { NetworkSpec } from '../../workers/formats/neurovis/spec';
 import { readModel } from '../../workers/formats/index';

@@ -20,6 +20,7 @@ const summary: ModelSummary = {
   layers: model.layers,
   layerFlops: model.layers.map((l) => flopsPerNeuron(model, l)),
   nonlinearNodes: model.nonlinearNodes,
+  gateNodes: [],
   weightBytes: 0,
   sharedWeights: false,
 };
@@ -43,7 +44,7 @@ describe('the app’s estimate before a run', () => {
     expect(sanitize({ compute: { preview: -3 } }).compute.preview).toBe(0);
     expect(sanitize({ compute: { preview: 2.5 } }).compute.preview).toBe(0);
     const settings = sanitize({}).compute;
-    const context = { linear: false, modelIsNonlinear: true, referenceId: null };
+    const context = { linear: false, gated: false, modelIsNonlinear: true, referenceId: null };
     expect(layerKey(model.layers[1], { ...settings, preview: 4 }, context)).not.toBe(layerKey(model.layers[1], settings, context));
   });
 });

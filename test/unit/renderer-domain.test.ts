@@ -19,6 +19,7 @@ const summary = {
   imageShape: null,
   layers: [layer('conv1', 0), layer('relu1', 0), layer('conv2', 0), layer('fc', null)],
   nonlinearNodes: ['relu1'],
+  gateNodes: [] as string[],
   weightBytes: 0,
   layerFlops: [1, 1, 1, 1],
   sharedWeights: false,

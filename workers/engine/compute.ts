@@ -1,14 +1,9 @@
-import { ascendLayer, type AscentOptions } from './ascent';
-import type { ReversalMode } from './op';
+import type { AscentOptions } from './ascent';
+import { modeById, type GalleryMode, type NeuronsResult } from './modes/index';
 import type { PreparedModel } from './prepare';
-import { exactRefusal, neuronCount, reverseLayer, type LayerResult } from './reverse';
-import { layerById, type Objective } from './seeds';
+import { neuronCount } from './reverse';
 import type { KnownReversals } from './reuse';
-
-/** Every mode a user can pick (DESIGN.md §1): the reversal rules plus projected gradient ascent. */
-export type GalleryMode = ReversalMode | 'ascent';
-
-export const GALLERY_MODES: readonly GalleryMode[] = ['exact', 'surrogate', 'local', 'deconvnet', 'guided', 'ascent'];
+import { layerById, type Objective } from './seeds';
 
 /** What a user may ask for: a mode, or `auto` (the default): exact on linear networks, surrogate otherwise. */
 export type ModeChoice = GalleryMode | 'auto';
@@ -23,29 +18,27 @@ export interface GallerySettings {
   readonly mode: GalleryMode;
   readonly objective: Objective;
   readonly radius: number;
-  /** x0 for local, deconvnet and guided (feature shape); zero when absent. */
+  /** x0 for the modes that linearise at it (modes/: `reference`); zero when absent. */
   readonly reference?: Float32Array;
   readonly ascent?: AscentOptions;
 }
 
-export interface NeuronsResult extends LayerResult {
-  /** Ascent only: the real activation at every step, one array per neuron. */
-  readonly traces?: readonly Float32Array[];
-}
-
 /**
- * Computes the optimal inputs of some neurons of one layer under the given settings.
- * `known`: reversals of other layers under the same settings, which the optimised engine
- * may reuse (reuse.ts); the result is the same to rounding either way.
+ * Computes the optimal inputs of some neurons of one layer under the given settings, with
+ * the settings' mode (modes/). `known`: reversals of other layers under the same settings,
+ * which the optimised engine may reuse (reuse.ts); the result is the same to rounding either way.
  */
 export function computeNeurons(
   model: PreparedModel, layerId: string, neurons: readonly number[], settings: GallerySettings, known?: KnownReversals,
 ): NeuronsResult {
-  // The exact mode refuses a nonlinear network as a whole, not only the layers behind a nonlinearity.
-  if (settings.mode === 'exact' && model.nonlinearNodes.length > 0) throw exactRefusal(model, model.nonlinearNodes);
-  const options = { mode: settings.mode === 'ascent' ? ('surrogate' as const) : settings.mode, objective: settings.objective, radius: settings.radius, reference: settings.reference };
-  if (settings.mode === 'ascent') return ascendLayer(model, layerId, neurons, { ...options, ascent: settings.ascent });
-  return reverseLayer(model, layerId, neurons, { ...options, known });
+  const mode = modeById(settings.mode);
+  return mode.run(model, layerId, neurons, {
+    objective: settings.objective,
+    radius: settings.radius,
+    reference: settings.reference,
+    ascent: settings.ascent,
+    known: mode.reusesKnown ? known : undefined,
+  });
 }
 
 /** Every neuron index of a layer under an objective. */

@@ -29,6 +29,8 @@ export interface ModelSummary {
   readonly layerFlops: readonly number[];
   /** Names of nonlinear nodes (the exact mode refuses the model when there are any). */
   readonly nonlinearNodes: readonly string[];
+  /** The nonlinear nodes with no linear counterpart, which the surrogate linearises at the reference input (engine/gates.ts). */
+  readonly gateNodes: readonly string[];
   /** Bytes of weights held once for all workers (shared) or once per worker (copied). */
   readonly weightBytes: number;
   readonly sharedWeights: boolean;

@@ -1,4 +1,5 @@
 import type { GallerySettings } from '../engine/compute';
+import { modeById } from '../engine/modes/index';
 import type { NeuronResult } from './api';
 import { digestFloats } from './digest';
 
@@ -14,7 +15,7 @@ export function settingsKey(modelKey: string, settings: GallerySettings): string
   const objective =
     o.kind === 'position' ? `position:${o.position.join(',')}` : o.kind === 'direction' ? `direction:${digestFloats(o.vector)}` : o.kind;
   const reference = settings.reference ? digestFloats(settings.reference) : 'zero';
-  const ascent = settings.mode === 'ascent' ? JSON.stringify(settings.ascent ?? {}) : '';
+  const ascent = modeById(settings.mode).readsAscent ? JSON.stringify(settings.ascent ?? {}) : '';
   return [modelKey, settings.mode, objective, `r=${settings.radius}`, `x0=${reference}`, ascent].join('|');
 }
 

@@ -1,11 +1,10 @@
 import type { Graph } from '../engine/graph';
-import { flopsPerNeuron } from '../engine/estimate';
 import { prepare } from '../engine/prepare';
 import type { ModelSummary } from './api';
+import { summarize } from './summary';
 import { Digest } from './digest';
 import { packModel } from './pack';
 import type { WorkerPool } from './pool';
-import { describeStructure } from '../engine/structure';
 
 /**
  * Loads an in-memory Graph (benchmark models, tests) into every worker of a pool. Reads
@@ -18,20 +17,6 @@ export function loadGraph(pool: WorkerPool, graph: Graph, options: { inputShape?
   // Structure (tensor data left out) plus every weight byte.
   digest.updateString(JSON.stringify(packed.graph, (key, value: unknown) => (key === 'data' ? undefined : value instanceof Map ? [...value.keys()] : value)));
   digest.update(new Uint8Array(packed.buffer));
-  const summary: ModelSummary = {
-    digest: digest.hex(),
-    source: prepared.graph.source,
-    ...(prepared.graph.quantization && { quantization: prepared.graph.quantization }),
-    ...(prepared.graph.labels && { labels: prepared.graph.labels }),
-    structure: describeStructure(prepared),
-    inputShape: prepared.inputFeatureShape,
-    inputLayout: prepared.inputLayout,
-    imageShape: prepared.imageShape,
-    layers: prepared.layers,
-    layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),
-    nonlinearNodes: prepared.nonlinearNodes,
-    weightBytes: packed.buffer.byteLength,
-    sharedWeights: typeof SharedArrayBuffer !== 'undefined' && packed.buffer instanceof SharedArrayBuffer,
-  };
+  const summary = summarize(prepared, digest.hex(), packed);
   return pool.loadPacked(summary, packed);
 }

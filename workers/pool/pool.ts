@@ -1,6 +1,7 @@
 import { spawn, Thread, type ModuleThread } from 'threads';
 import type { GallerySettings } from '../engine/compute';
 import { ModelError } from '../engine/graph';
+import { modeById } from '../engine/modes/index';
 import type { InputFile } from '../formats/types';
 import type {
   GalleryPool,
@@ -288,12 +289,12 @@ export class WorkerPool implements GalleryPool {
     this.stopRun();
     const generation = this.generation;
     const key = settingsKey(model.key, settings);
-    // Ascent is not a reversal: nothing to reuse between its layers.
+    // Modes that are no reversal (ascent) have nothing to reuse between their layers.
     const limit = options.neuronLimit ?? Infinity;
     const counts = chosen.map((id) => ({
       id,
       neurons: Math.min(limit, settings.objective.kind === 'direction' ? 1 : known.get(id)!.neurons),
-      reuses: settings.mode === 'ascent' ? [] : known.get(id)!.reuses,
+      reuses: modeById(settings.mode).reusesKnown ? known.get(id)!.reuses : [],
     }));
     const queue = new NeuronQueue(counts, this.maxBatch);
     const run: Run = {

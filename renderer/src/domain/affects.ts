@@ -1,11 +1,13 @@
 /**
  * Which layers a change of settings affects (pure). A layer whose ancestors are all linear
  * gets the same x* from every reversal rule, and one whose output is a vector ignores the
- * objective; the reference input matters only to the rules that linearise at it. A layer
+ * objective; the reference input matters only to the modes that linearise at it (at every
+ * nonlinearity, or, for the surrogate, at the gates behind the layer). A layer
  * keeps its results when its key does not change.
  */
 import type { LayerInfo } from '../../../workers/engine/prepare';
 import type { ModelSummary } from '../../../workers/pool/api';
+import { modeById } from '../../../workers/engine/modes/index';
 import type { ComputeSettings } from './settings-types';
 
 /**
@@ -23,21 +25,32 @@ export function linearPrefixLayers(summary: Pick<ModelSummary, 'layers' | 'nonli
   return new Set(summary.layers.slice(0, firstNonlinear).map((l) => l.id));
 }
 
-const USES_REFERENCE = new Set(['local', 'deconvnet', 'guided', 'ascent']);
+/**
+ * Layers that some gate precedes in the layer order: where the surrogate linearises at the
+ * reference input. A gate that is no layer's node cannot be placed, so then every layer counts.
+ */
+export function gatedLayers(summary: Pick<ModelSummary, 'layers' | 'gateNodes'>): Set<string> {
+  const position = new Map(summary.layers.map((l, i) => [l.node, i]));
+  let firstGate = summary.layers.length;
+  for (const name of summary.gateNodes) firstGate = Math.min(firstGate, position.get(name) ?? 0);
+  return new Set(summary.layers.slice(firstGate).map((l) => l.id));
+}
 
 /** What a layer's results depend on under these settings: equal keys, equal results. */
 export function layerKey(
   layer: Pick<LayerInfo, 'id' | 'channelAxis'>,
   settings: ComputeSettings,
-  context: { readonly linear: boolean; readonly modelIsNonlinear: boolean; readonly referenceId: string | null },
+  context: { readonly linear: boolean; readonly gated: boolean; readonly modelIsNonlinear: boolean; readonly referenceId: string | null },
 ): string {
+  const mode = modeById(settings.mode);
   let rule: string = settings.mode;
-  if (settings.mode === 'exact' && context.modelIsNonlinear) rule = 'exact-refused';
-  else if (settings.mode !== 'ascent' && context.linear) rule = 'linear';
+  if (mode.linearOnly && context.modelIsNonlinear) rule = 'exact-refused';
+  else if (mode.closedFormOnLinear && context.linear) rule = 'linear';
   const objective =
     layer.channelAxis === null ? 'element' : settings.objective === 'position' ? `position:${settings.position.join(',')}` : settings.objective;
-  const reference = USES_REFERENCE.has(settings.mode) && !(context.linear && settings.mode !== 'ascent') ? (context.referenceId ?? 'zero') : '-';
-  const ascent = settings.mode === 'ascent' ? `steps:${settings.ascentSteps}` : '-';
+  const readsReference = mode.reference === 'always' || (mode.reference === 'gates' && context.gated);
+  const reference = readsReference && rule !== 'linear' ? (context.referenceId ?? 'zero') : '-';
+  const ascent = mode.readsAscent ? `steps:${settings.ascentSteps}` : '-';
   // A preview holds fewer neurons: its layer data is sized to them.
   return [rule, objective, `r:${settings.radius}`, reference, ascent, `n:${settings.preview}`].join('|');
 }
@@ -45,6 +58,9 @@ export function layerKey(
 /** The key of every layer of a model under these settings. */
 export function layerKeys(summary: ModelSummary, settings: ComputeSettings, referenceId: string | null): Map<string, string> {
   const linear = linearPrefixLayers(summary);
+  const gated = gatedLayers(summary);
   const modelIsNonlinear = summary.nonlinearNodes.length > 0;
-  return new Map(summary.layers.map((l) => [l.id, layerKey(l, settings, { linear: linear.has(l.id), modelIsNonlinear, referenceId })]));
+  return new Map(
+    summary.layers.map((l) => [l.id, layerKey(l, settings, { linear: linear.has(l.id), gated: gated.has(l.id), modelIsNonlinear, referenceId })]),
+  );
 }

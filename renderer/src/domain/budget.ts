@@ -1,5 +1,6 @@
 /** The estimate before a run in the app (engine/estimate.ts): what the user is asked about. */
 import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, describeEstimate, estimateGallery, MEMORY_BUDGET_FRACTION, type BudgetVerdict, type GalleryEstimate } from '../../../workers/engine/estimate';
+import { modeById } from '../../../workers/engine/modes/index';
 import { sizeOf } from '../../../workers/engine/tensor';
 import type { GallerySettings, ModelSummary } from '../../../workers/pool/api';
 
@@ -24,7 +25,7 @@ export function estimateRun(summary: ModelSummary, layers: readonly string[], se
   const estimate = estimateGallery(costs, sizeOf(summary.inputShape), {
     neuronLimit: options.neuronLimit,
     workers: options.workers,
-    ascentSteps: settings.mode === 'ascent' ? settings.ascent?.steps : undefined,
+    ascentSteps: modeById(settings.mode).readsAscent ? settings.ascent?.steps : undefined,
   });
   const verdict = checkBudget(estimate, { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: options.memoryBytes });
   return { estimate, verdict, text: describeEstimate(estimate, options.workers) };

@@ -1,4 +1,4 @@
-import type { GalleryMode } from '../../../workers/engine/compute';
+import type { GalleryMode } from '../../../workers/engine/modes/index';
 import type { ColormapName } from '../../../workers/imaging/colormap';
 
 export type ObjectiveKind = 'neuron' | 'channel' | 'position';

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { GalleryPool, GallerySettings, ModelSummary, PoolProgress } from '../../../workers/pool/api';
+import { modeById } from '../../../workers/engine/modes/index';
 import { layerKeys } from '../domain/affects';
 import { estimateRun, memoryBudget } from '../domain/budget';
 import { i18n } from '../i18n';
@@ -115,7 +116,7 @@ export const useJobs = defineStore('jobs', () => {
    */
   function runSettings(summary: ModelSummary): GallerySettings {
     const s = settings.gallerySettings;
-    if (summary.nonlinearNodes.length > 0 || s.mode === 'ascent') return s;
+    if (summary.nonlinearNodes.length > 0 || !modeById(s.mode).closedFormOnLinear) return s;
     return { mode: 'exact', objective: s.objective, radius: s.radius };
   }
 

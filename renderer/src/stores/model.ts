@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { ModelSummary } from '../../../workers/pool/api';
+import { modeById } from '../../../workers/engine/modes/index';
 import { getHost, type ModelFile, type OpenedModel } from '../host/index';
 import { ensurePool } from '../services/pool';
 import { useGallery } from './gallery';
@@ -63,7 +64,7 @@ export const useModel = defineStore('model', () => {
       files.value = opened.files;
       origin.value = from;
       gallery.reset(next);
-      const exactRefused = next.nonlinearNodes.length > 0 && settings.compute.mode === 'exact';
+      const exactRefused = next.nonlinearNodes.length > 0 && modeById(settings.compute.mode).linearOnly;
       settings.autoMode = exactRefused ? 'surrogate' : null;
       if (exactRefused) notices.info('notice.nonlinearSurrogate', next.source.fileName);
       jobs.recompute();

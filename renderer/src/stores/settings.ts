@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import { GALLERY_MODES, type GalleryMode, type GallerySettings } from '../../../workers/engine/compute';
+import type { GallerySettings } from '../../../workers/engine/compute';
+import { GALLERY_MODES, modeById, type GalleryMode } from '../../../workers/engine/modes/index';
 import type { Objective } from '../../../workers/engine/seeds';
 import { COLORMAPS } from '../../../workers/imaging/colormap';
 import type { ComputeSettings, DisplaySettings, LocaleChoice, ObjectiveKind, ReferenceInput, ThemeChoice } from '../domain/settings-types';
@@ -116,7 +117,7 @@ export const useSettings = defineStore('settings', () => {
       objective,
       radius: c.radius,
       ...(reference.value ? { reference: reference.value.values } : {}),
-      ...(c.mode === 'ascent' ? { ascent: { steps: c.ascentSteps } } : {}),
+      ...(modeById(c.mode).readsAscent ? { ascent: { steps: c.ascentSteps } } : {}),
     };
   });
 

@@ -1,0 +1,17 @@
+import { reversalRun } from './reversal';
+import type { ModeDef } from './types';
+
+/** Each nonlinearity replaced by its linear counterpart; gates linearised at the reference input (DESIGN.md §1). */
+export const surrogateMode: ModeDef = {
+  id: 'surrogate',
+  labelKey: 'modes.surrogate',
+  hintKey: 'modeHints.surrogate',
+  help: 'each nonlinearity replaced by its linear counterpart (ReLU → identity, max-pool → average); gates linearised at --reference',
+  reference: 'gates',
+  readsAscent: false,
+  linearOnly: false,
+  closedFormOnLinear: true,
+  reusesKnown: true,
+  reports: ['linearisedAt'],
+  run: reversalRun('surrogate'),
+};
