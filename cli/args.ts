@@ -3,6 +3,7 @@ import { GALLERY_MODES, isGalleryMode, MODES } from '../workers/engine/modes/ind
 import { formatNames } from '../workers/formats/index';
 import type { InputLayout } from '../workers/engine/graph';
 import { INPUT_LAYOUTS } from '../workers/engine/input-layout';
+import { parseRadius, parseWholeNumber } from '../workers/settings/validate';
 
 export const OUTPUT_FORMATS = ['npy', 'json', 'png', 'svg'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -128,18 +129,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (mode !== 'auto' && !isGalleryMode(mode)) throw new UsageError(`unknown mode "${mode}" (auto, ${GALLERY_MODES.join(', ')})`);
   const objective = options.get('--objective') ?? 'neuron';
   if (objective !== 'neuron' && objective !== 'channel') throw new UsageError(`unknown objective "${objective}" (neuron, channel)`);
-  const radius = options.has('--radius') ? Number(options.get('--radius')) : 1;
-  if (!Number.isFinite(radius) || radius <= 0) throw new UsageError(`--radius must be a positive number, got "${options.get('--radius')}"`);
-  let workers: number | undefined;
-  if (options.has('--workers')) {
-    workers = Number(options.get('--workers'));
-    if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new UsageError(`--workers must be a whole number from 0 to 256, got "${options.get('--workers')}"`);
-  }
-  let neurons: number | undefined;
-  if (options.has('--neurons')) {
-    neurons = Number(options.get('--neurons'));
-    if (!Number.isInteger(neurons) || neurons < 1) throw new UsageError(`--neurons must be a whole number ≥ 1, got "${options.get('--neurons')}"`);
-  }
+  const radius = options.has('--radius') ? parseRadius(options.get('--radius')!, '--radius') : 1;
+  const workers = options.has('--workers') ? parseWholeNumber(options.get('--workers')!, '--workers', 0, 256) : undefined;
+  const neurons = options.has('--neurons') ? parseWholeNumber(options.get('--neurons')!, '--neurons', 1, 2 ** 31) : undefined;
+  // An empty list ('--layers ,') stays empty: the validator refuses it once the model is read.
   const layers = options.get('--layers')?.split(',').map((s) => s.trim()).filter((s) => s !== '');
   return {
     command,

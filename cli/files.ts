@@ -1,9 +1,10 @@
-import { readFile, rename, stat, writeFile, mkdir, rm } from 'node:fs/promises';
+import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ModelError } from '../workers/engine/graph';
 import { companionsOf, isLocalReference } from '../workers/formats/companions';
 import { MAX_MODEL_BYTES } from '../workers/formats/index';
 import type { InputFile } from '../workers/formats/types';
+import { checkExtraFiles } from '../workers/settings/validate';
 
 /** Reads the named files after checking each is a regular file of a plausible size. */
 export async function readInputFiles(paths: readonly string[]): Promise<InputFile[]> {
@@ -12,8 +13,8 @@ export async function readInputFiles(paths: readonly string[]): Promise<InputFil
     let info;
     try {
       info = await stat(path);
-    } catch {
-      throw new ModelError(`${path}: no such file`);
+    } catch (e) {
+      throw pathError(path, e, 'cannot read');
     }
     if (!info.isFile()) throw new ModelError(`${path}: not a file`);
     if (info.size > MAX_MODEL_BYTES) throw new ModelError(`${path}: ${info.size} bytes is more than Neurovis reads (${MAX_MODEL_BYTES})`);
@@ -38,6 +39,7 @@ async function isFile(path: string): Promise<boolean> {
  */
 export async function readModelFiles(paths: readonly string[]): Promise<InputFile[]> {
   const given = await readInputFiles(paths);
+  checkExtraFiles(given);
   const files = [...given];
   const taken = new Set(given.map((f) => f.name));
   const add = async (path: string): Promise<void> => {
@@ -62,16 +64,13 @@ export async function readModelFiles(paths: readonly string[]): Promise<InputFil
   return files;
 }
 
-/** Writes a file completely or not at all: a temporary name first, then a rename. */
-export async function writeAtomic(dir: string, name: string, data: Uint8Array | string): Promise<void> {
-  const target = join(dir, name);
-  const temporary = join(dir, `.${name}.${process.pid}.part`);
+/** Writes a file into a gallery's temporary folder (cli/staging.ts makes the gallery atomic). */
+export async function writeInto(dir: string, name: string, data: Uint8Array | string): Promise<void> {
+  const path = join(dir, name);
   try {
-    await writeFile(temporary, data);
-    await rename(temporary, target);
+    await writeFile(path, data);
   } catch (e) {
-    await rm(temporary, { force: true });
-    throw e;
+    throw pathError(path, e, 'cannot write');
   }
 }
 
@@ -79,6 +78,29 @@ export async function ensureDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
-    throw new ModelError(`${dir}: cannot create the output folder (${e instanceof Error ? e.message : String(e)})`);
+    throw pathError(dir, e, 'cannot create the folder');
   }
+}
+
+const CAUSES: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'is a folder',
+  EEXIST: 'already exists',
+  ENAMETOOLONG: 'the name is too long',
+  EMFILE: 'too many open files',
+  EIO: 'an input/output error of the disk',
+};
+
+/** One line naming the path, what was being done and the cause (permission, disk full, read-only …). */
+export function pathError(path: string, e: unknown, doing: string): ModelError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' && doing === 'cannot read') return new ModelError(`${path}: no such file`);
+  const cause = code && CAUSES[code] ? `${CAUSES[code]} (${code})` : e instanceof Error ? e.message : String(e);
+  return new ModelError(`${path}: ${doing}: ${cause}`);
 }

@@ -5,7 +5,7 @@ import { DEFAULT_SHEET_OPTIONS, layerImageFiles } from '../workers/export/layer-
 import type { LayerArrays } from '../workers/export/manifest';
 import type { SheetOptions } from '../workers/export/sprite';
 import { drawingShape } from '../workers/imaging/input-layout';
-import { ensureDir, writeAtomic } from './files';
+import { ensureDir, writeInto } from './files';
 
 /**
  * Writes the images of one computed layer into `out`: `<base>.png` and `<base>.svg`
@@ -32,6 +32,6 @@ export async function writeLayerImages(
       await ensureDir(dir);
       madeFolder = true;
     }
-    await writeAtomic(dir, file.name, file.bytes);
+    await writeInto(dir, file.name, file.bytes);
   }
 }

@@ -15,9 +15,11 @@ import { buildManifest, safeFileNames, type LayerArrays } from '../workers/expor
 import { readModel } from '../workers/formats/index';
 import { decodeNpy, encodeNpy } from '../workers/formats/numpy/npy';
 import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs } from './args';
-import { ensureDir, readInputFiles, readModelFiles, writeAtomic } from './files';
+import { readInputFiles, readModelFiles, writeInto } from './files';
+import { cleanUpOnSignals, stageGallery } from './staging';
 import { writeLayerImages } from './images';
 import { Progress } from './progress';
+import { checkLayers, checkModeFits, SettingError } from '../workers/settings/validate';
 
 const VERSION = '0.1.0';
 
@@ -43,6 +45,19 @@ async function info(args: InfoArgs): Promise<void> {
 }
 
 async function gallery(args: GalleryArgs): Promise<void> {
+  // The temporary folder first: an unwritable --out fails before the model is read.
+  const staging = stageGallery(args.out);
+  const stopCleanUp = cleanUpOnSignals(staging);
+  try {
+    await writeGallery(args, staging.dir);
+    staging.commit();
+  } finally {
+    staging.discard();
+    stopCleanUp();
+  }
+}
+
+async function writeGallery(args: GalleryArgs, out: string): Promise<void> {
   const model = await loadModel(args);
   let reference: Float32Array | undefined;
   if (args.reference) {
@@ -54,10 +69,10 @@ async function gallery(args: GalleryArgs): Promise<void> {
     reference = Float32Array.from(t.data);
   }
   const settings: GallerySettings = { mode: resolveMode(args.mode, model), objective: { kind: args.objective }, radius: args.radius, reference };
-  const layers = (args.layers ?? model.layers.map((l) => l.id)).map((id) => layerById(model, id));
+  checkModeFits(settings.mode, model);
+  const layers = checkLayers(args.layers, model).map((id) => layerById(model, id));
   const workers = args.workers ?? defaultNodePoolSize();
   checkEstimate(model, layers, settings, args, workers);
-  await ensureDir(args.out);
 
   // Each layer's files are written as soon as it is complete and its x* dropped (issue 18:
   // a 224-pixel gallery's x* do not fit in memory at once); the manifest keeps the statistics.
@@ -69,8 +84,8 @@ async function gallery(args: GalleryArgs): Promise<void> {
   const sink = (r: LayerArrays): void => {
     const i = index.get(r.layer.id)!;
     writing = writing.then(async () => {
-      if (args.formats.includes('npy')) await writeAtomic(args.out, npyNames[i], encodeNpy([r.norms.length, ...model.inputFeatureShape], r.xstar));
-      await writeLayerImages(args.out, model, r, imageBases[i], args.formats);
+      if (args.formats.includes('npy')) await writeInto(out, npyNames[i], encodeNpy([r.norms.length, ...model.inputFeatureShape], r.xstar));
+      await writeLayerImages(out, model, r, imageBases[i], args.formats);
       written.set(r.layer.id, { ...r, xstar: new Float32Array(0) });
     });
   };
@@ -83,7 +98,7 @@ async function gallery(args: GalleryArgs): Promise<void> {
     const results = kept.map((i) => written.get(layers[i].id)!);
     const layout = { inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape };
     const manifest = buildManifest(model.graph.source, layout, settings, results, kept.map((i) => npyNames[i]), model.graph.quantization);
-    await writeAtomic(args.out, 'manifest.json', JSON.stringify(manifest, null, 1) + '\n');
+    await writeInto(out, 'manifest.json', JSON.stringify(manifest, null, 1) + '\n');
   }
 }
 
@@ -181,6 +196,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
+    if (e instanceof SettingError) {
+      process.stderr.write(`neurovis: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof UsageError) {
       process.stderr.write(`neurovis: ${e.message}\n\n${USAGE}\n`);
       return 2;

@@ -113,7 +113,7 @@ describe('neurovis gallery', () => {
       [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--radius', '0'], 2, /--radius must be a positive number/],
       [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--radius', '-3'], 2, /--radius must be a positive number/],
       [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--mode', 'magic'], 2, /unknown mode "magic"/],
-      [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--layers', 'nope'], 1, /no layer "nope"/],
+      [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--layers', 'nope'], 2, /no layer "nope"/],
       [['gallery', join(fixtures, 'numpy', 'single.npy'), '--out', join(work, 'x')], 1, /choose the orientation/],
       [['gallery', join(fixtures, 'numpy', 'chain12.npz')], 2, /--out DIR is required/],
       [['gallery', join(fixtures, 'numpy', 'chain12.npz'), '--out', join(work, 'x'), '--input-shape', '3,x'], 2, /--input-shape/],

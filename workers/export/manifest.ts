@@ -53,11 +53,16 @@ export interface LayerArrays {
   total?: number;
 }
 
-/** A file name made from a tensor name: safe on every OS, unique within the gallery. */
+/**
+ * A file name made from a tensor name: safe on every OS, unique within the gallery (case
+ * folded). The base holds no dot, because a layer's files add endings to it ('<base>.png',
+ * '<base>.sheet2.svg', '<base>.neuron_3.png', the folder '<base>/'): with dotted bases layers
+ * 'a' and 'a.png' would write the same file. The manifest's `file` records the mapping.
+ */
 export function safeFileNames(ids: readonly string[], extension: string): string[] {
   const used = new Set<string>();
   return ids.map((id, index) => {
-    let base = id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 80) || `layer${index}`;
+    let base = id.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+/, '').slice(0, 80) || `layer${index}`;
     if (/^(con|prn|aux|nul|com\d|lpt\d)$/i.test(base)) base = `_${base}`;
     let name = `${base}${extension}`;
     for (let n = 2; used.has(name.toLowerCase()); n++) name = `${base}_${n}${extension}`;

@@ -5,6 +5,7 @@ import { GALLERY_MODES, modeById, type GalleryMode } from '../../../workers/engi
 import type { Objective } from '../../../workers/engine/seeds';
 import { COLORMAPS } from '../../../workers/imaging/colormap';
 import type { ComputeSettings, DisplaySettings, LocaleChoice, ObjectiveKind, ReferenceInput, ThemeChoice } from '../domain/settings-types';
+import { isValidRadius } from '../../../workers/settings/validate';
 
 const STORAGE_KEY = 'neurovis.settings.v1';
 
@@ -42,7 +43,7 @@ export function sanitize(raw: unknown): Persisted {
     mode: GALLERY_MODES.includes(c.mode as never) ? c.mode! : DEFAULT_COMPUTE.mode,
     objective: OBJECTIVES.includes(c.objective as never) ? c.objective! : DEFAULT_COMPUTE.objective,
     position: Array.isArray(c.position) && c.position.every((p) => Number.isInteger(p) && p >= 0) ? [...c.position] : DEFAULT_COMPUTE.position,
-    radius: typeof c.radius === 'number' && c.radius > 0 && Number.isFinite(c.radius) ? c.radius : DEFAULT_COMPUTE.radius,
+    radius: isValidRadius(c.radius) ? c.radius : DEFAULT_COMPUTE.radius,
     ascentSteps: Number.isInteger(c.ascentSteps) && c.ascentSteps! > 0 && c.ascentSteps! <= 10_000 ? c.ascentSteps! : DEFAULT_COMPUTE.ascentSteps,
     preview: Number.isInteger(c.preview) && c.preview! >= 0 && c.preview! <= 1_000_000 ? c.preview! : DEFAULT_COMPUTE.preview,
   };
