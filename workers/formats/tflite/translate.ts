@@ -94,7 +94,7 @@ export function translateTflite(model: TflModel, fileName: string): Graph {
     layerTensors,
     inputLayout: layoutOf(inputShape.length - (hasBatchDim ? 1 : 0), channelsFirstInput()),
     inputRange: quantizedRange(inputTensor),
-    quantization: quantizationOf(sg),
+    quantization: quantizationOf(sg, new Set(values.keys())),
   };
 
   /** Whether the input is channels-first, moved to channels-last by a TRANSPOSE (PyTorch conversions). */
@@ -177,14 +177,14 @@ function layoutOf(featureRank: number, channelsFirst: boolean): InputLayout {
 }
 
 /** How the model was quantised, from the types of its tensors, or undefined for a float model. */
-function quantizationOf(sg: TflSubgraph): QuantizationInfo | undefined {
+function quantizationOf(sg: TflSubgraph, computed: ReadonlySet<number>): QuantizationInfo | undefined {
   const quantised = sg.tensors.filter((t) => t.quantization && t.type !== TensorType.FLOAT32 && t.type !== TensorType.INT32);
   const halves = sg.tensors.some((t) => t.type === TensorType.FLOAT16);
   if (quantised.length === 0) return halves ? { scheme: 'tflite', description: 'float16 weights' } : undefined;
   const types = [...new Set(quantised.map((t) => typeName(t.type).toLowerCase()))].join('/');
   const perChannel = quantised.some((t) => (t.quantization?.scale.length ?? 0) > 1);
-  // Dynamic-range quantisation keeps activations float: only constants (tensors with a buffer) are integers.
-  const weightsOnly = quantised.every((t) => t.buffer !== 0);
+  // Dynamic-range quantisation keeps activations float: no computed tensor is an integer one.
+  const weightsOnly = quantised.every((t) => !computed.has(t.index));
   const how = `${types} ${perChannel ? 'per-channel' : 'per-tensor'}${weightsOnly ? ' weights, float activations' : ''}`;
   return { scheme: 'tflite', description: `${how}${halves ? ', float16 weights' : ''}` };
 }
