@@ -97,7 +97,7 @@ function parseWeight(v: Json, where: string): ManifestWeight {
     const scale = typeof q.scale === 'number' ? q.scale : 1;
     quantization = { dtype, min, scale };
   }
-  if (!quantization && !['float32', 'int32', 'bool'].includes(v.dtype)) throw new ModelError(`${where}: weight "${v.name}" has dtype "${v.dtype}", which a layers model does not use`);
+  if (!quantization && !['float32', 'int32', 'bool'].includes(v.dtype)) throw new ModelError(`${where}: weight "${v.name}" has dtype "${v.dtype}"; Neurovis reads float32, int32 and bool weights (and uint8, uint16, float16 quantised ones)`);
   return { name: v.name, shape: shape as number[], dtype: v.dtype, quantization };
 }
 
