@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import { colormapLut, lutIndex } from '../../workers/imaging/colormap';
-import { example, openApp, openExample, specFile, pageErrors } from './app-helpers';
+import { engineResult, example, openApp, openExample, pageErrors, specFile } from './app-helpers';
 
 test('the graph view draws the model, shows a node\'s shapes and parameters, and opens its gallery section', async ({ page }) => {
   const errors = pageErrors(page);
@@ -74,5 +74,36 @@ test('the weights view draws the first layer\'s kernels with the colormap and a 
   const w2 = graph.initializers.get(convs[1].inputs[1])!;
   await expect(page.getByTestId('weights-stats')).toHaveAttribute('data-total', String(w2.data.length));
   await expect(page.getByTestId('weights-histogram')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('comparing a neuron shows it under several modes, each with the activation the true model reaches', async ({ page }) => {
+  const errors = pageErrors(page);
+  await openApp(page);
+  await openExample(page, 'small-convnet');
+  await page.locator('[data-testid=layer-item][data-layer=conv2] button').click();
+  await page.getByTestId('search').fill('conv2 3');
+  await page.getByTestId('search').press('Enter');
+  await page.getByTestId('search').press('Escape');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('neuron-detail')).toHaveAttribute('data-neuron', '3');
+  await page.getByTestId('compare-open').click();
+  const view = page.getByTestId('compare-view');
+  await expect(view).toHaveAttribute('data-neuron', '3');
+  // A nonlinear model: surrogate, guided backprop and ascent by default; ascent is left out here.
+  await page.locator('[data-testid=compare-mode][data-mode=ascent]').uncheck();
+  const cards = page.getByTestId('compare-card');
+  await expect(cards).toHaveCount(2);
+  for (const mode of ['surrogate', 'guided'] as const) {
+    const card = page.locator(`[data-testid=compare-card][data-mode=${mode}]`);
+    await expect(card).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+    const truth = engineResult(example('small-convnet'), 'conv2', [3], { mode, objective: { kind: 'neuron' }, radius: 1 });
+    const shown = Number(await card.getAttribute('data-activation'));
+    expect(Math.abs(shown - truth.activations[0]), mode).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(truth.activations[0])));
+    await expect(card.locator('img')).toBeVisible();
+  }
+  // The exact mode refuses a nonlinear network, and its card says so.
+  await page.locator('[data-testid=compare-mode][data-mode=exact]').check();
+  await expect(page.locator('[data-testid=compare-card][data-mode=exact]')).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
   expect(errors).toEqual([]);
 });

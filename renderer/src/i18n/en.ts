@@ -247,6 +247,12 @@ export const en = {
     count: 'count',
     values: 'no values | 1 value | {n} values',
   },
+  compare: {
+    open: 'Compare modes',
+    modes: 'Modes',
+    note: 'The same neuron under each mode: every x* has norm {r}; the activation is what the true model reaches at it.',
+    pictureAlt: 'x* of this neuron under {mode}',
+  },
   notice: {
     labelsLoaded: '{context}: class names shown on the output layer.',
     todo: {

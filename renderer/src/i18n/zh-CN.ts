@@ -249,6 +249,12 @@ export const zhCN: Messages = {
     count: '个数',
     values: '没有数值 | 1 个数值 | {n} 个数值',
   },
+  compare: {
+    open: '对比模式',
+    modes: '模式',
+    note: '同一个神经元在各模式下的结果：每个 x* 的范数都是 {r}；激活值是真实模型在该输入处达到的值。',
+    pictureAlt: '该神经元在{mode}下的 x*',
+  },
   notice: {
     labelsLoaded: '{context}：类别名已显示在输出层上。',
     todo: {

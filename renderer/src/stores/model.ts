@@ -112,5 +112,5 @@ export const useModel = defineStore('model', () => {
     },
   );
 
-  return { files, origin, loading, summary, isOpen, title, isNonlinear, failed, open, reload, close };
+  return { files, origin, loading, summary, isOpen, title, isNonlinear, failed, open, reload, close, loadOptions };
 });

@@ -1,0 +1,72 @@
+/**
+ * One neuron under several modes, computed on a pool of its own (one worker), so the
+ * gallery's run goes on untouched. Each mode is a run of the neuron's layer with the
+ * neuron put first; the run is cancelled as soon as the neuron's result is in.
+ */
+import type { GalleryPool, GallerySettings, LoadOptions, NeuronResult } from '../../../workers/pool/api';
+import { createBrowserPool } from '../../../workers/pool/browser';
+import type { ModelFile } from '../host/index';
+
+let pool: GalleryPool | undefined;
+let loaded: string | undefined;
+
+async function poolFor(files: readonly ModelFile[], digest: string, options: LoadOptions): Promise<GalleryPool> {
+  pool ??= createBrowserPool({ size: 1 });
+  if (loaded !== digest) {
+    loaded = undefined;
+    await pool.load(files, options);
+    loaded = digest;
+  }
+  return pool;
+}
+
+function oneNeuron(p: GalleryPool, settings: GallerySettings, layer: string, neuron: number): Promise<NeuronResult> {
+  return new Promise((resolve, reject) => {
+    let generation = -1;
+    const stop = (): void => {
+      offResult();
+      offError();
+      p.cancel();
+    };
+    const offResult = p.onResult((results) => {
+      const r = results.find((x) => x.generation === generation && x.layer === layer && x.neuron === neuron);
+      if (r) {
+        stop();
+        resolve(r);
+      }
+    });
+    const offError = p.onError((e) => {
+      if (e.generation === generation && (e.layer === '' || (e.layer === layer && e.neurons.includes(neuron)))) {
+        stop();
+        reject(new Error(e.message));
+      }
+    });
+    try {
+      generation = p.run(settings, [layer]);
+      p.prioritize(layer, [neuron]);
+    } catch (e) {
+      stop();
+      reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  });
+}
+
+export type CompareOutcome = { readonly ok: true; readonly result: NeuronResult } | { readonly ok: false; readonly message: string };
+
+/** The neuron's result under each settings, in order; a mode that fails (the exact mode on a nonlinear model) says why. */
+export async function compareNeuron(
+  model: { readonly files: readonly ModelFile[]; readonly digest: string; readonly options: LoadOptions },
+  layer: string,
+  neuron: number,
+  runs: readonly GallerySettings[],
+  onOutcome: (index: number, outcome: CompareOutcome) => void,
+): Promise<void> {
+  const p = await poolFor(model.files, model.digest, model.options);
+  for (let i = 0; i < runs.length; i++) {
+    try {
+      onOutcome(i, { ok: true, result: await oneNeuron(p, runs[i], layer, neuron) });
+    } catch (e) {
+      onOutcome(i, { ok: false, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+}
