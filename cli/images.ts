@@ -1,7 +1,9 @@
 /** The CLI's image output (`--format png,svg`): sprite sheets, SVGs and a PNG per neuron, per layer. */
 import { join } from 'node:path';
 import type { PreparedModel } from '../workers/engine/prepare';
-import { DEFAULT_SHEET_OPTIONS, layerImageFiles } from '../workers/export/layer-images';
+import { DEFAULT_SHEET_OPTIONS, drawnGallery, layerImageFiles } from '../workers/export/layer-images';
+import { unionCrop } from '../workers/engine/receptive-field';
+import type { Objective } from '../workers/engine/seeds';
 import type { LayerArrays } from '../workers/export/manifest';
 import type { SheetOptions } from '../workers/export/sprite';
 import { drawingShape } from '../workers/imaging/input-layout';
@@ -18,13 +20,14 @@ export async function writeLayerImages(
   r: LayerArrays,
   base: string,
   formats: readonly string[],
+  objective: Objective['kind'],
   options: SheetOptions = DEFAULT_SHEET_OPTIONS,
 ): Promise<void> {
   const png = formats.includes('png');
   const svg = formats.includes('svg');
   if (!png && !svg) return;
-  const { shape, channelsLast } = drawingShape({ inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape });
-  const gallery = { title: r.layer.name, xstar: r.xstar, inputShape: shape, channelsLast, activations: r.activations };
+  const drawing = drawingShape({ inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape });
+  const gallery = drawnGallery(r.layer.name, r.xstar, drawing, r.activations, unionCrop(r.layer.crops, objective));
   let madeFolder = false;
   for (const file of layerImageFiles(gallery, base, { png, svg }, options)) {
     const dir = file.folder ? join(out, file.folder) : out;

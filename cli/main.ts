@@ -85,7 +85,7 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<void> {
     const i = index.get(r.layer.id)!;
     writing = writing.then(async () => {
       if (args.formats.includes('npy')) await writeInto(out, npyNames[i], encodeNpy([r.norms.length, ...model.inputFeatureShape], r.xstar));
-      await writeLayerImages(out, model, r, imageBases[i], args.formats);
+      await writeLayerImages(out, model, r, imageBases[i], args.formats, settings.objective.kind);
       written.set(r.layer.id, { ...r, xstar: new Float32Array(0) });
     });
   };

@@ -9,7 +9,8 @@ import { computeNeurons } from '../../workers/engine/compute';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import { decodeNpy } from '../../workers/formats/numpy/npy';
-import { DEFAULT_SHEET_OPTIONS, resolveOptions } from '../../workers/export/layer-images';
+import { unionCrop } from '../../workers/engine/receptive-field';
+import { DEFAULT_SHEET_OPTIONS, drawnGallery, resolveOptions } from '../../workers/export/layer-images';
 import { layoutSheets } from '../../workers/export/sprite';
 import { buildTestCli } from './build-cli';
 import { decodePng, pixel } from './decode-png';
@@ -54,10 +55,15 @@ describe('neurovis gallery --format png,svg', () => {
       expect(Array.from(npy.data)).toEqual(Array.from(computed.xstar));
 
       const base = entry.file.replace(/\.npy$/, '');
-      const gallery = { title: layer.name, xstar: computed.xstar, inputShape: [1, 6, 6], channelsLast: false, activations: computed.activations };
+      // Thumbnails show the receptive field (the valid conv's centre (1, 1) sees 3×3 pixels; the dense layer all 6×6).
+      expect(entry.crop).toEqual(layer.id === 'conv' ? [1, 1, 3, 3] : null);
+      expect(entry.crop).toEqual(unionCrop(layer.crops, 'neuron'));
+      const [y0, x0, h, w] = (entry.crop as number[] | null) ?? [0, 0, 6, 6];
+      const gallery = drawnGallery(layer.name, computed.xstar, { shape: [1, 6, 6], channelsLast: false }, computed.activations, entry.crop);
       const options = resolveOptions(gallery, DEFAULT_SHEET_OPTIONS);
-      expect(options.factor).toBe(10);
-      const [layout] = layoutSheets(gallery, 60, 60, options);
+      const f = options.factor;
+      expect(f).toBe(Math.floor(64 / Math.max(h, w)));
+      const [layout] = layoutSheets(gallery, w * f, h * f, options);
       const sheet = decodePng(new Uint8Array(readFileSync(join(out, `${base}.png`))));
       expect([sheet.width, sheet.height]).toEqual([layout.width, layout.height]);
       const neuronFiles = readdirSync(join(out, base)).sort();
@@ -66,10 +72,16 @@ describe('neurovis gallery --format png,svg', () => {
         const row = computed.xstar.subarray(cell.neuron * 36, (cell.neuron + 1) * 36);
         const m = row.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
         const own = decodePng(new Uint8Array(readFileSync(join(out, base, neuronFiles[cell.neuron]))));
+        expect([own.width, own.height]).toEqual([w * f, h * f]);
         for (let p = 0; p < 36; p++) {
+          const [i, j] = [Math.floor(p / 6) - y0, (p % 6) - x0];
+          if (i < 0 || j < 0 || i >= h || j >= w) {
+            expect(row[p]).toBe(0);
+            continue;
+          }
           const k = Math.round((row[p] / (2 * m) + 0.5) * 254) * 3;
           const want = [lut[k], lut[k + 1], lut[k + 2], 255];
-          const [x, y] = [(p % 6) * 10 + 5, Math.floor(p / 6) * 10 + 5];
+          const [x, y] = [j * f + (f >> 1), i * f + (f >> 1)];
           expect(pixel(sheet, cell.x + x, cell.y + y)).toEqual(want);
           expect(pixel(own, x, y)).toEqual(want);
         }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { computeNeurons } from '../../workers/engine/compute';
 import { prepare } from '../../workers/engine/prepare';
 import { collectExport, ExportCancelled, expectedFileCount, type ExportInput } from '../../workers/export/collect';
-import { layerImageFiles } from '../../workers/export/layer-images';
+import { unionCrop } from '../../workers/engine/receptive-field';
+import { drawnGallery, layerImageFiles } from '../../workers/export/layer-images';
 import type { LayerArrays } from '../../workers/export/manifest';
 import type { SheetOptions } from '../../workers/export/sprite';
 import { readModel } from '../../workers/formats/index';
@@ -42,7 +43,7 @@ describe('collectExport (the app export)', () => {
       const npy = decodeNpy(byName.get(`${l.layer.id}.npy`)!, l.layer.id);
       expect(npy.shape).toEqual([l.norms.length, 1, 5, 5]);
       expect(Array.from(npy.data)).toEqual(Array.from(l.xstar));
-      const g = { title: l.layer.name, xstar: l.xstar, inputShape: [1, 5, 5], channelsLast: false, activations: l.activations };
+      const g = drawnGallery(l.layer.name, l.xstar, { shape: [1, 5, 5], channelsLast: false }, l.activations, unionCrop(l.layer.crops, 'neuron'));
       for (const f of layerImageFiles(g, l.layer.id, all, options)) {
         const name = f.folder ? `${f.folder}.${f.name}` : f.name;
         const bytes = byName.get(name)!;

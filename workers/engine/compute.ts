@@ -1,5 +1,6 @@
 import type { AscentOptions } from './ascent';
 import { modeById, type GalleryMode, type NeuronsResult } from './modes/index';
+export type { GalleryMode } from './modes/index';
 import type { PreparedModel } from './prepare';
 import { neuronCount } from './reverse';
 import type { KnownReversals } from './reuse';

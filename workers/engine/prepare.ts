@@ -3,6 +3,7 @@ import { fuseGelu } from './fuse';
 import { channelSides, checkImageShape, detectInputLayout, isChannelsLastLayout, isRearrangement, type ChannelSide } from './input-layout';
 import { kindOf, type OpContext, type OpDef } from './op';
 import { opFor } from './ops/index';
+import { layerCrops, type LayerCrops } from './receptive-field';
 import { formatShape, sizeOf, type Shape, type Tensor } from './tensor';
 
 /** One layer of the gallery (DESIGN.md §2). */
@@ -25,6 +26,8 @@ export interface LayerInfo {
    * reversal is a combination of theirs for the same neurons (engine/reuse.ts).
    */
   readonly reuses: readonly string[];
+  /** The input boxes that can influence the neurons (receptive-field crops); absent or null: the whole input. */
+  readonly crops?: LayerCrops;
   /** Class names of its neurons: the model's output layer, when the model comes with them (Graph.labels). */
   readonly labels?: readonly string[];
 }
@@ -140,8 +143,7 @@ export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedMod
   if (found.length === 0) throw new ModelError(`${where}: the model has no layer that depends on its input`);
   const labelled = labelOutput(graph, found);
   graph = labelled.graph;
-  const layers = labelled.layers;
-  return {
+  const model: PreparedModel = {
     graph,
     inputName: input.name,
     inputShape,
@@ -152,9 +154,10 @@ export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedMod
     constants,
     nodes,
     producer,
-    layers,
+    layers: labelled.layers,
     nonlinearNodes: nodes.filter((n) => n.nonlinear).map((n) => n.node.name),
   };
+  return { ...model, layers: model.layers.map((l) => ({ ...l, crops: layerCrops(model, l) })) };
 }
 
 /** Gives the output layer the model's class names when there is one per neuron; otherwise says why not. */

@@ -8,7 +8,8 @@ import type { GallerySettings } from '../engine/compute';
 import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
 import { drawingShape } from '../imaging/input-layout';
 import { encodeNpy } from '../formats/numpy/npy';
-import { layerImageFiles, type ImageFormats } from './layer-images';
+import { unionCrop } from '../engine/receptive-field';
+import { drawnGallery, layerImageFiles, type ImageFormats } from './layer-images';
 import { buildManifest, safeFileNames, type LayerArrays } from './manifest';
 import type { SheetOptions } from './sprite';
 
@@ -77,7 +78,7 @@ export async function collectExport(input: ExportInput, formats: ExportFormats, 
       files.push({ name: npyNames[i], bytes: encodeNpy([l.norms.length, ...input.inputShape], l.xstar) });
       await check();
     }
-    const gallery = { title: l.layer.name, xstar: l.xstar, inputShape: drawing.shape, channelsLast: drawing.channelsLast, activations: l.activations };
+    const gallery = drawnGallery(l.layer.name, l.xstar, drawing, l.activations, unionCrop(l.layer.crops, input.settings.objective.kind));
     for (const f of layerImageFiles(gallery, base, formats, options)) {
       files.push({ name: f.folder ? `${f.folder}.${f.name}` : f.name, bytes: typeof f.bytes === 'string' ? encoder.encode(f.bytes) : f.bytes });
       await check();

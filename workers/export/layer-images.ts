@@ -2,9 +2,24 @@
  * The image files of one layer, built the same way by the CLI and by the app: PNG sprite
  * sheets, their SVGs, and a PNG per neuron. Pure; the caller decides where they go.
  */
+import { cropRows } from '../imaging/input-layout';
 import { encodePng } from '../imaging/png';
 import { renderSheetSvg } from './svg';
 import { drawSheet, galleryLayout, layerThumbnails, layoutSheets, nativeImageSide, CHART_SIZE, type LayerGallery, type SheetOptions } from './sprite';
+
+/**
+ * A layer's gallery as drawn: x* rows in the drawing shape, cut to the layer's receptive-field
+ * crop [y, x, h, w] when it has one (images only).
+ */
+export function drawnGallery(
+  title: string, xstar: Float32Array, drawing: { shape: readonly number[]; channelsLast: boolean }, activations?: Float32Array, crop?: readonly number[] | null,
+): LayerGallery {
+  if (crop && drawing.shape.length === 3) {
+    const cut = cropRows(xstar, drawing.shape, drawing.channelsLast, crop);
+    return { title, xstar: cut.xstar, inputShape: cut.shape, channelsLast: drawing.channelsLast, activations };
+  }
+  return { title, xstar, inputShape: drawing.shape, channelsLast: drawing.channelsLast, activations };
+}
 
 export interface ImageFormats {
   /** PNG sprite sheets and a PNG per neuron. */

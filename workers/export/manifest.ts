@@ -1,4 +1,5 @@
 import type { GallerySettings } from '../engine/compute';
+import { cropOf, isBoxList } from '../engine/receptive-field';
 import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
 import { drawnImageShape, type InputDrawing } from '../imaging/input-layout';
 import type { LayerInfo } from '../engine/prepare';
@@ -21,6 +22,11 @@ export interface ManifestLayer {
   baselines: number[];
   /** Class names of the neurons (the output layer of a model that comes with them). */
   labels?: string[];
+  /**
+   * The receptive field [y, x, h, w] in input pixels: x* is zero outside it. One box for the
+   * layer, or one per neuron (row) where they differ; null: the whole input.
+   */
+  crop: number[] | number[][] | null;
 }
 
 export interface Manifest {
@@ -108,6 +114,15 @@ export function buildManifest(
       dead: Array.from(l.dead.entries()).filter(([, d]) => d === 1).map(([i]) => i),
       baselines: clean(l.baselines),
       ...(l.layer.labels ? { labels: [...l.layer.labels] } : {}),
+      crop: manifestCrop(l, settings.objective.kind),
     })),
   };
+}
+
+/** The layer's crop under the objective: one box, or one per row of its x* (a preview's neurons), or null. */
+function manifestCrop(l: LayerArrays, objective: GallerySettings['objective']['kind']): number[] | number[][] | null {
+  const c = objective === 'channel' ? l.layer.crops?.channel : objective === 'neuron' ? l.layer.crops?.neuron : null;
+  if (!c) return null;
+  if (!isBoxList(c)) return [...c];
+  return Array.from(l.norms, (_, row) => [...(cropOf(l.layer.crops, objective, l.indices?.[row] ?? row) ?? [])]);
 }

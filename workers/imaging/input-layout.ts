@@ -38,3 +38,35 @@ export function drawnImageShape(d: InputDrawing): number[] | null {
   const layout = modelInputLayout(d);
   return layout.kind === 'image' ? [layout.height, layout.width] : null;
 }
+
+/**
+ * The rows of x* (each of the drawing shape, rank 3) cut to the box [y, x, h, w]: what a
+ * thumbnail of a receptive-field crop draws. x* itself (the .npy) stays full size.
+ */
+export function cropRows(xstar: Float32Array, shape: readonly number[], channelsLast: boolean, box: readonly number[]): { xstar: Float32Array; shape: number[] } {
+  const [y0, x0, h, w] = box;
+  const [H, W, C] = channelsLast ? [shape[0], shape[1], shape[2]] : [shape[1], shape[2], shape[0]];
+  const size = H * W * C;
+  const rows = Math.floor(xstar.length / size);
+  const out = new Float32Array(rows * h * w * C);
+  let o = 0;
+  for (let r = 0; r < rows; r++) {
+    const base = r * size;
+    if (channelsLast) {
+      for (let i = 0; i < h; i++) {
+        const from = base + ((y0 + i) * W + x0) * C;
+        out.set(xstar.subarray(from, from + w * C), o);
+        o += w * C;
+      }
+    } else {
+      for (let c = 0; c < C; c++) {
+        for (let i = 0; i < h; i++) {
+          const from = base + (c * H + y0 + i) * W + x0;
+          out.set(xstar.subarray(from, from + w), o);
+          o += w;
+        }
+      }
+    }
+  }
+  return { xstar: out, shape: channelsLast ? [h, w, C] : [C, h, w] };
+}

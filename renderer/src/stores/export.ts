@@ -8,7 +8,8 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { ExportCancelled, type CollectedFile, type ExportFormats, type ExportInput } from '../../../workers/export/collect';
-import { DEFAULT_SHEET_OPTIONS, resolveOptions } from '../../../workers/export/layer-images';
+import { unionCrop } from '../../../workers/engine/receptive-field';
+import { DEFAULT_SHEET_OPTIONS, drawnGallery, resolveOptions } from '../../../workers/export/layer-images';
 import { safeFileNames, type LayerArrays } from '../../../workers/export/manifest';
 import { encodePng } from '../../../workers/imaging/png';
 import { renderSheetSvg } from '../../../workers/export/svg';
@@ -85,7 +86,9 @@ export const useExport = defineStore('export', () => {
     const base = `${safeFileNames([focus.layer], '')[0]}.neuron_${focus.neuron}`;
     const files: CollectedFile[] = [];
     const drawing = drawingShape(summary);
-    const g = { title: data.layer.name, xstar: row, inputShape: drawing.shape, channelsLast: drawing.channelsLast };
+    // The layer's receptive-field crop, as on the CLI's sheets.
+    const crop = unionCrop(data.layer.crops, useSettings().gallerySettings.objective.kind);
+    const g = drawnGallery(data.layer.name, row, drawing, undefined, crop);
     // The scale of the layer when asked for, else the neuron's own.
     const options = resolveOptions(g, sheetOptions());
     const layerMax = options.scale === 'layer' ? data.layerMax : undefined;
