@@ -2,7 +2,7 @@
 // (renderer stores): a setting is refused at the edge, in one line naming it, before any work.
 import { ModelError } from '../engine/graph';
 import { exactRefusal } from '../engine/reverse';
-import type { GalleryMode } from '../engine/compute';
+import type { GalleryMode } from '../engine/modes/index';
 import type { PreparedModel } from '../engine/prepare';
 import { companionsOf } from '../formats/companions';
 import { formatOfFile } from '../formats/index';
