@@ -2,7 +2,7 @@
 // (renderer stores): a setting is refused at the edge, in one line naming it, before any work.
 import { ModelError } from '../engine/graph';
 import { exactRefusal } from '../engine/reverse';
-import type { GalleryMode } from '../engine/modes/index';
+import { modeById, type GalleryMode } from '../engine/modes/index';
 import type { PreparedModel } from '../engine/prepare';
 import { companionsOf } from '../formats/companions';
 import { formatOfFile } from '../formats/index';
@@ -46,6 +46,17 @@ export function parseWholeNumber(text: string, name: string, min: number, max: n
   return value;
 }
 
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4 };
+
+/** A size such as '512MB', '2G', '1.5GB' or '1000000' (bytes), at least 1 MB. */
+export function parseBytes(text: string, name: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? BYTE_UNITS[match[2].toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Number(match[1]) * unit : NaN;
+  if (!Number.isFinite(bytes) || bytes < 1024 ** 2) throw new SettingError(`${name} must be a size such as 512MB or 2GB (at least 1MB), got "${text}"`);
+  return Math.floor(bytes);
+}
+
 /**
  * The layers a gallery computes: every one when none is asked for; otherwise each name must be a
  * layer of the model (with a "did you mean" for a near miss) and the list must not be empty.
@@ -62,9 +73,9 @@ export function checkLayers(requested: readonly string[] | undefined, model: Pic
   return [...new Set(requested)];
 }
 
-/** The mode fits the model: exact only on a linear network. */
+/** The mode fits the model: a linear-only mode (exact) only on a linear network. */
 export function checkModeFits(mode: GalleryMode, model: PreparedModel): void {
-  if (mode === 'exact' && model.nonlinearNodes.length > 0) throw exactRefusal(model, model.nonlinearNodes);
+  if (modeById(mode).linearOnly && model.nonlinearNodes.length > 0) throw exactRefusal(model, model.nonlinearNodes);
 }
 
 /**
