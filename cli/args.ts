@@ -3,7 +3,7 @@ import { GALLERY_MODES, isGalleryMode, MODES } from '../workers/engine/modes/ind
 import { formatNames } from '../workers/formats/index';
 import type { InputLayout } from '../workers/engine/graph';
 import { INPUT_LAYOUTS } from '../workers/engine/input-layout';
-import { parseRadius, parseWholeNumber } from '../workers/settings/validate';
+import { parseBytes, parseRadius, parseWholeNumber } from '../workers/settings/validate';
 
 export const OUTPUT_FORMATS = ['npy', 'json', 'png', 'svg'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -27,6 +27,8 @@ export interface GalleryArgs {
   orientation?: Orientation;
   /** A preview: only the first N neurons (channels) of each layer. */
   neurons?: number;
+  /** Bytes the model and the gallery may take (--memory-budget; default a quarter of free memory). */
+  memoryBudget?: number;
   /** Start even past the time budget (never past the memory budget). */
   force: boolean;
   quiet: boolean;
@@ -39,6 +41,7 @@ export interface InfoArgs {
   inputLayout?: InputLayout;
   imageShape?: number[];
   orientation?: Orientation;
+  memoryBudget?: number;
 }
 
 export type Orientation = 'rows-are-inputs' | 'rows-are-outputs';
@@ -72,6 +75,7 @@ export const USAGE = `Usage:
       [--orientation rows-are-inputs|rows-are-outputs]   (NumPy chains whose arrays chain both ways)
       [--neurons N]                 (a preview: the first N neurons of each layer)
       [--force]                     (start even when the estimate passes ~10 minutes of work)
+      [--memory-budget 2GB]         (what the model and the gallery may take; default: a quarter of free memory)
       [--quiet]
   neurovis info MODEL [MORE FILES…] [--input-shape …] [--input-layout …]   (the model's layers)
   neurovis --help | --version
@@ -80,7 +84,7 @@ ${MODES.map((m) => `  ${m.id.padEnd(10)} ${m.help}`).join('\n')}
 MODEL is a file of one of these formats (with the files it names beside it):
   ${formatNames()}`;
 
-const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--input-layout', '--image-shape', '--reference', '--layers', '--workers', '--orientation', '--neurons']);
+const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--input-layout', '--image-shape', '--reference', '--layers', '--workers', '--orientation', '--neurons', '--memory-budget']);
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
@@ -119,7 +123,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (orientation !== undefined && orientation !== 'rows-are-inputs' && orientation !== 'rows-are-outputs') {
     throw new UsageError(`--orientation must be rows-are-inputs or rows-are-outputs, got "${orientation}"`);
   }
-  if (command === 'info') return { command, files, inputShape, inputLayout, imageShape, orientation };
+  const memoryBudget = options.has('--memory-budget') ? parseBytes(options.get('--memory-budget')!, '--memory-budget') : undefined;
+  if (command === 'info') return { command, files, inputShape, inputLayout, imageShape, orientation, memoryBudget };
 
   const out = options.get('--out');
   if (!out) throw new UsageError('--out DIR is required');
@@ -150,6 +155,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     workers,
     orientation,
     neurons,
+    memoryBudget,
     force,
     quiet,
   };

@@ -9,6 +9,7 @@ import { neuronCount } from '../workers/engine/reverse';
 import { layerById } from '../workers/engine/seeds';
 import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, describeEstimate, estimateGallery, flopsPerNeuron, formatBytes, formatDuration, MEMORY_BUDGET_FRACTION } from '../workers/engine/estimate';
 import { freemem } from 'node:os';
+import { memoryBudget, setMemoryBudget } from '../workers/engine/budget';
 import { knownFromResults } from '../workers/engine/reuse';
 import { formatShape, sizeOf } from '../workers/engine/tensor';
 import { buildManifest, safeFileNames, type LayerArrays } from '../workers/export/manifest';
@@ -24,6 +25,8 @@ import { checkLayers, checkModeFits, SettingError } from '../workers/settings/va
 const VERSION = '0.1.0';
 
 async function loadModel(args: GalleryArgs | InfoArgs): Promise<PreparedModel> {
+  // One budget for reading, folding and the gallery (engine/budget.ts), set before any of them.
+  setMemoryBudget(args.memoryBudget ?? MEMORY_BUDGET_FRACTION * freemem());
   const files = await readModelFiles(args.files);
   const graph = readModel(files, { orientation: args.orientation });
   return prepare(graph, { inputShape: args.inputShape, inputLayout: args.inputLayout, imageShape: args.imageShape });
@@ -115,11 +118,11 @@ function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], setti
     streamed: true,
     ascentSteps: modeById(settings.mode).readsAscent ? (settings.ascent?.steps ?? DEFAULT_ASCENT_STEPS) : undefined,
   });
-  const budget = { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: MEMORY_BUDGET_FRACTION * freemem() };
+  const budget = { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: memoryBudget() };
   const verdict = checkBudget(estimate, budget);
   if (verdict.overMemory || (verdict.overTime && !args.force)) {
     const biggest = verdict.biggest!;
-    const limits = verdict.overMemory ? `${formatBytes(budget.bytes)} (a quarter of free memory)` : `${formatDuration(budget.seconds)} of work`;
+    const limits = verdict.overMemory ? `${formatBytes(budget.bytes)} (${args.memoryBudget === undefined ? 'a quarter of free memory' : '--memory-budget'})` : `${formatDuration(budget.seconds)} of work`;
     throw new ModelError(
       `${model.graph.source.fileName}: this gallery is too big to start: ${describeEstimate(estimate, threads)}, past the budget of ${limits}; ` +
         `the biggest layer is "${biggest.id}" (${biggest.neurons.toLocaleString('en-US')} neurons, ${verdict.overMemory ? formatBytes(biggest.bytes) : `about ${formatDuration(biggest.seconds)}`}). ` +
@@ -163,7 +166,7 @@ async function computeOnPool(
 ): Promise<void> {
   const pool = createNodePool({ size: workers });
   try {
-    await pool.load(await readModelFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation, inputLayout: args.inputLayout, imageShape: args.imageShape });
+    await pool.load(await readModelFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation, inputLayout: args.inputLayout, imageShape: args.imageShape, memoryBudget: memoryBudget() });
     const progress = new Progress(layers.map((l) => ({ id: l.id, total: 0 })), args.quiet);
     const byId = new Map(layers.map((l) => [l.id, l]));
     const outcome = await computeGallery(

@@ -12,6 +12,7 @@ import { digestFiles } from './pool/digest';
 import { canShareMemory, packModel } from './pool/pack';
 import { summarize } from './pool/summary';
 import { knownFromResults, type KnownReversals } from './engine/reuse';
+import { setMemoryBudget } from './engine/budget';
 import type { ComputeRequest, KnownRows, Opened, OpenOptions, PackedModel, WireResult, WorkerMemory } from './pool/protocol';
 
 let model: PreparedModel | null = null;
@@ -52,6 +53,7 @@ function exitNow(): Promise<never> {
 
 const api = {
   open(files: InputFile[], options: OpenOptions): Opened {
+    if (options.memoryBudget !== undefined) setMemoryBudget(options.memoryBudget);
     const graph = readModel(files, { orientation: options.orientation });
     const prepared = prepare(graph, { inputShape: options.inputShape, inputLayout: options.inputLayout, imageShape: options.imageShape });
     const packed = packModel(prepared, options.share && canShareMemory());

@@ -1,6 +1,7 @@
 import { ancestorsOf } from './forward';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { sizeOf } from './tensor';
+import { formatBytes } from './budget';
 
 /**
  * What a gallery will cost, told before any work starts (issue 16): neurons, time and memory.
@@ -130,11 +131,7 @@ export function formatDuration(seconds: number): string {
   return `${(seconds / 3600).toFixed(seconds < 36000 ? 1 : 0)} h`;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024 ** 2) return `${Math.max(1, Math.round(bytes / 1024))} kB`;
-  if (bytes < 1024 ** 3) return `${Math.round(bytes / 1024 ** 2)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-}
+export { formatBytes };
 
 /** One line for people: "12,345 neurons, about 3 min on 2 workers, 120 MB". */
 export function describeEstimate(estimate: GalleryEstimate, workers: number): string {

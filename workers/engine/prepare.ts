@@ -109,7 +109,7 @@ export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedMod
     const kind = kindOf(op, ctx);
     const foldable = kind === 'shape' || node.inputs.every((n, i) => n === '' || consts[i] !== undefined);
     if (foldable) {
-      const values = withNode(node, () => op.forward(ctx, consts));
+      const values = withNode(where, node, () => op.forward(ctx, consts));
       values.forEach((t, i) => {
         const name = node.outputs[i];
         if (name) {
@@ -119,7 +119,7 @@ export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedMod
       });
       continue;
     }
-    const outputShapes = withNode(node, () => op.inferShapes(ctx));
+    const outputShapes = withNode(where, node, () => op.inferShapes(ctx));
     outputShapes.forEach((s, i) => {
       const name = node.outputs[i];
       if (!name) return;
@@ -315,12 +315,13 @@ function rearrangedFrom(tensor: string, byTensor: ReadonlyMap<string, VariableNo
   return t === tensor ? undefined : t;
 }
 
-function withNode<T>(node: GraphNode, f: () => T): T {
+/** Runs an op's rule; its error names the file and the node (a raw TypeError never reaches the user). */
+function withNode<T>(where: string, node: GraphNode, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof ModelError) throw e;
     const message = e instanceof Error ? e.message : String(e);
-    throw new ModelError(`node "${node.name}" (${node.opType}): ${message}`);
+    const named = e instanceof ModelError ? message : `node "${node.name}" (${node.opType}): ${message}`;
+    throw new ModelError(named.startsWith(`${where}: `) ? named : `${where}: ${named}`);
   }
 }

@@ -95,6 +95,8 @@ export interface LoadOptions {
   readonly inputLayout?: InputLayout;
   /** Draws the input as H×W image(s). */
   readonly imageShape?: readonly number[];
+  /** Bytes the model's tensors may take while it is read and folded (engine/budget.ts). */
+  readonly memoryBudget?: number;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { attrNumbers, ModelError } from '../graph';
 import type { OpContext } from '../op';
+import { overBudget } from '../budget';
 import { sizeOf, toNumbers, type DType, type Shape, type Tensor } from '../tensor';
 
 /** Helpers the tensor ops share to read their inputs and attributes. */
@@ -91,9 +92,20 @@ export function requireInputs(ctx: OpContext, inputs: readonly (Tensor | undefin
 /** The bound prepare.ts puts on every tensor (MAX_TENSOR_VALUES), for tensors ops build while folding. */
 const MAX_VALUES = 1 << 29;
 
-/** A shape read from a tensor's values or computed from attributes: whole, non-negative, and of bounded size. */
+/**
+ * Bytes per value the folder counts: folded integers are float64, and gathers (Expand, Tile)
+ * build an index map of the output's size beside the data.
+ */
+const FOLDED_BYTES_PER_VALUE = 8;
+
+/**
+ * A shape read from a tensor's values or computed from attributes: whole, non-negative, of
+ * bounded size, and within the memory budget (engine/budget.ts), checked before any allocation.
+ */
 export function checkedShape(ctx: OpContext, shape: readonly number[], what: string): number[] {
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw opError(ctx, `${what} [${shape.join(', ')}] is not a valid shape`);
   if (sizeOf(shape) > MAX_VALUES) throw opError(ctx, `${what} [${shape.join(', ')}] would hold more than ${MAX_VALUES} values`);
+  const over = overBudget(`${what} [${shape.join(', ')}]`, sizeOf(shape), FOLDED_BYTES_PER_VALUE);
+  if (over) throw opError(ctx, over);
   return [...shape];
 }

@@ -1,0 +1,64 @@
+// Issue 19: a tiny model that declares a huge folded constant ends in one line naming the node,
+// its size and the memory budget, before anything is allocated.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MEMORY_BUDGET_BYTES, setMemoryBudget } from '../../workers/engine/budget';
+import { prepare } from '../../workers/engine/prepare';
+import { readModel } from '../../workers/formats/index';
+
+// A minimal protobuf writer: enough of onnx.proto for the bomb.
+const varint = (n: number | bigint): number[] => {
+  let v = BigInt(n);
+  const out: number[] = [];
+  do {
+    const byte = Number(v & 0x7fn);
+    v >>= 7n;
+    out.push(v > 0n ? byte | 0x80 : byte);
+  } while (v > 0n);
+  return out;
+};
+const int = (field: number, n: number): number[] => [...varint(field << 3), ...varint(n)];
+const bytes = (field: number, b: number[]): number[] => [...varint((field << 3) | 2), ...varint(b.length), ...b];
+const text = (field: number, s: string): number[] => bytes(field, [...new TextEncoder().encode(s)]);
+const shapeOf = (dims: number[]): number[] => dims.flatMap((d) => bytes(1, int(1, d)));
+const valueInfo = (name: string, dims: number[]): number[] => [...text(1, name), ...bytes(2, bytes(1, [...int(1, 1), ...bytes(2, shapeOf(dims))]))];
+const INT64 = 7;
+
+/** x [1,4] → Gemm with B = ConstantOfShape([4, 133000000]) of int64 ones: 532 million values, 4.3 GB. */
+function bomb(): Uint8Array {
+  const shape = [...int(1, 2), ...int(2, INT64), ...bytes(7, [...varint(4), ...varint(133_000_000)]), ...text(8, 'shape')];
+  const one = [...int(1, 1), ...int(2, INT64), ...bytes(7, varint(1))];
+  const fill = [...text(1, 'shape'), ...text(2, 'B'), ...text(3, 'fill'), ...text(4, 'ConstantOfShape'), ...bytes(5, [...text(1, 'value'), ...bytes(5, one), ...int(20, 4)])];
+  const gemm = [...text(1, 'x'), ...text(1, 'B'), ...text(2, 'y'), ...text(3, 'gemm'), ...text(4, 'Gemm')];
+  const graph = [...bytes(1, fill), ...bytes(1, gemm), ...text(2, 'g'), ...bytes(5, shape), ...bytes(11, valueInfo('x', [1, 4])), ...bytes(12, valueInfo('y', [1, 133_000_000]))];
+  return Uint8Array.from([...int(1, 8), ...bytes(8, int(2, 13)), ...bytes(7, graph)]);
+}
+
+afterEach(() => setMemoryBudget(DEFAULT_MEMORY_BUDGET_BYTES));
+
+describe('memory budget', () => {
+  it('refuses a folded ConstantOfShape past the budget before allocating it', () => {
+    const file = bomb();
+    expect(file.length).toBeLessThan(200);
+    setMemoryBudget(512 * 1024 ** 2);
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => prepare(readModel([{ name: 'bomb.onnx', bytes: file }]))).toThrow(
+      /^bomb\.onnx: node "fill" \(ConstantOfShape\): shape \[4, 133000000\] would take 4\.0 GB \(532,000,000 values\), past the memory budget of 512 MB$/,
+    );
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 ** 2);
+  });
+
+  it('the CLI says so in one line with --memory-budget', () => {
+    const cli = join(__dirname, '..', '..', 'dist', 'node', 'cli.js');
+    if (!existsSync(cli)) spawnSync(process.execPath, [join(__dirname, '..', '..', 'build', 'build-node.mjs')], { stdio: 'inherit' });
+    const work = mkdtempSync(join(tmpdir(), 'neurovis-bomb-'));
+    writeFileSync(join(work, 'bomb.onnx'), bomb());
+    const r = spawnSync(process.execPath, [cli, 'gallery', join(work, 'bomb.onnx'), '--out', join(work, 'out'), '--memory-budget', '256MB'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^neurovis: bomb\.onnx: node "fill" \(ConstantOfShape\): shape \[4, 133000000\] would take 4\.0 GB \(532,000,000 values\), past the memory budget of 256 MB\n$/);
+    expect(existsSync(join(work, 'out'))).toBe(false);
+  });
+});
