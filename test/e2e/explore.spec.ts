@@ -1,5 +1,7 @@
 // Finding and ordering in a gallery (browser build): search with Ctrl+F, sorting a layer,
 // hiding dead neurons, a labels file the user picks, and an address that names a neuron.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { NetworkSpec } from '../../workers/formats/neurovis/spec';
 import { dropFiles, engineResult, example, focusLayer, openApp, openExample, specFile, pageErrors, waitForAllLayers } from './app-helpers';
@@ -139,4 +141,31 @@ test('the address names the neuron shown, and opening it shows the model at that
   await expect(detail).toHaveAttribute('data-layer', 'dense3');
   await expect(detail).toHaveAttribute('data-neuron', '4');
   await expect(page.getByTestId('model-title')).toHaveText(specFile(spec).name);
+});
+
+test('a Teachable Machine model dropped with its metadata.json shows every class name, and a labels file goes into the export manifest', async ({ page }) => {
+  const errors = pageErrors(page);
+  const dir = path.join(import.meta.dirname, '../fixtures/tfjs/teachable_machine');
+  const metadata = JSON.parse(readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as { labels: string[] };
+  await openApp(page);
+  await dropFiles(page, ['model.json', 'weights.bin', 'metadata.json'].map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(dir, name))) })));
+  await expect(page.getByTestId('model-view')).toBeVisible();
+  const list = page.getByTestId('layer-labels');
+  for (const name of metadata.labels) await expect(list).toContainText(name);
+
+  // Labels the user picks replace them, and the manifest of an export carries them.
+  const names = metadata.labels.map((n) => `${n} (mine)`);
+  const choosing = page.waitForEvent('filechooser');
+  await page.getByTestId('load-labels').click();
+  await (await choosing).setFiles({ name: 'mine.labels', mimeType: 'text/plain', buffer: Buffer.from(names.join('\n')) });
+  for (const name of names) await expect(list).toContainText(name);
+  await waitForAllLayers(page);
+  await page.getByTestId('toolbar-export').click();
+  await page.getByTestId('export-scope-model').check();
+  for (const f of ['png', 'svg', 'npy']) await page.getByTestId(`export-format-${f}`).uncheck();
+  const downloading = page.waitForEvent('download');
+  await page.getByTestId('export-start').click();
+  const manifest = JSON.parse(readFileSync(await (await downloading).path(), 'utf8')) as { layers: { labels?: string[] }[] };
+  expect(manifest.layers[manifest.layers.length - 1].labels).toEqual(names);
+  expect(errors).toEqual([]);
 });

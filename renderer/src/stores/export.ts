@@ -19,6 +19,7 @@ import { getHost } from '../host/index';
 import { collectInWorker } from '../services/export-job';
 import type { ExportRequest } from '../host/host';
 import { drawingShape } from '../../../workers/imaging/input-layout';
+import { useExplore } from './explore';
 import { useGallery } from './gallery';
 import { useSettings } from './settings';
 
@@ -105,6 +106,7 @@ export const useExport = defineStore('export', () => {
   function exportInput(ids: readonly string[]): ExportInput {
     const gallery = useGallery();
     const settings = useSettings();
+    const explore = useExplore();
     const summary = gallery.summary!;
     const layers: LayerArrays[] = [];
     const pending: string[] = [];
@@ -114,7 +116,9 @@ export const useExport = defineStore('export', () => {
         pending.push(id);
         continue;
       }
-      layers.push({ layer: d.layer, xstar: d.xstar, norms: d.norms, activations: d.activations, baselines: d.baselines, dead: d.dead });
+      // Class names the user loaded (a labels file) go into the manifest like the model's own.
+      const names = explore.labels?.layer === id ? [...explore.labels.names] : undefined;
+      layers.push({ layer: names ? { ...d.layer, labels: names } : d.layer, xstar: d.xstar, norms: d.norms, activations: d.activations, baselines: d.baselines, dead: d.dead });
     }
     if (pending.length > 0) throw new ExportProblem('export.errors.pending', { layers: pending.join(', ') });
     const g = settings.gallerySettings;
