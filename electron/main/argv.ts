@@ -54,3 +54,31 @@ function argToPath(arg: string, cwd: string, pathApi: typeof path.posix): string
   if (/^[a-z][a-z0-9+.-]+:\/\//i.test(arg)) return null;
   return pathApi.resolve(cwd, arg);
 }
+
+/** A neuron a `neurovis://open?file=PATH&layer=ID&neuron=N` link names (the app's "Copy link"). */
+export interface NeuronLinkTarget {
+  readonly path: string;
+  readonly layer: string;
+  readonly neuron: number;
+}
+
+/** The neuron a neurovis:// link names, or null when the text is not such a link (or names no absolute file). */
+export function parseNeurovisLink(text: string): NeuronLinkTarget | null {
+  if (!/^neurovis:\/\/open\?/i.test(text)) return null;
+  const params = new URLSearchParams(text.slice(text.indexOf('?') + 1));
+  const file = params.get('file');
+  const layer = params.get('layer');
+  const neuron = Number(params.get('neuron') ?? '0');
+  if (!file || !layer || !Number.isInteger(neuron) || neuron < 0) return null;
+  if (!path.isAbsolute(file) && !path.win32.isAbsolute(file)) return null;
+  return { path: file, layer, neuron };
+}
+
+/** The first neurovis:// link on a command line (Windows and Linux hand links to a new launch). */
+export function linkFromArgv(argv: readonly string[]): NeuronLinkTarget | null {
+  for (const arg of argv.slice(1)) {
+    const link = parseNeurovisLink(arg);
+    if (link) return link;
+  }
+  return null;
+}

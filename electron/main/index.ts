@@ -11,7 +11,7 @@ import { EVENT } from '../common/ipc-channels';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol';
 import { APP_ID, DOCUMENTATION_URL, MODEL_EXTENSIONS, MODEL_FILTER_NAME, PRODUCT_NAME } from './app-info';
 import { appearanceOf } from './appearance';
-import { filesFromArgv } from './argv';
+import { filesFromArgv, linkFromArgv, parseNeurovisLink } from './argv';
 import { denyAllPermissions, hardenWebContents, isExternalLink } from './guards';
 import { createIpcHandlers, isTrustedSender, openAndRemember, originOf, registerIpcHandlers } from './ipc';
 import type { IpcHandlerDeps, TrustedTarget } from './ipc';
@@ -136,16 +136,30 @@ function start(): void {
     if (app.isReady() && !mainWindow) void createWindow();
   });
 
+  /** A neurovis:// link: the model it names, then the neuron. */
+  const pushLink = (link: ReturnType<typeof parseNeurovisLink>): void => {
+    if (link) router.push({ source: 'link', paths: [link.path], target: { layer: link.layer, neuron: link.neuron } });
+  };
+  // macOS hands links to the running app; Windows and Linux start the app with the link on the command line.
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    pushLink(parseNeurovisLink(url));
+    if (app.isReady() && !mainWindow) void createWindow();
+  });
+  if (!process.defaultApp) app.setAsDefaultProtocolClient('neurovis');
+
   app.on('second-instance', (_event, argv, workingDirectory, additionalData) => {
     const data = additionalData as { argv?: unknown; cwd?: unknown } | undefined;
     const theirArgv = Array.isArray(data?.argv) && data.argv.every((a) => typeof a === 'string') ? (data.argv as string[]) : argv;
     const theirCwd = typeof data?.cwd === 'string' ? data.cwd : workingDirectory;
     router.push({ source: 'second-instance', paths: filesFromArgv(theirArgv, { defaultApp: Boolean(process.defaultApp), cwd: theirCwd }) });
+    pushLink(linkFromArgv(theirArgv));
     if (mainWindow) focusWindow();
     else if (app.isReady()) void createWindow();
   });
 
   router.push({ source: 'command-line', paths: filesFromArgv(process.argv, { defaultApp: Boolean(process.defaultApp), cwd: process.cwd() }) });
+  pushLink(linkFromArgv(process.argv));
 
   // With no window (macOS, all closed) a command has nobody to carry it out: bring the window back instead.
   const menuCommand = (command: MenuCommand) => {

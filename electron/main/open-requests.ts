@@ -8,6 +8,8 @@ import { PendingQueue } from './pending-queue';
 export interface OpenRequest {
   source: OpenedFilesSource;
   paths: string[];
+  /** The neuron to show once opened (a neurovis:// link). */
+  target?: { layer: string; neuron: number };
 }
 
 export interface OpenRequestDeps {
@@ -34,7 +36,7 @@ export class OpenRequestRouter {
       void this.reads.run(async () => {
         let event: OpenedFilesEvent;
         try {
-          event = { source: request.source, ...(await this.deps.read(request.paths)) };
+          event = { source: request.source, ...(await this.deps.read(request.paths)), ...(request.target && { target: request.target }) };
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           event = { source: request.source, files: [], errors: request.paths.map((p) => ({ name: p.split(/[\\/]/).pop() ?? p, path: p, message })) };

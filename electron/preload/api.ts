@@ -34,10 +34,13 @@ export type OpenedFilesSource =
   | 'command-line' // argv of the first launch
   | 'second-instance' // argv of a later launch, handed to the running one
   | 'os-open-file' // macOS open-file (Finder, dock, file association)
-  | 'recent'; // File ▸ Open Recent in the native menu
+  | 'recent' // File ▸ Open Recent in the native menu
+  | 'link'; // a neurovis:// link (Copy link in the app)
 
 export interface OpenedFilesEvent extends OpenedFiles {
   source: OpenedFilesSource;
+  /** The neuron to show once the model is open (a neurovis:// link). */
+  target?: { layer: string; neuron: number };
 }
 
 /** One file written by `saveExport`. `name` may not contain path separators. */

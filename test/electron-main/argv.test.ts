@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { filesFromArgv } from '../../electron/main/argv';
+import { filesFromArgv, linkFromArgv, parseNeurovisLink } from '../../electron/main/argv';
 
 const cwd = '/home/ada/models';
 
@@ -47,5 +47,22 @@ describe('filesFromArgv', () => {
   it('gives nothing for a bare launch', () => {
     expect(filesFromArgv(['/Applications/Neurovis.app/Contents/MacOS/Neurovis'], { defaultApp: false, cwd: '/', platform: 'darwin' })).toEqual([]);
     expect(filesFromArgv(['electron', '.'], { defaultApp: true, cwd: '/', platform: 'linux' })).toEqual([]);
+  });
+});
+
+describe('neurovis:// links', () => {
+  it('name a model file and a neuron (as the app\'s Copy link writes them)', () => {
+    expect(parseNeurovisLink('neurovis://open?file=%2Fhome%2Fada%2Fmy+net.onnx&layer=%2Fconv1%2FConv_output_0&neuron=12')).toEqual({ path: '/home/ada/my net.onnx', layer: '/conv1/Conv_output_0', neuron: 12 });
+    expect(parseNeurovisLink('neurovis://open?file=C%3A%5Cm%5Cnet.onnx&layer=a&neuron=0')).toEqual({ path: 'C:\\m\\net.onnx', layer: 'a', neuron: 0 });
+  });
+  it('refuse relative files, bad neurons and other URLs', () => {
+    expect(parseNeurovisLink('neurovis://open?file=net.onnx&layer=a&neuron=1')).toBeNull();
+    expect(parseNeurovisLink('neurovis://open?file=%2Fnet.onnx&layer=a&neuron=-1')).toBeNull();
+    expect(parseNeurovisLink('https://example.com/?file=/a')).toBeNull();
+  });
+  it('are found on a command line, and are not taken for files', () => {
+    const argv = ['/opt/Neurovis/neurovis', '--enable-logging', 'neurovis://open?file=%2Fm%2Fa.onnx&layer=x&neuron=3'];
+    expect(linkFromArgv(argv)).toEqual({ path: '/m/a.onnx', layer: 'x', neuron: 3 });
+    expect(filesFromArgv(argv, { defaultApp: false, cwd, platform: 'linux' })).toEqual([]);
   });
 });

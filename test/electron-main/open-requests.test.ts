@@ -44,6 +44,16 @@ function fakeRead(delays: Record<string, number> = {}) {
 }
 
 describe('OpenRequestRouter', () => {
+  it('hands a neurovis:// link\'s neuron on with the files it opens', async () => {
+    const { read } = fakeRead();
+    const delivered: OpenedFilesEvent[] = [];
+    const router = new OpenRequestRouter({ read, deliver: (e) => delivered.push(e) });
+    router.push({ source: 'link', paths: ['/m/net.onnx'], target: { layer: 'conv1', neuron: 7 } });
+    router.rendererReady();
+    await router.idle();
+    expect(delivered.map((e) => [e.source, e.files.map((f) => f.path), e.target])).toEqual([['link', ['/m/net.onnx'], { layer: 'conv1', neuron: 7 }]]);
+  });
+
   it('queues macOS open-file and argv requests that come before the renderer listens', async () => {
     const { reads, read } = fakeRead();
     const delivered: OpenedFilesEvent[] = [];

@@ -1,8 +1,9 @@
-import type { HostFile, NeurovisHostApi, OpenedFiles } from '../../../electron/preload/api';
+import type { HostFile, NeurovisHostApi, OpenedFiles, OpenedFilesEvent } from '../../../electron/preload/api';
 import type { Host, HostAppearance, OpenedModel } from './host';
 
-function toOpened(opened: OpenedFiles): OpenedModel {
+function toOpened(opened: OpenedFiles & Pick<Partial<OpenedFilesEvent>, 'target'>): OpenedModel {
   return {
+    ...(opened.target && { target: { layer: opened.target.layer, neuron: opened.target.neuron } }),
     files: opened.files.map((f: HostFile) => ({ name: f.name, bytes: f.bytes, path: f.path })),
     errors: opened.errors.map((e) => ({ name: e.path || e.name, message: e.message })),
   };

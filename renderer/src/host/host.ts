@@ -16,6 +16,8 @@ export interface ModelFile {
 
 /** Files the user chose or dropped; files that could not be read are listed with the reason. */
 export interface OpenedModel {
+  /** The neuron to show once it is open (a neurovis:// link in the desktop app). */
+  readonly target?: { readonly layer: string; readonly neuron: number };
   readonly files: readonly ModelFile[];
   readonly errors: readonly { readonly name: string; readonly message: string }[];
 }
