@@ -2,6 +2,7 @@ import type { ModeChoice } from '../workers/engine/compute';
 import { GALLERY_MODES, isGalleryMode, MODES } from '../workers/engine/modes/index';
 import { formatNames } from '../workers/formats/index';
 import type { InputLayout } from '../workers/engine/graph';
+import { parseValueRange } from '../workers/engine/value-range';
 import { INPUT_LAYOUTS } from '../workers/engine/input-layout';
 import { parseBytes, parseRadius, parseWholeNumber } from '../workers/settings/validate';
 
@@ -17,7 +18,9 @@ export interface GalleryArgs {
   formats: OutputFormat[];
   mode: ModeChoice;
   objective: 'neuron' | 'channel';
-  radius: number;
+  /** Undefined: relative to the value range (engine/value-range.ts defaultRadius). */
+  radius?: number;
+  valueRange?: [number, number];
   inputShape?: number[];
   inputLayout?: InputLayout;
   imageShape?: number[];
@@ -65,7 +68,8 @@ export const USAGE = `Usage:
       [--mode auto|${GALLERY_MODES.join('|')}]   (default: auto = exact on
                                     linear networks, surrogate otherwise)
       [--objective neuron|channel]  (default: neuron)
-      [--radius R]                  (default: 1)
+      [--radius R]                  (default: ¼·(hi−lo)·√(input size): relative to the value range)
+      [--value-range 0-1|0-255|-1-1|imagenet|LO,HI]   (default: what the model states, else 0-1)
       [--input-shape 1,28,28]       (for symbolic input dimensions; no batch dimension)
       [--input-layout NCHW|NHWC|NCW|NWC|flat]   (default: from the model)
       [--image-shape 28,28]         (draw the input as H×W images: a 784-vector as 28×28)
@@ -84,7 +88,7 @@ ${MODES.map((m) => `  ${m.id.padEnd(10)} ${m.help}`).join('\n')}
 MODEL is a file of one of these formats (with the files it names beside it):
   ${formatNames()}`;
 
-const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--input-shape', '--input-layout', '--image-shape', '--reference', '--layers', '--workers', '--orientation', '--neurons', '--memory-budget']);
+const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--value-range', '--input-shape', '--input-layout', '--image-shape', '--reference', '--layers', '--workers', '--orientation', '--neurons', '--memory-budget']);
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
@@ -134,7 +138,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (mode !== 'auto' && !isGalleryMode(mode)) throw new UsageError(`unknown mode "${mode}" (auto, ${GALLERY_MODES.join(', ')})`);
   const objective = options.get('--objective') ?? 'neuron';
   if (objective !== 'neuron' && objective !== 'channel') throw new UsageError(`unknown objective "${objective}" (neuron, channel)`);
-  const radius = options.has('--radius') ? parseRadius(options.get('--radius')!, '--radius') : 1;
+  const radius = options.has('--radius') ? parseRadius(options.get('--radius')!, '--radius') : undefined;
+  const rangeText = options.get('--value-range');
+  const valueRange = rangeText === undefined ? undefined : parseValueRange(rangeText);
+  if (rangeText !== undefined && !valueRange) throw new UsageError(`--value-range must be 0-1, 0-255, -1-1, imagenet or LO,HI with LO < HI, got "${rangeText}"`);
   const workers = options.has('--workers') ? parseWholeNumber(options.get('--workers')!, '--workers', 0, 256) : undefined;
   const neurons = options.has('--neurons') ? parseWholeNumber(options.get('--neurons')!, '--neurons', 1, 2 ** 31) : undefined;
   // An empty list ('--layers ,') stays empty: the validator refuses it once the model is read.
@@ -147,6 +154,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     mode,
     objective,
     radius,
+    valueRange,
     inputShape,
     inputLayout,
     imageShape,

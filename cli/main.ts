@@ -12,6 +12,7 @@ import { freemem } from 'node:os';
 import { memoryBudget, setMemoryBudget } from '../workers/engine/budget';
 import { knownFromResults } from '../workers/engine/reuse';
 import { formatShape, sizeOf } from '../workers/engine/tensor';
+import { defaultRadius, DEFAULT_VALUE_RANGE, midGrey } from '../workers/engine/value-range';
 import { buildManifest, safeFileNames, type LayerArrays } from '../workers/export/manifest';
 import { readModel } from '../workers/formats/index';
 import { decodeNpy, encodeNpy } from '../workers/formats/numpy/npy';
@@ -71,7 +72,13 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<void> {
     }
     reference = Float32Array.from(t.data);
   }
-  const settings: GallerySettings = { mode: resolveMode(args.mode, model), objective: { kind: args.objective }, radius: args.radius, reference };
+  const mode = resolveMode(args.mode, model);
+  const values = sizeOf(model.inputFeatureShape);
+  const valueRange = args.valueRange ?? model.graph.inputRange ?? DEFAULT_VALUE_RANGE;
+  // Local, deconvnet and guided linearise at a mid-grey image in the data range, unless told otherwise.
+  if (!reference && modeById(mode).reference === 'always') reference = midGrey(valueRange, values);
+  const radius = args.radius ?? defaultRadius(valueRange, values);
+  const settings: GallerySettings = { mode, objective: { kind: args.objective }, radius, reference };
   checkModeFits(settings.mode, model);
   const layers = checkLayers(args.layers, model).map((id) => layerById(model, id));
   const workers = args.workers ?? defaultNodePoolSize();
@@ -101,7 +108,7 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<void> {
     const results = kept.map((i) => written.get(layers[i].id)!);
     const layout = { inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape };
     const manifest = buildManifest(model.graph.source, layout, settings, results, kept.map((i) => npyNames[i]), model.graph.quantization);
-    await writeInto(out, 'manifest.json', JSON.stringify(manifest, null, 1) + '\n');
+    await writeInto(out, 'manifest.json', JSON.stringify({ ...manifest, valueRange: [...valueRange] }, null, 1) + '\n');
   }
 }
 

@@ -63,7 +63,7 @@ describe('neurovis gallery: budget and --neurons', () => {
 
   it.each([['0'], ['1']])('--neurons 3 (--workers %s) computes the first 3 neurons of each layer; the manifest says which', (workers) => {
     const out = join(work, `preview${workers}`);
-    const r = neurovis('gallery', join(budget, 'huge_dense_layer.onnx'), '--out', out, '--mode', 'surrogate', '--neurons', '3', '--format', 'npy,json', '--workers', workers, '--quiet');
+    const r = neurovis('gallery', join(budget, 'huge_dense_layer.onnx'), '--out', out, '--mode', 'surrogate', '--neurons', '3', '--radius', '1', '--format', 'npy,json', '--workers', workers, '--quiet');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { computeNeurons } from '../../workers/engine/compute';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
-import { decodeNpy } from '../../workers/formats/numpy/npy';
+import { decodeNpy, encodeNpy } from '../../workers/formats/numpy/npy';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'dist', 'node', 'cli.js');
@@ -86,6 +86,30 @@ describe('neurovis gallery', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).layers.map((l: { id: string }) => l.id)).toEqual(['arr_4']);
     expect(existsSync(join(out, 'arr_4.npy'))).toBe(false);
+  });
+
+  it('by default the radius follows the value range, and local/deconvnet/guided linearise at mid-grey', () => {
+    const model = join(work, 'relu.neurovis.json');
+    const size = prepare(readModel([{ name: 'relu.neurovis.json', bytes: new Uint8Array(readFileSync(model)) }])).inputFeatureShape.reduce((a, b) => a * b, 1);
+    const run = (name: string, ...extra: string[]) => {
+      const out = join(work, name);
+      expect(neurovis('gallery', model, '--out', out, '--format', 'json,npy', '--workers', '0', '--quiet', ...extra).code).toBe(0);
+      return { out, manifest: JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) };
+    };
+    const unit = run('range01');
+    expect(unit.manifest.valueRange).toEqual([0, 1]);
+    expect(unit.manifest.radius).toBeCloseTo(0.25 * Math.sqrt(size), 5);
+    const bytes = run('range255', '--value-range', '0-255');
+    expect(bytes.manifest.valueRange).toEqual([0, 255]);
+    expect(bytes.manifest.radius).toBeCloseTo(0.25 * 255 * Math.sqrt(size), 3);
+    const x = decodeNpy(new Uint8Array(readFileSync(join(bytes.out, bytes.manifest.layers[0].file))), 'x').data;
+    expect(Math.hypot(...Array.from(x.subarray(0, size)))).toBeCloseTo(bytes.manifest.radius, 1);
+    // guided with no --reference equals guided with an explicit mid-grey reference of the range.
+    writeFileSync(join(work, 'grey.npy'), encodeNpy([size], new Float32Array(size).fill(127.5)));
+    const implicit = run('guided-default', '--mode', 'guided', '--value-range', '0,255');
+    const explicit = run('guided-grey', '--mode', 'guided', '--value-range', '0,255', '--reference', join(work, 'grey.npy'));
+    for (const l of implicit.manifest.layers) expect(readFileSync(join(implicit.out, l.file)).equals(readFileSync(join(explicit.out, l.file)))).toBe(true);
+    expect(neurovis('gallery', model, '--out', join(work, 'bad-range'), '--value-range', '5,1').stderr).toMatch(/--value-range must be/);
   });
 
   it('refuses a nonlinear network in exact mode, naming the nodes and the other modes', () => {

@@ -41,7 +41,7 @@ afterAll(() => {
 describe('neurovis gallery --format png,svg', () => {
   it('writes, by default, .npy, manifest, PNG and SVG sheets and per-neuron PNGs that match the engine', () => {
     const out = join(work, 'out');
-    const r = spawnSync(process.execPath, [cli, 'gallery', join(work, 'tiny.neurovis.json'), '--out', out, '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [cli, 'gallery', join(work, 'tiny.neurovis.json'), '--out', out, '--radius', '1', '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));

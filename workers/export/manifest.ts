@@ -42,7 +42,10 @@ export interface Manifest {
   quantized: QuantizationInfo | null;
   mode: string;
   objective: string;
+  /** ‖x*‖ (by default relative to the value range: engine/value-range.ts). */
   radius: number;
+  /** The input's value range [lo, hi] the radius and the reference were chosen for. */
+  valueRange?: [number, number];
   layers: ManifestLayer[];
 }
 
