@@ -8,6 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MEMORY_BUDGET_BYTES, setMemoryBudget } from '../../workers/engine/budget';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
+import { TfjsWeights } from '../../workers/formats/keras/tfjs-weights';
+import type { KerasLayer } from '../../workers/formats/keras/config';
+import type { Json } from '../../workers/formats/keras/json';
 
 // A minimal protobuf writer: enough of onnx.proto for the bomb.
 const varint = (n: number | bigint): number[] => {
@@ -60,5 +63,37 @@ describe('memory budget', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^neurovis: bomb\.onnx: node "fill" \(ConstantOfShape\): shape \[4, 133000000\] would take 4\.0 GB \(532,000,000 values\), past the memory budget of 256 MB\n$/);
     expect(existsSync(join(work, 'out'))).toBe(false);
+  });
+
+  it('TF.js: a shard listed twice is refused; declared weights count against the budget before decoding', () => {
+    const shard = { name: 'group1-shard1of1.bin', bytes: new Uint8Array(64) };
+    const weight = (name: string, shape: number[]): Json => ({ name, shape, dtype: 'float32' });
+    expect(() => new TfjsWeights([{ paths: ['group1-shard1of1.bin', 'group1-shard1of1.bin'], weights: [weight('d/kernel', [4, 4])] }], [shard], 'model.json')).toThrow(
+      'model.json: weight file "group1-shard1of1.bin" is listed more than once in weightsManifest',
+    );
+    setMemoryBudget(2 * 1024 ** 2);
+    expect(() => new TfjsWeights([{ paths: ['group1-shard1of1.bin'], weights: [weight('d/kernel', [4, 4]), weight('e/kernel', [1024, 1024])] }], [shard], 'model.json')).toThrow(
+      'model.json: the weights up to "e/kernel" (float32) would take 4 MB (1,048,592 values), past the memory budget of 2 MB',
+    );
+  });
+
+  it('TF.js: each layer finds its own weights, also inside nested models', () => {
+    const weights = [{ name: 'outer/conv/kernel', shape: [2], dtype: 'float32' }, { name: 'conv/bias', shape: [2], dtype: 'float32' }, { name: 'other_conv/kernel', shape: [2], dtype: 'float32' }, { name: 'dense/kernel', shape: [2], dtype: 'float32' }];
+    const store = new TfjsWeights([{ paths: ['w.bin'], weights }], [{ name: 'w.bin', bytes: new Uint8Array(32) }], 'model.json');
+    const names = (layer: string): string[] => store.layer({ name: layer } as KerasLayer).map((a) => a.name);
+    expect(names('conv')).toEqual(['outer/conv/kernel', 'conv/bias']);
+    expect(names('other_conv')).toEqual(['other_conv/kernel']);
+    expect(names('missing')).toEqual([]);
+  });
+
+  it('.neurovis.json: an orthogonal initialisation too large to finish is refused before it starts', () => {
+    const spec = { format: 'neurovis', version: 1, name: 'ortho', input: { shape: [10000] }, layers: [{ kind: 'dense', units: 10000, name: 'big', init: { kind: 'orthogonal' } }] };
+    const bytes = new TextEncoder().encode(JSON.stringify(spec));
+    setMemoryBudget(512 * 1024 ** 2);
+    expect(() => readModel([{ name: 'ortho.neurovis.json', bytes }])).toThrow(/^ortho\.neurovis\.json: layer big, W: \[10000, 10000\] float32 and its initialisation \(float64\) would take 1\.1 GB .*past the memory budget of 512 MB$/);
+    setMemoryBudget(4 * 1024 ** 3);
+    expect(() => readModel([{ name: 'ortho.neurovis.json', bytes }])).toThrow(
+      /^ortho\.neurovis\.json: layer big, W: an orthogonal initialisation of \[10000, 10000\] takes about 2\.0e\+12 operations \(Gram–Schmidt\); use "init": \{"kind": "normal"\}/,
+    );
   });
 });

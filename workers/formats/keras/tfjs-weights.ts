@@ -1,5 +1,6 @@
 import { ModelError, type QuantizationInfo } from '../../engine/graph';
 import { sizeOf } from '../../engine/tensor';
+import { checkBytes } from '../../engine/budget';
 import type { InputFile } from '../types';
 import type { KerasLayer } from './config';
 import { isObject, type Json } from './json';
@@ -29,6 +30,11 @@ function halfToFloat(h: number): number {
   if (e === 31) return f ? NaN : sign * Infinity;
   return sign * 2 ** (e - 15) * (1 + f / 1024);
 }
+
+const lastPart = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
+
+/** The last part of a weight's owner: 'model/dense/kernel' → 'dense'. */
+const ownerKey = (weight: string): string => lastPart(weight.slice(0, Math.max(weight.lastIndexOf('/'), 0)));
 
 /** A byte range that may span shards: a view when it lies in one shard, else a copy. */
 class ShardBytes {
@@ -107,7 +113,8 @@ function parseWeight(v: Json, where: string): ManifestWeight {
  * by base name; a missing shard or one shorter than the manifest needs is a clear error.
  */
 export class TfjsWeights implements WeightStore {
-  private readonly arrays: WeightArray[] = [];
+  /** Weights by the last part of their owner ('block/conv' owns 'block/conv/kernel': key 'conv'). */
+  private readonly byOwner = new Map<string, WeightArray[]>();
   private readonly named = new Map<string, { array: WeightArray; dtype: string }>();
   /** The quantised storage dtypes met ('uint8', 'uint16', 'float16'). */
   readonly quantized = new Set<string>();
@@ -116,12 +123,17 @@ export class TfjsWeights implements WeightStore {
     if (manifest === undefined || manifest === null) return;
     if (!Array.isArray(manifest)) throw new ModelError(`${where}: weightsManifest is not a list`);
     const byName = new Map(files.map((f) => [baseName(f.name), f]));
+    const listed = new Set<string>();
+    let decodedValues = 0;
     for (const group of manifest) {
       if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new ModelError(`${where}: a weightsManifest group lacks its paths or weights`);
       const shards = group.paths.map((p) => {
         if (typeof p !== 'string') throw new ModelError(`${where}: a shard path is not a string`);
         const file = byName.get(baseName(p));
         if (!file) throw new ModelError(`${where}: weight file "${baseName(p)}" is missing; drop it together with ${baseName(where)}`);
+        // A shard listed again would make its bytes count twice (a small file read as a huge one).
+        if (listed.has(baseName(p))) throw new ModelError(`${where}: weight file "${baseName(p)}" is listed more than once in weightsManifest`);
+        listed.add(baseName(p));
         return file.bytes;
       });
       const bytes = new ShardBytes(shards);
@@ -130,13 +142,18 @@ export class TfjsWeights implements WeightStore {
         const w = parseWeight(raw, where);
         const count = sizeOf(w.shape);
         if (count > MAX_VALUES) throw new ModelError(`${where}: weight "${w.name}" declares ${count} values`);
+        decodedValues += count;
+        checkBytes(where, `the weights up to "${w.name}" (float32)`, decodedValues, 4);
         const size = count * BYTES[w.quantization?.dtype ?? w.dtype];
         if (offset + size > bytes.total) {
           throw new ModelError(`${where}: weight files ${group.paths.join(', ')} hold ${bytes.total} bytes; the manifest needs at least ${offset + size} (truncated or wrong shard)`);
         }
         const at = offset;
         const array: WeightArray = { name: w.name, shape: w.shape, read: () => decode(w, bytes.range(at, size), count) };
-        this.arrays.push(array);
+        const owner = ownerKey(w.name);
+        let bucket = this.byOwner.get(owner);
+        if (!bucket) this.byOwner.set(owner, (bucket = []));
+        bucket.push(array);
         this.named.set(w.name, { array, dtype: w.dtype });
         if (w.quantization) this.quantized.add(w.quantization.dtype);
         offset += size;
@@ -146,7 +163,7 @@ export class TfjsWeights implements WeightStore {
 
   /** Weights named '<layer>/<role>' (or '…/<layer>/<role>' inside nested models), in manifest order. */
   layer(layer: KerasLayer): WeightArray[] {
-    return this.arrays.filter((a) => {
+    return (this.byOwner.get(lastPart(layer.name)) ?? []).filter((a) => {
       const owner = a.name.slice(0, Math.max(a.name.lastIndexOf('/'), 0));
       return owner === layer.name || owner.endsWith(`/${layer.name}`);
     });

@@ -51,6 +51,15 @@ export function initWeights(init: InitSpec, out: number, fanIn: number, kernel: 
   }
 }
 
+/** Past this many multiply-adds (about a minute) an orthogonal initialisation is refused before it starts. */
+export const MAX_ORTHOGONAL_OPERATIONS = 2 ** 36;
+
+/** Multiply-adds of orthogonal(rows, cols): two Gram–Schmidt passes, cubic in the smaller side. */
+export function orthogonalOperations(rows: number, cols: number): number {
+  const [n, m] = rows > cols ? [cols, rows] : [rows, cols];
+  return 2 * n * n * m;
+}
+
 /** Rows (or columns, when there are more rows than columns) orthonormal: Gram–Schmidt on a seeded normal matrix. */
 function orthogonal(rows: number, cols: number, seed: number, gain: number): Float32Array {
   const tall = rows > cols;

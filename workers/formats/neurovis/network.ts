@@ -1,6 +1,7 @@
 import { ModelError, type AttrValue, type Graph, type GraphNode } from '../../engine/graph';
 import { floatTensor, sizeOf, type Tensor } from '../../engine/tensor';
-import { initWeights, normalSampler } from './init';
+import { initWeights, MAX_ORTHOGONAL_OPERATIONS, normalSampler, orthogonalOperations } from './init';
+import { checkBytes } from '../../engine/budget';
 import {
   inferSpecShapes,
   layerName,
@@ -59,6 +60,7 @@ export function materialize(spec: NetworkSpec, sidecar?: ReadonlyMap<string, Ten
         throw new ModelError(`${where}: layer ${name}, ${param}: [${shape.join(', ')}] is more weights than Neurovis holds (${MAX_PARAM_VALUES})`);
       }
       const s = stored[param];
+      if (!s) checkInitialisable(layer, shape, `${where}: layer ${name}, ${param}`);
       values.set(param, s ? storedTensor(s, shape, sidecar, `${where}: layer ${name}, ${param}`) : initialParam(layer, param, shape, index));
     }
     params.set(name, values);
@@ -81,6 +83,17 @@ function storedTensor(s: StoredArray, shape: readonly number[], sidecar: Readonl
   if (!t) throw new ModelError(`${where}: array "${s.npz}" is not in the sidecar .npz (drop it together with the .neurovis.json)`);
   if (t.data.length !== sizeOf(shape)) throw new ModelError(`${where}: sidecar array "${s.npz}" has ${t.data.length} values, needs ${sizeOf(shape)}`);
   return floatTensor(shape, Float32Array.from(t.data));
+}
+
+/** Initial weights fit the memory budget, and an orthogonal initialisation ends in bounded time. */
+function checkInitialisable(layer: LayerSpec, shape: readonly number[], where: string): void {
+  checkBytes(where, `[${shape.join(', ')}] float32 and its initialisation (float64)`, sizeOf(shape), 12);
+  const init = 'init' in layer ? layer.init : undefined;
+  if (init?.kind !== 'orthogonal' || shape.length < 2) return;
+  const operations = orthogonalOperations(shape[0], sizeOf(shape) / shape[0]);
+  if (operations > MAX_ORTHOGONAL_OPERATIONS) {
+    throw new ModelError(`${where}: an orthogonal initialisation of [${shape.join(', ')}] takes about ${operations.toExponential(1)} operations (Gram–Schmidt); use "init": {"kind": "normal"} for a layer this large, or store its weights`);
+  }
 }
 
 function initialParam(layer: LayerSpec, param: string, shape: readonly number[], index: number): Tensor {
