@@ -1,5 +1,6 @@
 import { DEFAULT_ASCENT_STEPS } from '../workers/engine/ascent';
 import { computeNeurons, allNeurons, resolveMode, type GallerySettings } from '../workers/engine/compute';
+import { version } from '../package.json';
 import { ModelError } from '../workers/engine/graph';
 import { modeById } from '../workers/engine/modes/index';
 import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
@@ -23,7 +24,6 @@ import { writeLayerImages } from './images';
 import { Progress } from './progress';
 import { checkLayers, checkModeFits, SettingError } from '../workers/settings/validate';
 
-const VERSION = '0.1.0';
 
 async function loadModel(args: GalleryArgs | InfoArgs): Promise<PreparedModel> {
   // One budget for reading, folding and the gallery (engine/budget.ts), set before any of them.
@@ -198,7 +198,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.command === 'help') {
       process.stdout.write(USAGE + '\n');
     } else if (args.command === 'version') {
-      process.stdout.write(`neurovis ${VERSION}\n`);
+      process.stdout.write(`neurovis ${version}\n`);
     } else if (args.command === 'info') {
       await info(args);
     } else {

@@ -3,6 +3,7 @@ import { ModelError } from './graph';
 import type { PreparedModel } from './prepare';
 import { reverseLayer, reverseSeeds, type LayerResult, type ReverseOptions } from './reverse';
 import { layerById, writeSeed } from './seeds';
+import { mulberry32 } from './random';
 import { sizeOf, type Tensor } from './tensor';
 import { blurPenalty, inputGrid, rollInput, totalVariation, type Grid } from './ascent-regularisers';
 
@@ -232,14 +233,3 @@ function onSphere(v: Float64Array, r: number): Float32Array {
   return out;
 }
 
-/** A small seeded generator (mulberry32): jitter is reproducible for a given seed and neuron. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

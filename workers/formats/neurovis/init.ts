@@ -1,17 +1,7 @@
+import { mulberry32 } from '../../engine/random';
 import type { InitSpec } from './spec';
 
 /** Seeded weight initialisers of the network builder. Deterministic for a given seed. */
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function normalSampler(seed: number): () => number {
   const uniform = mulberry32(seed);

@@ -8,9 +8,9 @@ const TABLE = (() => {
   return t;
 })();
 
-/** CRC-32 (ISO 3309), as zip stores it for every entry. */
-export function crc32(data: Uint8Array): number {
+/** CRC-32 (ISO 3309) of bytes[start … end), as zip stores it for every entry and PNG for every chunk. */
+export function crc32(data: Uint8Array, start = 0, end = data.length): number {
   let c = -1;
-  for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  for (let i = start; i < end; i++) c = TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return (c ^ -1) >>> 0;
 }
