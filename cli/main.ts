@@ -162,7 +162,7 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
     const r = computeNeurons(model, layer.id, neurons, settings, known);
     done.set(layer.id, r);
     progress.advance(layer.id, neurons.length);
-    sink({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead, ...previewOf(layer, settings, neurons) });
+    sink({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead, linearisedAt: r.linearisedAt, ...previewOf(layer, settings, neurons) });
   }
   progress.finish();
 }

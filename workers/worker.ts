@@ -81,6 +81,7 @@ const api = {
       activations: r.activations,
       baselines: r.baselines,
       dead: r.dead,
+      linearisedAt: r.linearisedAt,
       ...(r.traces ? { traces: r.traces } : {}),
     };
     const buffers = new Set<ArrayBuffer>();

@@ -57,6 +57,8 @@ export interface LayerArrays {
   activations: Float32Array;
   baselines: Float32Array;
   dead: Uint8Array;
+  /** Nodes the surrogate linearised at the reference input behind the layer (engine LayerResult.linearisedAt). */
+  linearisedAt?: readonly string[];
   /** A preview: the neuron of each row, and the layer's neuron count, when it holds fewer. */
   indices?: readonly number[];
   total?: number;
@@ -118,6 +120,7 @@ export function buildManifest(
       baselines: clean(l.baselines),
       ...(l.layer.labels ? { labels: [...l.layer.labels] } : {}),
       crop: manifestCrop(l, settings.objective.kind),
+      ...(l.linearisedAt && l.linearisedAt.length > 0 ? { linearisedAt: [...l.linearisedAt] } : {}),
     })),
   };
 }

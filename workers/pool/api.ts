@@ -54,6 +54,8 @@ export interface NeuronResult {
   /** The objective at the zero input. */
   readonly baseline: number;
   readonly dead: boolean;
+  /** Nodes with no linear counterpart that the surrogate linearised at the reference input behind this layer (empty in other modes). */
+  readonly linearisedAt: readonly string[];
   /** Ascent only: the activation at every step. */
   readonly trace?: Float32Array;
   /** The run() this result answers; results of an older generation are never delivered. */

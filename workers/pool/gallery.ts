@@ -71,13 +71,14 @@ export function computeGallery(
   });
 }
 
-/** One layer's results (neuron order) as contiguous arrays: x* rows, norms, activations, baselines, dead flags. */
+/** One layer's results (neuron order) as contiguous arrays: x* rows, norms, activations, baselines, dead flags, and where it was linearised. */
 export function layerArrays(results: readonly NeuronResult[]): {
   xstar: Float32Array;
   norms: Float32Array;
   activations: Float32Array;
   baselines: Float32Array;
   dead: Uint8Array;
+  linearisedAt: readonly string[];
 } {
   const size = results.length > 0 ? results[0].xstar.length : 0;
   const xstar = new Float32Array(results.length * size);
@@ -92,5 +93,5 @@ export function layerArrays(results: readonly NeuronResult[]): {
     baselines[i] = r.baseline;
     dead[i] = r.dead ? 1 : 0;
   });
-  return { xstar, norms, activations, baselines, dead };
+  return { xstar, norms, activations, baselines, dead, linearisedAt: results[0]?.linearisedAt ?? [] };
 }

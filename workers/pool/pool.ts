@@ -534,6 +534,7 @@ function toResults(wire: WireResult): CachedResult[] {
     activation: wire.activations[i],
     baseline: wire.baselines[i],
     dead: wire.dead[i] === 1,
+    linearisedAt: wire.linearisedAt,
     ...(wire.traces ? { trace: wire.traces[i] } : {}),
   }));
 }

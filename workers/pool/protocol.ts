@@ -37,6 +37,8 @@ export interface WireResult {
   readonly activations: Float32Array;
   readonly baselines: Float32Array;
   readonly dead: Uint8Array;
+  /** Nodes the surrogate linearised at the reference input behind this layer (engine LayerResult). */
+  readonly linearisedAt: readonly string[];
   readonly traces?: readonly Float32Array[];
 }
 

@@ -18,6 +18,8 @@ export class LayerData {
   /** max|x*| of each neuron: its per-neuron scale. */
   readonly neuronMax: Float32Array;
   readonly traces: (Float32Array | undefined)[];
+  /** Nodes the surrogate linearised at the reference input behind this layer (the same for every neuron). */
+  linearisedAt: readonly string[] = [];
   received = 0;
   failed = 0;
   /** max|x*| over the layer's results so far: the per-layer scale. */
@@ -64,6 +66,7 @@ export class LayerData {
     this.baselines[n] = r.baseline;
     this.dead[n] = r.dead ? 1 : 0;
     this.traces[n] = r.trace;
+    this.linearisedAt = r.linearisedAt;
     let m = 0;
     for (let i = 0; i < r.xstar.length; i++) {
       const a = Math.abs(r.xstar[i]);

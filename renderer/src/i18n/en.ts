@@ -88,6 +88,7 @@ export const en = {
     guided: 'The reversal with the guided backpropagation rule at each ReLU (Springenberg et al.): a visualisation, not an optimum.',
     ascent: 'Projected gradient ascent on the sphere ‖x‖ = {r}, started from the surrogate’s closed form; the curve below shows what each step reached.',
     dead: 'a = 0: no input changes this neuron (to first order), so no direction is better than another.',
+    linearisedAt: 'Linearised at the reference input (no linear counterpart): {nodes}.',
   },
   modes: { exact: 'Exact', surrogate: 'Linear surrogate', local: 'Local (at x0)', deconvnet: 'Deconvnet', guided: 'Guided backprop', ascent: 'Gradient ascent' },
   modeHints: {

@@ -90,6 +90,7 @@ export const zhCN: Messages = {
     guided: '在每个 ReLU 处使用导向反向传播规则（Springenberg 等）的反向结果：是可视化，而不是最优解。',
     ascent: '在球面 ‖x‖ = {r} 上的投影梯度上升，从替代网络的闭式解出发；下方曲线是每一步达到的值。',
     dead: 'a = 0：任何输入都不会（在一阶上）改变这个神经元，没有哪个方向更好。',
+    linearisedAt: '在参考输入处线性化（没有线性对应）：{nodes}。',
   },
   modes: { exact: '精确', surrogate: '线性替代', local: '局部（在 x0 处）', deconvnet: 'Deconvnet', guided: '导向反向传播', ascent: '梯度上升' },
   modeHints: {

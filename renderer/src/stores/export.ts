@@ -118,7 +118,7 @@ export const useExport = defineStore('export', () => {
       }
       // Class names the user loaded (a labels file) go into the manifest like the model's own.
       const names = explore.labels?.layer === id ? [...explore.labels.names] : undefined;
-      layers.push({ layer: names ? { ...d.layer, labels: names } : d.layer, xstar: d.xstar, norms: d.norms, activations: d.activations, baselines: d.baselines, dead: d.dead });
+      layers.push({ layer: names ? { ...d.layer, labels: names } : d.layer, xstar: d.xstar, norms: d.norms, activations: d.activations, baselines: d.baselines, dead: d.dead, linearisedAt: d.linearisedAt });
     }
     if (pending.length > 0) throw new ExportProblem('export.errors.pending', { layers: pending.join(', ') });
     const g = settings.gallerySettings;

@@ -130,7 +130,7 @@ export const useGallery = defineStore('gallery', () => {
         const fresh = new LayerData(d.layer, d.key, d.inputSize, d.neurons);
         for (let n = 0; n < d.neurons; n++) {
           const row = d.row(n);
-          if (row) fresh.accept({ layer: id, neuron: n, xstar: row, norm: d.norms[n], activation: d.activations[n], baseline: d.baselines[n], dead: d.dead[n] === 1, trace: d.traces[n], generation: 0 });
+          if (row) fresh.accept({ layer: id, neuron: n, xstar: row, norm: d.norms[n], activation: d.activations[n], baseline: d.baselines[n], dead: d.dead[n] === 1, linearisedAt: d.linearisedAt, trace: d.traces[n], generation: 0 });
         }
         data.set(id, fresh);
       }
