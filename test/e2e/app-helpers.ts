@@ -17,14 +17,16 @@ export function example(id: string): NetworkSpec {
 }
 
 /**
- * 4,096 neurons, then a ReLU: nonlinear, so the surrogate mode runs the network forward
- * once per neuron to report the activation it reaches — minutes of work for the pool.
+ * 4,096 neurons over 4,096 inputs, then a ReLU: nonlinear, so the surrogate mode runs the
+ * network forward at every x* to report the activation it reaches (about 70 GMAC for the
+ * layer). Since those forward passes are batched this takes seconds, not minutes, so tests
+ * that need work still running also use one worker.
  */
 export const SLOW_WIDE: NetworkSpec = {
   format: 'neurovis',
   version: 1,
   name: 'wide-relu',
-  input: { shape: [1, 32, 32] },
+  input: { shape: [1, 64, 64] },
   layers: [{ kind: 'flatten' }, { kind: 'dense', name: 'wide', units: 4096, init: { kind: 'normal', seed: 7 } }, { kind: 'activation', name: 'relu', fn: 'relu' }],
 };
 

@@ -362,7 +362,7 @@ test('changing the worker count moves the open model to a new pool', async ({ pa
 });
 
 test('the neurons on screen are computed first', async ({ page }) => {
-  await openApp(page);
+  await openApp(page, { workers: 1 });
   await dropFiles(page, [specFile(SLOW_WIDE)]);
   await expect(page.getByTestId('model-title')).toHaveText('wide-relu.neurovis.json');
   const wide = async () => (await layerStates(page)).find((s) => s.layer === 'wide')!;
