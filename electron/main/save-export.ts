@@ -101,6 +101,47 @@ export async function writeExportFolder(folder: string, files: readonly ExportFi
   return written;
 }
 
+/** What an export folder may hold to be replaced by a new export: an export's own files and folders. */
+const EXPORT_ENDINGS = new Set(['.npy', '.png', '.svg', '.json']);
+
+/**
+ * Writes the export as a whole (as the CLI writes galleries, cli/staging.ts): into a temporary
+ * folder beside `folder`, which then replaces it in one rename, the previous export kept until
+ * that moment; on failure the temporary folder is removed. A folder holding other files is
+ * never replaced.
+ */
+export async function replaceExportFolder(folder: string, files: readonly ExportFile[]): Promise<string[]> {
+  const entries = await fs.readdir(folder, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    throw e;
+  });
+  const foreign = entries.find((e) => !(e.isDirectory() || (e.isFile() && EXPORT_ENDINGS.has(path.extname(e.name).toLowerCase()))));
+  if (foreign) throw new Error(`${folder} holds "${foreign.name}", which is not part of an export; choose another folder`);
+  const staging = await fs.mkdtemp(path.join(path.dirname(folder), `.${path.basename(folder)}.neurovis-`));
+  try {
+    await writeExportFolder(staging, files);
+    const previous = (await exists(folder)) ? `${staging}-previous` : undefined;
+    if (previous) await fs.rename(folder, previous);
+    try {
+      await fs.rename(staging, folder);
+    } catch (e) {
+      if (previous) await fs.rename(previous, folder);
+      throw e;
+    }
+    if (previous) await fs.rm(previous, { recursive: true, force: true });
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+  return files.map((f) => path.join(folder, f.name));
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** The native dialogs `saveExport` needs (Electron's `dialog`, bound to the window). */
 export interface ExportDialogs {
   showSaveDialog(options: { defaultPath: string; filters?: ExportFilter[] }): Promise<{ canceled: boolean; filePath?: string }>;
@@ -134,7 +175,7 @@ export async function saveExport(untrusted: unknown, dialogs: ExportDialogs, fol
   if (choice.canceled || !chosen) return { saved: false };
   const parent = path.resolve(chosen);
   const folder = request.folderName ? path.join(parent, request.folderName) : parent;
-  const paths = await writeExportFolder(folder, request.files);
+  const paths = request.folderName ? await replaceExportFolder(folder, request.files) : await writeExportFolder(folder, request.files);
   await folders.remember(parent);
   return { saved: true, paths };
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExportRequestError, fileNameProblem, saveExport, validateExportRequest } from '../../electron/main/save-export';
+import { ExportRequestError, fileNameProblem, replaceExportFolder, saveExport, validateExportRequest } from '../../electron/main/save-export';
 import type { ExportDialogs, ExportFolders } from '../../electron/main/save-export';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -66,6 +66,24 @@ describe('saveExport', () => {
     expect(await readFile(path.join(folder, 'manifest.json'), 'utf8')).toBe('{}');
     expect(calls[0]).toEqual({ kind: 'folder', defaultPath: '/home/ada/Documents' });
     expect(remembered).toEqual([parent]);
+  });
+
+  it('replaces an earlier export whole, and leaves it untouched when the new one fails', async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), 'neurovis-export-'));
+    const folder = path.join(parent, 'mnist-export');
+    await replaceExportFolder(folder, [{ name: 'manifest.json', bytes: bytes(49) }, { name: 'old_layer.npy', bytes: bytes(50) }]);
+    await replaceExportFolder(folder, [{ name: 'manifest.json', bytes: bytes(51) }]);
+    expect(await readdir(folder)).toEqual(['manifest.json']);
+    expect(await readFile(path.join(folder, 'manifest.json'), 'utf8')).toBe('3');
+    // The second file cannot be written (its folder does not exist): nothing changes, nothing is left behind.
+    await expect(replaceExportFolder(folder, [{ name: 'manifest.json', bytes: bytes(52) }, { name: path.join('missing', 'x.npy'), bytes: bytes(53) }])).rejects.toThrow(/ENOENT/);
+    expect(await readdir(folder)).toEqual(['manifest.json']);
+    expect(await readFile(path.join(folder, 'manifest.json'), 'utf8')).toBe('3');
+    expect(await readdir(parent)).toEqual(['mnist-export']);
+    // A folder of someone's other files is never replaced.
+    await writeFile(path.join(folder, 'notes.txt'), 'mine');
+    await expect(replaceExportFolder(folder, [{ name: 'manifest.json', bytes: bytes(52) }])).rejects.toThrow(/holds "notes\.txt", which is not part of an export/);
+    expect(await readFile(path.join(folder, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
   it('does nothing when the dialog is cancelled', async () => {

@@ -77,6 +77,10 @@ describe('memory budget', () => {
     );
   });
 
+  it('TF.js: a shard path with a malformed %-escape is named, not a URIError', () => {
+    expect(() => new TfjsWeights([{ paths: ['group1%E0%A4%A.bin'], weights: [] }], [], 'model.json')).toThrow('model.json: weight file "group1%E0%A4%A.bin" is missing');
+  });
+
   it('TF.js: each layer finds its own weights, also inside nested models', () => {
     const weights = [{ name: 'outer/conv/kernel', shape: [2], dtype: 'float32' }, { name: 'conv/bias', shape: [2], dtype: 'float32' }, { name: 'other_conv/kernel', shape: [2], dtype: 'float32' }, { name: 'dense/kernel', shape: [2], dtype: 'float32' }];
     const store = new TfjsWeights([{ paths: ['w.bin'], weights }], [{ name: 'w.bin', bytes: new Uint8Array(32) }], 'model.json');

@@ -19,7 +19,12 @@ const MAX_VALUES = 1 << 29;
 /** The file a manifest path names: its base name, matched against the dropped files. */
 function baseName(path: string): string {
   const parts = path.split(/[\\/]/);
-  return decodeURIComponent(parts[parts.length - 1] ?? path);
+  const last = parts[parts.length - 1] ?? path;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last; // a malformed %-escape ('%E0%A4%A') is a name as written, not a URIError for the user
+  }
 }
 
 function halfToFloat(h: number): number {
