@@ -55,6 +55,13 @@ test('a neuron of a nonlinear network shows the engine’s x* and numbers (surro
   const info = page.locator('[data-testid=notice][data-kind=info]');
   await expect(info).toContainText('small-convnet');
   await info.getByTestId('dismiss').click();
+  // The settings offer the exact mode greyed out, saying why, and show the mode in use.
+  await page.getByTestId('open-settings').click();
+  const exactOption = page.getByTestId('mode-option-exact');
+  await expect(exactOption).toBeDisabled();
+  await expect(exactOption).toContainText('linear networks only');
+  await expect(page.getByTestId('setting-mode')).toHaveValue('surrogate');
+  await page.getByTestId('settings-close').click();
   await focusLayer(page, 'conv2');
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Enter');

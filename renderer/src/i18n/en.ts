@@ -117,6 +117,7 @@ export const en = {
     matrixNote: 'The transposed matrix the reversal multiplies by; column o reshaped to the input is the gallery’s neuron o (before scaling to norm r).',
   },
   settings: {
+    linearOnly: '{mode} (linear networks only: this model has {n} nonlinear layers)',
     title: 'Settings',
     computation: 'Computation',
     mode: 'Mode',

@@ -119,6 +119,7 @@ export const zhCN: Messages = {
     matrixNote: '反向运算所乘的转置矩阵；把第 o 列排成输入的形状，就是图库中的神经元 o（缩放到范数 r 之前）。',
   },
   settings: {
+    linearOnly: '{mode}（仅适用于线性网络：此模型有 {n} 个非线性层）',
     title: '设置',
     computation: '计算',
     mode: '模式',
