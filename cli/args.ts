@@ -1,3 +1,4 @@
+import { ASCENT_STYLES, type AscentStyle } from '../workers/engine/ascent';
 import type { ModeChoice } from '../workers/engine/compute';
 import { GALLERY_MODES, isGalleryMode, MODES } from '../workers/engine/modes/index';
 import { formatNames } from '../workers/formats/index';
@@ -32,6 +33,12 @@ export interface GalleryArgs {
   neurons?: number;
   /** Bytes the model and the gallery may take (--memory-budget; default a quarter of free memory). */
   memoryBudget?: number;
+  /** Ascent: the sphere's projected ascent or the readable (Lucid-style) one. */
+  ascentStyle?: AscentStyle;
+  /** Ascent: the step limit. */
+  steps?: number;
+  /** Ascent: the seed of its random transforms. */
+  seed?: number;
   /** Start even past the time budget (never past the memory budget). */
   force: boolean;
   quiet: boolean;
@@ -78,6 +85,10 @@ export const USAGE = `Usage:
       [--workers N]                 (default: every core; 0 computes on the main thread)
       [--orientation rows-are-inputs|rows-are-outputs]   (NumPy chains whose arrays chain both ways)
       [--neurons N]                 (a preview: the first N neurons of each layer)
+      [--ascent-style sphere|readable]   (ascent: on the sphere ‖x‖ = r, default; or Lucid-style
+                                    in a 1/f Fourier basis inside the value range, with jitter,
+                                    scale and rotation)
+      [--steps N] [--seed S]        (ascent: step limit, default 200 sphere / 256 readable; seed)
       [--force]                     (start even when the estimate passes ~10 minutes of work)
       [--memory-budget 2GB]         (what the model and the gallery may take; default: a quarter of free memory)
       [--quiet]
@@ -88,7 +99,7 @@ ${MODES.map((m) => `  ${m.id.padEnd(10)} ${m.help}`).join('\n')}
 MODEL is a file of one of these formats (with the files it names beside it):
   ${formatNames()}`;
 
-const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--value-range', '--input-shape', '--input-layout', '--image-shape', '--reference', '--layers', '--workers', '--orientation', '--neurons', '--memory-budget']);
+const VALUE_OPTIONS = new Set(['--out', '--format', '--mode', '--objective', '--radius', '--value-range', '--input-shape', '--input-layout', '--image-shape', '--reference', '--layers', '--workers', '--orientation', '--neurons', '--memory-budget', '--ascent-style', '--steps', '--seed']);
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
@@ -144,6 +155,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (rangeText !== undefined && !valueRange) throw new UsageError(`--value-range must be 0-1, 0-255, -1-1, imagenet or LO,HI with LO < HI, got "${rangeText}"`);
   const workers = options.has('--workers') ? parseWholeNumber(options.get('--workers')!, '--workers', 0, 256) : undefined;
   const neurons = options.has('--neurons') ? parseWholeNumber(options.get('--neurons')!, '--neurons', 1, 2 ** 31) : undefined;
+  const ascentStyle = options.get('--ascent-style');
+  if (ascentStyle !== undefined && !(ASCENT_STYLES as readonly string[]).includes(ascentStyle)) {
+    throw new UsageError(`unknown --ascent-style "${ascentStyle}" (${ASCENT_STYLES.join(', ')})`);
+  }
+  const steps = options.has('--steps') ? parseWholeNumber(options.get('--steps')!, '--steps', 0, 1_000_000) : undefined;
+  const seed = options.has('--seed') ? parseWholeNumber(options.get('--seed')!, '--seed', 0, 2 ** 31) : undefined;
   // An empty list ('--layers ,') stays empty: the validator refuses it once the model is read.
   const layers = options.get('--layers')?.split(',').map((s) => s.trim()).filter((s) => s !== '');
   return {
@@ -163,6 +180,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     workers,
     orientation,
     neurons,
+    ascentStyle: ascentStyle as AscentStyle | undefined,
+    steps,
+    seed,
     memoryBudget,
     force,
     quiet,

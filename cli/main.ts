@@ -1,4 +1,5 @@
 import { DEFAULT_ASCENT_STEPS } from '../workers/engine/ascent';
+import { DEFAULT_READABLE_STEPS } from '../workers/engine/ascent-readable';
 import { computeNeurons, allNeurons, resolveMode, type GallerySettings } from '../workers/engine/compute';
 import { version } from '../package.json';
 import { ModelError } from '../workers/engine/graph';
@@ -78,7 +79,8 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<void> {
   // Local, deconvnet and guided linearise at a mid-grey image in the data range, unless told otherwise.
   if (!reference && modeById(mode).reference === 'always') reference = midGrey(valueRange, values);
   const radius = args.radius ?? defaultRadius(valueRange, values);
-  const settings: GallerySettings = { mode, objective: { kind: args.objective }, radius, reference };
+  const ascent = args.ascentStyle !== undefined || args.steps !== undefined || args.seed !== undefined ? { style: args.ascentStyle, steps: args.steps, seed: args.seed, range: valueRange } : undefined;
+  const settings: GallerySettings = { mode, objective: { kind: args.objective }, radius, reference, ascent };
   checkModeFits(settings.mode, model);
   const layers = checkLayers(args.layers, model).map((id) => layerById(model, id));
   const workers = args.workers ?? defaultNodePoolSize();
@@ -123,7 +125,7 @@ function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], setti
     neuronLimit: args.neurons,
     workers: threads,
     streamed: true,
-    ascentSteps: modeById(settings.mode).readsAscent ? (settings.ascent?.steps ?? DEFAULT_ASCENT_STEPS) : undefined,
+    ascentSteps: modeById(settings.mode).readsAscent ? (settings.ascent?.steps ?? (settings.ascent?.style === 'readable' ? DEFAULT_READABLE_STEPS : DEFAULT_ASCENT_STEPS)) : undefined,
   });
   const budget = { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: memoryBudget() };
   const verdict = checkBudget(estimate, budget);

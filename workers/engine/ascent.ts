@@ -5,6 +5,7 @@ import { reverseLayer, reverseSeeds, type LayerResult, type ReverseOptions } fro
 import { layerById, writeSeed } from './seeds';
 import { mulberry32 } from './random';
 import { sizeOf, type Tensor } from './tensor';
+import { ascendReadable } from './ascent-readable';
 import { blurPenalty, inputGrid, rollInput, totalVariation, type Grid } from './ascent-regularisers';
 
 /**
@@ -44,7 +45,18 @@ export interface AscentOptions {
   readonly blur?: number;
   /** Seed of the jitter's shifts (default 0). */
   readonly seed?: number;
+  /**
+   * 'sphere' (default): projected ascent on ‖x‖ = r as above. 'readable': Lucid-style ascent
+   * in a decorrelated Fourier parameterisation inside the value range (ascent-readable.ts);
+   * it reads steps (default 256) and seed, and not the sphere's other options.
+   */
+  readonly style?: AscentStyle;
+  /** Readable style: the input's value range (default: the model's, else [0, 1]). */
+  readonly range?: readonly [number, number];
 }
+
+export const ASCENT_STYLES = ['sphere', 'readable'] as const;
+export type AscentStyle = (typeof ASCENT_STYLES)[number];
 
 /** Halvings of the step before the ascent gives up on finding a better point. */
 const MAX_HALVINGS = 20;
@@ -90,6 +102,10 @@ export function ascendLayer(
   neurons: readonly number[],
   options: ReverseOptions & { ascent?: AscentOptions },
 ): LayerResult & { traces: Float32Array[] } {
+  if (options.ascent?.style === 'readable') {
+    const { steps, seed, range } = options.ascent;
+    return ascendReadable(model, layerId, neurons, { ...options, readable: { steps, seed, range } });
+  }
   const settings = settingsOf(options.ascent);
   const regularised = settings.jitter > 0 || settings.totalVariation > 0 || settings.blur > 0;
   const grid = regularised ? inputGrid(model) : undefined;
@@ -232,4 +248,3 @@ function onSphere(v: Float64Array, r: number): Float32Array {
   for (let i = 0; i < v.length; i++) out[i] = v[i] * scale;
   return out;
 }
-

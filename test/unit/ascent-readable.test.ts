@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs, UsageError } from '../../cli/args';
+import { ascendLayer } from '../../workers/engine/ascent';
+import { fourierImage, parameterCount, renderImage } from '../../workers/engine/ascent-fourier';
+import { spectrumGradient } from '../../workers/engine/ascent-readable';
+import { inputGrid } from '../../workers/engine/ascent-regularisers';
+import { affineResampling, resample, resampleAdjoint } from '../../workers/engine/ascent-transforms';
+import { runForward } from '../../workers/engine/forward';
+import type { Graph, GraphNode } from '../../workers/engine/graph';
+import { prepare } from '../../workers/engine/prepare';
+import { mulberry32 } from '../../workers/engine/random';
+import { reverseLayer } from '../../workers/engine/reverse';
+import { floatTensor, type Tensor } from '../../workers/engine/tensor';
+
+/**
+ * A CIFAR-shaped network (3×32×32, channels first): three 3×3 convolutions, the first two
+ * with stride 2, each followed by the activation. Weights are random but smooth across
+ * space and colour, as trained first layers are (a random network's x* is mostly noise).
+ */
+function cifarNet(seed: number, activation: string): Graph {
+  const rand = mulberry32(seed);
+  const initializers = new Map<string, Tensor>();
+  const nodes: GraphNode[] = [];
+  const channels = [3, 6, 8, 10];
+  let current = 'x';
+  for (let l = 1; l < channels.length; l++) {
+    const [cin, cout] = [channels[l - 1], channels[l]];
+    const w = Float32Array.from({ length: cout * cin * 9 }, () => (rand() - 0.5) * (2 / Math.sqrt(cin * 9)));
+    initializers.set(`W${l}`, floatTensor([cout, cin, 3, 3], w));
+    initializers.set(`b${l}`, floatTensor([cout], Float32Array.from({ length: cout }, () => (rand() - 0.5) * 0.2)));
+    const stride = l < channels.length - 1 ? 2 : 1;
+    nodes.push({ name: `conv${l}`, opType: 'Conv', inputs: [current, `W${l}`, `b${l}`], outputs: [`c${l}`], attrs: { kernel_shape: [3, 3], strides: [stride, stride], pads: [1, 1, 1, 1] } });
+    nodes.push({ name: `act${l}`, opType: activation, inputs: [`c${l}`], outputs: [`a${l}`], attrs: {} });
+    current = `a${l}`;
+  }
+  return {
+    inputs: [{ name: 'x', dims: [1, 3, 32, 32], dtype: 'float32' }],
+    outputs: [current],
+    initializers,
+    nodes,
+    source: { format: 'onnx', fileName: `cifar-${seed}.onnx` },
+    hasBatchDim: true,
+    channelAxis: 'first',
+  };
+}
+
+const options = { mode: 'surrogate' as const, objective: { kind: 'neuron' as const }, radius: 1 };
+
+/** Share of the image's energy (mean removed per channel) at spatial frequencies above a quarter of the sampling rate, by a plain 2-D DFT. */
+function highFrequencyShare(x: Float32Array, c: number, h: number, w: number): number {
+  let high = 0;
+  let total = 0;
+  for (let ch = 0; ch < c; ch++) {
+    const img = x.subarray(ch * h * w, (ch + 1) * h * w);
+    for (let ky = 0; ky < h; ky++) {
+      for (let kx = 0; kx < w; kx++) {
+        if (ky === 0 && kx === 0) continue;
+        let re = 0;
+        let im = 0;
+        for (let y = 0; y < h; y++) {
+          for (let xx = 0; xx < w; xx++) {
+            const t = -2 * Math.PI * ((ky * y) / h + (kx * xx) / w);
+            re += img[y * w + xx] * Math.cos(t);
+            im += img[y * w + xx] * Math.sin(t);
+          }
+        }
+        const e = re * re + im * im;
+        total += e;
+        if (Math.hypot(Math.min(ky, h - ky) / h, Math.min(kx, w - kx) / w) > 0.25) high += e;
+      }
+    }
+  }
+  return total > 0 ? high / total : 0;
+}
+
+describe('readable ascent (Lucid-style parameterisation)', () => {
+  it('resampling and its adjoint agree: <T a, b> = <a, Tᵀ b>', () => {
+    const model = prepare(cifarNet(1, 'Relu'));
+    const grid = inputGrid(model);
+    const rand = mulberry32(5);
+    const a = Float32Array.from({ length: 3 * 32 * 32 }, () => rand() - 0.5);
+    const b = Float32Array.from({ length: 3 * 32 * 32 }, () => rand() - 0.5);
+    const t = affineResampling(grid, 1.07, 0.13, 2, -1);
+    const ta = resample(grid, t, a);
+    const tb = resampleAdjoint(grid, t, b);
+    let left = 0;
+    let right = 0;
+    for (let i = 0; i < a.length; i++) {
+      left += ta[i] * b[i];
+      right += a[i] * tb[i];
+    }
+    expect(left).toBeCloseTo(right, 3);
+    // A pure shift moves pixels: (y, x) of the shifted image is (y − 2, x + 1) of the original.
+    const shifted = resample(grid, affineResampling(grid, 1, 0, 2, -1), a);
+    expect(shifted[10 * 32 + 10]).toBeCloseTo(a[8 * 32 + 11], 6);
+  });
+
+  it('the gradient through the transforms, colour, range and Fourier basis matches finite differences', () => {
+    const model = prepare(cifarNet(2, 'Tanh'));
+    const layer = model.layers[model.layers.length - 1];
+    const grid = inputGrid(model);
+    const image = fourierImage(grid, [0, 1]);
+    const rand = mulberry32(9);
+    const p = Float64Array.from({ length: parameterCount(image) }, () => (rand() - 0.5) * 0.5);
+    const seed = new Float32Array(layer.featureShape.reduce((s, d) => s * d, 1));
+    seed[3 * 8 * 8 + 4 * 8 + 3] = 1;
+    const transform = affineResampling(grid, 1.05, 0.1, 1, -1);
+    const activation = (q: Float64Array): number => {
+      const y = runForward(model, resample(grid, transform, renderImage(image, q).x), [layer.id]).get(layer.id)!.data;
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s += seed[i] * y[i];
+      return s;
+    };
+    const g = spectrumGradient(model, layer.id, image, p, seed, transform);
+    for (let trial = 0; trial < 3; trial++) {
+      const d = Float64Array.from(p, () => rand() - 0.5);
+      const eps = 1e-2;
+      const plus = Float64Array.from(p, (v, i) => v + eps * d[i]);
+      const minus = Float64Array.from(p, (v, i) => v - eps * d[i]);
+      const numeric = (activation(plus) - activation(minus)) / (2 * eps);
+      let analytic = 0;
+      for (let i = 0; i < d.length; i++) analytic += g[i] * d[i];
+      expect(Math.abs(analytic - numeric)).toBeLessThan(2e-2 * Math.abs(numeric) + 1e-4);
+    }
+  });
+
+  it('is deterministic with a seed, and a different seed gives different images', () => {
+    const model = prepare(cifarNet(3, 'Relu'));
+    const layer = model.layers[model.layers.length - 1].id;
+    const run = (seed: number) => ascendLayer(model, layer, [0, 1], { ...options, ascent: { style: 'readable', steps: 6, seed } });
+    const [a, b, c] = [run(7), run(7), run(8)];
+    expect(Array.from(a.xstar)).toEqual(Array.from(b.xstar));
+    expect(Array.from(a.activations)).toEqual(Array.from(b.activations));
+    expect(Array.from(c.xstar)).not.toEqual(Array.from(a.xstar));
+  });
+
+  it('stays in the value range, reports the true model’s activation at the untransformed x*', () => {
+    const model = prepare(cifarNet(4, 'Relu'));
+    const layer = model.layers[model.layers.length - 1].id;
+    const r = ascendLayer(model, layer, [2], { ...options, ascent: { style: 'readable', steps: 8 } });
+    expect(Math.min(...r.xstar)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...r.xstar)).toBeLessThanOrEqual(1);
+    const y = runForward(model, r.xstar, [layer]).get(layer)!.data;
+    expect(r.activations[0]).toBeCloseTo(y[2 * 8 * 8 + 3 * 8 + 3], 4);
+    expect(r.traces[0][r.traces[0].length - 1]).toBe(r.activations[0]);
+  });
+
+  it('on a CIFAR-shaped network: reaches at least the surrogate x*’s activation for most neurons, with less high-frequency energy', () => {
+    const model = prepare(cifarNet(5, 'Relu'));
+    const layer = model.layers[model.layers.length - 1].id;
+    const neurons = Array.from({ length: 10 }, (_, i) => i);
+    const surrogate = reverseLayer(model, layer, neurons, options);
+    const readable = ascendLayer(model, layer, neurons, { ...options, ascent: { style: 'readable', steps: 48, seed: 1 } });
+    const size = 3 * 32 * 32;
+    let higher = 0;
+    let smoother = 0;
+    for (let row = 0; row < neurons.length; row++) {
+      if (readable.activations[row] >= surrogate.activations[row]) higher++;
+      const hfReadable = highFrequencyShare(readable.xstar.subarray(row * size, (row + 1) * size), 3, 32, 32);
+      const hfSurrogate = highFrequencyShare(surrogate.xstar.subarray(row * size, (row + 1) * size), 3, 32, 32);
+      if (hfReadable < hfSurrogate) smoother++;
+    }
+    expect(higher).toBeGreaterThanOrEqual(8);
+    expect(smoother).toBeGreaterThanOrEqual(8);
+  });
+
+  it('needs an image or signal input, and says so', () => {
+    const graph: Graph = {
+      inputs: [{ name: 'x', dims: [1, 2, 3, 4, 5], dtype: 'float32' }],
+      outputs: ['y'],
+      initializers: new Map(),
+      nodes: [{ name: 'relu', opType: 'Relu', inputs: ['x'], outputs: ['y'], attrs: {} }],
+      source: { format: 'onnx', fileName: 'volume.onnx' },
+      hasBatchDim: true,
+      channelAxis: 'first',
+    };
+    const model = prepare(graph);
+    expect(() => ascendLayer(model, 'y', [0], { ...options, ascent: { style: 'readable', steps: 1 } })).toThrow(/image or signal input/);
+  });
+
+  it('is what --ascent-style readable picks in the CLI, with --steps and --seed', () => {
+    const args = parseArgs(['gallery', 'm.onnx', '--out', 'o', '--mode', 'ascent', '--ascent-style', 'readable', '--steps', '64', '--seed', '3']);
+    expect(args).toMatchObject({ ascentStyle: 'readable', steps: 64, seed: 3 });
+    expect(() => parseArgs(['gallery', 'm.onnx', '--out', 'o', '--ascent-style', 'lucid'])).toThrow(UsageError);
+    expect(() => parseArgs(['gallery', 'm.onnx', '--out', 'o', '--steps', '1.5'])).toThrow();
+  });
+});

@@ -1,0 +1,168 @@
+import { inputGrid } from './ascent-regularisers';
+import { fourierImage, imageGradientToSpectrum, parameterCount, renderImage, spectrumOf, type FourierImage } from './ascent-fourier';
+import { defaultRanges, drawResampling, resample, resampleAdjoint, type TransformRanges } from './ascent-transforms';
+import { runForward } from './forward';
+import { runForwardBatch } from './forward-batch';
+import { ModelError } from './graph';
+import type { PreparedModel } from './prepare';
+import { mulberry32 } from './random';
+import { reverseLayer, reverseSeeds, type LayerResult, type ReverseOptions } from './reverse';
+import { layerById, writeSeed } from './seeds';
+import { sizeOf } from './tensor';
+
+/**
+ * Readable gradient ascent (Olah et al. 2017, "Feature Visualization"): the image is a
+ * 1/f-scaled, colour-decorrelated spectrum squashed into the model's value range
+ * (ascent-fourier.ts); each step takes the gradient at a randomly jittered, scaled and
+ * rotated copy (ascent-transforms.ts) and moves the spectrum with Adam. It starts from the
+ * surrogate's x*, mapped into the value range and seen through the 1/f prior. The reported
+ * activation is the true model's at the final, untransformed image. Unlike the sphere
+ * ascent, x* is no longer of norm r: it is an image inside the value range.
+ */
+export interface ReadableOptions {
+  /** Adam steps (default 256). */
+  readonly steps?: number;
+  /** Seed of the transforms (default 0); the same seed gives the same images. */
+  readonly seed?: number;
+  /** Adam's step on the spectrum (default 0.05, Lucid's). */
+  readonly learningRate?: number;
+  /** The model's input value range (default: the one the model states, else [0, 1]). */
+  readonly range?: readonly [number, number];
+  /** Jitter, scale and rotation ranges (default: defaultRanges of the input); null: no transforms. */
+  readonly transforms?: TransformRanges | null;
+  /** Called after each step with the steps done and the steps in all. */
+  readonly onStep?: (done: number, total: number) => void;
+}
+
+export const DEFAULT_READABLE_STEPS = 256;
+/** The true model's activation is recorded in the traces this many times over the run (and at the end). */
+const TRACE_POINTS = 16;
+/** Floats of the batched forward pass that reports the true activations, per chunk. */
+const MAX_FORWARD_VALUES = 1 << 22;
+
+export function ascendReadable(
+  model: PreparedModel,
+  layerId: string,
+  neurons: readonly number[],
+  options: ReverseOptions & { readable?: ReadableOptions },
+): LayerResult & { traces: Float32Array[] } {
+  const settings = options.readable ?? {};
+  const steps = settings.steps ?? DEFAULT_READABLE_STEPS;
+  const lr = settings.learningRate ?? 0.05;
+  if (!Number.isInteger(steps) || steps < 0) throw new ModelError(`ascent: steps must be a whole number ≥ 0, got ${steps}`);
+  if (!(lr > 0)) throw new ModelError(`ascent: learning rate must be positive, got ${lr}`);
+  const range = settings.range ?? model.graph.inputRange ?? [0, 1];
+  if (!(range[1] > range[0])) throw new ModelError(`ascent: the value range must have lo < hi, got [${range[0]}, ${range[1]}]`);
+  const grid = inputGrid(model);
+  const image = fourierImage(grid, range);
+  const ranges = settings.transforms === null ? undefined : (settings.transforms ?? defaultRanges(grid));
+
+  const start = reverseLayer(model, layerId, neurons, { ...options, mode: 'surrogate' });
+  const layer = layerById(model, layerId);
+  const inputSize = sizeOf(model.inputFeatureShape);
+  const outSize = sizeOf(layer.featureShape);
+  const count = neurons.length;
+  const seeds = new Float32Array(count * outSize);
+  neurons.forEach((neuron, row) => writeSeed(layer, neuron, options.objective, seeds, row * outSize));
+
+  const params = neurons.map((_, row) => (start.dead[row] ? new Float64Array(parameterCount(image)) : warmStart(image, start.xstar.subarray(row * inputSize, (row + 1) * inputSize))));
+  const adam = neurons.map(() => ({ m: new Float64Array(parameterCount(image)), v: new Float64Array(parameterCount(image)) }));
+  const rngs = neurons.map((n) => mulberry32(((settings.seed ?? 0) * 0x9e3779b1 + n) | 0));
+  const traces: number[][] = neurons.map(() => []);
+  const record = (): Float32Array => {
+    const xs = new Float32Array(count * inputSize);
+    params.forEach((p, row) => xs.set(renderImage(image, p).x, row * inputSize));
+    const acts = trueActivations(model, layerId, xs, seeds, count);
+    acts.forEach((a, row) => traces[row].push(a));
+    return xs;
+  };
+  record();
+  const every = Math.max(1, Math.ceil(steps / TRACE_POINTS));
+  for (let step = 1; step <= steps; step++) {
+    for (let row = 0; row < count; row++) {
+      const gp = spectrumGradient(model, layerId, image, params[row], seeds.subarray(row * outSize, (row + 1) * outSize), ranges ? drawResampling(grid, ranges, rngs[row]) : undefined);
+      adamStep(params[row], gp, adam[row], step, lr);
+    }
+    settings.onStep?.(step, steps);
+    if (step % every === 0 && step < steps) record();
+  }
+  const xstar = steps > 0 ? record() : rendered(image, params, inputSize);
+  const activations = Float32Array.from(traces, (t) => t[t.length - 1]);
+  const norms = new Float32Array(count);
+  for (let row = 0; row < count; row++) {
+    let sq = 0;
+    for (let i = row * inputSize; i < (row + 1) * inputSize; i++) sq += xstar[i] * xstar[i];
+    norms[row] = Math.sqrt(sq);
+  }
+  return { ...start, xstar, norms, activations, traces: traces.map((t) => Float32Array.from(t)) };
+}
+
+function rendered(image: FourierImage, params: readonly Float64Array[], inputSize: number): Float32Array {
+  const xs = new Float32Array(params.length * inputSize);
+  params.forEach((p, row) => xs.set(renderImage(image, p).x, row * inputSize));
+  return xs;
+}
+
+/** The surrogate's x* in the middle half of the value range (its largest value at a quarter from the edge), as a spectrum. */
+function warmStart(image: FourierImage, xstar: ArrayLike<number>): Float64Array {
+  let largest = 0;
+  for (let i = 0; i < xstar.length; i++) largest = Math.max(largest, Math.abs(xstar[i]));
+  const mid = (image.lo + image.hi) / 2;
+  const half = (image.hi - image.lo) / 4;
+  return spectrumOf(image, Float64Array.from(xstar, (v) => mid + (largest > 0 ? (half * v) / largest : 0)));
+}
+
+/**
+ * ∂(activation at the transformed image)/∂spectrum: the true model's gradient (the local
+ * reversal) sent back through the transform and the parameterisation.
+ */
+export function spectrumGradient(
+  model: PreparedModel,
+  layerId: string,
+  image: FourierImage,
+  p: Float64Array,
+  seed: Float32Array,
+  transform: ReturnType<typeof drawResampling> | undefined,
+): Float64Array {
+  const { x, slope } = renderImage(image, p);
+  const seen = transform ? resample(image.grid, transform, x) : x;
+  const values = runForward(model, seen, [layerId]);
+  let g = reverseSeeds(model, layerId, seed, 1, 'local', values);
+  // Every path is switched off (a ReLU below zero everywhere): the surrogate's gradient, with
+  // ReLUs as identities, says which way turns the neuron back on.
+  if (g.every((v) => v === 0)) g = reverseSeeds(model, layerId, seed, 1, 'surrogate', values);
+  return imageGradientToSpectrum(image, transform ? resampleAdjoint(image.grid, transform, g) : g, slope);
+}
+
+/** One Adam step up the gradient (Kingma & Ba, β1 0.9, β2 0.999). */
+function adamStep(p: Float64Array, g: Float64Array, state: { m: Float64Array; v: Float64Array }, t: number, lr: number): void {
+  const b1 = 0.9;
+  const b2 = 0.999;
+  const c1 = 1 - b1 ** t;
+  const c2 = 1 - b2 ** t;
+  for (let i = 0; i < p.length; i++) {
+    state.m[i] = b1 * state.m[i] + (1 - b1) * g[i];
+    state.v[i] = b2 * state.v[i] + (1 - b2) * g[i] * g[i];
+    p[i] += (lr * (state.m[i] / c1)) / (Math.sqrt(state.v[i] / c2) + 1e-8);
+  }
+}
+
+/** seed·layer(x) on the true model for every row, in batched forward passes. */
+function trueActivations(model: PreparedModel, layerId: string, xs: Float32Array, seeds: Float32Array, count: number): Float32Array {
+  const inputSize = sizeOf(model.inputShape);
+  const outSize = seeds.length / Math.max(count, 1);
+  let largest = inputSize;
+  for (const v of model.nodes) for (const s of v.outputShapes) largest = Math.max(largest, sizeOf(s));
+  const chunk = Math.max(1, Math.floor(MAX_FORWARD_VALUES / largest));
+  const out = new Float32Array(count);
+  for (let from = 0; from < count; from += chunk) {
+    const n = Math.min(chunk, count - from);
+    const y = runForwardBatch(model, xs.subarray(from * inputSize, (from + n) * inputSize), n, layerId);
+    for (let b = 0; b < n; b++) {
+      let a = 0;
+      for (let i = 0; i < outSize; i++) a += seeds[(from + b) * outSize + i] * y[b * outSize + i];
+      out[from + b] = a;
+    }
+  }
+  return out;
+}
