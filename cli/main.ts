@@ -11,6 +11,8 @@ import { neuronCount } from '../workers/engine/reverse';
 import { layerById } from '../workers/engine/seeds';
 import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, describeEstimate, estimateGallery, flopsPerNeuron, formatBytes, formatDuration, MEMORY_BUDGET_FRACTION } from '../workers/engine/estimate';
 import { freemem } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { memoryBudget, setMemoryBudget } from '../workers/engine/budget';
 import { knownFromResults } from '../workers/engine/reuse';
 import { formatShape, sizeOf } from '../workers/engine/tensor';
@@ -49,20 +51,27 @@ async function info(args: InfoArgs): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-async function gallery(args: GalleryArgs): Promise<void> {
+/** Writes the gallery; returns the layers that failed (the others are complete in --out). */
+async function gallery(args: GalleryArgs): Promise<FailedLayer[]> {
   // The temporary folder first: an unwritable --out fails before the model is read.
   const staging = stageGallery(args.out);
   const stopCleanUp = cleanUpOnSignals(staging);
   try {
-    await writeGallery(args, staging.dir);
+    const failed = await writeGallery(args, staging.dir);
     staging.commit();
+    return failed;
   } finally {
     staging.discard();
     stopCleanUp();
   }
 }
 
-async function writeGallery(args: GalleryArgs, out: string): Promise<void> {
+interface FailedLayer {
+  layer: string;
+  reason: string;
+}
+
+async function writeGallery(args: GalleryArgs, out: string): Promise<FailedLayer[]> {
   const model = await loadModel(args);
   let reference: Float32Array | undefined;
   if (args.reference) {
@@ -101,16 +110,31 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<void> {
       written.set(r.layer.id, { ...r, xstar: new Float32Array(0) });
     });
   };
+  let failed: FailedLayer[] = [];
   if (workers === 0) computeHere(model, layers, settings, args, sink);
-  else await computeOnPool(model, args, layers, settings, workers, sink);
+  else failed = await computeOnPool(model, args, layers, settings, workers, sink);
   await writing;
+  // A layer that failed (after its job's retry) leaves no files: the manifest names it and why.
+  for (const f of failed) {
+    const i = index.get(f.layer)!;
+    written.delete(f.layer);
+    await removeLayerFiles(out, npyNames[i].replace(/\.npy$/, ''), imageBases[i]);
+  }
 
   if (args.formats.includes('json')) {
     const kept = layers.map((_, i) => i).filter((i) => written.has(layers[i].id));
     const results = kept.map((i) => written.get(layers[i].id)!);
     const layout = { inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape };
     const manifest = buildManifest(model.graph.source, layout, settings, results, kept.map((i) => npyNames[i]), model.graph.quantization);
-    await writeInto(out, 'manifest.json', JSON.stringify({ ...manifest, valueRange: [...valueRange] }, null, 1) + '\n');
+    await writeInto(out, 'manifest.json', JSON.stringify({ ...manifest, valueRange: [...valueRange], ...(failed.length > 0 ? { failed } : {}) }, null, 1) + '\n');
+  }
+  return failed;
+}
+
+/** Removes what a layer wrote: '<base>.npy', '<base>.png', '<base>.sheetK.svg' …, the folder '<base>/' (bases hold no dot). */
+async function removeLayerFiles(out: string, ...bases: string[]): Promise<void> {
+  for (const name of await readdir(out)) {
+    if (bases.some((b) => name === b || name.startsWith(`${b}.`))) await rm(join(out, name), { recursive: true, force: true });
   }
 }
 
@@ -172,9 +196,10 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
 /** The same on the worker pool (`--workers N`, default every core). */
 async function computeOnPool(
   model: PreparedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number, sink: (r: LayerArrays) => void,
-): Promise<void> {
+): Promise<FailedLayer[]> {
   const pool = createNodePool({ size: workers });
   try {
+    injectTestFault(pool);
     await pool.load(await readModelFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation, inputLayout: args.inputLayout, imageShape: args.imageShape, memoryBudget: memoryBudget() });
     const progress = new Progress(layers.map((l) => ({ id: l.id, total: 0 })), args.quiet);
     const byId = new Map(layers.map((l) => [l.id, l]));
@@ -185,13 +210,22 @@ async function computeOnPool(
       (id, results) => sink({ layer: byId.get(id)!, ...layerArrays(results), ...previewOf(byId.get(id)!, settings, results.map((r) => r.neuron)) }),
     );
     progress.finish();
-    if (outcome.errors.length > 0) {
-      const e = outcome.errors[0];
-      throw new ModelError(`layer "${e.layer}": ${e.message}`);
-    }
+    const failed = new Map<string, string>();
+    for (const e of outcome.errors) if (!failed.has(e.layer)) failed.set(e.layer, e.message);
+    return [...failed].map(([layer, reason]) => ({ layer, reason }));
   } finally {
     await pool.terminate();
   }
+}
+
+/**
+ * Test-only: NEUROVIS_TEST_FAULT="exit|throw:LAYER:NEURON:TIMES" makes the pool's jobs holding that
+ * neuron kill their worker or throw (workers/pool injectFault), to test replacement and partial galleries.
+ */
+function injectTestFault(pool: ReturnType<typeof createNodePool>): void {
+  const spec = process.env.NEUROVIS_TEST_FAULT?.split(':');
+  if (!spec || spec.length !== 4 || (spec[0] !== 'exit' && spec[0] !== 'throw')) return;
+  pool.injectFault(spec[0], spec[1], Number(spec[2]), Number(spec[3]));
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -204,7 +238,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     } else if (args.command === 'info') {
       await info(args);
     } else {
-      await gallery(args);
+      const failed = await gallery(args);
+      if (failed.length > 0) {
+        // Partial success (exit 3): the other layers are complete in --out.
+        const list = failed.map((f) => `"${f.layer}" (${f.reason})`).join('; ');
+        process.stderr.write(`neurovis: ${failed.length} layer${failed.length === 1 ? '' : 's'} failed and ${failed.length === 1 ? 'is' : 'are'} listed in the manifest's "failed": ${list}; the other layers are in ${args.out}\n`);
+        return 3;
+      }
     }
     return 0;
   } catch (e) {

@@ -11,7 +11,11 @@ const cli = join(root, 'dist', 'node', 'cli.js');
 const fixtures = join(root, 'test', 'fixtures');
 
 function neurovis(...args: string[]): { code: number; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return neurovisWith({}, ...args);
+}
+
+function neurovisWith(env: Record<string, string>, ...args: string[]): { code: number; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   return { code: r.status ?? -1, stderr: r.stderr };
 }
 
@@ -129,4 +133,27 @@ describe('atomic galleries', () => {
       expect(readdirSync(parent)).toEqual(['gallery']);
     }, 120_000);
   }
+});
+
+describe('faults contained', () => {
+  it('replaces a worker that dies and retries its job once: the gallery is complete', () => {
+    const out = join(work, 'fault-once');
+    const r = neurovisWith({ NEUROVIS_TEST_FAULT: 'exit:a.png:1:1' }, 'gallery', ab, '--out', out, '--workers', '1', '--quiet', '--format', 'npy,json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.layers.map((l: { id: string }) => l.id)).toEqual(['a', 'a.png']);
+    expect(manifest.failed).toBeUndefined();
+  });
+
+  it('reports a layer whose job fails twice in the manifest and exits 3, with the other layers complete', () => {
+    const out = join(work, 'fault-twice');
+    const r = neurovisWith({ NEUROVIS_TEST_FAULT: 'exit:a.png:1:2' }, 'gallery', ab, '--out', out, '--workers', '1', '--quiet');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^neurovis: 1 layer failed and is listed in the manifest's "failed": "a\.png" \(the worker died twice computing these neurons/);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.layers.map((l: { id: string }) => l.id)).toEqual(['a']);
+    expect(manifest.failed).toEqual([{ layer: 'a.png', reason: expect.stringMatching(/the worker died twice/) }]);
+    expect(readdirSync(out).sort()).toEqual(['a', 'a.npy', 'a.png', 'a.svg', 'manifest.json']);
+  });
 });
