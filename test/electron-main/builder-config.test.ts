@@ -28,6 +28,7 @@ interface BuilderConfig {
   files: { filter: string[] }[];
   asar: boolean;
   asarUnpack: string[];
+  electronFuses: Record<string, boolean>;
   directories: { buildResources: string; output: string };
   fileAssociations: Association[];
   win: { icon: string; target: Target[] };
@@ -87,6 +88,20 @@ describe('electron-builder.yml', () => {
       expect(MODEL_EXTENSIONS as readonly string[], a.ext).toContain(a.ext.split('.').pop());
     }
     expect(new Set(config.fileAssociations.map((a) => a.mimeType)).size).toBe(config.fileAssociations.length);
+  });
+
+  it('flips the Electron fuses that keep the packaged app from running as Node or loading code outside app.asar', async () => {
+    const config = await loadConfig();
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    // Integrity validation and onlyLoadAppFromAsar need the app packed as app.asar.
+    expect(config.asar).toBe(true);
   });
 
   it('packs only the electron-vite output and package.json, with workers and wasm unpacked', async () => {
