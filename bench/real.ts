@@ -75,7 +75,7 @@ function timeCli(path: string, mode: string): { seconds: number; peakMB: number;
   try {
     const cli = join(dirname(process.argv[1]), 'cli.js');
     const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', 'peak-kb %M', process.execPath, cli, 'gallery', path, '--mode', mode, '--out', out, '--format', 'npy,json', '--quiet'], {
+    const r = spawnSync('/usr/bin/time', ['-f', 'peak-kb %M', process.execPath, cli, 'gallery', path, '--mode', mode, '--out', out, '--format', 'npy,json', '--quiet', '--force'], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
     });
@@ -125,7 +125,7 @@ export function formatRealBench(runs: readonly RealRun[]): string {
     '## Real networks (issue 18)',
     '',
     'Full gallery (every neuron of every layer, neuron objective) through the CLI as a user runs it',
-    '(`neurovis gallery MODEL --mode M --format npy,json`, default workers), wall time and peak resident',
+    '(`neurovis gallery MODEL --mode M --format npy,json --force`, default workers), wall time and peak resident',
     'memory of the process. PyTorch: one batched backward per layer over the same layers and weights',
     '(bench/real_models.py), timed right after ours in the same run. "÷ linear exact": the time against',
     'the exact gallery of the same network with its ReLU6 removed, measured in the same run.',

@@ -223,7 +223,7 @@ def time_gallery(name, threads):
     for k, shape in enumerate(shapes):
         n = shape[0]
         neurons += n
-        chunk = max(1, min(n, (1 << 25) // largest))
+        chunk = max(1, min(n, (1 << 22) // largest))  # autograd keeps every intermediate: bounded so a chunk fits in memory
         for start in range(0, n, chunk):
             count = min(chunk, n - start)
             x = torch.zeros((count, 3, size, size), requires_grad=True)

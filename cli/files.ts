@@ -1,9 +1,11 @@
-import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { open, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ModelError } from '../workers/engine/graph';
 import { companionsOf, isLocalReference } from '../workers/formats/companions';
 import { MAX_MODEL_BYTES } from '../workers/formats/index';
 import type { InputFile } from '../workers/formats/types';
+import { npyHeader } from '../workers/formats/numpy/npy';
 import { checkExtraFiles } from '../workers/settings/validate';
 
 /** Reads the named files after checking each is a regular file of a plausible size. */
@@ -72,6 +74,33 @@ export async function writeInto(dir: string, name: string, data: Uint8Array | st
   } catch (e) {
     throw pathError(path, e, 'cannot write');
   }
+}
+
+/**
+ * Writes a float32 .npy of `rows` (each one row of the array, C order) without joining them
+ * into one array first: a layer of a 224-pixel model holds hundreds of MB of x* (issue 18).
+ */
+export async function writeNpyRowsInto(dir: string, name: string, shape: readonly number[], rows: readonly Float32Array[]): Promise<void> {
+  const path = join(dir, name);
+  try {
+    const file = await open(path, 'w');
+    try {
+      await file.write(npyHeader(shape));
+      for (const row of rows) await file.write(littleEndianBytes(row));
+    } finally {
+      await file.close();
+    }
+  } catch (e) {
+    throw pathError(path, e, 'cannot write');
+  }
+}
+
+function littleEndianBytes(row: Float32Array): Uint8Array {
+  if (endianness() === 'LE') return new Uint8Array(row.buffer, row.byteOffset, row.byteLength);
+  const out = new Uint8Array(row.byteLength);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < row.length; i++) view.setFloat32(i * 4, row[i], true);
+  return out;
 }
 
 export async function ensureDir(dir: string): Promise<void> {

@@ -5,7 +5,7 @@ import { version } from '../package.json';
 import { ModelError } from '../workers/engine/graph';
 import { modeById } from '../workers/engine/modes/index';
 import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
-import { computeGallery, layerArrays } from '../workers/pool/gallery';
+import { computeGallery, layerArrays, layerStatistics } from '../workers/pool/gallery';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
 import { neuronCount } from '../workers/engine/reverse';
 import { layerById } from '../workers/engine/seeds';
@@ -19,9 +19,9 @@ import { formatShape, sizeOf } from '../workers/engine/tensor';
 import { defaultRadius, DEFAULT_VALUE_RANGE, midGrey } from '../workers/engine/value-range';
 import { buildManifest, safeFileNames, type LayerArrays } from '../workers/export/manifest';
 import { readModel } from '../workers/formats/index';
-import { decodeNpy, encodeNpy } from '../workers/formats/numpy/npy';
+import { decodeNpy } from '../workers/formats/numpy/npy';
 import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs } from './args';
-import { readInputFiles, readModelFiles, writeInto } from './files';
+import { readInputFiles, readModelFiles, writeInto, writeNpyRowsInto } from './files';
 import { cleanUpOnSignals, stageGallery } from './staging';
 import { writeLayerImages } from './images';
 import { Progress } from './progress';
@@ -102,10 +102,11 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<FailedLayer
   const index = new Map(layers.map((l, i) => [l.id, i]));
   const written = new Map<string, LayerArrays>();
   let writing = Promise.resolve();
-  const sink = (r: LayerArrays): void => {
+  // rows: each neuron's x*; r.xstar joins them only where images are drawn from it.
+  const sink = (r: LayerArrays, rows: readonly Float32Array[]): void => {
     const i = index.get(r.layer.id)!;
     writing = writing.then(async () => {
-      if (args.formats.includes('npy')) await writeInto(out, npyNames[i], encodeNpy([r.norms.length, ...model.inputFeatureShape], r.xstar));
+      if (args.formats.includes('npy')) await writeNpyRowsInto(out, npyNames[i], [rows.length, ...model.inputFeatureShape], rows);
       await writeLayerImages(out, model, r, imageBases[i], args.formats, settings.objective.kind);
       written.set(r.layer.id, { ...r, xstar: new Float32Array(0) });
     });
@@ -178,7 +179,9 @@ function previewOf(layer: LayerInfo, settings: GallerySettings, held: readonly n
 }
 
 /** Every neuron of every chosen layer, on this thread (`--workers 0`). */
-function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, sink: (r: LayerArrays) => void): void {
+type LayerSink = (r: LayerArrays, rows: readonly Float32Array[]) => void;
+
+function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, sink: LayerSink): void {
   const progress = new Progress(layers.map((l) => ({ id: l.id, total: chosenNeurons(model, l, settings, args.neurons).length })), args.quiet);
   // Each layer may reuse the results of the layers before it (engine/reuse.ts), as on the pool.
   const done = new Map<string, { neurons: readonly number[]; xstar: Float32Array; norms: Float32Array }>();
@@ -188,14 +191,16 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
     const r = computeNeurons(model, layer.id, neurons, settings, known);
     done.set(layer.id, r);
     progress.advance(layer.id, neurons.length);
-    sink({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead, linearisedAt: r.linearisedAt, ...previewOf(layer, settings, neurons) });
+    const size = sizeOf(model.inputFeatureShape);
+    const rows = neurons.map((_, k) => r.xstar.subarray(k * size, (k + 1) * size));
+    sink({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead, linearisedAt: r.linearisedAt, ...previewOf(layer, settings, neurons) }, rows);
   }
   progress.finish();
 }
 
 /** The same on the worker pool (`--workers N`, default every core). */
 async function computeOnPool(
-  model: PreparedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number, sink: (r: LayerArrays) => void,
+  model: PreparedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number, sink: LayerSink,
 ): Promise<FailedLayer[]> {
   const pool = createNodePool({ size: workers });
   try {
@@ -203,11 +208,16 @@ async function computeOnPool(
     await pool.load(await readModelFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation, inputLayout: args.inputLayout, imageShape: args.imageShape, memoryBudget: memoryBudget() });
     const progress = new Progress(layers.map((l) => ({ id: l.id, total: 0 })), args.quiet);
     const byId = new Map(layers.map((l) => [l.id, l]));
+    const drawsImages = args.formats.includes('png') || args.formats.includes('svg');
     const outcome = await computeGallery(
       pool, settings, layers.map((l) => l.id),
       (p) => progress.report(p.done, p.total, p.etaMs),
       { neuronLimit: args.neurons },
-      (id, results) => sink({ layer: byId.get(id)!, ...layerArrays(results), ...previewOf(byId.get(id)!, settings, results.map((r) => r.neuron)) }),
+      (id, results) => {
+        const layer = byId.get(id)!;
+        const arrays = drawsImages ? layerArrays(results) : { ...layerStatistics(results), xstar: new Float32Array(0) };
+        sink({ layer, ...arrays, ...previewOf(layer, settings, results.map((r) => r.neuron)) }, results.map((r) => r.xstar));
+      },
     );
     progress.finish();
     const failed = new Map<string, string>();

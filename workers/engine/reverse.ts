@@ -43,8 +43,16 @@ export interface LayerResult {
   readonly linearisedAt: readonly string[];
 }
 
-/** Intermediate gradients are bounded to this many floats per chunk of seeds. */
-const MAX_CHUNK_VALUES = 1 << 25;
+/**
+ * Memory budget of one reversal (issue 18), per worker: a chunk of seeds keeps a few gradient
+ * tensors live at once (a residual block holds its branch and its shortcut; an op its input
+ * and output), each chunk × the layer's largest tensor. 256 MB over 4 live tensors keeps a
+ * 224×224 MobileNetV2 (1.2 M values in its largest maps: 13 seeds a chunk) on two workers
+ * well under 2 GB; small models are bounded by the pool's jobs (16 neurons) instead.
+ */
+const GRADIENT_BUDGET_BYTES = 256 * 1024 * 1024;
+const LIVE_GRADIENTS = 4;
+const MAX_CHUNK_VALUES = GRADIENT_BUDGET_BYTES / (4 * LIVE_GRADIENTS);
 /** The batched forward pass holds this many floats per tensor (a few tensors are live at once). */
 const MAX_FORWARD_VALUES = 1 << 23;
 

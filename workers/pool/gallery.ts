@@ -72,26 +72,30 @@ export function computeGallery(
 }
 
 /** One layer's results (neuron order) as contiguous arrays: x* rows, norms, activations, baselines, dead flags, and where it was linearised. */
-export function layerArrays(results: readonly NeuronResult[]): {
-  xstar: Float32Array;
+export function layerArrays(results: readonly NeuronResult[]): ReturnType<typeof layerStatistics> & { xstar: Float32Array } {
+  const size = results.length > 0 ? results[0].xstar.length : 0;
+  const xstar = new Float32Array(results.length * size);
+  results.forEach((r, i) => xstar.set(r.xstar, i * size));
+  return { xstar, ...layerStatistics(results) };
+}
+
+/** layerArrays without the x* rows. */
+export function layerStatistics(results: readonly NeuronResult[]): {
   norms: Float32Array;
   activations: Float32Array;
   baselines: Float32Array;
   dead: Uint8Array;
   linearisedAt: readonly string[];
 } {
-  const size = results.length > 0 ? results[0].xstar.length : 0;
-  const xstar = new Float32Array(results.length * size);
   const norms = new Float32Array(results.length);
   const activations = new Float32Array(results.length);
   const baselines = new Float32Array(results.length);
   const dead = new Uint8Array(results.length);
   results.forEach((r, i) => {
-    xstar.set(r.xstar, i * size);
     norms[i] = r.norm;
     activations[i] = r.activation;
     baselines[i] = r.baseline;
     dead[i] = r.dead ? 1 : 0;
   });
-  return { xstar, norms, activations, baselines, dead, linearisedAt: results[0]?.linearisedAt ?? [] };
+  return { norms, activations, baselines, dead, linearisedAt: results[0]?.linearisedAt ?? [] };
 }

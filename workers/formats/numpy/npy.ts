@@ -135,21 +135,29 @@ function fortranToC<T extends Float32Array | Float64Array>(data: T, shape: reado
   return out;
 }
 
-/** Encodes a float32, little-endian, C-order .npy (version 1.0). */
-export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
-  if (data.length !== sizeOf(shape)) throw new Error(`encodeNpy: ${data.length} values for shape (${shape.join(', ')})`);
+/** The bytes before the data of a float32, little-endian, C-order .npy (version 1.0) of this shape. */
+export function npyHeader(shape: readonly number[]): Uint8Array {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + data.length * 4);
+  const out = new Uint8Array(10 + header.length);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   out[8] = header.length & 0xff;
   out[9] = header.length >> 8;
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const view = new DataView(out.buffer, 10 + header.length);
+  return out;
+}
+
+/** Encodes a float32, little-endian, C-order .npy (version 1.0). */
+export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
+  if (data.length !== sizeOf(shape)) throw new Error(`encodeNpy: ${data.length} values for shape (${shape.join(', ')})`);
+  const header = npyHeader(shape);
+  const out = new Uint8Array(header.length + data.length * 4);
+  out.set(header, 0);
+  const view = new DataView(out.buffer, header.length);
   for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
   return out;
 }
