@@ -27,7 +27,8 @@ test.beforeAll(async () => {
   const file = specFile(spec);
   writeFileSync(join(work, file.name), file.bytes);
   out = join(work, 'cli');
-  const run = spawnSync(process.execPath, [cli, 'gallery', join(work, file.name), '--out', out, '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+  // The app's default radius is 1; the CLI's default is relative to the input's value range.
+  const run = spawnSync(process.execPath, [cli, 'gallery', join(work, file.name), '--out', out, '--workers', '0', '--quiet', '--radius', '1'], { encoding: 'utf8', timeout: 60_000 });
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   rmSync(dirname(cli), { recursive: true, force: true });
