@@ -368,7 +368,7 @@ test('changing the worker count moves the open model to a new pool', async ({ pa
   await expect(page.locator('[data-testid=notice][data-kind=error]')).toHaveCount(0);
 });
 
-test('the neurons on screen are computed first', async ({ page }) => {
+test('End jumps to the last of 4,096 neurons while they compute: they are drawn and open', async ({ page }) => {
   await openApp(page, { workers: 1 });
   await dropFiles(page, [specFile(SLOW_WIDE)]);
   await expect(page.getByTestId('model-title')).toHaveText('wide-relu.neurovis.json');
@@ -381,7 +381,11 @@ test('the neurons on screen are computed first', async ({ page }) => {
   const header = page.locator('[data-testid=gallery-header][data-layer=relu]');
   await expect(header).toBeVisible();
   await expect.poll(async () => Number(await page.getByTestId('gallery').getAttribute('data-drawn')), { timeout: 60_000 }).toBeGreaterThan(20);
-  expect((await wide()).received).toBeLessThan(2048);
+  // Whether the neurons in between were still waiting depends on the machine's speed (an idle
+  // CI machine finishes the layer in seconds); the order itself is tested deterministically in
+  // test/pool/scheduling.test.ts ('computes prioritized neurons first').
+  const states = await wide();
+  test.info().annotations.push({ type: 'neurons of the layer received when the last ones were drawn', description: `${states.received} of ${states.total}` });
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('neuron-detail')).toHaveAttribute('data-neuron', '4095');
   await expect(page.getByTestId('detail-chart')).toBeVisible();

@@ -61,7 +61,16 @@ export async function compareNeuron(
   runs: readonly GallerySettings[],
   onOutcome: (index: number, outcome: CompareOutcome) => void,
 ): Promise<void> {
-  const p = await poolFor(model.files, model.digest, model.options);
+  let p: GalleryPool;
+  try {
+    p = await poolFor(model.files, model.digest, model.options);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    // A newer comparison replaced this load (the user changed the modes): it reports instead.
+    if (message.includes('superseded by a newer load')) return;
+    for (let i = 0; i < runs.length; i++) onOutcome(i, { ok: false, message });
+    return;
+  }
   for (let i = 0; i < runs.length; i++) {
     try {
       onOutcome(i, { ok: true, result: await oneNeuron(p, runs[i], layer, neuron) });
