@@ -2,21 +2,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../workers/engine/graph';
 import { prepare } from '../../workers/engine/prepare';
+import { mulberry32 } from '../../workers/engine/random';
 import { readKeras3, readKerasH5, readTfjs } from '../../workers/formats/keras/index';
 import type { InputFile } from '../../workers/formats/types';
 import { FIXTURES, inputFile, inputFiles } from '../fixtures/keras/oracle';
 
-/** A small deterministic generator (mulberry32), so every run tries the same inputs. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator, so every run tries the same inputs. */
+const random = mulberry32;
 
 type Read = (main: InputFile, files: readonly InputFile[]) => unknown;
 
