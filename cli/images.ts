@@ -1,7 +1,7 @@
 /** The CLI's image output (`--format png,svg`): sprite sheets, SVGs and a PNG per neuron, per layer. */
 import { join } from 'node:path';
 import type { PreparedModel } from '../workers/engine/prepare';
-import { DEFAULT_SHEET_OPTIONS, drawnGallery, layerImageFiles } from '../workers/export/layer-images';
+import { DEFAULT_SHEET_OPTIONS, drawnGallery, layerImageFiles, rowLabels } from '../workers/export/layer-images';
 import { unionCrop } from '../workers/engine/receptive-field';
 import type { Objective } from '../workers/engine/seeds';
 import type { LayerArrays } from '../workers/export/manifest';
@@ -27,7 +27,7 @@ export async function writeLayerImages(
   const svg = formats.includes('svg');
   if (!png && !svg) return;
   const drawing = drawingShape({ inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape });
-  const gallery = drawnGallery(r.layer.name, r.xstar, drawing, r.activations, unionCrop(r.layer.crops, objective));
+  const gallery = drawnGallery(r.layer.name, r.xstar, drawing, { activations: r.activations, crop: unionCrop(r.layer.crops, objective), labels: rowLabels(r) });
   let madeFolder = false;
   for (const file of layerImageFiles(gallery, base, { png, svg }, options)) {
     const dir = file.folder ? join(out, file.folder) : out;

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { FIXTURES } from '../fixtures/keras/oracle';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
@@ -59,7 +60,7 @@ describe('neurovis gallery --format png,svg', () => {
       expect(entry.crop).toEqual(layer.id === 'conv' ? [1, 1, 3, 3] : null);
       expect(entry.crop).toEqual(unionCrop(layer.crops, 'neuron'));
       const [y0, x0, h, w] = (entry.crop as number[] | null) ?? [0, 0, 6, 6];
-      const gallery = drawnGallery(layer.name, computed.xstar, { shape: [1, 6, 6], channelsLast: false }, computed.activations, entry.crop);
+      const gallery = drawnGallery(layer.name, computed.xstar, { shape: [1, 6, 6], channelsLast: false }, { activations: computed.activations, crop: entry.crop });
       const options = resolveOptions(gallery, DEFAULT_SHEET_OPTIONS);
       const f = options.factor;
       expect(f).toBe(Math.floor(64 / Math.max(h, w)));
@@ -97,5 +98,39 @@ describe('neurovis gallery --format png,svg', () => {
     const r = spawnSync(process.execPath, [cli, 'gallery', join(work, 'tiny.neurovis.json'), '--out', out, '--format', 'svg', '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['conv.svg', 'fc.svg']);
+  });
+});
+
+describe('class names on the CLI sheets (a Teachable Machine folder)', () => {
+  it("the output layer's PNG sheet has a caption band and its SVG names every class; the manifest lists them", () => {
+    const tm = join(work, 'tm');
+    cpSync(join(FIXTURES, 'tfjs', 'teachable_machine'), tm, { recursive: true });
+    const out = join(work, 'tm-out');
+    const output = 'sequential_3/dense_Dense2';
+    const r = spawnSync(process.execPath, [cli, 'gallery', join(tm, 'model.json'), '--out', out, '--format', 'png,svg,json', '--layers', output, '--mode', 'surrogate', '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { imageShape: number[]; layers: { id: string; file: string; labels?: string[] }[] };
+    const entry = manifest.layers.find((l) => l.id === output)!;
+    expect(entry.labels).toEqual(['Cat', 'Dog', 'Neither']);
+    const base = entry.file.replace(/\.npy$/, '');
+    const svg = readFileSync(join(out, `${base}.svg`), 'utf8');
+    const texts = Array.from(new DOMParser().parseFromString(svg, 'image/svg+xml').getElementsByTagName('text')).map((t) => t.textContent);
+    expect(texts).toEqual(expect.arrayContaining(['Cat', 'Dog', 'Neither']));
+    // The same sheet without names is one text line shorter per row of cells; the drawn sheet has the named layout's size.
+    const sheet = decodePng(new Uint8Array(readFileSync(join(out, `${base}.png`))));
+    const thumb = decodePng(new Uint8Array(readFileSync(join(out, base, 'neuron_0.png'))));
+    const xstar = new Float32Array(3 * thumb.width * thumb.height);
+    const gallery = { title: output, xstar, inputShape: [1, thumb.height, thumb.width], channelsLast: false, activations: new Float32Array(3) };
+    const options = { ...DEFAULT_SHEET_OPTIONS, factor: 1 };
+    const [named] = layoutSheets({ ...gallery, labels: entry.labels }, thumb.width, thumb.height, options);
+    const [plain] = layoutSheets(gallery, thumb.width, thumb.height, options);
+    expect([sheet.width, sheet.height]).toEqual([named.width, named.height]);
+    expect(named.height).toBeGreaterThan(plain.height);
+    // Ink in each caption line, under each thumbnail.
+    for (const cell of named.cells) {
+      const captionY = cell.y + thumb.height + 2 + 10;
+      const ink = Array.from({ length: 7 * 30 }, (_, p) => pixel(sheet, cell.x + (p % 30), captionY + Math.floor(p / 30))[0]).filter((v) => v < 100);
+      expect(ink.length, `caption of neuron ${cell.neuron}`).toBeGreaterThan(10);
+    }
   });
 });

@@ -9,6 +9,7 @@ import type { SheetOptions } from '../../workers/export/sprite';
 import { readModel } from '../../workers/formats/index';
 import { decodeNpy } from '../../workers/formats/numpy/npy';
 import { decodePng } from './decode-png';
+import { DOMParser } from '@xmldom/xmldom';
 
 const spec = JSON.stringify({
   format: 'neurovis',
@@ -43,7 +44,7 @@ describe('collectExport (the app export)', () => {
       const npy = decodeNpy(byName.get(`${l.layer.id}.npy`)!, l.layer.id);
       expect(npy.shape).toEqual([l.norms.length, 1, 5, 5]);
       expect(Array.from(npy.data)).toEqual(Array.from(l.xstar));
-      const g = drawnGallery(l.layer.name, l.xstar, { shape: [1, 5, 5], channelsLast: false }, l.activations, unionCrop(l.layer.crops, 'neuron'));
+      const g = drawnGallery(l.layer.name, l.xstar, { shape: [1, 5, 5], channelsLast: false }, { activations: l.activations, crop: unionCrop(l.layer.crops, 'neuron') });
       for (const f of layerImageFiles(g, l.layer.id, all, options)) {
         const name = f.folder ? `${f.folder}.${f.name}` : f.name;
         const bytes = byName.get(name)!;
@@ -70,5 +71,21 @@ describe('collectExport (the app export)', () => {
     });
     await expect(result).rejects.toBeInstanceOf(ExportCancelled);
     expect(made).toBe(3);
+  });
+
+  it("puts the output layer's class names on its sheets and in the manifest, for a preview's rows too", async () => {
+    const input = engineInput();
+    const names = ['zero', 'one', 'two', 'three'];
+    const layers = input.layers.map((l) => (l.layer.id === 'fc' ? { ...l, layer: { ...l.layer, labels: names } } : l));
+    const fc = layers.find((l) => l.layer.id === 'fc')!;
+    // A preview of neurons 3 and 1 of fc.
+    const rows = [3, 1];
+    const preview = { ...fc, indices: rows, total: 4, xstar: fc.xstar.slice(0, 2 * 25), norms: fc.norms.slice(0, 2), activations: fc.activations.slice(0, 2), baselines: fc.baselines.slice(0, 2), dead: fc.dead.slice(0, 2) };
+    const files = await collectExport({ ...input, layers: [preview] }, all, options, { pause: async () => {} });
+    const byName = new Map(files.map((f) => [f.name, new TextDecoder().decode(f.bytes)]));
+    const svgText = Array.from(new DOMParser().parseFromString(byName.get('fc.svg')!, 'image/svg+xml').getElementsByTagName('text'), (t) => t.textContent);
+    expect(svgText).toEqual(expect.arrayContaining(['three', 'one']));
+    expect(svgText).not.toContain('zero');
+    expect(JSON.parse(byName.get('manifest.json')!).layers[0].labels).toEqual(names);
   });
 });

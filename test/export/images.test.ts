@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { colormapLut } from '../../workers/imaging/colormap';
 import { encodePng } from '../../workers/imaging/png';
 import { layerImageFiles, neuronFileName, resolveOptions } from '../../workers/export/layer-images';
-import { layoutSheets, layerThumbnails, MARGIN, type LayerGallery, type SheetOptions } from '../../workers/export/sprite';
+import { CAPTION_CHARS, INK, layoutSheets, layerThumbnails, MARGIN, type LayerGallery, type SheetOptions } from '../../workers/export/sprite';
+import { drawText, GLYPH_HEIGHT, textWidth } from '../../workers/export/font';
 import { renderSheetSvg } from '../../workers/export/svg';
 import { decodePng, pixel, type DecodedPng } from './decode-png';
 
@@ -149,6 +150,52 @@ describe('PNG sprite sheet', () => {
     expect([img.width, img.height]).toEqual([64, 64]);
     // The first bar (value +1 = the scale) is the colormap's positive end, just above the zero line.
     expect(pixel(img, 2, 31).slice(0, 3)).toEqual(expectedColour('rdbu', 1, 1));
+  });
+});
+
+/** The pixels `text` leaves on a white w × h strip, drawn alone. */
+function inkOf(text: string, w: number, h: number): number[] {
+  const data = new Uint8Array(w * h * 4).fill(255);
+  drawText(data, w, h, text, 0, 0, INK);
+  return Array.from(data);
+}
+
+/** The w × h strip of `img` at (x, y), RGBA. */
+function strip(img: DecodedPng, x: number, y: number, w: number, h: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < h; j++) for (let i = 0; i < w; i++) out.push(...pixel(img, x + i, y + j));
+  return out;
+}
+
+describe('class names on the sheets (the output layer of a labelled model)', () => {
+  const names = ['cat', 'dog', 'a very long class name indeed', 'bird', 'fish', 'frog', 'horse', 'ship', 'truck', 'deer'];
+  const labelled: LayerGallery = { ...grey, labels: names };
+  const options: SheetOptions = { colormap: 'viridis', scale: 'neuron', factor: 3, showValues: true };
+
+  it('the PNG sheet grows a caption band with each class name under its index, long names cut', () => {
+    const [plain] = layoutSheets(grey, 12, 15, options);
+    const [layout] = layoutSheets(labelled, 12, 15, options);
+    const rows = new Set(layout.cells.map((c) => c.y)).size;
+    expect(layout.height - plain.height).toBe(rows * (GLYPH_HEIGHT + 3));
+    const cellWidth = textWidth('x'.repeat(CAPTION_CHARS));
+    expect(layout.cells[1].x - layout.cells[0].x).toBe(cellWidth + 6);
+    const img = decodePng(filesOf(labelled, options).find((f) => f.name === 'conv1_Conv.png')!.bytes as Uint8Array);
+    expect([img.width, img.height]).toEqual([layout.width, layout.height]);
+    for (const cell of layout.cells) {
+      const captionY = cell.y + 15 + 2 + GLYPH_HEIGHT + 3;
+      const shown = cell.neuron === 2 ? 'a very long cl..' : names[cell.neuron];
+      expect(strip(img, cell.x, captionY, cellWidth, GLYPH_HEIGHT), `caption of ${cell.neuron}`).toEqual(inkOf(shown, cellWidth, GLYPH_HEIGHT));
+      // The index is still above it and the thumbnail still holds x*.
+      expect(strip(img, cell.x, captionY - GLYPH_HEIGHT - 3, cellWidth, GLYPH_HEIGHT)).toEqual(inkOf(String(cell.neuron), cellWidth, GLYPH_HEIGHT));
+      expectHeatmap(img, cell.x, cell.y, labelled, cell.neuron, 5, 4, 3, options);
+    }
+  });
+
+  it('the SVG sheet holds every class name as text', () => {
+    const svg = filesOf(labelled, options).find((f) => f.name === 'conv1_Conv.svg')!.bytes as string;
+    const texts = Array.from(new DOMParser().parseFromString(svg, 'image/svg+xml').getElementsByTagName('text')).map((t) => t.textContent);
+    for (const name of names.filter((n) => n.length <= CAPTION_CHARS)) expect(texts).toContain(name);
+    expect(texts).toContain('a very long cl..');
   });
 });
 

@@ -9,7 +9,7 @@ import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph
 import { drawingShape } from '../imaging/input-layout';
 import { encodeNpy } from '../formats/numpy/npy';
 import { unionCrop } from '../engine/receptive-field';
-import { drawnGallery, layerImageFiles, type ImageFormats } from './layer-images';
+import { drawnGallery, layerImageFiles, rowLabels, type ImageFormats } from './layer-images';
 import { buildManifest, safeFileNames, type LayerArrays } from './manifest';
 import type { SheetOptions } from './sprite';
 
@@ -78,7 +78,7 @@ export async function collectExport(input: ExportInput, formats: ExportFormats, 
       files.push({ name: npyNames[i], bytes: encodeNpy([l.norms.length, ...input.inputShape], l.xstar) });
       await check();
     }
-    const gallery = drawnGallery(l.layer.name, l.xstar, drawing, l.activations, unionCrop(l.layer.crops, input.settings.objective.kind));
+    const gallery = drawnGallery(l.layer.name, l.xstar, drawing, { activations: l.activations, crop: unionCrop(l.layer.crops, input.settings.objective.kind), labels: rowLabels(l) });
     for (const f of layerImageFiles(gallery, base, formats, options)) {
       files.push({ name: f.folder ? `${f.folder}.${f.name}` : f.name, bytes: typeof f.bytes === 'string' ? encoder.encode(f.bytes) : f.bytes });
       await check();

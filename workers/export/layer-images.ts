@@ -7,18 +7,31 @@ import { encodePng } from '../imaging/png';
 import { renderSheetSvg } from './svg';
 import { drawSheet, galleryLayout, layerThumbnails, layoutSheets, nativeImageSide, CHART_SIZE, type LayerGallery, type SheetOptions } from './sprite';
 
+/** What a sheet shows beside x*: activations, the receptive-field crop [y, x, h, w], class names (one per row). */
+export interface GalleryExtras {
+  readonly activations?: Float32Array;
+  readonly crop?: readonly number[] | null;
+  readonly labels?: readonly string[];
+}
+
 /**
  * A layer's gallery as drawn: x* rows in the drawing shape, cut to the layer's receptive-field
- * crop [y, x, h, w] when it has one (images only).
+ * crop when it has one (images only).
  */
-export function drawnGallery(
-  title: string, xstar: Float32Array, drawing: { shape: readonly number[]; channelsLast: boolean }, activations?: Float32Array, crop?: readonly number[] | null,
-): LayerGallery {
+export function drawnGallery(title: string, xstar: Float32Array, drawing: { shape: readonly number[]; channelsLast: boolean }, extras: GalleryExtras = {}): LayerGallery {
+  const { activations, crop, labels } = extras;
   if (crop && drawing.shape.length === 3) {
     const cut = cropRows(xstar, drawing.shape, drawing.channelsLast, crop);
-    return { title, xstar: cut.xstar, inputShape: cut.shape, channelsLast: drawing.channelsLast, activations };
+    return { title, xstar: cut.xstar, inputShape: cut.shape, channelsLast: drawing.channelsLast, activations, labels };
   }
-  return { title, xstar, inputShape: drawing.shape, channelsLast: drawing.channelsLast, activations };
+  return { title, xstar, inputShape: drawing.shape, channelsLast: drawing.channelsLast, activations, labels };
+}
+
+/** The class names of a layer's rows: a preview holds only some neurons (`indices`). */
+export function rowLabels(l: { layer: { labels?: readonly string[] }; indices?: readonly number[] }): readonly string[] | undefined {
+  const names = l.layer.labels;
+  if (!names) return undefined;
+  return l.indices ? l.indices.map((k) => names[k] ?? '') : names;
 }
 
 export interface ImageFormats {

@@ -1,6 +1,6 @@
 /**
  * The labelled grid of a layer's x* (a sprite sheet): the layer name as a title, a thumbnail
- * per neuron with its index (and optionally its activation) below, a colour legend at the
+ * per neuron with its index (its class name, and optionally its activation) below, a colour legend at the
  * bottom. The layout is computed once and drawn both as PNG pixels (here) and as SVG
  * (svg.ts). Sheets are at most `maxSide` pixels a side; a larger gallery is split by rows
  * into several complete sheets. Pure: no DOM, no Node.
@@ -33,6 +33,8 @@ export interface LayerGallery {
   readonly inputShape: readonly number[];
   readonly channelsLast: boolean;
   readonly activations?: Float32Array;
+  /** Class names, one per row (the output layer of a model that comes with them): a caption under each index. */
+  readonly labels?: readonly string[];
 }
 
 export const MAX_SHEET_SIDE = 8192;
@@ -42,6 +44,8 @@ export const MARGIN = 8;
 export const GAP = 6;
 export const TITLE_SCALE = 2;
 const LINE = GLYPH_HEIGHT + 3;
+/** A class name caption may widen a cell up to this many characters; longer names are cut. */
+export const CAPTION_CHARS = 16;
 export const LEGEND_WIDTH = 128;
 export const LEGEND_HEIGHT = 10;
 export const BACKGROUND: readonly number[] = [255, 255, 255];
@@ -117,9 +121,12 @@ export function layoutSheets(g: LayerGallery, thumbWidth: number, thumbHeight: n
   const count = neuronCount(g);
   const maxSide = options.maxSide ?? MAX_SHEET_SIDE;
   const values = options.showValues && g.activations ? Array.from(g.activations.subarray(0, count), formatValue) : null;
-  const labelWidth = Math.max(textWidth(String(Math.max(0, count - 1))), values ? Math.max(0, ...values.map((v) => textWidth(v))) : 0);
+  const captions = g.labels && g.labels.length >= count ? g.labels.slice(0, count) : null;
+  const captionWidth = captions ? Math.min(textWidth('x'.repeat(CAPTION_CHARS)), Math.max(0, ...captions.map((c) => textWidth(c)))) : 0;
+  const labelWidth = Math.max(textWidth(String(Math.max(0, count - 1))), values ? Math.max(0, ...values.map((v) => textWidth(v))) : 0, captionWidth);
   const cellWidth = Math.max(thumbWidth, labelWidth);
-  const cellHeight = thumbHeight + 2 + LINE * (values ? 2 : 1);
+  const textLines = 1 + (captions ? 1 : 0) + (values ? 1 : 0);
+  const cellHeight = thumbHeight + 2 + LINE * textLines;
   const headerHeight = MARGIN + GLYPH_HEIGHT * TITLE_SCALE + 4 + LINE + GAP;
   const layout = galleryLayout(g);
   const legendShown = !(layout.kind === 'image' && layout.channels === 3);
@@ -155,8 +162,10 @@ export function layoutSheets(g: LayerGallery, thumbWidth: number, thumbHeight: n
       const x = MARGIN + c * (cellWidth + GAP);
       const y = headerHeight + r * (cellHeight + GAP);
       cells.push({ neuron: i, x, y });
-      texts.push({ text: String(i), x, y: y + thumbHeight + 2, scale: 1 });
-      if (values) texts.push({ text: values[i], x, y: y + thumbHeight + 2 + LINE, scale: 1 });
+      let lineY = y + thumbHeight + 2;
+      texts.push({ text: String(i), x, y: lineY, scale: 1 });
+      if (captions) texts.push({ text: fitText(captions[i], cellWidth), x, y: (lineY += LINE), scale: 1 });
+      if (values) texts.push({ text: values[i], x, y: (lineY += LINE), scale: 1 });
     }
     const legendY = height - footerHeight + GAP;
     let legend: SheetLayout['legend'] = null;

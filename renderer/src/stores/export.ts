@@ -89,7 +89,7 @@ export const useExport = defineStore('export', () => {
     const drawing = drawingShape(summary);
     // The layer's receptive-field crop, as on the CLI's sheets.
     const crop = unionCrop(data.layer.crops, useSettings().gallerySettings.objective.kind);
-    const g = drawnGallery(data.layer.name, row, drawing, undefined, crop);
+    const g = drawnGallery(data.layer.name, row, drawing, { crop });
     // The scale of the layer when asked for, else the neuron's own.
     const options = resolveOptions(g, sheetOptions());
     const layerMax = options.scale === 'layer' ? data.layerMax : undefined;
