@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withOptimised } from '../../workers/engine/optimise';
-import { windowAccumulate, windowAccumulateTransposed, windowGeometry, type WindowSpec } from '../../workers/engine/kernels/window';
+import { windowAccumulate, windowAccumulateTransposed } from '../../workers/engine/kernels/window';
+import { windowGeometry, type WindowSpec } from '../../workers/engine/kernels/window-geometry';
 
 function values(count: number, seed: number): Float32Array {
   const out = new Float32Array(count);

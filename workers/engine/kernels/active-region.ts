@@ -1,5 +1,5 @@
 import { zeroedFloats } from './scratch';
-import { windowGeometry, type Triple, type WindowGeometry } from './window';
+import { windowGeometry, type Triple, type WindowGeometry } from './window-geometry';
 
 /**
  * Receptive-field restriction (issue 9). A seed at one position reaches, one layer back,

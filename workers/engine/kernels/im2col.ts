@@ -1,4 +1,4 @@
-import type { WindowGeometry } from './window';
+import { windowRuns, type WindowGeometry } from './window-geometry';
 
 /**
  * im2col: lays the windows of `channels` input planes out as a matrix with one row per
@@ -15,39 +15,20 @@ export function im2col(
   x: Float32Array, xOff: number,
   cols: Float32Array, colsOff: number, rowStride: number,
 ): void {
-  const [, inH, inW] = g.inShape;
-  const [, outH, outW] = g.outShape;
-  const [kD, kH, kW] = g.kernel;
-  const [sD, sH, sW] = g.strides;
-  const [dD, dH, dW] = g.dilations;
-  const [pD, pH, pW] = g.padsBegin;
-  const [loD, loH, loW] = g.lo;
-  const [hiD, hiH, hiW] = g.hi;
-  let row = colsOff;
+  const runs = windowRuns(g);
+  const sW = g.strides[2];
   for (let c = 0; c < channels; c++) {
     const plane = xOff + c * g.inSize;
-    for (let kd = 0; kd < kD; kd++) {
-      const shiftD = kd * dD - pD;
-      for (let kh = 0; kh < kH; kh++) {
-        const shiftH = kh * dH - pH;
-        for (let kw = 0; kw < kW; kw++, row += rowStride) {
-          const l = loW[kw];
-          const h = hiW[kw];
-          if (l >= h) continue;
-          const shiftW = kw * dW - pW;
-          for (let od = loD[kd]; od < hiD[kd]; od++) {
-            const id = od * sD + shiftD;
-            for (let oh = loH[kh]; oh < hiH[kh]; oh++) {
-              const src = plane + (id * inH + oh * sH + shiftH) * inW + shiftW;
-              const dst = row + (od * outH + oh) * outW;
-              if (sW === 1) {
-                for (let ow = l; ow < h; ow++) cols[dst + ow] = x[src + ow];
-              } else {
-                for (let ow = l; ow < h; ow++) cols[dst + ow] = x[src + ow * sW];
-              }
-            }
-          }
-        }
+    const rows = colsOff + c * g.kernelSize * rowStride;
+    for (let r = 0; r < runs.count; r++) {
+      const src = plane + runs.input[r];
+      const dst = rows + runs.k[r] * rowStride + runs.output[r];
+      const l = runs.lo[r];
+      const h = runs.hi[r];
+      if (sW === 1) {
+        for (let ow = l; ow < h; ow++) cols[dst + ow] = x[src + ow];
+      } else {
+        for (let ow = l; ow < h; ow++) cols[dst + ow] = x[src + ow * sW];
       }
     }
   }
@@ -60,39 +41,20 @@ export function col2im(
   cols: Float32Array, colsOff: number, rowStride: number,
   x: Float32Array, xOff: number,
 ): void {
-  const [, inH, inW] = g.inShape;
-  const [, outH, outW] = g.outShape;
-  const [kD, kH, kW] = g.kernel;
-  const [sD, sH, sW] = g.strides;
-  const [dD, dH, dW] = g.dilations;
-  const [pD, pH, pW] = g.padsBegin;
-  const [loD, loH, loW] = g.lo;
-  const [hiD, hiH, hiW] = g.hi;
-  let row = colsOff;
+  const runs = windowRuns(g);
+  const sW = g.strides[2];
   for (let c = 0; c < channels; c++) {
     const plane = xOff + c * g.inSize;
-    for (let kd = 0; kd < kD; kd++) {
-      const shiftD = kd * dD - pD;
-      for (let kh = 0; kh < kH; kh++) {
-        const shiftH = kh * dH - pH;
-        for (let kw = 0; kw < kW; kw++, row += rowStride) {
-          const l = loW[kw];
-          const h = hiW[kw];
-          if (l >= h) continue;
-          const shiftW = kw * dW - pW;
-          for (let od = loD[kd]; od < hiD[kd]; od++) {
-            const id = od * sD + shiftD;
-            for (let oh = loH[kh]; oh < hiH[kh]; oh++) {
-              const dst = plane + (id * inH + oh * sH + shiftH) * inW + shiftW;
-              const src = row + (od * outH + oh) * outW;
-              if (sW === 1) {
-                for (let ow = l; ow < h; ow++) x[dst + ow] += cols[src + ow];
-              } else {
-                for (let ow = l; ow < h; ow++) x[dst + ow * sW] += cols[src + ow];
-              }
-            }
-          }
-        }
+    const rows = colsOff + c * g.kernelSize * rowStride;
+    for (let r = 0; r < runs.count; r++) {
+      const dst = plane + runs.input[r];
+      const src = rows + runs.k[r] * rowStride + runs.output[r];
+      const l = runs.lo[r];
+      const h = runs.hi[r];
+      if (sW === 1) {
+        for (let ow = l; ow < h; ow++) x[dst + ow] += cols[src + ow];
+      } else {
+        for (let ow = l; ow < h; ow++) x[dst + ow * sW] += cols[src + ow];
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { WindowGeometry } from './window';
+import { windowRuns, type WindowGeometry } from './window-geometry';
 
 /**
  * Window products over small maps (issue 18): late layers of a real network have maps of
@@ -17,26 +17,12 @@ export function tapTable(g: WindowGeometry): Int32Array {
   const cached = tables.get(g);
   if (cached) return cached;
   const K = g.kernelSize;
+  const sW = g.strides[2];
   const table = new Int32Array(g.outSize * K).fill(-1);
-  const [inD, inH, inW] = g.inShape;
-  const [outD, outH, outW] = g.outShape;
-  const [kD, kH, kW] = g.kernel;
-  let t = 0;
-  for (let od = 0; od < outD; od++) {
-    for (let oh = 0; oh < outH; oh++) {
-      for (let ow = 0; ow < outW; ow++) {
-        for (let kd = 0; kd < kD; kd++) {
-          const id = od * g.strides[0] - g.padsBegin[0] + kd * g.dilations[0];
-          for (let kh = 0; kh < kH; kh++) {
-            const ih = oh * g.strides[1] - g.padsBegin[1] + kh * g.dilations[1];
-            for (let kw = 0; kw < kW; kw++, t++) {
-              const iw = ow * g.strides[2] - g.padsBegin[2] + kw * g.dilations[2];
-              if (id >= 0 && id < inD && ih >= 0 && ih < inH && iw >= 0 && iw < inW) table[t] = (id * inH + ih) * inW + iw;
-            }
-          }
-        }
-      }
-    }
+  const runs = windowRuns(g);
+  for (let r = 0; r < runs.count; r++) {
+    const k = runs.k[r];
+    for (let ow = runs.lo[r]; ow < runs.hi[r]; ow++) table[(runs.output[r] + ow) * K + k] = runs.input[r] + ow * sW;
   }
   tables.set(g, table);
   return table;

@@ -1,84 +1,6 @@
 import { isOptimised } from '../optimise';
 import { tableAccumulate, tableAccumulateTransposed, tapTable, TABLE_MAX_OUT } from './window-table';
-
-/**
- * The geometry of a window sliding over 1 to 3 spatial axes (convolution, pooling),
- * normalised to three axes (depth, height, width) by leading axes of size 1, so every
- * kernel has one code path. Input index along an axis: i = o·stride − padBegin + k·dilation.
- */
-export type Triple = [number, number, number];
-
-export interface WindowGeometry {
-  readonly inShape: Triple;
-  readonly outShape: Triple;
-  readonly kernel: Triple;
-  readonly strides: Triple;
-  readonly dilations: Triple;
-  readonly padsBegin: Triple;
-  readonly inSize: number;
-  readonly outSize: number;
-  readonly kernelSize: number;
-  /**
-   * Per axis and kernel offset k, the output positions [lo[k], hi[k]) whose input index is
-   * inside the input: the only ones a kernel visits, so inner loops need no bounds test.
-   */
-  readonly lo: readonly [Int32Array, Int32Array, Int32Array];
-  readonly hi: readonly [Int32Array, Int32Array, Int32Array];
-}
-
-export interface WindowSpec {
-  /** Spatial input dims (1 to 3 axes). */
-  readonly inShape: readonly number[];
-  readonly outShape: readonly number[];
-  readonly kernel: readonly number[];
-  readonly strides: readonly number[];
-  readonly dilations: readonly number[];
-  /** May be negative (ConvTranspose with an output_shape larger than the natural one). */
-  readonly padsBegin: readonly number[];
-}
-
-function triple(values: readonly number[], fill: number): Triple {
-  const out: Triple = [fill, fill, fill];
-  const off = 3 - values.length;
-  for (let i = 0; i < values.length; i++) out[off + i] = values[i];
-  return out;
-}
-
-export function windowGeometry(spec: WindowSpec): WindowGeometry {
-  if (spec.inShape.length < 1 || spec.inShape.length > 3) throw new Error(`windows over ${spec.inShape.length} spatial axes are not supported (1 to 3)`);
-  const inShape = triple(spec.inShape, 1);
-  const outShape = triple(spec.outShape, 1);
-  const kernel = triple(spec.kernel, 1);
-  const strides = triple(spec.strides, 1);
-  const dilations = triple(spec.dilations, 1);
-  const padsBegin = triple(spec.padsBegin, 0);
-  const lo: [Int32Array, Int32Array, Int32Array] = [new Int32Array(kernel[0]), new Int32Array(kernel[1]), new Int32Array(kernel[2])];
-  const hi: [Int32Array, Int32Array, Int32Array] = [new Int32Array(kernel[0]), new Int32Array(kernel[1]), new Int32Array(kernel[2])];
-  for (let a = 0; a < 3; a++) {
-    const s = strides[a];
-    for (let k = 0; k < kernel[a]; k++) {
-      const shift = k * dilations[a] - padsBegin[a];
-      // o·s + shift ∈ [0, in)  ⇔  o ∈ [ceil(−shift / s), floor((in − 1 − shift) / s)]
-      const first = Math.max(0, Math.ceil(-shift / s));
-      const last = Math.min(outShape[a] - 1, Math.floor((inShape[a] - 1 - shift) / s));
-      lo[a][k] = Math.min(first, outShape[a]);
-      hi[a][k] = Math.max(lo[a][k], last + 1);
-    }
-  }
-  return {
-    inShape,
-    outShape,
-    kernel,
-    strides,
-    dilations,
-    padsBegin,
-    inSize: inShape[0] * inShape[1] * inShape[2],
-    outSize: outShape[0] * outShape[1] * outShape[2],
-    kernelSize: kernel[0] * kernel[1] * kernel[2],
-    lo,
-    hi,
-  };
-}
+import { triple, windowRuns, type WindowGeometry } from './window-geometry';
 
 /**
  * Depthwise window product of one plane: y[o] (+)= Σ_k w[k] · x[i(o, k)] over in-bounds k.
@@ -95,7 +17,7 @@ export function windowAccumulate(
     return;
   }
   if (g.kernel[0] === 1 && g.kernel[1] === 3 && g.kernel[2] === 3 && windowAccumulate3x3(g, x, xOff, w, wOff, y, yOff)) return;
-  windowAccumulateTaps(g, x, xOff, w, wOff, y, yOff, -1, -1, -1, -1);
+  accumulateRuns(g, false, x, xOff, w, wOff, y, yOff, -1, -1, -1, -1);
 }
 
 const tapOffsets = new Int32Array(9);
@@ -132,7 +54,7 @@ function windowAccumulate3x3(
       tapWeights[k] = w[wOff + k];
     }
   }
-  windowAccumulateTaps(g, x, xOff, w, wOff, y, yOff, rowLo, rowHi, colLo, colHi);
+  accumulateRuns(g, false, x, xOff, w, wOff, y, yOff, rowLo, rowHi, colLo, colHi);
   const [o0, o1, o2, o3, o4, o5, o6, o7, o8] = tapOffsets;
   const [w0, w1, w2, w3, w4, w5, w6, w7, w8] = tapWeights;
   for (let od = loD[0]; od < hiD[0]; od++) {
@@ -152,53 +74,6 @@ function windowAccumulate3x3(
   return true;
 }
 
-/** The per-offset passes of windowAccumulate, leaving out the rectangle [rowLo, rowHi) × [colLo, colHi) when given. */
-function windowAccumulateTaps(
-  g: WindowGeometry,
-  x: Float32Array, xOff: number,
-  w: Float32Array, wOff: number,
-  y: Float32Array, yOff: number,
-  rowLo: number, rowHi: number, colLo: number, colHi: number,
-): void {
-  const [, inH, inW] = g.inShape;
-  const [, outH, outW] = g.outShape;
-  const [kD, kH, kW] = g.kernel;
-  const [sD, sH, sW] = g.strides;
-  const [dD, dH, dW] = g.dilations;
-  const [pD, pH, pW] = g.padsBegin;
-  const [loD, loH, loW] = g.lo;
-  const [hiD, hiH, hiW] = g.hi;
-  let k = wOff;
-  for (let kd = 0; kd < kD; kd++) {
-    const shiftD = kd * dD - pD;
-    for (let kh = 0; kh < kH; kh++) {
-      const shiftH = kh * dH - pH;
-      for (let kw = 0; kw < kW; kw++, k++) {
-        const wv = w[k];
-        const l = loW[kw];
-        const h = hiW[kw];
-        if (wv === 0 || l >= h) continue;
-        const shiftW = kw * dW - pW;
-        for (let od = loD[kd]; od < hiD[kd]; od++) {
-          const id = od * sD + shiftD;
-          for (let oh = loH[kh]; oh < hiH[kh]; oh++) {
-            const src = xOff + (id * inH + oh * sH + shiftH) * inW + shiftW;
-            const dst = yOff + (od * outH + oh) * outW;
-            if (oh >= rowLo && oh < rowHi) {
-              for (let ow = l; ow < colLo; ow++) y[dst + ow] += wv * x[src + ow * sW];
-              for (let ow = colHi; ow < h; ow++) y[dst + ow] += wv * x[src + ow * sW];
-            } else if (sW === 1) {
-              for (let ow = l; ow < h; ow++) y[dst + ow] += wv * x[src + ow];
-            } else {
-              for (let ow = l; ow < h; ow++) y[dst + ow] += wv * x[src + ow * sW];
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
 /** The transpose of windowAccumulate: gx[i(o, k)] += Σ w[k] · gy[o]. */
 export function windowAccumulateTransposed(
   g: WindowGeometry,
@@ -213,7 +88,7 @@ export function windowAccumulateTransposed(
   const fused =
     g.kernel[0] === 1 && g.kernel[1] === 3 && g.kernel[2] === 3 && g.strides[1] === 1 && g.strides[2] === 1 &&
     windowAccumulateTransposed3x3(g, gy, gyOff, w, wOff, gx, gxOff);
-  if (!fused) windowAccumulateTransposedTaps(g, gy, gyOff, w, wOff, gx, gxOff, -1, -1, -1, -1);
+  if (!fused) accumulateRuns(g, true, gy, gyOff, w, wOff, gx, gxOff, -1, -1, -1, -1);
 }
 
 /**
@@ -251,7 +126,7 @@ function windowAccumulateTransposed3x3(
       tapWeights[k] = w[wOff + k];
     }
   }
-  windowAccumulateTransposedTaps(g, gy, gyOff, w, wOff, gx, gxOff, rowLo, rowHi, colLo, colHi);
+  accumulateRuns(g, true, gy, gyOff, w, wOff, gx, gxOff, rowLo, rowHi, colLo, colHi);
   const [o0, o1, o2, o3, o4, o5, o6, o7, o8] = tapOffsets;
   const [w0, w1, w2, w3, w4, w5, w6, w7, w8] = tapWeights;
   for (let od = loD[0]; od < hiD[0]; od++) {
@@ -271,51 +146,41 @@ function windowAccumulateTransposed3x3(
   return true;
 }
 
-/** The per-offset passes of windowAccumulateTransposed, leaving out the input rectangle [rowLo, rowHi) × [colLo, colHi) when given. */
-function windowAccumulateTransposedTaps(
+/**
+ * The per-offset passes of windowAccumulate (to = y, from = x) or, transposed, of
+ * windowAccumulateTransposed (to = gx, from = gy), leaving out the rectangle
+ * [rowLo, rowHi) × [colLo, colHi) when given: of the output, or transposed of the input
+ * (whose 3×3 fast path has stride 1).
+ */
+function accumulateRuns(
   g: WindowGeometry,
-  gy: Float32Array, gyOff: number,
+  transposed: boolean,
+  from: Float32Array, fromOff: number,
   w: Float32Array, wOff: number,
-  gx: Float32Array, gxOff: number,
+  to: Float32Array, toOff: number,
   rowLo: number, rowHi: number, colLo: number, colHi: number,
 ): void {
-  const [, inH, inW] = g.inShape;
-  const [, outH, outW] = g.outShape;
-  const [kD, kH, kW] = g.kernel;
-  const [sD, sH, sW] = g.strides;
-  const [dD, dH, dW] = g.dilations;
-  const [pD, pH, pW] = g.padsBegin;
-  const [loD, loH, loW] = g.lo;
-  const [hiD, hiH, hiW] = g.hi;
-  let k = wOff;
-  for (let kd = 0; kd < kD; kd++) {
-    const shiftD = kd * dD - pD;
-    for (let kh = 0; kh < kH; kh++) {
-      const shiftH = kh * dH - pH;
-      for (let kw = 0; kw < kW; kw++, k++) {
-        const wv = w[k];
-        const l = loW[kw];
-        const h = hiW[kw];
-        if (wv === 0 || l >= h) continue;
-        const shiftW = kw * dW - pW;
-        for (let od = loD[kd]; od < hiD[kd]; od++) {
-          const id = od * sD + shiftD;
-          for (let oh = loH[kh]; oh < hiH[kh]; oh++) {
-            const dst = gxOff + (id * inH + oh * sH + shiftH) * inW + shiftW;
-            const src = gyOff + (od * outH + oh) * outW;
-            const ih = oh * sH + shiftH;
-            if (ih >= rowLo && ih < rowHi) {
-              // Stride 1 here: input column = ow + shiftW.
-              for (let ow = l; ow < colLo - shiftW; ow++) gx[dst + ow] += wv * gy[src + ow];
-              for (let ow = colHi - shiftW; ow < h; ow++) gx[dst + ow] += wv * gy[src + ow];
-            } else if (sW === 1) {
-              for (let ow = l; ow < h; ow++) gx[dst + ow] += wv * gy[src + ow];
-            } else {
-              for (let ow = l; ow < h; ow++) gx[dst + ow * sW] += wv * gy[src + ow];
-            }
-          }
-        }
-      }
+  const runs = windowRuns(g);
+  const sW = g.strides[2];
+  const fromStep = transposed ? 1 : sW;
+  const toStep = transposed ? sW : 1;
+  for (let r = 0; r < runs.count; r++) {
+    const wv = w[wOff + runs.k[r]];
+    if (wv === 0) continue;
+    const src = fromOff + (transposed ? runs.output[r] : runs.input[r]);
+    const dst = toOff + (transposed ? runs.input[r] : runs.output[r]);
+    const l = runs.lo[r];
+    const h = runs.hi[r];
+    const row = transposed ? runs.inRow[r] : runs.outRow[r];
+    if (row >= rowLo && row < rowHi) {
+      // The rectangle's columns in output columns (transposed: input column = ow + inCol).
+      const shift = transposed ? runs.inCol[r] : 0;
+      for (let ow = l; ow < colLo - shift; ow++) to[dst + ow * toStep] += wv * from[src + ow * fromStep];
+      for (let ow = colHi - shift; ow < h; ow++) to[dst + ow * toStep] += wv * from[src + ow * fromStep];
+    } else if (sW === 1) {
+      for (let ow = l; ow < h; ow++) to[dst + ow] += wv * from[src + ow];
+    } else {
+      for (let ow = l; ow < h; ow++) to[dst + ow * toStep] += wv * from[src + ow * fromStep];
     }
   }
 }
@@ -358,39 +223,19 @@ export function windowCounts(g: WindowGeometry, padsEnd: readonly number[], incl
  * so ties go to the first element, as in PyTorch.
  */
 export function windowArgmax(g: WindowGeometry, x: Float32Array, xOff: number, best: Float32Array, arg: Int32Array): void {
-  const [, inH, inW] = g.inShape;
-  const [, outH, outW] = g.outShape;
-  const [kD, kH, kW] = g.kernel;
-  const [sD, sH, sW] = g.strides;
-  const [dD, dH, dW] = g.dilations;
-  const [pD, pH, pW] = g.padsBegin;
-  const [loD, loH, loW] = g.lo;
-  const [hiD, hiH, hiW] = g.hi;
+  const runs = windowRuns(g);
+  const sW = g.strides[2];
   arg.fill(-1);
-  for (let kd = 0; kd < kD; kd++) {
-    const shiftD = kd * dD - pD;
-    for (let kh = 0; kh < kH; kh++) {
-      const shiftH = kh * dH - pH;
-      for (let kw = 0; kw < kW; kw++) {
-        const l = loW[kw];
-        const h = hiW[kw];
-        const shiftW = kw * dW - pW;
-        for (let od = loD[kd]; od < hiD[kd]; od++) {
-          const id = od * sD + shiftD;
-          for (let oh = loH[kh]; oh < hiH[kh]; oh++) {
-            const src = (id * inH + oh * sH + shiftH) * inW + shiftW;
-            const dst = (od * outH + oh) * outW;
-            for (let ow = l; ow < h; ow++) {
-              const i = src + ow * sW;
-              const v = x[xOff + i];
-              const o = dst + ow;
-              if (v > best[o] || arg[o] < 0 || v !== v) {
-                best[o] = v;
-                arg[o] = i;
-              }
-            }
-          }
-        }
+  for (let r = 0; r < runs.count; r++) {
+    const src = runs.input[r];
+    const dst = runs.output[r];
+    for (let ow = runs.lo[r]; ow < runs.hi[r]; ow++) {
+      const i = src + ow * sW;
+      const v = x[xOff + i];
+      const o = dst + ow;
+      if (v > best[o] || arg[o] < 0 || v !== v) {
+        best[o] = v;
+        arg[o] = i;
       }
     }
   }

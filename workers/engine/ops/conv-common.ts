@@ -1,6 +1,75 @@
+import { attrNumber } from '../graph';
+import type { WindowGeometry } from '../kernels/window-geometry';
 import type { OpContext, ReverseContext } from '../op';
-import type { Tensor } from '../tensor';
-import { fail } from './conv-geometry';
+import type { Shape, Tensor } from '../tensor';
+import { fail, kernelOf, spatialDims } from './conv-geometry';
+
+/** What Conv and ConvTranspose both plan: channels, groups and the window as a convolution. */
+export interface ConvPlanBase {
+  readonly images: number;
+  readonly channels: number;
+  readonly maps: number;
+  readonly group: number;
+  /** Input channels (of X) per group. */
+  readonly cg: number;
+  /** Output channels (of Y) per group. */
+  readonly mg: number;
+  readonly geometry: WindowGeometry;
+  readonly pointwise: boolean;
+  readonly outShape: number[];
+}
+
+/** The checks Conv and ConvTranspose share: X (N×C×spatial), W of X's rank (`wLayout` names its axes), group. */
+export function convOperands(ctx: OpContext, wLayout: string): { images: number; channels: number; wShape: Shape; group: number; spatial: number[] } {
+  const xShape = ctx.inputShapes[0];
+  const wShape = ctx.inputShapes[1];
+  const spatial = spatialDims(ctx, xShape);
+  if (!wShape || wShape.length !== xShape!.length) {
+    fail(ctx, `W has shape ${wShape ? `[${wShape.join(', ')}]` : 'nothing'}; expected ${wLayout} with rank ${xShape!.length}`);
+  }
+  const [images, channels] = xShape!;
+  const group = attrNumber(ctx.node, 'group', 1);
+  if (!Number.isInteger(group) || group < 1) fail(ctx, `group must be a positive integer, got ${group}`);
+  return { images, channels, wShape, group, spatial };
+}
+
+/** The kernel (from W's spatial dims) after checking that B, when given, has one value per output channel. */
+export function convKernel(ctx: OpContext, spatial: readonly number[], wShape: Shape, maps: number): number[] {
+  const bShape = ctx.inputShapes[2];
+  if (bShape && (bShape.length !== 1 || bShape[0] !== maps)) fail(ctx, `B has shape [${bShape.join(', ')}]; expected [${maps}]`);
+  return kernelOf(ctx, spatial.length, wShape.slice(2));
+}
+
+/** Groups with one input channel and at most this many output channels use direct loops (faster than im2col + GEMM there, measured). */
+const DIRECT_MAX_MAPS = 2;
+
+export function isDirect(p: ConvPlanBase): boolean {
+  return p.cg === 1 && p.mg <= DIRECT_MAX_MAPS && !p.pointwise;
+}
+
+/**
+ * The reversal of Conv or ConvTranspose: w.r.t. X (`values`, for seeds × images images),
+ * W (`weights`) and B, each only where that operand is not a constant. `plane` is Y's plane.
+ */
+export function reverseConv(
+  ctx: ReverseContext,
+  gy: Float32Array,
+  p: ConvPlanBase,
+  plane: number,
+  values: (images: number, w: Float32Array) => Float32Array,
+  weights: (seeds: number, x: Float32Array) => Float32Array,
+): (Float32Array | undefined)[] {
+  const seeds = ctx.batch;
+  const gx = ctx.constants[0] ? undefined : values(seeds * p.images, operandValue(ctx, 1, 'W'));
+  const gw = ctx.constants[1] ? undefined : weights(seeds, operandValue(ctx, 0, 'X'));
+  const gb = ctx.inputShapes[2] && !ctx.constants[2] ? biasGradient(gy, seeds, p.images, p.maps, plane) : undefined;
+  return [gx, gw, gb];
+}
+
+/** A plain loop: maps here are often a few positions, where subarray() + set() costs more than the copy. */
+export function copy(from: Float32Array, fromOff: number, to: Float32Array, toOff: number, n: number): void {
+  for (let i = 0; i < n; i++) to[toOff + i] = from[fromOff + i];
+}
 
 /** The float32 values of an input, refused with the node's name when it holds integers. */
 export function floatData(ctx: OpContext, t: Tensor | undefined, what: string): Float32Array {

@@ -1,5 +1,5 @@
 import { attrNumbers, attrString, ModelError } from '../graph';
-import { windowGeometry, type WindowGeometry } from '../kernels/window';
+import { windowGeometry, type WindowGeometry } from '../kernels/window-geometry';
 import type { OpContext } from '../op';
 import { formatShape, type Shape } from '../tensor';
 

@@ -1,52 +1,26 @@
-import { attrNumber } from '../graph';
 import { gemm, transpose } from '../kernels/gemm';
 import { col2im, im2col } from '../kernels/im2col';
-import { windowAccumulate, windowAccumulateTransposed, type WindowGeometry } from '../kernels/window';
+import { windowAccumulate, windowAccumulateTransposed } from '../kernels/window';
 import type { OpContext, OpDef } from '../op';
 import { floatTensor } from '../tensor';
-import { addBias, biasGradient, floatData, imagesPerPass, operandValue } from './conv-common';
-import { fail, geometryOf, isPointwise, kernelOf, spatialDims, transposedWindow } from './conv-geometry';
+import { addBias, convKernel, convOperands, copy, floatData, imagesPerPass, isDirect, reverseConv, type ConvPlanBase } from './conv-common';
+import { fail, geometryOf, isPointwise, transposedWindow } from './conv-geometry';
 
 /**
  * ConvTranspose (ONNX Operators.md#ConvTranspose): X (N×C×D…), W (C×M/group×k…), Y (N×M×…).
  * It is the transpose of the convolution that maps Y's spatial grid to X's: forward is
  * Wᵀ·X then col2im, the reversal w.r.t. X is that convolution (im2col then W·cols).
  */
-interface TransposedPlan {
-  readonly images: number;
-  readonly channels: number;
-  readonly maps: number;
-  readonly group: number;
-  /** Input channels (of X) per group. */
-  readonly cg: number;
-  /** Output channels (of Y) per group. */
-  readonly mg: number;
-  /** The convolution Y → X: inSize is Y's plane, outSize is X's. */
-  readonly geometry: WindowGeometry;
-  readonly pointwise: boolean;
-  readonly outShape: number[];
-}
-
-const DIRECT_MAX_MAPS = 2;
+/** The geometry is that of the convolution Y → X: inSize is Y's plane, outSize is X's. */
+type TransposedPlan = ConvPlanBase;
 
 function plan(ctx: OpContext): TransposedPlan {
-  const xShape = ctx.inputShapes[0];
-  const wShape = ctx.inputShapes[1];
-  const xSpatial = spatialDims(ctx, xShape);
-  if (!wShape || wShape.length !== xShape!.length) {
-    fail(ctx, `W has shape ${wShape ? `[${wShape.join(', ')}]` : 'nothing'}; expected C×M/group×kernel with rank ${xShape!.length}`);
-  }
-  const [images, channels] = xShape!;
-  const group = attrNumber(ctx.node, 'group', 1);
-  if (!Number.isInteger(group) || group < 1) fail(ctx, `group must be a positive integer, got ${group}`);
+  const { images, channels, wShape, group, spatial } = convOperands(ctx, 'C×M/group×kernel');
   if (wShape[0] !== channels) fail(ctx, `X has ${channels} channels but W has ${wShape[0]}`);
   if (channels % group !== 0) fail(ctx, `X has ${channels} channels, not divisible by group ${group}`);
   const mg = wShape[1];
   const maps = mg * group;
-  const bShape = ctx.inputShapes[2];
-  if (bShape && (bShape.length !== 1 || bShape[0] !== maps)) fail(ctx, `B has shape [${bShape.join(', ')}]; expected [${maps}]`);
-  const kernel = kernelOf(ctx, xSpatial.length, wShape.slice(2));
-  const window = transposedWindow(ctx, xSpatial, kernel);
+  const window = transposedWindow(ctx, spatial, convKernel(ctx, spatial, wShape, maps));
   return {
     images,
     channels,
@@ -58,10 +32,6 @@ function plan(ctx: OpContext): TransposedPlan {
     pointwise: isPointwise(window) && window.inSpatial.every((d, i) => d === window.outSpatial[i]),
     outShape: [images, maps, ...window.inSpatial],
   };
-}
-
-function isDirect(p: TransposedPlan): boolean {
-  return p.cg === 1 && p.mg <= DIRECT_MAX_MAPS && !p.pointwise;
 }
 
 /** y (images×M×Q) = convᵀ(x, w), no bias. */
@@ -146,11 +116,7 @@ function reverseValues(p: TransposedPlan, images: number, gy: Float32Array, w: F
       }
       gemm({ m: cg, n: width, k: rows, a: w, aOffset: gi * cg * rows, b: cols, c: product! });
       for (let r = 0; r < cg; r++) {
-        for (let j = 0; j < count; j++) {
-          const src = r * width + j * P;
-          const dst = ((n0 + j) * channels + gi * cg + r) * P;
-          for (let q = 0; q < P; q++) gx[dst + q] = product![src + q];
-        }
+        for (let j = 0; j < count; j++) copy(product!, r * width + j * P, gx, ((n0 + j) * channels + gi * cg + r) * P, P);
       }
     }
   }
@@ -196,13 +162,7 @@ export const convTransposeOp: OpDef = {
   reverse(ctx, [gy]) {
     if (!gy) return [undefined, undefined, undefined];
     const p = plan(ctx);
-    const seeds = ctx.batch;
-    let gx: Float32Array | undefined;
-    let gw: Float32Array | undefined;
-    let gb: Float32Array | undefined;
-    if (!ctx.constants[0]) gx = reverseValues(p, seeds * p.images, gy, operandValue(ctx, 1, 'W'));
-    if (!ctx.constants[1]) gw = weightGradient(p, seeds, gy, operandValue(ctx, 0, 'X'));
-    if (ctx.inputShapes[2] && !ctx.constants[2]) gb = biasGradient(gy, seeds, p.images, p.maps, p.geometry.inSize);
-    return [gx, gw, gb];
+    return reverseConv(ctx, gy, p, p.geometry.inSize, (images, w) => reverseValues(p, images, gy, w), (seeds, x) => weightGradient(p, seeds, gy, x));
   },
+
 };

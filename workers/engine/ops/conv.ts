@@ -1,55 +1,29 @@
-import { attrNumber } from '../graph';
 import { cachedTranspose, gemm, transpose } from '../kernels/gemm';
 import { boxSize, cropGeometry, gatherBox, nonzeroBox } from '../kernels/active-region';
 import { col2im, im2col } from '../kernels/im2col';
 import { recycleFloats, zeroedFloats } from '../kernels/scratch';
 import { isOptimised } from '../optimise';
-import { windowAccumulate, windowAccumulateTransposed, type WindowGeometry } from '../kernels/window';
+import { windowAccumulate, windowAccumulateTransposed } from '../kernels/window';
 import type { OpContext, OpDef } from '../op';
 import { floatTensor } from '../tensor';
-import { addBias, biasGradient, floatData, imagesPerPass, operandValue } from './conv-common';
-import { fail, forwardWindow, geometryOf, isPointwise, isWholeInput, kernelOf, spatialDims } from './conv-geometry';
+import { addBias, convKernel, convOperands, copy, floatData, imagesPerPass, isDirect, reverseConv, type ConvPlanBase } from './conv-common';
+import { fail, forwardWindow, geometryOf, isPointwise, isWholeInput } from './conv-geometry';
 
 /**
  * Conv (ONNX Operators.md#Conv): X (N×C×D…) * W (M×C/group×k…) + B. Forward is im2col +
  * GEMM per image and group; the reversal w.r.t. X is the transposed convolution
  * (Wᵀ·gY then col2im). Depthwise-like groups (one input channel each) use direct loops.
  */
-interface ConvPlan {
-  readonly images: number;
-  readonly channels: number;
-  readonly maps: number;
-  readonly group: number;
-  /** Input channels per group. */
-  readonly cg: number;
-  /** Output channels per group. */
-  readonly mg: number;
-  readonly geometry: WindowGeometry;
-  readonly pointwise: boolean;
+interface ConvPlan extends ConvPlanBase {
   readonly wholeInput: boolean;
-  readonly outShape: number[];
 }
 
-/** Groups with one input channel and at most this many output channels use direct loops (faster than im2col + GEMM there, measured). */
-const DIRECT_MAX_MAPS = 2;
-
 function plan(ctx: OpContext): ConvPlan {
-  const xShape = ctx.inputShapes[0];
-  const wShape = ctx.inputShapes[1];
-  const inSpatial = spatialDims(ctx, xShape);
-  if (!wShape || wShape.length !== xShape!.length) {
-    fail(ctx, `W has shape ${wShape ? `[${wShape.join(', ')}]` : 'nothing'}; expected M×C/group×kernel with rank ${xShape!.length}`);
-  }
-  const [images, channels] = xShape!;
+  const { images, channels, wShape, group, spatial } = convOperands(ctx, 'M×C/group×kernel');
   const [maps, cg] = wShape;
-  const group = attrNumber(ctx.node, 'group', 1);
-  if (!Number.isInteger(group) || group < 1) fail(ctx, `group must be a positive integer, got ${group}`);
   if (cg * group !== channels) fail(ctx, `X has ${channels} channels but W takes ${cg} per group × ${group} groups`);
   if (maps % group !== 0) fail(ctx, `W has ${maps} output channels, not divisible by group ${group}`);
-  const bShape = ctx.inputShapes[2];
-  if (bShape && (bShape.length !== 1 || bShape[0] !== maps)) fail(ctx, `B has shape [${bShape.join(', ')}]; expected [${maps}]`);
-  const kernel = kernelOf(ctx, inSpatial.length, wShape.slice(2));
-  const window = forwardWindow(ctx, inSpatial, kernel);
+  const window = forwardWindow(ctx, spatial, convKernel(ctx, spatial, wShape, maps));
   return {
     images,
     channels,
@@ -62,10 +36,6 @@ function plan(ctx: OpContext): ConvPlan {
     wholeInput: isWholeInput(window),
     outShape: [images, maps, ...window.outSpatial],
   };
-}
-
-function isDirect(p: ConvPlan): boolean {
-  return p.cg === 1 && p.mg <= DIRECT_MAX_MAPS && !p.pointwise;
 }
 
 /** y (images×M×P) = conv(x, w), no bias. */
@@ -140,11 +110,6 @@ function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Fl
   }
 }
 
-/** A plain loop: maps here are often a few positions, where subarray() + set() costs more than the copy. */
-function copy(from: Float32Array, fromOff: number, to: Float32Array, toOff: number, n: number): void {
-  for (let i = 0; i < n; i++) to[toOff + i] = from[fromOff + i];
-}
-
 /**
  * gx (images×C×inSize) = convᵀ(gy, w) for `images` independent images (seeds × model images).
  * The optimised engine first crops gy to the box where it is non-zero (the seeds' cone).
@@ -212,11 +177,7 @@ function convolveTransposedFull(p: ConvPlan, images: number, gy: Float32Array, w
       if (gathered && count > 1) {
         // Side by side: row r of the gathered matrix holds map r of each image in turn.
         for (let r = 0; r < mg; r++) {
-          for (let j = 0; j < count; j++) {
-            const src = ((n0 + j) * maps + gi * mg + r) * P;
-            const dst = r * width + j * P;
-            for (let q = 0; q < P; q++) gathered[dst + q] = gy[src + q];
-          }
+          for (let j = 0; j < count; j++) copy(gy, ((n0 + j) * maps + gi * mg + r) * P, gathered, r * width + j * P, P);
         }
         b = gathered;
         bOffset = 0;
@@ -278,13 +239,7 @@ export const convOp: OpDef = {
   reverse(ctx, [gy]) {
     if (!gy) return [undefined, undefined, undefined];
     const p = plan(ctx);
-    const seeds = ctx.batch;
-    let gx: Float32Array | undefined;
-    let gw: Float32Array | undefined;
-    let gb: Float32Array | undefined;
-    if (!ctx.constants[0]) gx = convolveTransposed(p, seeds * p.images, gy, operandValue(ctx, 1, 'W'));
-    if (!ctx.constants[1]) gw = weightGradient(p, seeds, gy, operandValue(ctx, 0, 'X'));
-    if (ctx.inputShapes[2] && !ctx.constants[2]) gb = biasGradient(gy, seeds, p.images, p.maps, p.geometry.outSize);
-    return [gx, gw, gb];
+    return reverseConv(ctx, gy, p, p.geometry.outSize, (images, w) => convolveTransposed(p, images, gy, w), (seeds, x) => weightGradient(p, seeds, gy, x));
   },
+
 };

@@ -1,5 +1,6 @@
 import { attrNumber } from '../graph';
-import { windowArgmax, type WindowGeometry } from '../kernels/window';
+import { windowArgmax } from '../kernels/window';
+import type { WindowGeometry } from '../kernels/window-geometry';
 import type { OpContext, OpDef, ReverseContext } from '../op';
 import type { Tensor } from '../tensor';
 import { averagePlan, averageReverse } from './average-pool';
