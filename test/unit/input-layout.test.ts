@@ -7,7 +7,8 @@ import { ModelError } from '../../workers/engine/graph';
 import { prepare, type PreparedModel, type PrepareOptions } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import { packModel } from '../../workers/pool/pack';
-import { drawingShape, drawnImageShape, modelInputLayout } from '../../workers/imaging/input-layout';
+import { drawingShape, drawnImageShape, modelInputLayout, renderInputThumbnail, thumbnailDrawing } from '../../workers/imaging/input-layout';
+import { inputLayout, renderThumbnail } from '../../workers/imaging/thumbnail';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(here, '..', 'fixtures', 'layout');
@@ -101,5 +102,41 @@ describe('the user overrides layout and image shape', () => {
     expect(modelInputLayout({ ...flat, imageShape: [28, 28] })).toMatchObject({ kind: 'image', channels: 1, height: 28, width: 28 });
     expect(drawingShape({ inputShape: [3072], inputLayout: 'flat', imageShape: [32, 32] })).toEqual({ shape: [3, 32, 32], channelsLast: false });
     expect(drawingShape({ inputShape: [32, 32, 3], inputLayout: 'flat', imageShape: null })).toEqual({ shape: [3072], channelsLast: false });
+  });
+});
+
+describe('thumbnails cut to a receptive-field box (the app draws them as the CLI does)', () => {
+  // Every value distinct, so a pixel says which input value it came from.
+  const H = 9;
+  const W = 7;
+  const C = 3;
+  const x = Float32Array.from({ length: 2 * H * W * C }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 5)));
+  const box = [2, 1, 4, 3] as const;
+  for (const channelsLast of [false, true]) {
+    it(`keeps the box's aspect, upscales nearest-neighbour and shows the box's pixels (${channelsLast ? 'HWC' : 'CHW'})`, () => {
+      const shape = channelsLast ? [H, W, C] : [C, H, W];
+      const drawing = thumbnailDrawing({ inputShape: shape, inputLayout: channelsLast ? 'NHWC' : 'NCHW', imageShape: null }, box);
+      const options = { colormap: 'rdbu' as const, scale: 6, size: 40 };
+      const row = 1;
+      const crop = renderInputThumbnail(x, row, drawing, options);
+      const k = Math.floor(40 / 4);
+      expect([crop.height, crop.width]).toEqual([box[2] * k, box[3] * k]);
+      // The whole input at one pixel per value: the reference for every pixel of the crop.
+      const full = renderThumbnail(x, row, inputLayout(shape, channelsLast), { ...options, size: 1 });
+      expect([full.height, full.width]).toEqual([H, W]);
+      for (let i = 0; i < crop.height; i++) {
+        for (let j = 0; j < crop.width; j++) {
+          const o = (i * crop.width + j) * 4;
+          const f = ((box[0] + Math.floor(i / k)) * W + box[1] + Math.floor(j / k)) * 4;
+          expect([...crop.data.subarray(o, o + 4)]).toEqual([...full.data.subarray(f, f + 4)]);
+        }
+      }
+    });
+  }
+  it('draws the whole input when the layer has no box, or the input is not an image', () => {
+    const shape = [C, H, W];
+    const whole = renderInputThumbnail(x, 0, thumbnailDrawing({ inputShape: shape, inputLayout: 'NCHW', imageShape: null }, null), { colormap: 'rdbu', scale: 6, size: 18 });
+    expect([whole.height, whole.width]).toEqual([18, 14]);
+    expect(thumbnailDrawing({ inputShape: [H * W], inputLayout: 'flat', imageShape: null }, box).crop).toBeNull();
   });
 });

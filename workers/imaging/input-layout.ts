@@ -1,5 +1,5 @@
 import type { InputLayout as LayoutName } from '../engine/graph';
-import { inputLayout, type InputLayout } from './thumbnail';
+import { inputLayout, renderThumbnail, type InputLayout, type RGBAImage, type ThumbnailOptions } from './thumbnail';
 
 /** What decides how an x* is drawn: the input's shape, its layout, and the image shape the user asked for. */
 export interface InputDrawing {
@@ -69,4 +69,28 @@ export function cropRows(xstar: Float32Array, shape: readonly number[], channels
     }
   }
   return { xstar: out, shape: channelsLast ? [h, w, C] : [C, h, w] };
+}
+
+/** How a layer's thumbnails are drawn: the drawing shape, and the receptive-field box [y, x, h, w] they are cut to (null: the whole input). */
+export interface ThumbnailDrawing {
+  readonly shape: readonly number[];
+  readonly channelsLast: boolean;
+  readonly crop: readonly number[] | null;
+}
+
+/** The drawing of a layer's thumbnails: the model's drawing shape and the layer's crop (kept for images only). */
+export function thumbnailDrawing(d: InputDrawing, crop: readonly number[] | null): ThumbnailDrawing {
+  const { shape, channelsLast } = drawingShape(d);
+  return { shape, channelsLast, crop: shape.length === 3 ? crop : null };
+}
+
+/**
+ * The thumbnail of row `row` of x*, cut to the drawing's crop and upscaled nearest-neighbour:
+ * what the app's gallery draws, as the CLI's and the export's sheets do.
+ */
+export function renderInputThumbnail(xstar: Float32Array, row: number, drawing: ThumbnailDrawing, options: ThumbnailOptions): RGBAImage {
+  if (!drawing.crop) return renderThumbnail(xstar, row, inputLayout(drawing.shape, drawing.channelsLast), options);
+  const size = drawing.shape.reduce((a, b) => a * b, 1);
+  const cut = cropRows(xstar.subarray(row * size, (row + 1) * size), drawing.shape, drawing.channelsLast, drawing.crop);
+  return renderThumbnail(cut.xstar, 0, inputLayout(cut.shape, drawing.channelsLast), options);
 }

@@ -8,7 +8,7 @@ import { echarts, type ECharts } from '../charts/echarts';
 import { canvasColors } from './theme';
 import { cellPosition, fitInCell, visibleRanges, type GalleryLayout } from '../render/gallery-layout';
 import { cachedThumbnail, drawThumbnail } from '../render/thumbnail-canvas';
-import type { InputLayout } from '../../../workers/imaging/thumbnail';
+import type { ThumbnailDrawing } from '../../../workers/imaging/input-layout';
 import { useExplore } from '../stores/explore';
 import { useGallery } from '../stores/gallery';
 import { useSettings } from '../stores/settings';
@@ -37,8 +37,8 @@ export interface GalleryCanvasInputs {
   readonly height: Ref<number>;
   readonly scrollTop: Ref<number>;
   readonly layout: Ref<GalleryLayout>;
-  /** How an x* is drawn; null while no model is open. */
-  readonly inputLayout: Ref<InputLayout | null>;
+  /** How a layer's x* are drawn (shape, receptive-field crop); null while no model is open. */
+  readonly drawingOf: (layer: string) => ThumbnailDrawing | null;
   readonly dark: Ref<boolean>;
   /** Height of the label under each thumbnail (the focus ring goes around both). */
   readonly labelHeight: number;
@@ -55,7 +55,7 @@ export function useGalleryCanvas(inputs: GalleryCanvasInputs) {
   const explore = useExplore();
   const settings = useSettings();
   const { t } = useI18n();
-  const { host, width, height, scrollTop, layout, inputLayout, dark } = inputs;
+  const { host, width, height, scrollTop, layout, drawingOf, dark } = inputs;
 
   const drawnPerLayer = ref<Record<string, number>>({});
   const drawnTotal = ref(0);
@@ -137,8 +137,7 @@ export function useGalleryCanvas(inputs: GalleryCanvasInputs) {
   function draw(): void {
     frame = 0;
     const model = gallery.summary;
-    const shape = inputLayout.value;
-    if (!chart || !content || !model || !shape || width.value === 0) return;
+    if (!chart || !content || !model || width.value === 0) return;
     const dpr = window.devicePixelRatio || 1;
     const L = layout.value;
     const m = L.metrics;
@@ -162,6 +161,7 @@ export function useGalleryCanvas(inputs: GalleryCanvasInputs) {
     for (const range of visibleRanges(L, scrollTop.value, height.value)) {
       const layer = range.section.layer;
       const data = gallery.layerData(layer);
+      const drawing = drawingOf(layer);
       let count = 0;
       for (let k = range.from; k < range.to; k++) {
         const n = explore.neuronAt(layer, k);
@@ -175,10 +175,10 @@ export function useGalleryCanvas(inputs: GalleryCanvasInputs) {
           cells.set(key, cell);
         }
         cell.seen = pass;
-        const ready = data?.has(n) ?? false;
-        let canvas = ready ? cachedThumbnail(data!, n, display, thumbPx) : undefined;
+        const ready = (data?.has(n) ?? false) && drawing !== null;
+        let canvas = ready ? cachedThumbnail(data!, n, drawing, display, thumbPx) : undefined;
         if (ready && !canvas) {
-          if (performance.now() < deadline) canvas = drawThumbnail(data!, n, shape, display, thumbPx);
+          if (performance.now() < deadline) canvas = drawThumbnail(data!, n, drawing, display, thumbPx);
           else unfinished = true;
         }
         const shows: HTMLCanvasElement | string = canvas ?? (data?.state[n] === 2 ? 'failed' : 'pending');

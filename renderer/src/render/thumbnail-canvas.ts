@@ -1,7 +1,8 @@
 /** Thumbnails as canvases for ECharts to draw, made from the pure RGBA mapping and kept in an LRU. */
 import type { LayerData } from '../domain/layer-data';
 import type { DisplaySettings } from '../domain/settings-types';
-import { renderThumbnail, type InputLayout, type RGBAImage } from '../../../workers/imaging/thumbnail';
+import type { RGBAImage } from '../../../workers/imaging/thumbnail';
+import { renderInputThumbnail, type ThumbnailDrawing } from '../../../workers/imaging/input-layout';
 
 const MAX_ENTRIES = 3000;
 const cache = new Map<string, HTMLCanvasElement>();
@@ -20,14 +21,14 @@ export function thumbnailScale(data: LayerData, neuron: number, display: Display
   return display.scale === 'layer' ? data.layerMax : data.neuronMax[neuron];
 }
 
-function keyOf(data: LayerData, neuron: number, display: DisplaySettings, pixels: number): string {
+function keyOf(data: LayerData, neuron: number, drawing: ThumbnailDrawing, display: DisplaySettings, pixels: number): string {
   const scale = display.scale === 'layer' ? `L${data.layerMax}` : 'N';
-  return `${data.serial}|${neuron}|${display.colormap}|${scale}|${pixels}`;
+  return `${data.serial}|${neuron}|${drawing.crop?.join(',') ?? '-'}|${display.colormap}|${scale}|${pixels}`;
 }
 
 /** A cached thumbnail, or undefined when it has not been drawn yet. */
-export function cachedThumbnail(data: LayerData, neuron: number, display: DisplaySettings, pixels: number): HTMLCanvasElement | undefined {
-  const key = keyOf(data, neuron, display, pixels);
+export function cachedThumbnail(data: LayerData, neuron: number, drawing: ThumbnailDrawing, display: DisplaySettings, pixels: number): HTMLCanvasElement | undefined {
+  const key = keyOf(data, neuron, drawing, display, pixels);
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);
@@ -36,12 +37,15 @@ export function cachedThumbnail(data: LayerData, neuron: number, display: Displa
   return hit;
 }
 
-/** Draws (and caches) the thumbnail of a neuron whose result arrived; `pixels` is the device-pixel size. */
-export function drawThumbnail(data: LayerData, neuron: number, layout: InputLayout, display: DisplaySettings, pixels: number): HTMLCanvasElement | undefined {
+/**
+ * Draws (and caches) the thumbnail of a neuron whose result arrived, cut to the layer's
+ * receptive-field crop; `pixels` is the device-pixel size.
+ */
+export function drawThumbnail(data: LayerData, neuron: number, drawing: ThumbnailDrawing, display: DisplaySettings, pixels: number): HTMLCanvasElement | undefined {
   if (!data.xstar || !data.has(neuron)) return undefined;
-  const img = renderThumbnail(data.xstar, neuron, layout, { colormap: display.colormap, scale: thumbnailScale(data, neuron, display), size: pixels });
+  const img = renderInputThumbnail(data.xstar, neuron, drawing, { colormap: display.colormap, scale: thumbnailScale(data, neuron, display), size: pixels });
   const canvas = imageToCanvas(img);
-  cache.set(keyOf(data, neuron, display, pixels), canvas);
+  cache.set(keyOf(data, neuron, drawing, display, pixels), canvas);
   if (cache.size > MAX_ENTRIES) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);
