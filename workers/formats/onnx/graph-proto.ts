@@ -1,7 +1,7 @@
 import { ModelError, type AttrValue, type Graph, type GraphNode, type ModelSource, type ValueInfo } from '../../engine/graph';
 import type { Tensor } from '../../engine/tensor';
 import { engineDType, readTensorRecord, tensorFromRecord, type TensorSource } from './tensor-proto';
-import { WIRE_FIXED32, WIRE_LENGTH, WIRE_VARINT, WireReader } from './wire';
+import { WIRE_FIXED32, WIRE_LENGTH, WireReader } from './wire';
 
 /** Graphs nest through attributes (If, Loop, Scan); a file nesting deeper than this is refused. */
 const MAX_GRAPH_DEPTH = 16;
@@ -182,13 +182,10 @@ function readAttribute(r: WireReader, ctx: DecodeContext, depth: number): { name
         seen ||= ATTR.FLOATS;
         break;
       }
-      case 8: {
-        const run = r.scalarRun(wire, WIRE_VARINT);
-        const values = new WireReader(r.bytes, run.start, run.end, r.fileName);
-        while (!values.done()) ints.push(values.int64());
+      case 8:
+        r.int64s(wire, ints);
         seen ||= ATTR.INTS;
         break;
-      }
       case 9:
         strings.push(r.string());
         seen ||= ATTR.STRINGS;
@@ -314,12 +311,7 @@ function readSparseTensor(r: WireReader, ctx: DecodeContext): { name: string; te
         indices = tensorFromRecord(readTensorRecord(r.message()), ctx.src);
         break;
       case 3:
-        if (wire === WIRE_LENGTH) {
-          const packed = r.message();
-          while (!packed.done()) dims.push(packed.int64());
-        } else {
-          dims.push(r.int64());
-        }
+        r.int64s(wire, dims);
         break;
       default:
         r.skip(wire);

@@ -2,7 +2,7 @@ import { ModelError } from '../../engine/graph';
 import type { DType, Tensor } from '../../engine/tensor';
 import type { InputFile } from '../types';
 import { bfloat16ToFloat32, halfToFloat32 } from './half';
-import { WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT, WireReader, type Span } from './wire';
+import { WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT, WireReader, type Span } from './wire';
 
 /** TensorProto.DataType (onnx.proto). */
 export const DT = {
@@ -101,12 +101,7 @@ export function readTensorRecord(r: WireReader): TensorRecord {
     const wire = key & 7;
     switch (key >>> 3) {
       case 1:
-        if (wire === WIRE_LENGTH) {
-          const packed = r.message();
-          while (!packed.done()) dims.push(packed.int64());
-        } else {
-          dims.push(r.int64());
-        }
+        r.int64s(wire, dims);
         break;
       case 2:
         dataType = r.int64();

@@ -196,6 +196,13 @@ export class WireReader {
     return { start, end: this.pos };
   }
 
+  /** Appends the values of a repeated int64 field (packed or not) to `into`. */
+  int64s(wireType: number, into: number[]): void {
+    const run = this.scalarRun(wireType, WIRE_VARINT);
+    const values = new WireReader(this.bytes, run.start, run.end, this.fileName);
+    while (!values.done()) into.push(values.int64());
+  }
+
   private need(n: number): number {
     const at = this.pos;
     if (n > this.end - at) throw this.fail(`${n} bytes needed, ${this.end - at} remain`, at);
