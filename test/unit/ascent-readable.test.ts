@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from '../../cli/args';
 import { ascendLayer } from '../../workers/engine/ascent';
 import { fourierImage, parameterCount, renderImage } from '../../workers/engine/ascent-fourier';
-import { spectrumGradient } from '../../workers/engine/ascent-readable';
+import { spectrumGradient, spectrumGradients } from '../../workers/engine/ascent-readable';
 import { inputGrid } from '../../workers/engine/ascent-regularisers';
 import { affineResampling, resample, resampleAdjoint } from '../../workers/engine/ascent-transforms';
 import { runForward } from '../../workers/engine/forward';
@@ -10,6 +10,7 @@ import type { Graph, GraphNode } from '../../workers/engine/graph';
 import { prepare } from '../../workers/engine/prepare';
 import { mulberry32 } from '../../workers/engine/random';
 import { reverseLayer } from '../../workers/engine/reverse';
+import { writeSeed } from '../../workers/engine/seeds';
 import { floatTensor, type Tensor } from '../../workers/engine/tensor';
 
 /**
@@ -42,6 +43,42 @@ function cifarNet(seed: number, activation: string): Graph {
     hasBatchDim: true,
     channelAxis: 'first',
   };
+}
+
+/**
+ * Conv → Relu → MaxPool → Conv → Sigmoid → Softmax over channels (3×16×16): per-seed gates
+ * (Relu, MaxPool), and an op reversed seed by seed (Softmax). Channel 1 of the first conv has
+ * a bias of −100, so its Relu is off everywhere and the ascent falls back to the surrogate.
+ */
+function gatedNet(): Graph {
+  const rand = mulberry32(11);
+  const initializers = new Map<string, Tensor>();
+  const weights = (name: string, shape: number[]): void => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    initializers.set(name, floatTensor(shape, Float32Array.from({ length: n }, () => (rand() - 0.5) * 0.6)));
+  };
+  weights('W1', [4, 3, 3, 3]);
+  initializers.set('b1', floatTensor([4], Float32Array.of(0.1, -100, 0, -0.1)));
+  weights('W2', [5, 4, 3, 3]);
+  weights('b2', [5]);
+  const conv = { kernel_shape: [3, 3], pads: [1, 1, 1, 1] };
+  return {
+    inputs: [{ name: 'x', dims: [1, 3, 16, 16], dtype: 'float32' }],
+    outputs: ['s'],
+    initializers,
+    nodes: [
+      { name: 'conv1', opType: 'Conv', inputs: ['x', 'W1', 'b1'], outputs: ['c1'], attrs: conv },
+      { name: 'relu1', opType: 'Relu', inputs: ['c1'], outputs: ['r1'], attrs: {} },
+      { name: 'pool1', opType: 'MaxPool', inputs: ['r1'], outputs: ['p1'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+      { name: 'conv2', opType: 'Conv', inputs: ['p1', 'W2', 'b2'], outputs: ['c2'], attrs: conv },
+      { name: 'sig2', opType: 'Sigmoid', inputs: ['c2'], outputs: ['g2'], attrs: {} },
+      { name: 'soft', opType: 'Softmax', inputs: ['g2'], outputs: ['s'], attrs: { axis: 1 } },
+    ],
+    source: { format: 'onnx', fileName: 'gated.onnx' },
+    hasBatchDim: true,
+    channelAxis: 'first',
+    opset: 13,
+  } as Graph;
 }
 
 const options = { mode: 'surrogate' as const, objective: { kind: 'neuron' as const }, radius: 1 };
@@ -121,6 +158,45 @@ describe('readable ascent (Lucid-style parameterisation)', () => {
       let analytic = 0;
       for (let i = 0; i < d.length; i++) analytic += g[i] * d[i];
       expect(Math.abs(analytic - numeric)).toBeLessThan(2e-2 * Math.abs(numeric) + 1e-4);
+    }
+  });
+
+  it('batched: each image’s spectrum gradient in a batch is its gradient alone (per-seed gates, a seed-by-seed op, the surrogate fallback)', () => {
+    const model = prepare(gatedNet());
+    const grid = inputGrid(model);
+    const image = fourierImage(grid, [0, 1]);
+    for (const layerId of ['r1', 's']) {
+      const layer = model.layers.find((l) => l.id === layerId)!;
+      const outSize = layer.featureShape.reduce((a, b) => a * b, 1);
+      const rows = layer.neurons;
+      const rand = mulberry32(21);
+      const params = Array.from({ length: rows }, () => Float64Array.from({ length: parameterCount(image) }, () => (rand() - 0.5) * 2));
+      const seeds = new Float32Array(rows * outSize);
+      for (let b = 0; b < rows; b++) writeSeed(layer, b, { kind: 'neuron' }, seeds, b * outSize);
+      const transforms = params.map((_, b) => (b % 2 === 0 ? affineResampling(grid, 1 + 0.02 * b, 0.05 * b, b % 3, -1) : undefined));
+      const batched = spectrumGradients(model, layerId, image, params, seeds, transforms);
+      for (let b = 0; b < rows; b++) {
+        const alone = spectrumGradient(model, layerId, image, params[b], seeds.slice(b * outSize, (b + 1) * outSize), transforms[b]);
+        const scale = Math.max(...alone.map(Math.abs));
+        expect(scale).toBeGreaterThan(0);
+        for (let i = 0; i < alone.length; i++) expect(Math.abs(batched[b][i] - alone[i])).toBeLessThanOrEqual(1e-5 * scale);
+      }
+    }
+  });
+
+  it('batched ascent gives each neuron the x* it gets alone (same seed, same random draws)', () => {
+    const model = prepare(gatedNet());
+    for (const layerId of ['r1', 's']) {
+      const neurons = model.layers.find((l) => l.id === layerId)!.neurons;
+      const all = Array.from({ length: neurons }, (_, i) => i);
+      const run = (ns: number[]) => ascendLayer(model, layerId, ns, { ...options, ascent: { style: 'readable', steps: 10, seed: 4 } });
+      const together = run(all);
+      const size = 3 * 16 * 16;
+      for (const n of all) {
+        const alone = run([n]);
+        for (let i = 0; i < size; i++) expect(Math.abs(together.xstar[n * size + i] - alone.xstar[i])).toBeLessThanOrEqual(1e-5);
+        expect(together.activations[n]).toBeCloseTo(alone.activations[0], 5);
+      }
     }
   });
 

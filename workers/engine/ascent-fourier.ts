@@ -1,3 +1,4 @@
+import { gemm } from './kernels/gemm';
 import type { Grid } from './ascent-regularisers';
 
 /**
@@ -19,10 +20,8 @@ export interface FourierImage {
   readonly hi: number;
   /** Per frequency (ky·W + kx): s_k / (4√N). */
   readonly scale: Float64Array;
-  readonly cosY: Float64Array;
-  readonly sinY: Float64Array;
-  readonly cosX: Float64Array;
-  readonly sinX: Float64Array;
+  /** The transforms as float32 matrices for the batched GEMMs (dftMatrices). */
+  readonly dft: DftMatrices;
   /** The colour matrix (row-major 3×3) and its inverse, or undefined when the input has no 3 channels. */
   readonly colour?: { readonly m: Float64Array; readonly inverse: Float64Array };
 }
@@ -45,22 +44,50 @@ export function fourierImage(grid: Grid, range: readonly [number, number]): Four
       scale[ky * w + kx] = 1 / Math.max(Math.hypot(fy, fx), floor) / (4 * Math.sqrt(n));
     }
   }
-  const table = (size: number, f: (t: number) => number): Float64Array => {
-    const out = new Float64Array(size * size);
-    for (let k = 0; k < size; k++) for (let j = 0; j < size; j++) out[k * size + j] = f((2 * Math.PI * ((k * j) % size)) / size);
-    return out;
-  };
   return {
     grid,
     lo: range[0],
     hi: range[1],
     scale,
-    cosY: table(h, Math.cos),
-    sinY: table(h, Math.sin),
-    cosX: table(w, Math.cos),
-    sinX: table(w, Math.sin),
     colour: grid.channels === 3 ? colourMatrices() : undefined,
+    dft: dftMatrices(h, w),
   };
+}
+
+/**
+ * The 2-D synthesis as two real matrix products (batched over images, channels and rows of
+ * frequencies, on the engine's GEMM): along x, T = S·X with S's rows (a, b) interleaved and
+ * X[(kx, a|b), (x, re|im)] the rotation by 2π·kx·x/W; along y, [cos; sin]·T per image plane,
+ * u = cos·Re T − sin·Im T. The analysis is the transpose of both.
+ */
+interface DftMatrices {
+  /** 2W × 2W. */
+  readonly x: Float32Array;
+  /** 2H × H: rows ky of cos(2π·ky·y/H), then of sin. */
+  readonly y: Float32Array;
+}
+
+function dftMatrices(h: number, w: number): DftMatrices {
+  const x = new Float32Array(4 * w * w);
+  for (let k = 0; k < w; k++) {
+    for (let j = 0; j < w; j++) {
+      const t = (2 * Math.PI * ((k * j) % w)) / w;
+      const [c, s] = [Math.cos(t), Math.sin(t)];
+      x[(2 * k) * 2 * w + 2 * j] = c;
+      x[(2 * k) * 2 * w + 2 * j + 1] = s;
+      x[(2 * k + 1) * 2 * w + 2 * j] = -s;
+      x[(2 * k + 1) * 2 * w + 2 * j + 1] = c;
+    }
+  }
+  const y = new Float32Array(2 * h * h);
+  for (let k = 0; k < h; k++) {
+    for (let j = 0; j < h; j++) {
+      const t = (2 * Math.PI * ((k * j) % h)) / h;
+      y[k * h + j] = Math.cos(t);
+      y[(h + k) * h + j] = Math.sin(t);
+    }
+  }
+  return { x, y };
 }
 
 function colourMatrices(): { m: Float64Array; inverse: Float64Array } {
@@ -81,80 +108,63 @@ function pixel(g: Grid, c: number, y: number, x: number): number {
   return c * g.channelStride + y * g.rowStride + x * g.colStride;
 }
 
-/** u = the spatial image of spectrum p (channel-major C×H×W, before colour and range). */
-function spectrumToSpatial(im: FourierImage, p: Float64Array): Float64Array {
+/** u = the spatial images (channel-major C×H×W each, before colour and range) of the spectra ps. */
+function spectraToSpatial(im: FourierImage, ps: readonly Float64Array[]): Float32Array {
   const { channels: cs, height: h, width: w } = im.grid;
   const n = h * w;
-  const u = new Float64Array(cs * n);
-  const re = new Float64Array(w);
-  const imag = new Float64Array(w);
-  for (let c = 0; c < cs; c++) {
-    const base = 2 * c * n;
-    // Along x for each ky: T[ky, x] = Σ_kx s·(a + ib)·e^{2πi kx x / W}; then along y, keeping the real part.
-    for (let ky = 0; ky < h; ky++) {
-      re.fill(0);
-      imag.fill(0);
-      for (let kx = 0; kx < w; kx++) {
-        const k = ky * w + kx;
-        const a = p[base + 2 * k] * im.scale[k];
-        const b = p[base + 2 * k + 1] * im.scale[k];
-        if (a === 0 && b === 0) continue;
-        for (let x = 0; x < w; x++) {
-          const cs_ = im.cosX[kx * w + x];
-          const sn = im.sinX[kx * w + x];
-          re[x] += a * cs_ - b * sn;
-          imag[x] += a * sn + b * cs_;
-        }
+  const planes = ps.length * cs;
+  const scaled = new Float32Array(planes * 2 * n);
+  ps.forEach((p, i) => {
+    for (let c = 0; c < cs; c++) {
+      const o = (i * cs + c) * 2 * n;
+      for (let k = 0; k < n; k++) {
+        scaled[o + 2 * k] = p[2 * c * n + 2 * k] * im.scale[k];
+        scaled[o + 2 * k + 1] = p[2 * c * n + 2 * k + 1] * im.scale[k];
       }
-      for (let y = 0; y < h; y++) {
-        const cy = im.cosY[ky * h + y];
-        const sy = im.sinY[ky * h + y];
-        const row = c * n + y * w;
-        for (let x = 0; x < w; x++) u[row + x] += re[x] * cy - imag[x] * sy;
-      }
+    }
+  });
+  const t = new Float32Array(planes * 2 * n);
+  gemm({ m: planes * h, n: 2 * w, k: 2 * w, a: scaled, b: im.dft.x, c: t, constantB: true });
+  const u = new Float32Array(planes * n);
+  const both = new Float32Array(4 * n);
+  for (let q = 0; q < planes; q++) {
+    gemm({ m: 2 * h, n: 2 * w, k: h, a: im.dft.y, b: t, bOffset: q * 2 * n, c: both, constantA: true });
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) u[q * n + y * w + x] = both[y * 2 * w + 2 * x] - both[(h + y) * 2 * w + 2 * x + 1];
     }
   }
   return u;
 }
 
-/** The adjoint of spectrumToSpatial: ∂L/∂p from ∂L/∂u. */
-function spatialToSpectrum(im: FourierImage, gu: Float64Array): Float64Array {
+/** The adjoint of spectraToSpatial: ∂L/∂p of each image from ∂L/∂u (planes of H×W, image-major). */
+function spatialToSpectra(im: FourierImage, gu: Float32Array, images: number): Float64Array[] {
   const { channels: cs, height: h, width: w } = im.grid;
   const n = h * w;
-  const gp = new Float64Array(2 * cs * n);
-  const re = new Float64Array(w);
-  const imag = new Float64Array(w);
-  for (let c = 0; c < cs; c++) {
-    const base = 2 * c * n;
-    // G_k = Σ_n g_n e^{−2πi k·n}: along y first, then along x; ∂a_k = s_k Re G_k, ∂b_k = s_k Im G_k.
+  const planes = images * cs;
+  const tBar = new Float32Array(planes * 2 * n);
+  const both = new Float32Array(2 * n);
+  for (let q = 0; q < planes; q++) {
+    gemm({ m: 2 * h, n: w, k: h, a: im.dft.y, b: gu, bOffset: q * n, c: both, constantA: true });
     for (let ky = 0; ky < h; ky++) {
-      re.fill(0);
-      imag.fill(0);
-      for (let y = 0; y < h; y++) {
-        const cy = im.cosY[ky * h + y];
-        const sy = im.sinY[ky * h + y];
-        const row = c * n + y * w;
-        for (let x = 0; x < w; x++) {
-          re[x] += gu[row + x] * cy;
-          imag[x] -= gu[row + x] * sy;
-        }
-      }
-      for (let kx = 0; kx < w; kx++) {
-        let gr = 0;
-        let gi = 0;
-        for (let x = 0; x < w; x++) {
-          const cx = im.cosX[kx * w + x];
-          const sx = im.sinX[kx * w + x];
-          gr += re[x] * cx + imag[x] * sx;
-          gi += imag[x] * cx - re[x] * sx;
-        }
-        const k = ky * w + kx;
-        gp[base + 2 * k] = gr * im.scale[k];
-        gp[base + 2 * k + 1] = gi * im.scale[k];
+      for (let x = 0; x < w; x++) {
+        tBar[q * 2 * n + ky * 2 * w + 2 * x] = both[ky * w + x];
+        tBar[q * 2 * n + ky * 2 * w + 2 * x + 1] = -both[(h + ky) * w + x];
       }
     }
   }
-  return gp;
+  const pBar = new Float32Array(planes * 2 * n);
+  gemm({ m: planes * h, n: 2 * w, k: 2 * w, a: tBar, b: im.dft.x, transB: true, c: pBar, constantB: true });
+  return Array.from({ length: images }, (_, i) => {
+    const gp = new Float64Array(2 * cs * n);
+    for (let c = 0; c < cs; c++) {
+      const o = (i * cs + c) * 2 * n;
+      for (let k = 0; k < n; k++) {
+        gp[2 * c * n + 2 * k] = pBar[o + 2 * k] * im.scale[k];
+        gp[2 * c * n + 2 * k + 1] = pBar[o + 2 * k + 1] * im.scale[k];
+      }
+    }
+    return gp;
+  });
 }
 
 function sigmoid(v: number): number {
@@ -163,48 +173,68 @@ function sigmoid(v: number): number {
 
 /** The image of spectrum p in the model's layout, and what its adjoint needs (σ' per pixel). */
 export function renderImage(im: FourierImage, p: Float64Array): { x: Float32Array; slope: Float64Array } {
-  const u = spectrumToSpatial(im, p);
+  const { xs, slopes } = renderImages(im, [p]);
+  return { x: xs, slope: slopes[0] };
+}
+
+/** renderImage of every spectrum in one batch: the images one after the other, and their σ'. */
+export function renderImages(im: FourierImage, ps: readonly Float64Array[]): { xs: Float32Array; slopes: Float64Array[] } {
   const { channels: cs, height: h, width: w } = im.grid;
   const n = h * w;
-  const x = new Float32Array(cs * n);
-  const slope = new Float64Array(cs * n);
-  for (let y = 0; y < h; y++) {
-    for (let xx = 0; xx < w; xx++) {
-      const at = y * w + xx;
-      for (let c = 0; c < cs; c++) {
-        let v = u[c * n + at];
-        if (im.colour) v = im.colour.m[3 * c] * u[at] + im.colour.m[3 * c + 1] * u[n + at] + im.colour.m[3 * c + 2] * u[2 * n + at];
-        const s = sigmoid(v);
-        const k = pixel(im.grid, c, y, xx);
-        x[k] = im.lo + (im.hi - im.lo) * s;
-        slope[k] = (im.hi - im.lo) * s * (1 - s);
+  const size = cs * n;
+  const u = spectraToSpatial(im, ps);
+  const xs = new Float32Array(ps.length * size);
+  const slopes = ps.map((_, i) => {
+    const slope = new Float64Array(size);
+    const o = i * size;
+    for (let y = 0; y < h; y++) {
+      for (let xx = 0; xx < w; xx++) {
+        const at = o + y * w + xx;
+        for (let c = 0; c < cs; c++) {
+          let v = u[at + c * n];
+          if (im.colour) v = im.colour.m[3 * c] * u[at] + im.colour.m[3 * c + 1] * u[n + at] + im.colour.m[3 * c + 2] * u[2 * n + at];
+          const s = sigmoid(v);
+          const k = pixel(im.grid, c, y, xx);
+          xs[o + k] = im.lo + (im.hi - im.lo) * s;
+          slope[k] = (im.hi - im.lo) * s * (1 - s);
+        }
       }
     }
-  }
-  return { x, slope };
+    return slope;
+  });
+  return { xs, slopes };
 }
 
 /** ∂L/∂p from ∂L/∂x (model layout), σ' from renderImage at the same p. */
 export function imageGradientToSpectrum(im: FourierImage, gx: ArrayLike<number>, slope: Float64Array): Float64Array {
+  return imageGradientsToSpectra(im, [gx], [slope])[0];
+}
+
+/** imageGradientToSpectrum of every image in one batch. */
+export function imageGradientsToSpectra(im: FourierImage, gxs: readonly ArrayLike<number>[], slopes: readonly Float64Array[]): Float64Array[] {
   const { channels: cs, height: h, width: w } = im.grid;
   const n = h * w;
-  const gu = new Float64Array(cs * n);
-  for (let y = 0; y < h; y++) {
-    for (let xx = 0; xx < w; xx++) {
-      const at = y * w + xx;
-      for (let c = 0; c < cs; c++) {
-        const k = pixel(im.grid, c, y, xx);
-        const gv = gx[k] * slope[k];
-        if (!im.colour) {
-          gu[c * n + at] += gv;
-          continue;
+  const gu = new Float32Array(gxs.length * cs * n);
+  gxs.forEach((gx, i) => {
+    const slope = slopes[i];
+    const o = i * cs * n;
+    for (let y = 0; y < h; y++) {
+      for (let xx = 0; xx < w; xx++) {
+        const at = o + y * w + xx;
+        for (let c = 0; c < cs; c++) {
+          const k = pixel(im.grid, c, y, xx);
+          const gv = gx[k] * slope[k];
+          if (!im.colour) {
+            gu[at + c * n] += gv;
+            continue;
+          }
+          // u → v = M·u, so ∂u = Mᵀ·∂v.
+          for (let d = 0; d < 3; d++) gu[at + d * n] += im.colour.m[3 * c + d] * gv;
         }
-        // u → v = M·u, so ∂u = Mᵀ·∂v.
-        for (let d = 0; d < 3; d++) gu[d * n + at] += im.colour.m[3 * c + d] * gv;
       }
     }
-  }
-  return spatialToSpectrum(im, gu);
+  });
+  return spatialToSpectra(im, gu, gxs.length);
 }
 
 /**
@@ -235,7 +265,7 @@ export function spectrumOf(im: FourierImage, target: ArrayLike<number>): Float64
     }
   }
   // The adjoint of the unscaled synthesis is the forward DFT; dividing by N and s_k inverts it.
-  const unscaled = spatialToSpectrum({ ...im, scale: new Float64Array(n).fill(1) }, u);
+  const unscaled = spatialToSpectra({ ...im, scale: new Float64Array(n).fill(1) }, Float32Array.from(u), 1)[0];
   const smax = im.scale[0];
   for (let c = 0; c < cs; c++) {
     for (let k = 0; k < n; k++) {

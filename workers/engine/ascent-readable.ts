@@ -1,14 +1,14 @@
 import { inputGrid } from './ascent-regularisers';
-import { fourierImage, imageGradientToSpectrum, parameterCount, renderImage, spectrumOf, type FourierImage } from './ascent-fourier';
-import { defaultRanges, drawResampling, resample, resampleAdjoint, type TransformRanges } from './ascent-transforms';
-import { runForward } from './forward';
-import { runForwardBatch } from './forward-batch';
+import { fourierImage, imageGradientsToSpectra, imageGradientToSpectrum, parameterCount, renderImage, renderImages, spectrumOf, type FourierImage } from './ascent-fourier';
+import { defaultRanges, drawResampling, resample, resampleAdjoint, type Resampling, type TransformRanges } from './ascent-transforms';
+import { ancestorsOf, runForward } from './forward';
+import { runForwardBatch, runForwardBatchValues } from './forward-batch';
 import { ModelError } from './graph';
 import type { PreparedModel } from './prepare';
 import { mulberry32 } from './random';
 import { reverseLayer, reverseSeeds, type LayerResult, type ReverseOptions } from './reverse';
 import { layerById, writeSeed } from './seeds';
-import { sizeOf } from './tensor';
+import { sizeOf, type Tensor } from './tensor';
 
 /**
  * Readable gradient ascent (Olah et al. 2017, "Feature Visualization"): the image is a
@@ -39,6 +39,12 @@ export const DEFAULT_READABLE_STEPS = 256;
 const TRACE_POINTS = 16;
 /** Floats of the batched forward pass that reports the true activations, per chunk. */
 const MAX_FORWARD_VALUES = 1 << 22;
+/** Memory of one batched ascent step, per worker: the forward values kept for the reversal and its gradients. */
+const ASCENT_BUDGET_BYTES = 256 * 1024 * 1024;
+/** Images rendered together when the traces are recorded. */
+const RENDER_CHUNK = 64;
+/** Gradient tensors of the largest size live at once during a reversal (as in reverse.ts). */
+const LIVE_GRADIENTS = 4;
 
 export function ascendReadable(
   model: PreparedModel,
@@ -70,18 +76,20 @@ export function ascendReadable(
   const rngs = neurons.map((n) => mulberry32(((settings.seed ?? 0) * 0x9e3779b1 + n) | 0));
   const traces: number[][] = neurons.map(() => []);
   const record = (): Float32Array => {
-    const xs = new Float32Array(count * inputSize);
-    params.forEach((p, row) => xs.set(renderImage(image, p).x, row * inputSize));
+    const xs = rendered(image, params, inputSize);
     const acts = trueActivations(model, layerId, xs, seeds, count);
     acts.forEach((a, row) => traces[row].push(a));
     return xs;
   };
   record();
   const every = Math.max(1, Math.ceil(steps / TRACE_POINTS));
+  const chunk = imagesPerPass(model, layerId);
   for (let step = 1; step <= steps; step++) {
-    for (let row = 0; row < count; row++) {
-      const gp = spectrumGradient(model, layerId, image, params[row], seeds.subarray(row * outSize, (row + 1) * outSize), ranges ? drawResampling(grid, ranges, rngs[row]) : undefined);
-      adamStep(params[row], gp, adam[row], step, lr);
+    for (let from = 0; from < count; from += chunk) {
+      const rows = Math.min(chunk, count - from);
+      const transforms = rngs.slice(from, from + rows).map((rng) => (ranges ? drawResampling(grid, ranges, rng) : undefined));
+      const gradients = spectrumGradients(model, layerId, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms);
+      gradients.forEach((gp, b) => adamStep(params[from + b], gp, adam[from + b], step, lr));
     }
     settings.onStep?.(step, steps);
     if (step % every === 0 && step < steps) record();
@@ -97,9 +105,26 @@ export function ascendReadable(
   return { ...start, xstar, norms, activations, traces: traces.map((t) => Float32Array.from(t)) };
 }
 
+/**
+ * Images of one batched step (issue 18): every image behind the layer is kept for the
+ * reversal, plus a few gradient tensors, within ASCENT_BUDGET_BYTES.
+ */
+function imagesPerPass(model: PreparedModel, layerId: string): number {
+  let kept = sizeOf(model.inputShape);
+  let largest = kept;
+  for (const v of ancestorsOf(model, layerId)) {
+    for (const s of v.outputShapes) {
+      kept += sizeOf(s);
+      largest = Math.max(largest, sizeOf(s));
+    }
+  }
+  return Math.max(1, Math.floor(ASCENT_BUDGET_BYTES / (4 * (kept + LIVE_GRADIENTS * largest))));
+}
+
 function rendered(image: FourierImage, params: readonly Float64Array[], inputSize: number): Float32Array {
   const xs = new Float32Array(params.length * inputSize);
-  params.forEach((p, row) => xs.set(renderImage(image, p).x, row * inputSize));
+  // In chunks, so the batched transform's buffers stay small whatever the number of neurons.
+  for (let from = 0; from < params.length; from += RENDER_CHUNK) xs.set(renderImages(image, params.slice(from, from + RENDER_CHUNK)).xs, from * inputSize);
   return xs;
 }
 
@@ -132,6 +157,63 @@ export function spectrumGradient(
   // ReLUs as identities, says which way turns the neuron back on.
   if (g.every((v) => v === 0)) g = reverseSeeds(model, layerId, seed, 1, 'surrogate', values);
   return imageGradientToSpectrum(image, transform ? resampleAdjoint(image.grid, transform, g) : g, slope);
+}
+
+/**
+ * spectrumGradient for a batch of images at once: one batched forward pass of the transformed
+ * images, one batched local reversal with each seed at its own image (reverseSeeds, perSeed),
+ * the surrogate's gradient for the rows whose every path is switched off. Row b equals
+ * spectrumGradient(…, params[b], seed b, transforms[b]).
+ */
+export function spectrumGradients(
+  model: PreparedModel,
+  layerId: string,
+  image: FourierImage,
+  params: readonly Float64Array[],
+  seeds: Float32Array,
+  transforms: readonly (Resampling | undefined)[],
+): Float64Array[] {
+  const rows = params.length;
+  const inputSize = sizeOf(model.inputShape);
+  const outSize = seeds.length / rows;
+  const { xs, slopes } = renderImages(image, params);
+  const seen = new Float32Array(rows * inputSize);
+  transforms.forEach((t, b) => {
+    const x = xs.subarray(b * inputSize, (b + 1) * inputSize);
+    seen.set(t ? resample(image.grid, t, x) : x, b * inputSize);
+  });
+  const values = runForwardBatchValues(model, seen, rows, layerId);
+  const g = reverseSeeds(model, layerId, seeds, rows, 'local', values, true);
+  const off: number[] = [];
+  for (let b = 0; b < rows; b++) if (allZero(g, b * inputSize, inputSize)) off.push(b);
+  if (off.length > 0) {
+    const offSeeds = new Float32Array(off.length * outSize);
+    off.forEach((b, i) => offSeeds.set(seeds.subarray(b * outSize, (b + 1) * outSize), i * outSize));
+    const offG = reverseSeeds(model, layerId, offSeeds, off.length, 'surrogate', selectImages(values, off, rows), true);
+    off.forEach((b, i) => g.set(offG.subarray(i * inputSize, (i + 1) * inputSize), b * inputSize));
+  }
+  const back = transforms.map((t, b) => {
+    const gb = g.subarray(b * inputSize, (b + 1) * inputSize);
+    return t ? resampleAdjoint(image.grid, t, gb) : gb;
+  });
+  return imageGradientsToSpectra(image, back, slopes);
+}
+
+function allZero(a: Float32Array, from: number, n: number): boolean {
+  for (let i = from; i < from + n; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
+/** The images `rows` of batched forward values (each tensor holds `batch` images). */
+function selectImages(values: ReadonlyMap<string, Tensor>, rows: readonly number[], batch: number): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [name, t] of values) {
+    const size = t.data.length / batch;
+    const data = t.data instanceof Float32Array ? new Float32Array(rows.length * size) : new Float64Array(rows.length * size);
+    rows.forEach((b, i) => data.set(t.data.subarray(b * size, (b + 1) * size), i * size));
+    out.set(name, { ...t, data });
+  }
+  return out;
 }
 
 /** One Adam step up the gradient (Kingma & Ba, β1 0.9, β2 0.999). */

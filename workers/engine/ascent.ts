@@ -100,11 +100,11 @@ export function ascendLayer(
   model: PreparedModel,
   layerId: string,
   neurons: readonly number[],
-  options: ReverseOptions & { ascent?: AscentOptions },
+  options: ReverseOptions & { ascent?: AscentOptions; onProgress?: (done: number, total: number) => void },
 ): LayerResult & { traces: Float32Array[] } {
   if (options.ascent?.style === 'readable') {
     const { steps, seed, range } = options.ascent;
-    return ascendReadable(model, layerId, neurons, { ...options, readable: { steps, seed, range } });
+    return ascendReadable(model, layerId, neurons, { ...options, readable: { steps, seed, range, onStep: options.onProgress } });
   }
   const settings = settingsOf(options.ascent);
   const regularised = settings.jitter > 0 || settings.totalVariation > 0 || settings.blur > 0;
@@ -119,6 +119,7 @@ export function ascendLayer(
     if (start.dead[row]) {
       // Nothing to start from: the surrogate sees no input that changes this objective.
       traces.push(Float32Array.of(start.activations[row]));
+      options.onProgress?.((row + 1) * settings.steps, neurons.length * settings.steps);
       continue;
     }
     const seed = new Float32Array(sizeOf(layer.featureShape));
@@ -128,6 +129,8 @@ export function ascendLayer(
     xstar.set(run.x, row * inputSize);
     activations[row] = run.trace[run.trace.length - 1];
     traces.push(Float32Array.from(run.trace));
+    // Each neuron stops on its own, so progress counts its step limit as done.
+    options.onProgress?.((row + 1) * settings.steps, neurons.length * settings.steps);
   }
   return { ...start, xstar, activations, traces };
 }

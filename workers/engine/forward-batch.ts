@@ -20,6 +20,25 @@ interface BatchedValue {
 
 /** The value of `target` for each of `batch` inputs (batch × size(input) values): batch × size(target) values. */
 export function runForwardBatch(model: PreparedModel, inputs: Float32Array, batch: number, target: string): Float32Array {
+  const out = forwardValues(model, inputs, batch, target, false).get(target);
+  if (!out) throw new ModelError(`no tensor "${target}" in ${model.graph.source.fileName}`);
+  return out.data instanceof Float32Array ? out.data : Float32Array.from(out.data);
+}
+
+/**
+ * Every tensor behind `target` for each of `batch` inputs, kept (not dropped after its last
+ * use): what a batched local reversal needs, each seed at its own image (reverse.ts, perSeed).
+ * Each tensor has its per-image shape and holds batch × size(shape) values.
+ */
+export function runForwardBatchValues(model: PreparedModel, inputs: Float32Array, batch: number, target: string): Map<string, Tensor> {
+  const values = forwardValues(model, inputs, batch, target, true);
+  const shapes = tensorShapes(model, ancestorsOf(model, target));
+  const out = new Map<string, Tensor>();
+  for (const [name, value] of values) out.set(name, { dtype: value.dtype, shape: shapes.get(name)!, data: value.data });
+  return out;
+}
+
+function forwardValues(model: PreparedModel, inputs: Float32Array, batch: number, target: string, keep: boolean): Map<string, BatchedValue> {
   const inputSize = sizeOf(model.inputShape);
   if (inputs.length !== batch * inputSize) {
     throw new ModelError(`${batch} inputs need ${batch * inputSize} values, got ${inputs.length} (one input is ${formatShape(model.inputFeatureShape)})`);
@@ -34,11 +53,10 @@ export function runForwardBatch(model: PreparedModel, inputs: Float32Array, batc
     v.node.outputs.forEach((name, i) => {
       if (name && outputs[i]) values.set(name, outputs[i]);
     });
+    if (keep) continue;
     for (const name of v.node.inputs) if (name && lastUse.get(name) === n && name !== model.inputName) values.delete(name);
   }
-  const out = values.get(target);
-  if (!out) throw new ModelError(`no tensor "${target}" in ${model.graph.source.fileName}`);
-  return out.data instanceof Float32Array ? out.data : Float32Array.from(out.data);
+  return values;
 }
 
 function tensorShapes(model: PreparedModel, nodes: readonly VariableNode[]): Map<string, Shape> {

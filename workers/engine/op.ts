@@ -31,6 +31,8 @@ export interface ReverseContext extends OpContext {
     readonly inputs: readonly (Tensor | undefined)[];
     readonly outputs: readonly Tensor[];
   };
+  /** The reference tensors hold `batch` images, seed s linearised at image s (only ops with reversePerSeed see this). */
+  readonly referencePerSeed?: boolean;
 }
 
 export interface OpDef {
@@ -65,6 +67,8 @@ export interface OpDef {
    * Returns for each input batch × size(inputShape) values, or undefined for constant
    * and omitted inputs. May return an input array unchanged; must never write into one.
    */
+  /** reverse reads the reference seed by seed when ctx.referencePerSeed is set (the batched ascent). */
+  readonly reversePerSeed?: boolean;
   reverse?(ctx: ReverseContext, gradOutputs: readonly (Float32Array | undefined)[]): (Float32Array | undefined)[];
 }
 

@@ -2,7 +2,7 @@ import { ModelError, UnsupportedOpError } from './graph';
 import { ancestorsOf, runForward } from './forward';
 import { runForwardBatch } from './forward-batch';
 import type { ReversalMode } from './op';
-import type { LayerInfo, PreparedModel } from './prepare';
+import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { isOptimised } from './optimise';
 import { layerNode, reuseReversals, type KnownReversals } from './reuse';
 import { reverseContext } from './reverse-context';
@@ -199,6 +199,11 @@ function reverseReusing(
 /**
  * a = Jᵀy* for `batch` seeds over a layer's output: walks the layer's ancestors backwards,
  * summing the gradients of tensors read by several nodes.
+ *
+ * With `perSeed`, every reference tensor holds `batch` images (runForwardBatchValues), seed s
+ * linearised at image s (the batched ascent: each neuron at its own image). Linear nodes do
+ * not read the reference; nonlinear ones read their seed's image (OpDef.reversePerSeed), or
+ * are reversed seed by seed on views when their op cannot.
  */
 export function reverseSeeds(
   model: PreparedModel,
@@ -207,6 +212,7 @@ export function reverseSeeds(
   batch: number,
   mode: ReversalMode,
   reference?: ReadonlyMap<string, Tensor>,
+  perSeed = false,
 ): Float32Array {
   const nodes = ancestorsOf(model, layerId);
   const grads = new Map<string, Float32Array>();
@@ -216,10 +222,12 @@ export function reverseSeeds(
     const gradOutputs = v.node.outputs.map((o) => (o ? grads.get(o) : undefined));
     if (gradOutputs.every((g) => g === undefined)) continue;
     if (!v.op.reverse) throw new UnsupportedOpError(v.node.opType, v.node.name, 'it has no reversal');
-    const ctx = reverseContext(model, v, batch, mode, reference);
     let gradInputs: (Float32Array | undefined)[];
     try {
-      gradInputs = v.op.reverse(ctx, gradOutputs);
+      if (!perSeed || !reference) gradInputs = v.op.reverse(reverseContext(model, v, batch, mode, reference), gradOutputs);
+      else if (!v.nonlinear) gradInputs = v.op.reverse(reverseContext(model, v, batch, mode), gradOutputs);
+      else if (v.op.reversePerSeed) gradInputs = v.op.reverse({ ...reverseContext(model, v, batch, mode, reference), referencePerSeed: true }, gradOutputs);
+      else gradInputs = reverseSeedBySeed(model, v, batch, mode, reference, gradOutputs);
     } catch (e) {
       if (e instanceof ModelError) throw e;
       throw new ModelError(`node "${v.node.name}" (${v.node.opType}): ${e instanceof Error ? e.message : String(e)}`);
@@ -246,6 +254,31 @@ export function reverseSeeds(
     recycleUnreferenced(consumed, grads, seeds);
   }
   return grads.get(model.inputName) ?? new Float32Array(batch * sizeOf(model.inputShape));
+}
+
+/** A nonlinear node's reversal for each seed at its own image (views of the batched reference and gradients). */
+function reverseSeedBySeed(
+  model: PreparedModel, v: VariableNode, batch: number, mode: ReversalMode, reference: ReadonlyMap<string, Tensor>,
+  gradOutputs: readonly (Float32Array | undefined)[],
+): (Float32Array | undefined)[] {
+  const names = [...v.node.inputs, ...v.node.outputs].filter((name) => name && reference.has(name));
+  const outSizes = v.outputShapes.map(sizeOf);
+  const out: (Float32Array | undefined)[] = v.node.inputs.map(() => undefined);
+  for (let s = 0; s < batch; s++) {
+    const own = new Map<string, Tensor>();
+    for (const name of names) {
+      const t = reference.get(name)!;
+      const size = sizeOf(t.shape);
+      own.set(name, { ...t, data: t.data.subarray(s * size, (s + 1) * size) });
+    }
+    const g = v.op.reverse!(reverseContext(model, v, 1, mode, own), gradOutputs.map((gy, k) => gy?.subarray(s * outSizes[k], (s + 1) * outSizes[k])));
+    g.forEach((gx, i) => {
+      if (!gx) return;
+      out[i] ??= new Float32Array(batch * gx.length);
+      out[i].set(gx, s * gx.length);
+    });
+  }
+  return out;
 }
 
 /** Recycles the arrays no gradient still refers to (an op may pass its input through, or a view of it); never the caller's seeds. */

@@ -21,6 +21,8 @@ export interface ModeRun {
   readonly ascent?: AscentOptions;
   /** Reversals of other layers under the same settings, for modes that reuse them (engine/reuse.ts). */
   readonly known?: KnownReversals;
+  /** Modes that iterate (ascent): called as steps finish, with the steps done and the steps in all. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** Everything the app, the CLI, the pool and the export know about one mode. */

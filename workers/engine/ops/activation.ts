@@ -55,6 +55,7 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
     elementwise: true,
     linearisedInSurrogate: () => rule.surrogate === 'linearise',
     batchFirst: () => !rule.perElementParams,
+    reversePerSeed: true,
     inferShapes(ctx) {
       const shape = ctx.inputShapes[0];
       if (!shape) throw new ModelError(`node "${ctx.node.name}" (${rule.type}): missing input`);
@@ -81,14 +82,16 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
       }
       const ref = requireReference(ctx);
       const x0 = ref.inputs[0]!.data;
+      // One reference image for every seed, or (referencePerSeed) one per seed.
+      const n = ctx.referencePerSeed ? x0.length / ctx.batch : x0.length;
       if (rule.captumRelu && (ctx.mode === 'deconvnet' || ctx.mode === 'guided')) {
         const g = new Float32Array(gy.length);
-        const n = x0.length;
         const guided = ctx.mode === 'guided';
         for (let s = 0; s < ctx.batch; s++) {
+          const r = ctx.referencePerSeed ? s * n : 0;
           for (let i = 0; i < n; i++) {
             const v = gy[s * n + i];
-            g[s * n + i] = v > 0 && (!guided || x0[i] > 0) ? v : 0;
+            g[s * n + i] = v > 0 && (!guided || x0[r + i] > 0) ? v : 0;
           }
         }
         out[0] = g;
@@ -97,8 +100,8 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
       const y0 = ref.outputs[0].data;
       const p = rule.params(ctx);
       const d = new Float64Array(x0.length);
-      for (let i = 0; i < d.length; i++) d[i] = rule.derivative(x0[i], y0[i], p, i);
-      out[0] = scaleBatch(gy, d, ctx.batch);
+      for (let i = 0; i < d.length; i++) d[i] = rule.derivative(x0[i], y0[i], p, i % n);
+      out[0] = scaleBatch(gy, d, ctx.referencePerSeed ? 1 : ctx.batch);
       return out;
     },
   };

@@ -112,12 +112,15 @@ export const maxPoolOp: OpDef = {
     }
     return out;
   },
+  reversePerSeed: true,
   reverse(ctx, [gy]) {
     if (!gy) return [undefined];
     if (ctx.mode === 'exact') fail(ctx, 'MaxPool is not linear; the exact mode cannot reverse it');
     if (ctx.mode === 'surrogate') return [averageReverse(averagePlan(ctx, false), ctx.batch, gy)];
     const p = plan(ctx);
-    const table = argmaxTable(p.geometry, p.planes, referenceInput(ctx));
-    return [routeToArgmax(table, p.planes, p.geometry.inSize, p.geometry.outSize, ctx.batch, gy)];
+    // Per seed, the switches of its own image: the batch is one seed over batch × planes planes.
+    const [planes, seeds] = ctx.referencePerSeed ? [p.planes * ctx.batch, 1] : [p.planes, ctx.batch];
+    const table = argmaxTable(p.geometry, planes, referenceInput(ctx));
+    return [routeToArgmax(table, planes, p.geometry.inSize, p.geometry.outSize, seeds, gy)];
   },
 };
