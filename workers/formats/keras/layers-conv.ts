@@ -70,17 +70,24 @@ function biasInput(ctx: LayerContext, useBias: boolean, w: Map<string, WeightArr
   return [ctx.b.floats(`${ctx.name}/bias`, [channels], readArray(ctx.cfg.where, bias))];
 }
 
+/** What every Keras convolution reads first: its input, layout, spatial dims and channels, kernel, strides and dilations. */
+function convWindow(ctx: LayerContext, rank: number): { x: KTensor; cf: boolean; spatial: (number | null)[]; channels: number | null; kernel: number[]; strides: number[]; dilations: number[] } {
+  const { cfg } = ctx;
+  const x = single(ctx);
+  const cf = isChannelsFirst(ctx);
+  const { spatial, channels } = spatialOf(ctx, x.shape, rank, cf);
+  const kernel = cfg.tuple('kernel_size', rank);
+  const strides = cfg.tuple('strides', rank, ones(rank));
+  const dilations = cfg.tuple('dilation_rate', rank, ones(rank));
+  return { x, cf, spatial, channels, kernel, strides, dilations };
+}
+
 /** Conv1D/2D/3D: kernel (k…, in/groups, out) becomes ONNX W (out, in/groups, k…). */
 export function conv(rank: number): LayerTranslator {
   return (ctx) => {
     const { cfg, b } = ctx;
-    const x = single(ctx);
-    const cf = isChannelsFirst(ctx);
-    const { spatial, channels } = spatialOf(ctx, x.shape, rank, cf);
+    const { x, cf, spatial, channels, kernel, strides, dilations } = convWindow(ctx, rank);
     const filters = cfg.count('filters');
-    const kernel = cfg.tuple('kernel_size', rank);
-    const strides = cfg.tuple('strides', rank, ones(rank));
-    const dilations = cfg.tuple('dilation_rate', rank, ones(rank));
     const groups = cfg.count('groups', 1);
     const useBias = cfg.boolean('use_bias', true);
     const w = ctx.weights(useBias ? ['kernel', 'bias'] : ['kernel']);
@@ -108,12 +115,7 @@ function depthwiseWeights(ctx: LayerContext, rank: number, kernel: readonly numb
 export function depthwiseConv(rank: number): LayerTranslator {
   return (ctx) => {
     const { cfg, b } = ctx;
-    const x = single(ctx);
-    const cf = isChannelsFirst(ctx);
-    const { spatial, channels } = spatialOf(ctx, x.shape, rank, cf);
-    const kernel = cfg.tuple('kernel_size', rank);
-    const strides = cfg.tuple('strides', rank, ones(rank));
-    const dilations = cfg.tuple('dilation_rate', rank, ones(rank));
+    const { x, cf, spatial, channels, kernel, strides, dilations } = convWindow(ctx, rank);
     const multiplier = cfg.count('depth_multiplier', 1);
     const useBias = cfg.boolean('use_bias', true);
     const w = ctx.weights(useBias ? ['depthwise_kernel', 'bias'] : ['depthwise_kernel']);
@@ -131,13 +133,8 @@ export function depthwiseConv(rank: number): LayerTranslator {
 export function separableConv(rank: number): LayerTranslator {
   return (ctx) => {
     const { cfg, b } = ctx;
-    const x = single(ctx);
-    const cf = isChannelsFirst(ctx);
-    const { spatial, channels } = spatialOf(ctx, x.shape, rank, cf);
+    const { x, cf, spatial, channels, kernel, strides, dilations } = convWindow(ctx, rank);
     const filters = cfg.count('filters');
-    const kernel = cfg.tuple('kernel_size', rank);
-    const strides = cfg.tuple('strides', rank, ones(rank));
-    const dilations = cfg.tuple('dilation_rate', rank, ones(rank));
     const multiplier = cfg.count('depth_multiplier', 1);
     const useBias = cfg.boolean('use_bias', true);
     const w = ctx.weights(useBias ? ['depthwise_kernel', 'pointwise_kernel', 'bias'] : ['depthwise_kernel', 'pointwise_kernel']);
@@ -163,13 +160,8 @@ export function separableConv(rank: number): LayerTranslator {
 export function convTranspose(rank: number): LayerTranslator {
   return (ctx) => {
     const { cfg, b } = ctx;
-    const x = single(ctx);
-    const cf = isChannelsFirst(ctx);
-    const { spatial, channels } = spatialOf(ctx, x.shape, rank, cf);
+    const { x, cf, spatial, channels, kernel, strides, dilations } = convWindow(ctx, rank);
     const filters = cfg.count('filters');
-    const kernel = cfg.tuple('kernel_size', rank);
-    const strides = cfg.tuple('strides', rank, ones(rank));
-    const dilations = cfg.tuple('dilation_rate', rank, ones(rank));
     const mode = cfg.string('padding', 'valid');
     if (mode !== 'same' && mode !== 'valid') cfg.fail(`padding "${mode}" is not supported`);
     const outputPadding = cfg.has('output_padding') ? cfg.tuple('output_padding', rank, undefined, 0) : undefined;
