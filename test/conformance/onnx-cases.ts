@@ -6,6 +6,7 @@ import { opFor } from '../../workers/engine/ops/index';
 import { formatShape, sameShape, sizeOf, type Shape, type Tensor } from '../../workers/engine/tensor';
 import { bfloat16ToFloat32 } from '../../workers/formats/onnx/half';
 import { decodeTensorFile, readOnnx } from '../../workers/formats/onnx/index';
+import { mulberry32 } from '../../workers/engine/random';
 
 /**
  * The ONNX backend test data (Debian's libonnx-testdata): one directory per case with
@@ -231,14 +232,8 @@ function compareOutput(name: string, actual: Tensor | undefined, expectedTensor:
  */
 
 function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const next = mulberry32(seed);
+  return () => next() - 0.5;
 }
 
 const ADJOINT_BATCH = 2;

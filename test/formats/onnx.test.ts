@@ -8,6 +8,7 @@ import { prepare } from '../../workers/engine/prepare';
 import type { Tensor } from '../../workers/engine/tensor';
 import { detect, readModel, type InputFile } from '../../workers/formats/index';
 import { decodeTensorProto, onnxFormat, readOnnx } from '../../workers/formats/onnx/index';
+import { mulberry32 } from '../../workers/engine/random';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const READER_DIR = join(here, '..', 'fixtures', 'linear', 'reader');
@@ -228,16 +229,6 @@ function gemmModel(weight: number[]): Uint8Array {
   return Uint8Array.from([...num(1, 7), ...str(2, 'handmade'), ...bytesField(7, graph), ...bytesField(8, [...str(1, ''), ...num(2, 13)])]);
 }
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expectModelError(f: () => unknown, fileName: string): ModelError {
   try {
@@ -258,7 +249,7 @@ describe('ONNX reader: bad input', () => {
   });
 
   it('random bytes: never sniffed as ONNX, always a ModelError', () => {
-    const next = random(1);
+    const next = mulberry32(1);
     let sniffed = 0;
     let errors = 0;
     const runs = 300;
@@ -288,7 +279,7 @@ describe('ONNX reader: bad input', () => {
 
   it('truncated models: a ModelError at 50 random cut points', () => {
     const source = hasShared ? shared('pytorch_mobilenetv2_slim_mnist.onnx') : fixture('typed_fields.onnx');
-    const next = random(2);
+    const next = mulberry32(2);
     let errors = 0;
     for (let k = 0; k < 50; k++) {
       const cut = 1 + Math.floor(next() * (source.bytes.length - 2));

@@ -7,22 +7,13 @@ import { layerById, writeSeed, type Objective } from '../../workers/engine/seeds
 import { floatTensor, sizeOf, type Tensor } from '../../workers/engine/tensor';
 import { readModel } from '../../workers/formats/index';
 import { loadOracles, modelFile } from './linear-fixtures';
+import { mulberry32 } from '../../workers/engine/random';
 
 /**
  * Optimality of x* (DESIGN.md §1) on random linear networks: no input of norm r reaches a
  * higher objective than x*, and the objective reached at x* (by a plain forward pass) is
  * r‖a‖ + f(0).
  */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const gaussian = (rng: Rng): number => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
@@ -63,7 +54,7 @@ class GraphBuilder {
 
 /** A random MLP of Gemm (all attributes) and MatMul + Add layers, with a residual where widths match. */
 function randomMlp(seed: number): Graph {
-  const rng = random(seed);
+  const rng = mulberry32(seed);
   const b = new GraphBuilder(rng);
   const inputWidth = int(rng, 3, 24);
   let width = inputWidth;
@@ -89,7 +80,7 @@ function randomMlp(seed: number): Graph {
 
 /** A random convolutional stack: Conv (strides, pads, dilations, groups), pooling, batch norm, residuals, a Gemm head. */
 function randomConvNet(seed: number): Graph {
-  const rng = random(seed);
+  const rng = mulberry32(seed);
   const b = new GraphBuilder(rng);
   const c0 = int(rng, 1, 4);
   const h0 = int(rng, 5, 10);
@@ -202,7 +193,7 @@ describe('optimality on random linear networks', () => {
   it('random MLPs (Gemm with every attribute, MatMul, Add, Mul)', () => {
     const total = { neurons: 0, trials: 0 };
     for (let seed = 1; seed <= 25; seed++) {
-      const t = checkOptimality(prepare(randomMlp(seed)), random(1000 + seed), 40, [{ kind: 'neuron' }]);
+      const t = checkOptimality(prepare(randomMlp(seed)), mulberry32(1000 + seed), 40, [{ kind: 'neuron' }]);
       total.neurons += t.neurons;
       total.trials += t.trials;
     }
@@ -213,7 +204,7 @@ describe('optimality on random linear networks', () => {
   it('random conv nets (Conv, BatchNormalization, AveragePool, residual Add, Flatten, Gemm)', () => {
     const total = { neurons: 0, trials: 0 };
     for (let seed = 1; seed <= 10; seed++) {
-      const t = checkOptimality(prepare(randomConvNet(seed)), random(2000 + seed), 24, [{ kind: 'neuron' }, { kind: 'channel' }]);
+      const t = checkOptimality(prepare(randomConvNet(seed)), mulberry32(2000 + seed), 24, [{ kind: 'neuron' }, { kind: 'channel' }]);
       total.neurons += t.neurons;
       total.trials += t.trials;
     }
@@ -225,7 +216,7 @@ describe('optimality on random linear networks', () => {
     const { models } = loadOracles();
     const total = { neurons: 0, trials: 0 };
     models.forEach((m, i) => {
-      const t = checkOptimality(prepare(readModel([modelFile(m)])), random(3000 + i), 8, [{ kind: 'neuron' }]);
+      const t = checkOptimality(prepare(readModel([modelFile(m)])), mulberry32(3000 + i), 8, [{ kind: 'neuron' }]);
       total.neurons += t.neurons;
       total.trials += t.trials;
     });
