@@ -1,9 +1,11 @@
 // Before any work: a preview computes the first N neurons of each layer; a gallery past the
-// memory budget never starts (one clear notice, no RangeError); past ~10 minutes the app asks.
+// memory budget never starts (one clear notice, no RangeError); past ~10 minutes the app asks,
+// in a modal (focus kept, Escape, focus back, axe, zh-CN).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { dropFiles, layerStates, openApp, waitForAllLayers } from './app-helpers';
+import { dropFiles, layerStates, openApp, pageErrors, waitForAllLayers } from './app-helpers';
+import { axeViolations } from './axe';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SHARED_QUANTIZED = path.resolve(ROOT, '../shared/models/onnx/qlinear_int8_mobilenetv2_cifar10.onnx');
@@ -33,13 +35,63 @@ test('a gallery past the memory budget never starts: one notice naming the bigge
   expect(errors.filter((m) => /RangeError|typed array/.test(m))).toEqual([]);
 });
 
-test('a gallery past ~10 minutes of work is started only if the user agrees', async ({ page }) => {
+test('a gallery past ~10 minutes of work is started only if the user agrees, in a real modal', async ({ page }) => {
   test.skip(!existsSync(SHARED_QUANTIZED), `${SHARED_QUANTIZED} is not here (the real models live beside the repository)`);
-  await openApp(page, { ...SETTINGS(0), workers: 1 });
-  const asked = new Promise<string>((resolve) => page.once('dialog', (d) => (resolve(d.message()), void d.dismiss())));
+  const errors = pageErrors(page);
+  // No browser dialog any more: one would fail the test here.
+  page.on('dialog', (d) => {
+    errors.push(`native dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  // A preview of 2 first (no question), then the full gallery asked for from the settings panel.
+  await openApp(page, { ...SETTINGS(2), workers: 1 });
   await dropFiles(page, [file(SHARED_QUANTIZED)]);
-  expect(await asked).toMatch(/^This gallery is big: 19,148 neurons, about .* on 1 worker, .*Start anyway\?/);
+  await waitForAllLayers(page);
+  const runsBefore = Number(await page.getByTestId('jobs-bar').getAttribute('data-runs'));
+  await page.getByTestId('open-settings').click();
+  const preview = page.getByTestId('setting-preview');
+  await preview.fill('0');
+  await preview.press('Enter');
+  const ask = page.getByTestId('budget-ask');
+  await expect(ask).toBeVisible();
+  await expect(page.getByTestId('budget-text')).toHaveText(/^This gallery is big: 19,148 neurons, about .* on 1 worker, .*Start anyway\?/);
+  await expect.poll(() => page.evaluate(() => !!document.activeElement?.closest('[data-testid=budget-ask]'))).toBe(true);
+  // Tab and Shift+Tab stay on its two buttons, never behind it (nor in the settings panel under it).
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press(i % 3 === 2 ? 'Shift+Tab' : 'Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toMatch(/^budget-(start|decline)$/);
+  }
+  expect(await axeViolations(page, '[data-testid=budget-ask]')).toEqual([]);
+  // Escape from anywhere declines: the focus goes back to the field that led here, the settings panel stays open.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.press('Escape');
+  await expect(ask).toHaveCount(0);
+  await expect(preview).toBeFocused();
+  await expect(page.getByTestId('settings')).toBeVisible();
   await expect(page.locator('[data-testid=notice]').filter({ hasText: 'Not started' })).toBeVisible();
-  const states = await layerStates(page);
-  expect(states.every((s) => s.received === 0)).toBe(true);
+  for (const s of await layerStates(page)) expect(s.received).toBeLessThanOrEqual(2);
+  expect(Number(await page.getByTestId('jobs-bar').getAttribute('data-runs'))).toBe(runsBefore);
+  expect(errors).toEqual([]);
+});
+
+test('in zh-CN the question past the time budget is Chinese, and "start anyway" starts the run', async ({ browser }) => {
+  test.skip(!existsSync(SHARED_QUANTIZED), `${SHARED_QUANTIZED} is not here (the real models live beside the repository)`);
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  const page = await context.newPage();
+  const errors = pageErrors(page);
+  await openApp(page, { ...SETTINGS(0), workers: 1 });
+  await dropFiles(page, [file(SHARED_QUANTIZED)]);
+  const ask = page.getByTestId('budget-ask');
+  await expect(ask).toBeVisible();
+  await expect(ask.locator('h2')).toHaveText('图库很大');
+  await expect(page.getByTestId('budget-text')).toContainText('仍要开始吗');
+  // Only the layer's own name is not Chinese.
+  expect((await ask.innerText()).replace(/“[^”]*”/g, '')).not.toMatch(/[A-Za-z]{4,}/);
+  await page.getByTestId('budget-start').click();
+  await expect(ask).toHaveCount(0);
+  // The run starts: neurons arrive (then it is cancelled: the whole gallery is minutes of work).
+  await expect.poll(async () => (await layerStates(page)).reduce((n, s) => n + s.received, 0), { timeout: 60_000 }).toBeGreaterThan(0);
+  await page.getByTestId('cancel').click();
+  expect(errors).toEqual([]);
+  await context.close();
 });

@@ -49,6 +49,10 @@ export const en = {
   },
   layers: { title: 'Layers', input: 'input', nonlinear: 'nonlinear ({n} nodes)', linear: 'linear', quantized: 'quantised: {description}' },
   budget: {
+    estimate: '{neurons} neurons, about {time} on {workers} worker, {memory} | {neurons} neurons, about {time} on {workers} workers, {memory}',
+    askTitle: 'A big gallery',
+    start: 'Start anyway',
+    decline: 'Don’t start',
     overTime: 'This gallery is big: {estimate}. The biggest layer is "{layer}" ({neurons} neurons). Start anyway? (A preview in Settings, the channel objective or fewer layers make it smaller.)',
     overMemory: 'This gallery is too big to start: {estimate}, more than a quarter of this computer’s memory. The biggest layer is "{layer}" ({neurons} neurons). Set a preview in Settings (the first N neurons of each layer) or use the channel objective.',
     declined: 'Not started. A preview in Settings computes the first N neurons of each layer.',

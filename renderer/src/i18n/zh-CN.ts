@@ -51,6 +51,10 @@ export const zhCN: Messages = {
   },
   layers: { title: '层', input: '输入', nonlinear: '非线性（{n} 个节点）', linear: '线性', quantized: '已量化：{description}' },
   budget: {
+    estimate: '{neurons} 个神经元，{workers} 个工作线程约需 {time}，内存 {memory} | {neurons} 个神经元，{workers} 个工作线程约需 {time}，内存 {memory}',
+    askTitle: '图库很大',
+    start: '仍然开始',
+    decline: '不开始',
     overTime: '这个图库很大：{estimate}。最大的层是“{layer}”（{neurons} 个神经元）。仍要开始吗？（在设置中启用预览、使用通道目标或减少层数可以缩小它。）',
     overMemory: '这个图库太大，无法开始：{estimate}，超过本机内存的四分之一。最大的层是“{layer}”（{neurons} 个神经元）。请在设置中启用预览（每层前 N 个神经元）或使用通道目标。',
     declined: '未开始。设置中的预览只计算每层前 N 个神经元。',

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { GalleryPool, GallerySettings, ModelSummary, PoolProgress } from '../../../workers/pool/api';
 import { modeById } from '../../../workers/engine/modes/index';
+import { formatBytes, formatDuration } from '../../../workers/engine/estimate';
 import { layerKeys } from '../domain/affects';
 import { estimateRun, memoryBudget } from '../domain/budget';
 import { i18n } from '../i18n';
@@ -69,6 +70,7 @@ export const useJobs = defineStore('jobs', () => {
       runLayers.value = [];
       return;
     }
+    ask.value = null;
     if (!withinBudget(summary, needed, neuronLimit, [...keys.values()].join('\n'))) {
       cancelled.value = true;
       return;
@@ -86,28 +88,42 @@ export const useJobs = defineStore('jobs', () => {
 
   /** The run the user agreed to past the time budget (its model and layer keys): not asked again. */
   let agreed = '';
+  /** The question shown (BudgetAsk.vue) while a run past the time budget waits for the user. */
+  const ask = shallowRef<{ readonly text: string; readonly key: string } | null>(null);
 
   /**
    * Before any work (issue 16): past a quarter of the memory the run never starts (an error
-   * says how to make it smaller); past ~10 minutes of work the user is asked first.
+   * says how to make it smaller); past ~10 minutes of work the user is asked first, and the
+   * run waits for the answer (answerAsk).
    */
   function withinBudget(summary: ModelSummary, layers: readonly string[], neuronLimit: number | undefined, key: string): boolean {
     const nav = globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined;
     const workers = settings.workers > 0 ? settings.workers : Math.max(1, (nav?.hardwareConcurrency ?? 2) - 1);
     const run = estimateRun(summary, layers, runSettings(summary), { neuronLimit, workers, memoryBytes: memoryBudget(nav?.deviceMemory) });
     const biggest = run.verdict.biggest;
-    const params = { estimate: run.text, layer: biggest?.id ?? '', neurons: (biggest?.neurons ?? 0).toLocaleString() };
+    const estimate = t('budget.estimate', { neurons: run.estimate.neurons.toLocaleString(), time: formatDuration(run.estimate.seconds), workers, memory: formatBytes(run.estimate.bytes) }, workers);
+    const params = { estimate, layer: biggest?.id ?? '', neurons: (biggest?.neurons ?? 0).toLocaleString() };
     if (run.verdict.overMemory) {
       notices.error(t('budget.overMemory', params));
       return false;
     }
-    if (!run.verdict.overTime || agreed === `${summary.digest}\n${key}`) return true;
-    if (!globalThis.confirm(t('budget.overTime', params))) {
+    const runKey = `${summary.digest}\n${key}`;
+    if (!run.verdict.overTime || agreed === runKey) return true;
+    ask.value = { text: t('budget.overTime', params), key: runKey };
+    return false;
+  }
+
+  /** The user's answer to the question past the time budget: start the run, or leave it. */
+  function answerAsk(start: boolean): void {
+    const asked = ask.value;
+    if (!asked) return;
+    ask.value = null;
+    if (!start) {
       notices.info(t('budget.declined'));
-      return false;
+      return;
     }
-    agreed = `${summary.digest}\n${key}`;
-    return true;
+    agreed = asked.key;
+    recompute();
   }
 
   /**
@@ -147,5 +163,5 @@ export const useJobs = defineStore('jobs', () => {
 
   const etaMs = computed(() => (running.value ? (progress.value?.etaMs ?? null) : null));
 
-  return { generation, progress, runLayers, running, cancelled, runs, etaMs, attach, recompute, cancel, resume, prioritize };
+  return { generation, progress, runLayers, running, cancelled, runs, etaMs, ask, answerAsk, attach, recompute, cancel, resume, prioritize };
 });
