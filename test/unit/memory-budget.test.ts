@@ -11,33 +11,14 @@ import { readModel } from '../../workers/formats/index';
 import { TfjsWeights } from '../../workers/formats/keras/tfjs-weights';
 import type { KerasLayer } from '../../workers/formats/keras/config';
 import type { Json } from '../../workers/formats/keras/json';
-
-// A minimal protobuf writer: enough of onnx.proto for the bomb.
-const varint = (n: number | bigint): number[] => {
-  let v = BigInt(n);
-  const out: number[] = [];
-  do {
-    const byte = Number(v & 0x7fn);
-    v >>= 7n;
-    out.push(v > 0n ? byte | 0x80 : byte);
-  } while (v > 0n);
-  return out;
-};
-const int = (field: number, n: number): number[] => [...varint(field << 3), ...varint(n)];
-const bytes = (field: number, b: number[]): number[] => [...varint((field << 3) | 2), ...varint(b.length), ...b];
-const text = (field: number, s: string): number[] => bytes(field, [...new TextEncoder().encode(s)]);
-const shapeOf = (dims: number[]): number[] => dims.flatMap((d) => bytes(1, int(1, d)));
-const valueInfo = (name: string, dims: number[]): number[] => [...text(1, name), ...bytes(2, bytes(1, [...int(1, 1), ...bytes(2, shapeOf(dims))]))];
-const INT64 = 7;
+import { bytes, concat, int, model, node, ONNX, text, valueInfo, varint } from '../helpers/onnx-writer';
 
 /** x [1,4] → Gemm with B = ConstantOfShape([4, 133000000]) of int64 ones: 532 million values, 4.3 GB. */
 function bomb(): Uint8Array {
-  const shape = [...int(1, 2), ...int(2, INT64), ...bytes(7, [...varint(4), ...varint(133_000_000)]), ...text(8, 'shape')];
-  const one = [...int(1, 1), ...int(2, INT64), ...bytes(7, varint(1))];
-  const fill = [...text(1, 'shape'), ...text(2, 'B'), ...text(3, 'fill'), ...text(4, 'ConstantOfShape'), ...bytes(5, [...text(1, 'value'), ...bytes(5, one), ...int(20, 4)])];
-  const gemm = [...text(1, 'x'), ...text(1, 'B'), ...text(2, 'y'), ...text(3, 'gemm'), ...text(4, 'Gemm')];
-  const graph = [...bytes(1, fill), ...bytes(1, gemm), ...text(2, 'g'), ...bytes(5, shape), ...bytes(11, valueInfo('x', [1, 4])), ...bytes(12, valueInfo('y', [1, 133_000_000]))];
-  return Uint8Array.from([...int(1, 8), ...bytes(8, int(2, 13)), ...bytes(7, graph)]);
+  const shape = concat(int(1, 2), int(2, ONNX.INT64), bytes(7, varint(4), varint(133_000_000)), text(8, 'shape'));
+  const one = concat(int(1, 1), int(2, ONNX.INT64), bytes(7, varint(1)));
+  const fill = node('ConstantOfShape', 'fill', ['shape'], ['B'], concat(text(1, 'value'), bytes(5, one), int(20, 4)));
+  return model([fill, node('Gemm', 'gemm', ['x', 'B'], ['y'])], [shape], valueInfo('x', [1, 4]), valueInfo('y', [1, 133_000_000]));
 }
 
 afterEach(() => setMemoryBudget(DEFAULT_MEMORY_BUDGET_BYTES));
@@ -49,7 +30,7 @@ describe('memory budget', () => {
     setMemoryBudget(512 * 1024 ** 2);
     const before = process.memoryUsage().arrayBuffers;
     expect(() => prepare(readModel([{ name: 'bomb.onnx', bytes: file }]))).toThrow(
-      /^bomb\.onnx: node "fill" \(ConstantOfShape\): shape \[4, 133000000\] would take 4\.0 GB \(532,000,000 values\), past the memory budget of 512 MB$/,
+      /^bomb\.onnx: node "fill" \(ConstantOfShape\): shape \[4, 133000000\] would take 4\.0 GB \(532,000,000 values\), past the memory budget of 512 MB; raise it with --memory-budget if the machine has the memory$/,
     );
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 ** 2);
   });
@@ -61,7 +42,7 @@ describe('memory budget', () => {
     writeFileSync(join(work, 'bomb.onnx'), bomb());
     const r = spawnSync(process.execPath, [cli, 'gallery', join(work, 'bomb.onnx'), '--out', join(work, 'out'), '--memory-budget', '256MB'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^neurovis: bomb\.onnx: node "fill" \(ConstantOfShape\): shape \[4, 133000000\] would take 4\.0 GB \(532,000,000 values\), past the memory budget of 256 MB\n$/);
+    expect(r.stderr).toMatch(/^neurovis: bomb\.onnx: node "fill" \(ConstantOfShape\): shape \[4, 133000000\] would take 4\.0 GB \(532,000,000 values\), past the memory budget of 256 MB; raise it with --memory-budget if the machine has the memory\n$/);
     expect(existsSync(join(work, 'out'))).toBe(false);
   });
 
@@ -94,7 +75,7 @@ describe('memory budget', () => {
     const spec = { format: 'neurovis', version: 1, name: 'ortho', input: { shape: [10000] }, layers: [{ kind: 'dense', units: 10000, name: 'big', init: { kind: 'orthogonal' } }] };
     const bytes = new TextEncoder().encode(JSON.stringify(spec));
     setMemoryBudget(512 * 1024 ** 2);
-    expect(() => readModel([{ name: 'ortho.neurovis.json', bytes }])).toThrow(/^ortho\.neurovis\.json: layer big, W: \[10000, 10000\] float32 and its initialisation \(float64\) would take 1\.1 GB .*past the memory budget of 512 MB$/);
+    expect(() => readModel([{ name: 'ortho.neurovis.json', bytes }])).toThrow(/^ortho\.neurovis\.json: layer big, W: \[10000, 10000\] float32 and its initialisation \(float64\) would take 1\.1 GB .*past the memory budget of 512 MB; raise it with --memory-budget if the machine has the memory$/);
     setMemoryBudget(4 * 1024 ** 3);
     expect(() => readModel([{ name: 'ortho.neurovis.json', bytes }])).toThrow(
       /^ortho\.neurovis\.json: layer big, W: an orthogonal initialisation of \[10000, 10000\] takes about 2\.0e\+12 operations \(Gram–Schmidt\); use "init": \{"kind": "normal"\}/,

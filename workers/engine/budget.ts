@@ -17,11 +17,55 @@ export function memoryBudget(): number {
   return budgetBytes;
 }
 
+/** What the user can do about a refusal (the app has no option: its budget follows the machine). */
+const WAY_OUT = '; raise it with --memory-budget if the machine has the memory';
+
+const size = (what: string, values: number, bytes: number): string => `${what} would take ${formatBytes(bytes)} (${values.toLocaleString('en-US')} values)`;
+
 /** Why `values` of `bytesPerValue` bytes do not fit (naming `what`, its size and the budget), or undefined when they do. */
 export function overBudget(what: string, values: number, bytesPerValue: number): string | undefined {
   const bytes = values * bytesPerValue;
   if (bytes <= budgetBytes) return undefined;
-  return `${what} would take ${formatBytes(bytes)} (${values.toLocaleString('en-US')} values), past the memory budget of ${formatBytes(budgetBytes)}`;
+  return `${size(what, values, bytes)}, past the memory budget of ${formatBytes(budgetBytes)}${WAY_OUT}`;
+}
+
+/**
+ * Bytes the model being read has allocated so far, or undefined outside a read (then each
+ * allocation is checked alone). Readers are synchronous and a thread reads one model at a
+ * time, so one count per thread is enough.
+ */
+let readBytes: number | undefined;
+
+/** Runs a model read with its own count of allocated bytes (readModel). */
+export function countingReads<T>(read: () => T): T {
+  readBytes = 0;
+  try {
+    return read();
+  } finally {
+    readBytes = undefined;
+  }
+}
+
+/**
+ * Counts the `values` × `bytesPerValue` bytes a reader is about to allocate (a decoded tensor,
+ * an inflated member) with what this read allocated before. Returns, instead of counting them,
+ * why they do not fit (naming `what`, its size and the budget): the caller refuses before allocating.
+ */
+export function claimBytes(what: string, values: number, bytesPerValue: number): string | undefined {
+  const bytes = values * bytesPerValue;
+  const over = overBudget(what, values, bytesPerValue);
+  if (over || readBytes === undefined) return over;
+  if (readBytes + bytes > budgetBytes) {
+    return `${size(what, values, bytes)}; with the ${formatBytes(readBytes)} read before it, the model passes the memory budget of ${formatBytes(budgetBytes)}${WAY_OUT}`;
+  }
+  readBytes += bytes;
+  return undefined;
+}
+
+/** claimBytes, throwing its answer as a ModelError prefixed by `where` (the file; '' when the caller adds it). */
+export function spendBytes(where: string, what: string, values: number, bytesPerValue: number): void {
+  const over = claimBytes(what, values, bytesPerValue);
+  if (over) throw new ModelError(where ? `${where}: ${over}` : over);
 }
 
 /** Throws the message of overBudget, prefixed by `where` (the file), when the tensor would not fit. */

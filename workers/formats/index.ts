@@ -1,4 +1,5 @@
 import { ModelError, type Graph, type ModelFormat } from '../engine/graph';
+import { countingReads } from '../engine/budget';
 import { withLabels } from './labels';
 import { FORMATS, REFUSED_FORMATS } from './registry';
 import type { FileAssociation, FormatDef, InputFile, ReadOptions } from './types';
@@ -46,7 +47,7 @@ export function detect(files: readonly InputFile[]): { reader: FormatDef; main: 
 
 export function readModel(files: readonly InputFile[], options: ReadOptions = {}): Graph {
   const { reader, main } = detect(files);
-  return withLabels(reader.read(main, files, options), main, files);
+  return countingReads(() => withLabels(reader.read(main, files, options), main, files));
 }
 
 /** The files a model file names beside itself (relative paths as written in it), by its format's rule. */

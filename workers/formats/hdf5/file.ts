@@ -1,3 +1,4 @@
+import { spendBytes } from '../../engine/budget';
 import { Bytes, Hdf5Error, UNDEFINED_ADDRESS } from './bytes';
 import type { FileContext } from './context';
 import { collectBtree2Records, collectGroupEntries } from './btree';
@@ -227,6 +228,9 @@ export class Hdf5Dataset extends Hdf5Object {
     const limit = ctx.bytes.length * (compressed ? MAX_DEFLATE_RATIO : 1);
     if (total > limit) throw new Hdf5Error(`dataset ${this.path} declares ${total} bytes, more than the ${ctx.bytes.length}-byte file can hold`);
     const chunks = listChunks(ctx, layout.index, this.dims, chunk, chunkBytes, this.filters.length > 0);
+    // The whole dataset and one decompressed chunk are held at once.
+    spendBytes('', `dataset ${this.path} [${this.dims.join(', ')}] of ${describeDatatype(this.type)}`, count, elementSize);
+    spendBytes('', `a decompressed chunk [${chunk.join(', ')}] of dataset ${this.path}`, chunkBytes, 1);
     const out = new Uint8Array(total);
     for (const c of chunks) {
       ctx.budget.spend(1, 'chunks');
@@ -240,7 +244,10 @@ export class Hdf5Dataset extends Hdf5Object {
 
   /** Values as float32 (floats of any width, integers); a view of the file when possible. */
   readFloat32(): Float32Array {
-    return toFloat32(this.type, this.raw(), this.size);
+    const raw = this.raw();
+    const asIs = this.type.kind === 'float' && this.type.size === 4 && !this.type.bigEndian;
+    if (!asIs) spendBytes('', `dataset ${this.path} [${this.dims.join(', ')}] as float32`, this.size, 4);
+    return toFloat32(this.type, raw, this.size);
   }
 
   readStrings(): string[] {

@@ -1,3 +1,4 @@
+import { spendBytes } from '../../engine/budget';
 import { ModelError } from '../../engine/graph';
 import { sizeOf, type Tensor } from '../../engine/tensor';
 
@@ -72,6 +73,7 @@ export function decodeNpy(bytes: Uint8Array, where: string): Tensor {
   const view = new DataView(bytes.buffer, bytes.byteOffset + h.dataOffset, count * elementSize);
   const little = order !== '>';
   const isFloat = code[0] === 'f';
+  spendBytes(where, `array (${h.shape.join(', ')}) of ${h.descr}`, count, isFloat ? 4 : 8);
   const out = isFloat ? new Float32Array(count) : new Float64Array(count);
   for (let i = 0; i < count; i++) out[i] = readElement(view, i * elementSize, code, little);
   const data = h.fortranOrder && h.shape.length > 1 ? fortranToC(out, h.shape) : out;

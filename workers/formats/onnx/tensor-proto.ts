@@ -1,3 +1,4 @@
+import { spendBytes } from '../../engine/budget';
 import { ModelError } from '../../engine/graph';
 import type { DType, Tensor } from '../../engine/tensor';
 import type { InputFile } from '../types';
@@ -178,8 +179,14 @@ export function tensorFromRecord(rec: TensorRecord, src: TensorSource): Tensor {
     return t;
   };
 
+  // Counted before decoding: int8 raw_data or packed varints decode to 8 bytes a value.
+  const spend = (raw?: { bytes: Uint8Array; start: number }): void => {
+    if (raw && type === DT.FLOAT && (raw.bytes.byteOffset + raw.start) % 4 === 0) return; // a view of the file
+    spendBytes(src.fileName, `tensor "${rec.name}" [${shape.join(', ')}] of ${onnxTypeName(type)}`, count, dtype === 'float32' ? 4 : 8);
+  };
   if (rec.dataLocation === 1) {
     const { bytes, span } = externalSpan(rec, src, count * elementBytes, label);
+    spend({ bytes, start: span.start });
     return finish(decodeRaw(bytes, span, type, count));
   }
   if (rec.raw && (rec.raw.end > rec.raw.start || rec.typed.size === 0)) {
@@ -187,6 +194,7 @@ export function tensorFromRecord(rec: TensorRecord, src: TensorSource): Tensor {
     if (length !== count * elementBytes) {
       throw new ModelError(`${label}: shape [${shape.join(', ')}] of ${onnxTypeName(type)} needs ${count * elementBytes} bytes, raw_data holds ${length}`);
     }
+    spend({ bytes: src.bytes, start: rec.raw.start });
     return finish(decodeRaw(src.bytes, rec.raw, type, count));
   }
   const fields = [...rec.typed.keys()];
@@ -201,6 +209,7 @@ export function tensorFromRecord(rec: TensorRecord, src: TensorSource): Tensor {
   const runs = rec.typed.get(field)!;
   const held = countValues(src.bytes, runs, field, label);
   if (held !== count) throw new ModelError(`${label}: shape [${shape.join(', ')}] declares ${count} values, the tensor holds ${held}`);
+  spend();
   return finish(decodeTyped(src, runs, type, count));
 }
 

@@ -1,3 +1,4 @@
+import { claimBytes } from '../../engine/budget';
 import { MAX_TENSOR_VALUES } from '../../engine/prepare';
 import { floatTensor, intTensor, sizeOf, type Tensor } from '../../engine/tensor';
 import { halfToFloat32 } from '../onnx/half';
@@ -43,6 +44,9 @@ export function constantValue(t: TflTensor, bytes: Uint8Array, fail: (problem: s
   if (t.sparse) fail(`${kind} is stored sparse, which Neurovis does not read`);
   if (size === 0) fail(`${kind}: constants of this type are not supported`);
   if (bytes.length !== count * size) fail(`${kind} needs ${count * size} bytes; its buffer holds ${bytes.length}`);
+  // Buffers may be shared by many tensors: each decoded copy counts.
+  const over = claimBytes(kind, count, t.quantization || t.type === TensorType.FLOAT32 || t.type === TensorType.FLOAT16 ? 4 : 8);
+  if (over) fail(over);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (t.type === TensorType.FLOAT16) return floatTensor(shape, halfToFloat32(count, (i) => view.getUint16(2 * i, true)));
   const read = elementReader(view, t.type) ?? fail(`${kind}: constants of this type are not supported`);

@@ -1,4 +1,5 @@
 import { inflateSync } from 'fflate';
+import { spendBytes } from '../../engine/budget';
 import { crc32 } from './crc32';
 
 /** A problem in a zip archive's structure; readers turn it into a ModelError naming the file. */
@@ -39,6 +40,27 @@ export class ZipArchive {
   constructor(private readonly data: Uint8Array) {
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.entries = this.readDirectory();
+    this.checkNoOverlap();
+  }
+
+  /**
+   * Members whose bytes overlap are how a small archive unpacks to gigabytes (one deflate
+   * stream read by every member); no archive tool writes them, so they are refused at once.
+   */
+  private checkNoOverlap(): void {
+    const spans: { name: string; start: number; end: number }[] = [];
+    for (const e of this.entries) {
+      const h = e.localHeader;
+      // A member whose local header is damaged fails when it is read; only readable ones are placed.
+      if (h + 30 > this.data.length || this.view.getUint32(h, true) !== 0x04034b50) continue;
+      spans.push({ name: e.name, start: h, end: h + 30 + this.u16(h + 26) + this.u16(h + 28) + e.compressedSize });
+    }
+    spans.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < spans.length; i++) {
+      if (spans[i].start < spans[i - 1].end) {
+        throw new ZipError(`members "${spans[i - 1].name}" and "${spans[i].name}" overlap in the archive (a zip bomb or a damaged file)`);
+      }
+    }
   }
 
   private u16(at: number): number {
@@ -149,6 +171,7 @@ export class ZipArchive {
       if (entry.size > entry.compressedSize * MAX_DEFLATE_RATIO + 64) {
         throw new ZipError(`${entry.name} declares ${entry.size} bytes, more than ${entry.compressedSize} compressed bytes can hold`);
       }
+      spendBytes('', `archive member "${entry.name}"`, entry.size, 1);
       let inflated: Uint8Array;
       try {
         inflated = inflateSync(stored, { out: new Uint8Array(entry.size + 1) });
