@@ -99,6 +99,4 @@ const api = {
   },
 };
 
-export type ExposedWorker = typeof api;
-
 expose(api);

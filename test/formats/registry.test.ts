@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../workers/engine/graph';
-import { acceptString, companionReferences, detect, FORMATS, formatOfFile, isChannelsLastFormat, openDialogExtensions } from '../../workers/formats/index';
+import { acceptString, companionReferences, detect, FORMATS, formatOfFile, openDialogExtensions } from '../../workers/formats/index';
 
 const root = path.join(import.meta.dirname, '../..');
 const file = (name: string, relative: string) => ({ name, bytes: new Uint8Array(readFileSync(path.join(root, relative))) });
@@ -44,12 +44,5 @@ describe('the format registry', () => {
     expect(run).toThrow(ModelError);
     expect(run).toThrow(/^notes\.txt: not a model file Neurovis can read \(/);
     for (const f of FORMATS) expect(run).toThrow(f.name);
-  });
-
-  it('knows which formats are channels-last by construction', () => {
-    expect(isChannelsLastFormat('keras')).toBe(true);
-    expect(isChannelsLastFormat('tfjs')).toBe(true);
-    expect(isChannelsLastFormat('onnx')).toBe(false);
-    expect(isChannelsLastFormat('numpy')).toBe(false);
   });
 });

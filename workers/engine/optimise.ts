@@ -6,10 +6,6 @@
  */
 let optimised = true;
 
-export function setOptimised(on: boolean): void {
-  optimised = on;
-}
-
 export function isOptimised(): boolean {
   return optimised;
 }

@@ -236,16 +236,3 @@ export function drawSheet(sheet: SheetLayout, thumbnails: readonly RGBAImage[], 
   for (const t of sheet.texts) drawText(data, sheet.width, sheet.height, t.text, t.x, t.y, INK, t.scale);
   return image;
 }
-
-/** A layer's sprite sheets as RGBA images (usually one; several beyond maxSide). */
-export function renderSheets(g: LayerGallery, options: SheetOptions): { layouts: SheetLayout[]; images: RGBAImage[] } {
-  const thumbs = layerThumbnails(g, options);
-  const probe = thumbs[0] ?? neuronThumbnailSize(g, options);
-  const layouts = layoutSheets(g, probe.width, probe.height, options);
-  return { layouts, images: layouts.map((l) => drawSheet(l, thumbs, options.colormap)) };
-}
-
-function neuronThumbnailSize(g: LayerGallery, options: SheetOptions): { width: number; height: number } {
-  const factor = Math.max(1, Math.floor(options.factor));
-  return { width: CHART_SIZE * factor, height: CHART_SIZE * factor };
-}

@@ -1,4 +1,4 @@
-import { ModelError, type Graph, type ModelFormat } from '../engine/graph';
+import { ModelError, type Graph } from '../engine/graph';
 import { countingReads } from '../engine/budget';
 import { withLabels } from './labels';
 import { FORMATS, REFUSED_FORMATS } from './registry';
@@ -72,9 +72,4 @@ export function acceptString(): string {
 /** The OS file associations of every format (electron-builder.yml holds the same; a test checks). */
 export function fileAssociations(): FileAssociation[] {
   return FORMATS.flatMap((f) => f.associations ?? []);
-}
-
-/** Whether models of this format keep their channels last unless the file says otherwise. */
-export function isChannelsLastFormat(format: ModelFormat): boolean {
-  return FORMATS.some((f) => f.format === format && f.layout === 'channels-last');
 }

@@ -54,8 +54,6 @@ export interface FormatDef {
   readonly extensions: readonly string[];
   /** Extensions of the files that come with the main one (ONNX '.data', TF.js '.bin'), offered by the open dialog too. */
   readonly companionExtensions?: readonly string[];
-  /** Where the model keeps its channels unless the file says otherwise (Graph.inputLayout). */
-  readonly layout: 'channels-first' | 'channels-last';
   /** The OS file associations of the desktop packages. */
   readonly associations?: readonly FileAssociation[];
   /** Whether this file is a main model file of this format, by its content (magic bytes, JSON keys). */
@@ -68,7 +66,8 @@ export interface FormatDef {
   /**
    * Reads the model whose main file is `main`; `files` holds everything dropped with it
    * (TF.js shards, ONNX external data, a .neurovis.json's sidecar .npz). Throws ModelError
-   * naming the file and the problem.
+   * naming the file and the problem. The graph states where the model keeps its channels
+   * (Graph.channelAxis: ONNX and NumPy first, Keras, TF.js and TFLite last unless the file says otherwise).
    */
   read(main: InputFile, files: readonly InputFile[], options: ReadOptions): Graph;
 }

@@ -69,13 +69,6 @@ export function lutIndex(v: number, m: number): number {
   return i < 0 ? 0 : i > LUT_SIZE - 1 ? LUT_SIZE - 1 : i;
 }
 
-/** CSS colour of value v under scale m. */
-export function colorOf(name: ColormapName, v: number, m: number): string {
-  const lut = colormapLut(name);
-  const i = lutIndex(v, m) * 3;
-  return `rgb(${lut[i]}, ${lut[i + 1]}, ${lut[i + 2]})`;
-}
-
 /** Evenly spaced CSS colours from negative to positive, for chart legends (ECharts visualMap). */
 export function colormapStops(name: ColormapName, count = 11): string[] {
   const lut = colormapLut(name);

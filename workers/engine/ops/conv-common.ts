@@ -79,7 +79,7 @@ export function floatData(ctx: OpContext, t: Tensor | undefined, what: string): 
 }
 
 /** An operand's value during a reversal: the constant, else its value at the reference input. */
-export function operandValue(ctx: ReverseContext, index: number, what: string): Float32Array {
+function operandValue(ctx: ReverseContext, index: number, what: string): Float32Array {
   const t = ctx.constants[index] ?? ctx.reference?.inputs[index];
   if (!t) fail(ctx, `${what} depends on the input; reversing it needs a reference input (a mode other than exact)`);
   return floatData(ctx, t, what);
@@ -99,7 +99,7 @@ export function addBias(y: Float32Array, bias: Float32Array, images: number, cha
 }
 
 /** The bias gradient of each seed: gy summed over the model's images and each plane. */
-export function biasGradient(gy: Float32Array, seeds: number, images: number, channels: number, plane: number): Float32Array {
+function biasGradient(gy: Float32Array, seeds: number, images: number, channels: number, plane: number): Float32Array {
   const gb = new Float32Array(seeds * channels);
   let o = 0;
   for (let s = 0; s < seeds; s++) {

@@ -1,7 +1,7 @@
 import { ModelError } from '../graph';
 import { gemm } from '../kernels/gemm';
 import type { OpContext, OpDef, ReverseContext } from '../op';
-import { floatTensor, sizeOf, type Shape, type Tensor } from '../tensor';
+import { floatTensor, sizeOf, type Tensor } from '../tensor';
 import { broadcastShapes } from './broadcast-util';
 
 /** MatMul with numpy semantics (ONNX Operators.md#MatMul): 1-D operands are promoted, batch dims broadcast. */
@@ -127,7 +127,3 @@ export const matmulOp: OpDef = {
     return [ga, gb];
   },
 };
-
-export function matmulShape(a: Shape, b: Shape): number[] {
-  return plan({ node: { name: '', opType: 'MatMul', inputs: [], outputs: [], attrs: {} }, inputShapes: [a, b], constants: [], opset: 13 }).outShape;
-}

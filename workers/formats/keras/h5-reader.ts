@@ -106,7 +106,6 @@ export const kerasH5Format: FormatDef = {
   format: 'keras',
   name: 'Keras .h5',
   extensions: ['.h5', '.hdf5', '.hdf'],
-  layout: 'channels-last',
   associations: [{ ext: 'h5', name: 'Keras HDF5 model', description: 'Keras model (HDF5)', mimeType: 'application/x-hdf5', role: 'Viewer', rank: 'Alternate' }],
   sniff: (file) => isHdf5(file.bytes),
   companions: kerasH5Companions,

@@ -50,7 +50,6 @@ export const keras3Format: FormatDef = {
   format: 'keras',
   name: 'Keras .keras',
   extensions: ['.keras'],
-  layout: 'channels-last',
   associations: [{ ext: 'keras', name: 'Keras model', description: 'Keras 3 model archive', mimeType: 'application/x-keras', role: 'Viewer', rank: 'Alternate' }],
   sniff: (file) => looksLikeKerasArchive(file.bytes),
   read: (main) => readKeras3(main),

@@ -77,7 +77,6 @@ export const tfjsLayersFormat: FormatDef = {
   name: 'TF.js model.json',
   extensions: ['model.json'],
   companionExtensions: ['.bin'],
-  layout: 'channels-last',
   sniff: (file) => looksLikeTfjs(file.bytes) && !looksLikeTfjsGraph(file.bytes),
   companions: tfjsShardPaths,
   read: (main, files) => readTfjs(main, files),

@@ -59,7 +59,6 @@ export const neurovisFormat: FormatDef = {
   format: 'neurovis',
   name: 'Neurovis .neurovis.json',
   extensions: ['.neurovis.json'],
-  layout: 'channels-first',
   // Windows and macOS associate by the last extension only (.json, which we do not
   // claim); Linux matches the whole `*.neurovis.json` glob.
   associations: [{ ext: 'neurovis.json', name: 'Neurovis network', description: 'Neurovis network (built in the app)', mimeType: 'application/x-neurovis+json', role: 'Editor', rank: 'Owner' }],

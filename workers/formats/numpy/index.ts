@@ -8,7 +8,6 @@ export const npyFormat: FormatDef = {
   format: 'numpy',
   name: 'NumPy .npy',
   extensions: ['.npy'],
-  layout: 'channels-first',
   associations: [{ ext: 'npy', name: 'NumPy array', description: 'NumPy array (.npy), read as a weight matrix', mimeType: 'application/x-npy', role: 'Viewer', rank: 'Alternate' }],
   sniff: (file) => isNpy(file.bytes),
   read(main, _files, options) {
@@ -22,7 +21,6 @@ export const npzFormat: FormatDef = {
   format: 'numpy',
   name: 'NumPy .npz',
   extensions: ['.npz'],
-  layout: 'channels-first',
   associations: [
     { ext: 'npz', name: 'NumPy weight archive', description: 'NumPy arrays (.npz), read as a chain of weight matrices', mimeType: 'application/x-npz', role: 'Viewer', rank: 'Alternate' },
   ],

@@ -169,7 +169,6 @@ export const onnxFormat: FormatDef = {
   name: 'ONNX',
   extensions: ['.onnx'],
   companionExtensions: ['.data'],
-  layout: 'channels-first',
   associations: [{ ext: 'onnx', name: 'ONNX model', description: 'ONNX neural network model', mimeType: 'application/x-onnx', role: 'Viewer', rank: 'Alternate' }],
   sniff: (file) => looksLikeOnnx(file.bytes),
   companions: (main) => onnxExternalDataLocations(main.bytes),

@@ -79,7 +79,6 @@ export const tfjsGraphFormat: FormatDef = {
   // After the layers format in the registry: by name alone, model.json goes to that reader.
   extensions: ['model.json'],
   companionExtensions: ['.bin'],
-  layout: 'channels-last',
   sniff: (file) => looksLikeTfjsGraph(file.bytes),
   companions: tfjsShardPaths,
   read: (main, files) => readTfjsGraph(main, files),

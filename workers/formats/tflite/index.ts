@@ -14,7 +14,6 @@ export const tfliteFormat: FormatDef = {
   format: 'tflite',
   name: 'TFLite',
   extensions: ['.tflite'],
-  layout: 'channels-last',
   associations: [{ ext: 'tflite', name: 'TFLite model', description: 'TensorFlow Lite model (FlatBuffer)', mimeType: 'application/x-tflite', role: 'Viewer', rank: 'Alternate' }],
   sniff: (file) => looksLikeTflite(file.bytes),
   read(main) {
