@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeNeurons, allNeurons, type GallerySettings } from '../../workers/engine/compute';
 import { wasmGemmCalls } from '../../workers/engine/kernels/gemm-wasm';
@@ -76,6 +78,21 @@ describe('optimised engine = reference engine (max abs error ≤ 1e-5, unit norm
         expect(error).toBeLessThanOrEqual(1e-5);
       });
     }
+  }
+});
+
+/** A real MobileNetV2 (depthwise and strided convolutions, ReLU6 as Clip, residual Adds), beside the repository. */
+const SHARED_MOBILENET = join(__dirname, '..', '..', '..', 'shared', 'models', 'onnx', 'pytorch_mobilenetv2_slim_mnist.onnx');
+
+describe('optimised engine = reference engine on a real MobileNetV2 (issue 18)', () => {
+  for (const mode of ['surrogate', 'guided'] as const) {
+    it.skipIf(!existsSync(SHARED_MOBILENET))(`${mode} mode: a spread of neurons of every layer, cropped depthwise reversals and cropped forward passes (needs ../shared/models)`, () => {
+      const model = prepare(readModel([{ name: basename(SHARED_MOBILENET), bytes: new Uint8Array(readFileSync(SHARED_MOBILENET)) }]));
+      const x0 = Float32Array.from({ length: 28 * 28 }, (_, i) => ((i * 7919) % 255) / 255);
+      const { error, neurons } = maxGalleryDifference(model, { mode, objective: { kind: 'neuron' }, radius: 1, reference: x0 }, 3);
+      expect(neurons).toBeGreaterThan(50);
+      expect(error).toBeLessThanOrEqual(1e-5);
+    }, 120_000);
   }
 });
 

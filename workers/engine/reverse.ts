@@ -1,6 +1,7 @@
 import { ModelError, UnsupportedOpError } from './graph';
 import { ancestorsOf, runForward } from './forward';
 import { runForwardBatch } from './forward-batch';
+import { dotInBox, runForwardRegion, seedBox } from './forward-region';
 import type { ReversalMode } from './op';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { isOptimised } from './optimise';
@@ -161,9 +162,17 @@ function reachedActivations(
     }
     return;
   }
+  // The seeds read one box of the layer (its centre for the neuron objective): only that box's cone is computed.
+  const featureShape = layerById(model, layerId).featureShape;
+  const box = seedBox(featureShape, seeds, batch);
   for (let b0 = 0; b0 < batch; b0 += perPass) {
     const count = Math.min(perPass, batch - b0);
     const rows = xstar.subarray((start + b0) * inputSize, (start + b0 + count) * inputSize);
+    const inBox = box && runForwardRegion(model, rows, count, layerId, box);
+    if (box && inBox) {
+      for (let b = b0; b < b0 + count; b++) if (!dead[start + b]) activations[start + b] = dotInBox(featureShape, seeds, b, inBox, b - b0, box);
+      continue;
+    }
     const y = runForwardBatch(model, rows, count, layerId);
     for (let b = b0; b < b0 + count; b++) {
       if (!dead[start + b]) activations[start + b] = dotRows(seeds, b * outSize, y, (b - b0) * outSize, outSize);

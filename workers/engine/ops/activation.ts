@@ -27,6 +27,12 @@ export interface ElementwiseRule<P> {
   readonly captumRelu?: boolean;
   /** The parameters hold one value per element of the input (PRelu's slope), so a batch of images cannot share them. */
   readonly perElementParams?: boolean;
+  /**
+   * y = value(x) over float32 values in one monomorphic loop: the batched forward runs
+   * ReLU/ReLU6 over every x* of a layer, where the shared call to `value` was a sixth of
+   * a MobileNetV2 surrogate gallery (issue 18, measured).
+   */
+  applyFloats?(x: Float32Array, y: Float32Array, p: P): void;
 }
 
 export function requireReference(ctx: ReverseContext): NonNullable<ReverseContext['reference']> {
@@ -65,6 +71,11 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
     forward(ctx, inputs) {
       const x = inputs[0] as Tensor;
       const p = rule.params(ctx);
+      if (rule.applyFloats && x.data instanceof Float32Array) {
+        const y = new Float32Array(x.data.length);
+        rule.applyFloats(x.data, y, p);
+        return [tensorLike(x, x.shape, y)];
+      }
       // Integer inputs (Clip in shape arithmetic) keep their type.
       const y = isFloat(x) ? new Float32Array(x.data.length) : new Float64Array(x.data.length);
       for (let i = 0; i < y.length; i++) y[i] = rule.value(x.data[i], p, i);

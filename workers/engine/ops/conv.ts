@@ -54,7 +54,9 @@ function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array
     }
     return;
   }
-  if (isOptimised() && images > 1) {
+  // Side by side only where a map is narrower than a GEMM row wants: wider maps go straight
+  // from x into y (the copies in and out were as costly as the GEMM on 32×32 maps, measured).
+  if (isOptimised() && images > 1 && imagesPerPass(P, rows, images) > 1) {
     convolveSideBySide(p, x, w, y, constantW);
     return;
   }
@@ -115,7 +117,7 @@ function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Fl
  * The optimised engine first crops gy to the box where it is non-zero (the seeds' cone).
  */
 function convolveTransposed(p: ConvPlan, images: number, gy: Float32Array, w: Float32Array): Float32Array {
-  if (isOptimised() && !p.pointwise && !p.wholeInput && !isDirect(p)) {
+  if (isOptimised() && !p.pointwise && !p.wholeInput) {
     const box = nonzeroBox(p.geometry, gy, images * p.maps);
     if (!box) return zeroedFloats(images * p.channels * p.geometry.inSize);
     if (boxSize(box) < p.geometry.outSize) {

@@ -8,4 +8,7 @@ export const reluOp = elementwise({
   derivative: (x) => (x > 0 ? 1 : 0),
   surrogate: { slope: 1 },
   captumRelu: true,
+  applyFloats(x, y) {
+    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : 0;
+  },
 });
