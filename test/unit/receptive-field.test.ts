@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { computeNeurons } from '../../workers/engine/compute';
 import type { AttrValue, Graph, GraphNode } from '../../workers/engine/graph';
 import { prepare, type PreparedModel } from '../../workers/engine/prepare';
-import { cropOf, type CropBox } from '../../workers/engine/receptive-field';
+import type { CropBox } from '../../workers/engine/prepared-model';
+import { cropOf } from '../../workers/engine/receptive-field';
 import type { Tensor } from '../../workers/engine/tensor';
 
 function random(n: number, seed: number): Float32Array {

@@ -1,67 +1,13 @@
 import { ModelError, type Graph, type GraphNode, type InputLayout } from './graph';
 import { fuseGelu } from './fuse';
 import { channelSides, checkImageShape, detectInputLayout, isChannelsLastLayout, isRearrangement, type ChannelSide } from './input-layout';
-import { kindOf, type OpContext, type OpDef } from './op';
+import { kindOf, type OpContext } from './op';
 import { opFor } from './ops/index';
-import { layerCrops, type LayerCrops } from './receptive-field';
+import type { LayerInfo, PreparedModel, VariableNode } from './prepared-model';
+import { layerCrops } from './receptive-field';
 import { formatShape, sizeOf, type Shape, type Tensor } from './tensor';
 
-/** One layer of the gallery (DESIGN.md §2). */
-export interface LayerInfo {
-  /** The output tensor's name: the layer's id everywhere (manifest, jobs, UI). */
-  readonly id: string;
-  /** What to show: the Keras layer name, or the tensor name. */
-  readonly name: string;
-  readonly op: string;
-  readonly node: string;
-  /** Output shape including the batch dimension when the model has one. */
-  readonly outputShape: readonly number[];
-  /** Output shape without the batch dimension. */
-  readonly featureShape: readonly number[];
-  /** Index of the channel axis in featureShape for conv-like outputs (rank 2 or 3), else null. */
-  readonly channelAxis: number | null;
-  readonly neurons: number;
-  /**
-   * Layers feeding this layer's node element by element (same shape, elementwise op): its
-   * reversal is a combination of theirs for the same neurons (engine/reuse.ts).
-   */
-  readonly reuses: readonly string[];
-  /** The input boxes that can influence the neurons (receptive-field crops); absent or null: the whole input. */
-  readonly crops?: LayerCrops;
-  /** Class names of its neurons: the model's output layer, when the model comes with them (Graph.labels). */
-  readonly labels?: readonly string[];
-}
-
-export interface VariableNode {
-  readonly node: GraphNode;
-  readonly op: OpDef;
-  readonly ctx: OpContext;
-  readonly outputShapes: readonly Shape[];
-  readonly nonlinear: boolean;
-}
-
-/** A graph ready to run and reverse: constants folded, every shape known, in topological order. */
-export interface PreparedModel {
-  readonly graph: Graph;
-  readonly inputName: string;
-  /** Input shape as the graph takes it (with a batch dimension of 1 when it has one). */
-  readonly inputShape: readonly number[];
-  /** Input shape without the batch dimension: the shape of every x*. */
-  readonly inputFeatureShape: readonly number[];
-  /** The input's layout: the user's choice, else detected from the model (engine/input-layout.ts). */
-  readonly inputLayout: InputLayout;
-  /** The image shape [H, W] the user asked to draw the input as (a 784-vector as 28×28), or null. */
-  readonly imageShape: readonly number[] | null;
-  readonly shapes: ReadonlyMap<string, Shape>;
-  readonly constants: ReadonlyMap<string, Tensor>;
-  /** Nodes that depend on the input, in topological order. */
-  readonly nodes: readonly VariableNode[];
-  /** Which node produces each variable tensor. */
-  readonly producer: ReadonlyMap<string, VariableNode>;
-  readonly layers: readonly LayerInfo[];
-  /** Names of nonlinear nodes (refused by the exact mode). */
-  readonly nonlinearNodes: readonly string[];
-}
+export type { LayerInfo, PreparedModel, VariableNode } from './prepared-model';
 
 export interface PrepareOptions {
   /** Input shape without the batch dimension, for symbolic dimensions (or to override them). */

@@ -9,22 +9,12 @@ import { attrNumber, attrNumbers } from './graph';
 import { isChannelsLastLayout } from './input-layout';
 import type { OpContext } from './op';
 import { forwardWindow, kernelOf, transposedWindow, type Window } from './ops/conv-geometry';
-import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
+import type { CropBox, LayerCrops, LayerInfo, PreparedModel, VariableNode } from './prepared-model';
 import type { Objective } from './seeds';
 import type { Shape } from './tensor';
 
 /** Inclusive index ranges [lo, hi], one per axis of a tensor (batch axis included). */
 type Region = [number, number][];
-
-/** A crop of the input image: [y, x, h, w] in input pixels. */
-export type CropBox = readonly [number, number, number, number];
-
-/** The crops of one layer under the objectives that have one: null means the whole input. */
-export interface LayerCrops {
-  /** One box for every neuron, or one per neuron where they differ (near borders, concatenated branches). */
-  readonly neuron: CropBox | readonly CropBox[] | null;
-  readonly channel: CropBox | null;
-}
 
 const WINDOW_OPS = new Set(['Conv', 'ConvInteger', 'MaxPool', 'AveragePool', 'LpPool']);
 const ROUTING_OPS = new Set(['Concat', 'Split', 'Slice', 'Gather']);

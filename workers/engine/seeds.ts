@@ -1,5 +1,5 @@
 import { ModelError } from './graph';
-import type { LayerInfo, PreparedModel } from './prepare';
+import type { LayerInfo, PreparedModel } from './prepared-model';
 import { formatShape, sizeOf } from './tensor';
 
 /** What a seed y* asks of a layer (DESIGN.md §1, §2). */
