@@ -3,7 +3,11 @@ import { expect, test } from '@playwright/test';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import { colormapLut, lutIndex } from '../../workers/imaging/colormap';
-import { engineResult, example, openApp, openExample, pageErrors, specFile } from './app-helpers';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { layoutGraph, REARRANGEMENTS } from '../../renderer/src/domain/graph-layout';
+import { describeStructure } from '../../workers/engine/structure';
+import { dropFiles, engineResult, example, openApp, openExample, pageErrors, specFile } from './app-helpers';
 
 test('the graph view draws the model, shows a node\'s shapes and parameters, and opens its gallery section', async ({ page }) => {
   const errors = pageErrors(page);
@@ -105,5 +109,87 @@ test('comparing a neuron shows it under several modes, each with the activation 
   // The exact mode refuses a nonlinear network, and its card says so.
   await page.locator('[data-testid=compare-mode][data-mode=exact]').check();
   await expect(page.locator('[data-testid=compare-card][data-mode=exact]')).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
+  expect(errors).toEqual([]);
+});
+
+/** The graph view's zoom and the part of the drawing on screen, [x0, y0, x1, y1], as ECharts reports them. */
+async function graphView(page: import('@playwright/test').Page): Promise<{ zoom: number; visible: number[]; world: number[] }> {
+  const el = page.getByTestId('graph-scroll');
+  const [zoom, visible, world] = await Promise.all([el.getAttribute('data-zoom'), el.getAttribute('data-visible'), el.getAttribute('data-world')]);
+  return { zoom: Number(zoom), visible: visible!.split(' ').map(Number), world: world!.split(' ').map(Number) };
+}
+
+test('the graph view zooms and pans by wheel, drag, buttons and keys, fits the model to the view, and keeps rearrangements folded', async ({ page }) => {
+  const errors = pageErrors(page);
+  await page.setViewportSize({ width: 800, height: 600 });
+  const full = path.resolve(import.meta.dirname, '../fixtures/modes/resnet_block.onnx');
+  const bytes = new Uint8Array(readFileSync(full));
+  const layout = layoutGraph(describeStructure(prepare(readModel([{ name: 'resnet_block.onnx', bytes }]))));
+  await openApp(page, { compute: { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200, preview: 1 } });
+  await dropFiles(page, [{ name: 'resnet_block.onnx', bytes }]);
+  await page.getByTestId('view-graph').click();
+  const view = page.getByTestId('graph-view');
+  await expect(view).toHaveAttribute('data-nodes', String(layout.boxes.length));
+  const box = (await page.getByTestId('graph-scroll').boundingBox())!;
+  // At its own size, top first.
+  const start = await graphView(page);
+  expect(start.zoom).toBe(1);
+  expect(start.visible[1]).toBe(0);
+  expect(start.visible[3] - start.visible[1]).toBeCloseTo(box.height, -1);
+  expect(start.world[1]).toBeGreaterThan(box.height);
+
+  // The wheel zooms in about the cursor: the point under it stays under it.
+  const cursor = { x: box.x + box.width * 0.3, y: box.y + box.height * 0.4 };
+  const under = (v: { visible: number[] }) => [v.visible[0] + ((v.visible[2] - v.visible[0]) * (cursor.x - box.x)) / box.width, v.visible[1] + ((v.visible[3] - v.visible[1]) * (cursor.y - box.y)) / box.height];
+  await page.mouse.move(cursor.x, cursor.y);
+  await page.mouse.wheel(0, -400);
+  await expect.poll(async () => (await graphView(page)).zoom).toBeGreaterThan(1);
+  const zoomed = await graphView(page);
+  under(zoomed).forEach((v, i) => expect(Math.abs(v - under(start)[i])).toBeLessThan(3));
+
+  // A drag pans: the drawing follows the mouse.
+  await page.mouse.down();
+  await page.mouse.move(cursor.x + 100, cursor.y + 60, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(async () => (await graphView(page)).visible[0]).toBeLessThan(zoomed.visible[0] - 100 / zoomed.zoom + 3);
+  const dragged = await graphView(page);
+  expect(dragged.zoom).toBe(zoomed.zoom);
+  expect(dragged.visible[1]).toBeCloseTo(zoomed.visible[1] - 60 / zoomed.zoom, -1);
+
+  // Buttons.
+  await page.getByTestId('graph-zoom-out').click();
+  await expect.poll(async () => (await graphView(page)).zoom).toBeCloseTo(dragged.zoom / 1.25, 2);
+  await page.getByTestId('graph-fit').click();
+  const fitted = await graphView(page);
+  expect(fitted.zoom).toBeLessThan(1);
+  // The whole drawing is on screen (above the zoom buttons, 48 px), and fills it one way.
+  expect(fitted.visible[0]).toBeLessThanOrEqual(0.5);
+  expect(fitted.visible[1]).toBeLessThanOrEqual(0.5);
+  expect(fitted.visible[2]).toBeGreaterThanOrEqual(fitted.world[0] - 0.5);
+  expect(fitted.visible[3]).toBeGreaterThanOrEqual(fitted.world[1] - 0.5);
+  const spare = [box.width - fitted.world[0] * fitted.zoom, box.height - 48 - fitted.world[1] * fitted.zoom];
+  expect(Math.min(...spare)).toBeLessThan(2);
+  expect(fitted.visible[3] - fitted.world[1]).toBeGreaterThanOrEqual(48 / fitted.zoom - 2);
+  await page.getByTestId('graph-actual-size').click();
+  await expect.poll(async () => (await graphView(page)).zoom).toBe(1);
+
+  // Keys, with the focus on the drawing.
+  await page.getByTestId('graph-scroll').focus();
+  await page.keyboard.press('+');
+  await expect.poll(async () => (await graphView(page)).zoom).toBe(1.25);
+  const before = await graphView(page);
+  await page.keyboard.press('ArrowDown');
+  const after = await graphView(page);
+  expect(after.visible[1] - before.visible[1]).toBeCloseTo(80 / 1.25, 0);
+  await page.keyboard.press('0');
+  expect((await graphView(page)).zoom).toBe(fitted.zoom);
+
+  // However it is zoomed, the boxes are the same: rearrangements stay folded into the edges.
+  await expect(view).toHaveAttribute('data-nodes', String(layout.boxes.length));
+  await page.locator('details.list > summary').click();
+  const listed = await page.getByTestId('graph-node').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+  expect(listed).toHaveLength(layout.boxes.length);
+  for (const op of REARRANGEMENTS) expect(listed.filter((t) => t.startsWith(`${op} ·`))).toEqual([]);
+  await page.screenshot({ path: test.info().outputPath('graph-fit-800x600.png') });
   expect(errors).toEqual([]);
 });

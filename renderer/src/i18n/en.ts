@@ -229,6 +229,11 @@ export const en = {
     copied: 'Link copied',
   },
   graph: {
+    viewHelp: 'Model graph: drag or arrow keys to move, wheel or + and − to zoom, 0 to fit, 1 for actual size',
+    zoomIn: 'Zoom in',
+    zoomOut: 'Zoom out',
+    fit: 'Fit',
+    actualSize: '1:1',
     chartLabel: 'The model as a graph: one box per node, reshapes and transposes folded into the edges',
     input: 'model input',
     openLayer: 'Show {name} in the gallery',

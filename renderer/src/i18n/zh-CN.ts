@@ -231,6 +231,11 @@ export const zhCN: Messages = {
     copied: '链接已复制',
   },
   graph: {
+    viewHelp: '模型图：拖动或方向键移动，滚轮或 + 和 − 缩放，0 适应窗口，1 原始大小',
+    zoomIn: '放大',
+    zoomOut: '缩小',
+    fit: '适应窗口',
+    actualSize: '原始大小',
     chartLabel: '模型的计算图：每个节点一个方框，重排与转置并入连线',
     input: '模型输入',
     openLayer: '在图库中显示 {name}',
