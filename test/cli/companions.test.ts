@@ -110,6 +110,6 @@ describe('labels beside the model', () => {
     writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ labels: ['a', 'b'] }));
     writeFileSync(join(dir, 'labels.txt'), 'a\nb\n');
     copyFileSync(join(dir, 'labels.txt'), join(dir, 'model.labels'));
-    expect(names(await readModelFiles([join(dir, 'model.json')]))).toEqual(['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin', 'metadata.json', 'labels.txt', 'model.labels']);
+    expect(names(await readModelFiles([join(dir, 'model.json')]))).toEqual(['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin', 'metadata.json', 'model.labels', 'labels.txt']);
   });
 });

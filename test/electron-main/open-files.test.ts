@@ -59,7 +59,7 @@ describe('readModelFiles', () => {
     await writeFile(path.join(labelled, 'model.labels'), 'cat\ndog\n');
     const opened = await readModelFiles([path.join(labelled, 'model.json')]);
     expect(opened.errors).toEqual([]);
-    expect(names(opened.files)).toEqual(['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin', 'labels.txt', 'model.labels']);
+    expect(names(opened.files)).toEqual(['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin', 'model.labels', 'labels.txt']);
   });
 
   it('does not read a companion twice when it was dropped too', async () => {

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { companionsOf, isLocalReference, labelFileNames, stemOf } from '../../workers/formats/companions';
+import { companionsOf, isLocalReference } from '../../workers/formats/companions';
+import { labelFileNames, stemOf } from '../../workers/formats/labels';
 import { readModel } from '../../workers/formats/index';
 
 const root = join(__dirname, '..', '..');
@@ -14,13 +15,13 @@ describe('companionsOf', () => {
     const expected = JSON.parse(readFileSync(join(root, 'test/electron-main/fixtures/onnx-external.locations.json'), 'utf8')) as string[];
     const c = companionsOf(file('test/electron-main/fixtures/onnx-external/model.onnx'));
     expect([...c.required].sort()).toEqual(expected);
-    expect(c.optional).toEqual(['metadata.json', 'labels.txt', 'model.labels']);
+    expect(c.optional).toEqual(['metadata.json', 'model.labels', 'labels.txt']);
   });
 
   it('TF.js: the shards of every manifest group, with or without an extension', () => {
     const c = companionsOf(json('model.json', { format: 'layers-model', modelTopology: {}, weightsManifest: [{ paths: ['group1-shard1of2', 'group1-shard2of2'], weights: [] }, { paths: ['extra.bin'], weights: [] }] }));
     expect(c.required).toEqual(['group1-shard1of2', 'group1-shard2of2', 'extra.bin']);
-    expect(c.optional).toEqual(['metadata.json', 'labels.txt', 'model.labels']);
+    expect(c.optional).toEqual(['metadata.json', 'model.labels', 'labels.txt']);
   });
 
   it('Keras: a weights-only .h5 needs the architecture JSON of its stem; a full model needs nothing', () => {
@@ -30,11 +31,11 @@ describe('companionsOf', () => {
 
   it('a .neurovis.json: its sidecar, and labels named after the stem without .neurovis.json', () => {
     const c = companionsOf(json('mlp.neurovis.json', { format: 'neurovis', version: 1, sidecar: 'mlp.npz', layers: [] }));
-    expect(c).toEqual({ required: ['mlp.npz'], optional: ['metadata.json', 'labels.txt', 'mlp.labels'] });
+    expect(c).toEqual({ required: ['mlp.npz'], optional: ['metadata.json', 'mlp.labels', 'labels.txt'] });
   });
 
   it('never lists the model itself among its labels', () => {
-    expect(labelFileNames('metadata.json')).toEqual(['labels.txt', 'metadata.labels']);
+    expect(labelFileNames('metadata.json')).toEqual(['metadata.labels', 'labels.txt']);
   });
 });
 

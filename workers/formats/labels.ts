@@ -1,6 +1,7 @@
 import type { Graph } from '../engine/graph';
 import type { InputFile } from './types';
 import { baseName } from './file-name';
+import { FORMATS, LABEL_FILES } from './registry';
 
 /** Class names of a model's outputs, and the file that gave them. */
 export interface FoundLabels {
@@ -11,44 +12,35 @@ export interface FoundLabels {
 const MAX_LABEL_BYTES = 16 * 1024 * 1024;
 const decoder = new TextDecoder('utf-8');
 
-/** Teachable Machine's metadata.json: `labels`, a list of class names. */
-function metadataLabels(text: string): string[] | undefined {
-  try {
-    const json = JSON.parse(text) as { labels?: unknown };
-    const labels = json?.labels;
-    return Array.isArray(labels) && labels.length > 0 && labels.every((l) => typeof l === 'string') ? (labels as string[]) : undefined;
-  } catch {
-    return undefined;
-  }
+/** A model's name without its format's ending: 'mlp.neurovis.json' → 'mlp', 'model.onnx' → 'model'. */
+export function stemOf(fileName: string): string {
+  const name = baseName(fileName);
+  const lower = name.toLowerCase();
+  const ending = FORMATS.flatMap((f) => f.extensions)
+    .filter((e) => e.startsWith('.') && lower.endsWith(e) && lower.length > e.length)
+    .sort((a, b) => b.length - a.length)[0];
+  if (ending) return name.slice(0, -ending.length);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
 }
 
-/** One name a line; a trailing empty line is not a class. */
-export function lineLabels(text: string): string[] | undefined {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim());
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines.length > 0 ? lines : undefined;
+/** The names of the label files that may sit beside a model (LABEL_FILES), best first, never the model itself. */
+export function labelFileNames(modelName: string): string[] {
+  const own = baseName(modelName);
+  const stem = stemOf(modelName);
+  return LABEL_FILES.map((l) => l.name(stem)).filter((n) => n !== own);
 }
 
-/**
- * The class names among the files given with a model: Teachable Machine's metadata.json first,
- * then `<stem>.labels` (beside `<stem>.onnx`, `<stem>.h5` …), then labels.txt.
- */
+/** The class names among the files given with a model, from the best label file (LABEL_FILES) that names some. */
 export function findLabels(main: InputFile, files: readonly InputFile[]): FoundLabels | undefined {
-  const mainName = baseName(main.name).toLowerCase();
-  const rank = (name: string): number => {
-    const lower = name.toLowerCase();
-    if (lower === 'metadata.json') return 0;
-    if (lower.endsWith('.labels') && mainName.startsWith(lower.slice(0, -'labels'.length))) return 1;
-    if (lower === 'labels.txt') return 2;
-    return -1;
-  };
-  const candidates = files
-    .filter((f) => f !== main && f.bytes.length <= MAX_LABEL_BYTES && rank(baseName(f.name)) >= 0)
-    .sort((a, b) => rank(baseName(a.name)) - rank(baseName(b.name)));
-  for (const file of candidates) {
-    const text = decoder.decode(file.bytes);
-    const names = rank(baseName(file.name)) === 0 ? metadataLabels(text) : lineLabels(text);
-    if (names) return { names, file: baseName(file.name) };
+  const stem = stemOf(main.name);
+  for (const label of LABEL_FILES) {
+    const wanted = label.name(stem).toLowerCase();
+    for (const file of files) {
+      if (file === main || file.bytes.length > MAX_LABEL_BYTES || baseName(file.name).toLowerCase() !== wanted) continue;
+      const names = label.parse(decoder.decode(file.bytes));
+      if (names) return { names, file: baseName(file.name) };
+    }
   }
   return undefined;
 }

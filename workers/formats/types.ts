@@ -22,6 +22,14 @@ export interface FileAssociation {
   readonly rank: 'Owner' | 'Default' | 'Alternate' | 'None';
 }
 
+/** A file beside a model that may name its outputs' classes (formats/registry.ts LABEL_FILES). */
+export interface LabelFile {
+  /** Its name beside a model whose name without its format's ending is `stem`. */
+  name(stem: string): string;
+  /** The class names in its text; undefined when it names none. */
+  parse(text: string): string[] | undefined;
+}
+
 /** A format Neurovis recognises but does not read: detection refuses it with a message saying what to do. */
 export interface RefusedFormat {
   readonly id: string;

@@ -1,4 +1,4 @@
-import { lineLabels } from '../labels';
+import { lineLabels } from '../label-text';
 import { ZipArchive } from '../zip/index';
 
 const MAX_LABEL_BYTES = 16 * 1024 * 1024;
