@@ -4,7 +4,7 @@ import type { PreparedModel } from '../workers/engine/prepare';
 import { DEFAULT_SHEET_OPTIONS, drawnGallery, layerImageFiles, rowLabels } from '../workers/export/layer-images';
 import { unionCrop } from '../workers/engine/receptive-field';
 import type { Objective } from '../workers/engine/seeds';
-import type { LayerArrays } from '../workers/export/manifest';
+import type { GalleryLayer } from '../workers/export/manifest';
 import type { SheetOptions } from '../workers/export/sprite';
 import { drawingShape } from '../workers/imaging/input-layout';
 import { ensureDir, writeInto } from './files';
@@ -17,7 +17,7 @@ import { ensureDir, writeInto } from './files';
 export async function writeLayerImages(
   out: string,
   model: PreparedModel,
-  r: LayerArrays,
+  r: GalleryLayer,
   base: string,
   formats: readonly string[],
   objective: Objective['kind'],
@@ -27,7 +27,7 @@ export async function writeLayerImages(
   const svg = formats.includes('svg');
   if (!png && !svg) return;
   const drawing = drawingShape({ inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape });
-  const gallery = drawnGallery(r.layer.name, r.xstar, drawing, { activations: r.activations, crop: unionCrop(r.layer.crops, objective), labels: rowLabels(r) });
+  const gallery = drawnGallery(r.info.name, r.xstar, drawing, { activations: r.activations, crop: unionCrop(r.info.crops, objective), labels: rowLabels(r) });
   let madeFolder = false;
   for (const file of layerImageFiles(gallery, base, { png, svg }, options)) {
     const dir = file.folder ? join(out, file.folder) : out;

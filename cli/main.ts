@@ -5,7 +5,12 @@ import { version } from '../package.json';
 import { ModelError } from '../workers/engine/graph';
 import { modeById } from '../workers/engine/modes/index';
 import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
-import { computeGallery, layerArrays, layerStatistics } from '../workers/pool/gallery';
+import { computeGallery } from '../workers/pool/gallery';
+import { digestFiles } from '../workers/pool/digest';
+import { packModel } from '../workers/pool/pack';
+import { summarize } from '../workers/pool/summary';
+import { joinResults, orderedRows, type LayerResult } from '../workers/engine/layer-result';
+import type { InputFile } from '../workers/formats/types';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
 import { neuronCount } from '../workers/engine/reverse';
 import { layerById } from '../workers/engine/seeds';
@@ -17,7 +22,7 @@ import { memoryBudget, setMemoryBudget } from '../workers/engine/budget';
 import { knownFromResults } from '../workers/engine/reuse';
 import { formatShape, sizeOf } from '../workers/engine/tensor';
 import { defaultRadius, DEFAULT_VALUE_RANGE, midGrey } from '../workers/engine/value-range';
-import { buildManifest, safeFileNames, type LayerArrays } from '../workers/export/manifest';
+import { buildManifest, safeFileNames, type GalleryLayer } from '../workers/export/manifest';
 import { readModel } from '../workers/formats/index';
 import { decodeNpy } from '../workers/formats/numpy/npy';
 import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs } from './args';
@@ -28,16 +33,22 @@ import { Progress } from './progress';
 import { checkLayers, checkModeFits, SettingError } from '../workers/settings/validate';
 
 
-async function loadModel(args: GalleryArgs | InfoArgs): Promise<PreparedModel> {
+/** The model, read once: the pool's workers get it packed from here, not from the files again. */
+interface LoadedModel {
+  readonly model: PreparedModel;
+  readonly files: readonly InputFile[];
+}
+
+async function loadModel(args: GalleryArgs | InfoArgs): Promise<LoadedModel> {
   // One budget for reading, folding and the gallery (engine/budget.ts), set before any of them.
   setMemoryBudget(args.memoryBudget ?? MEMORY_BUDGET_FRACTION * freemem());
   const files = await readModelFiles(args.files);
   const graph = readModel(files, { orientation: args.orientation });
-  return prepare(graph, { inputShape: args.inputShape, inputLayout: args.inputLayout, imageShape: args.imageShape });
+  return { files, model: prepare(graph, { inputShape: args.inputShape, inputLayout: args.inputLayout, imageShape: args.imageShape }) };
 }
 
 async function info(args: InfoArgs): Promise<void> {
-  const model = await loadModel(args);
+  const { model } = await loadModel(args);
   const s = model.graph.source;
   const lines = [
     `${s.fileName}: ${s.format}${s.producer ? ` (${s.producer})` : ''}${s.opset ? `, opset ${s.opset}` : ''}`,
@@ -72,7 +83,8 @@ interface FailedLayer {
 }
 
 async function writeGallery(args: GalleryArgs, out: string): Promise<FailedLayer[]> {
-  const model = await loadModel(args);
+  const loaded = await loadModel(args);
+  const { model } = loaded;
   let reference: Float32Array | undefined;
   if (args.reference) {
     const [file] = await readInputFiles([args.reference]);
@@ -100,20 +112,20 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<FailedLayer
   const npyNames = safeFileNames(layers.map((l) => l.id), '.npy');
   const imageBases = safeFileNames(layers.map((l) => l.id), '');
   const index = new Map(layers.map((l, i) => [l.id, i]));
-  const written = new Map<string, LayerArrays>();
+  const written = new Map<string, GalleryLayer>();
   let writing = Promise.resolve();
   // rows: each neuron's x*; r.xstar joins them only where images are drawn from it.
-  const sink = (r: LayerArrays, rows: readonly Float32Array[]): void => {
-    const i = index.get(r.layer.id)!;
+  const sink = (r: GalleryLayer, rows: readonly Float32Array[]): void => {
+    const i = index.get(r.layer)!;
     writing = writing.then(async () => {
       if (args.formats.includes('npy')) await writeNpyRowsInto(out, npyNames[i], [rows.length, ...model.inputFeatureShape], rows);
       await writeLayerImages(out, model, r, imageBases[i], args.formats, settings.objective.kind);
-      written.set(r.layer.id, { ...r, xstar: new Float32Array(0) });
+      written.set(r.layer, { ...r, xstar: new Float32Array(0) });
     });
   };
   let failed: FailedLayer[] = [];
   if (workers === 0) computeHere(model, layers, settings, args, sink);
-  else failed = await computeOnPool(model, args, layers, settings, workers, sink);
+  else failed = await computeOnPool(loaded, args, layers, settings, workers, sink);
   await writing;
   // A layer that failed (after its job's retry) leaves no files: the manifest names it and why.
   for (const f of failed) {
@@ -172,14 +184,14 @@ function chosenNeurons(model: PreparedModel, layer: LayerInfo, settings: Gallery
   return limit === undefined ? all : all.slice(0, limit);
 }
 
-/** A preview's rows: which neurons they hold, out of how many. */
-function previewOf(layer: LayerInfo, settings: GallerySettings, held: readonly number[]): Pick<LayerArrays, 'indices' | 'total'> {
+/** A layer's results as the gallery writes them: with the layer, and its neuron count when a preview holds fewer. */
+function galleryLayer(layer: LayerInfo, settings: GallerySettings, result: LayerResult): GalleryLayer {
   const total = neuronCount(layer, settings.objective);
-  return held.length < total ? { indices: held, total } : {};
+  return { ...result, info: layer, ...(result.neurons.length < total ? { total } : {}) };
 }
 
 /** Every neuron of every chosen layer, on this thread (`--workers 0`). */
-type LayerSink = (r: LayerArrays, rows: readonly Float32Array[]) => void;
+type LayerSink = (r: GalleryLayer, rows: readonly Float32Array[]) => void;
 
 function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, sink: LayerSink): void {
   const progress = new Progress(layers.map((l) => ({ id: l.id, total: chosenNeurons(model, l, settings, args.neurons).length })), args.quiet);
@@ -191,21 +203,20 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
     const r = computeNeurons(model, layer.id, neurons, settings, known);
     done.set(layer.id, r);
     progress.advance(layer.id, neurons.length);
-    const size = sizeOf(model.inputFeatureShape);
-    const rows = neurons.map((_, k) => r.xstar.subarray(k * size, (k + 1) * size));
-    sink({ layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead, linearisedAt: r.linearisedAt, ...previewOf(layer, settings, neurons) }, rows);
+    sink(galleryLayer(layer, settings, r), orderedRows([r]));
   }
   progress.finish();
 }
 
 /** The same on the worker pool (`--workers N`, default every core). */
 async function computeOnPool(
-  model: PreparedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number, sink: LayerSink,
+  { model, files }: LoadedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number, sink: LayerSink,
 ): Promise<FailedLayer[]> {
   const pool = createNodePool({ size: workers });
   try {
     injectTestFault(pool);
-    await pool.load(await readModelFiles(args.files), { inputShape: args.inputShape, orientation: args.orientation, inputLayout: args.inputLayout, imageShape: args.imageShape, memoryBudget: memoryBudget() });
+    const packed = packModel(model, pool.sharesWeights);
+    await pool.loadPacked(summarize(model, digestFiles(files), packed), packed);
     const progress = new Progress(layers.map((l) => ({ id: l.id, total: 0 })), args.quiet);
     const byId = new Map(layers.map((l) => [l.id, l]));
     const drawsImages = args.formats.includes('png') || args.formats.includes('svg');
@@ -213,10 +224,9 @@ async function computeOnPool(
       pool, settings, layers.map((l) => l.id),
       (p) => progress.report(p.done, p.total, p.etaMs),
       { neuronLimit: args.neurons },
-      (id, results) => {
-        const layer = byId.get(id)!;
-        const arrays = drawsImages ? layerArrays(results) : { ...layerStatistics(results), xstar: new Float32Array(0) };
-        sink({ layer, ...arrays, ...previewOf(layer, settings, results.map((r) => r.neuron)) }, results.map((r) => r.xstar));
+      (id, parts) => {
+        const joined = joinResults(id, model.inputFeatureShape, parts, { xstar: drawsImages });
+        sink(galleryLayer(byId.get(id)!, settings, joined), orderedRows(parts));
       },
     );
     progress.finish();

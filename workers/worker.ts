@@ -13,7 +13,8 @@ import { canShareMemory, packModel } from './pool/pack';
 import { summarize } from './pool/summary';
 import { knownFromResults, type KnownReversals } from './engine/reuse';
 import { setMemoryBudget } from './engine/budget';
-import type { ComputeRequest, KnownRows, Opened, OpenOptions, PackedModel, WireResult, WorkerMemory } from './pool/protocol';
+import { resultBuffers } from './engine/layer-result';
+import type { ComputeRequest, KnownRows, Opened, OpenOptions, PackedModel, WorkerMemory } from './pool/protocol';
 
 let model: PreparedModel | null = null;
 let lastReference: Float32Array | undefined;
@@ -73,22 +74,7 @@ const api = {
     if (request.fault === 'throw') throw new Error('injected fault: this job fails on purpose');
     if (!model) throw new Error('no model loaded in this worker');
     const r = computeNeurons(model, request.layer, request.neurons, withStableReference(request.settings), knownFrom(request.known, request.settings.radius));
-    const result: WireResult = {
-      layer: r.layer,
-      neurons: r.neurons,
-      xstar: r.xstar,
-      norms: r.norms,
-      activations: r.activations,
-      baselines: r.baselines,
-      dead: r.dead,
-      linearisedAt: r.linearisedAt,
-      ...(r.traces ? { traces: r.traces } : {}),
-    };
-    const buffers = new Set<ArrayBuffer>();
-    for (const a of [r.xstar, r.norms, r.activations, r.baselines, r.dead, ...(r.traces ?? [])]) {
-      if (a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
-    }
-    return Transfer(result, [...buffers]);
+    return Transfer(r, resultBuffers(r));
   },
 
   memory(): WorkerMemory | null {

@@ -2,7 +2,7 @@
 // and the engine run in the test process as the independent truth the UI is checked against.
 import { expect, type Page } from '@playwright/test';
 import { computeNeurons, type GallerySettings } from '../../workers/engine/compute';
-import type { NeuronsResult } from '../../workers/engine/modes/index';
+import type { LayerResult } from '../../workers/engine/layer-result';
 import { prepare } from '../../workers/engine/prepare';
 import type { NetworkSpec } from '../../workers/formats/neurovis/spec';
 import { readModel } from '../../workers/formats/index';
@@ -31,7 +31,7 @@ export const SLOW_WIDE: NetworkSpec = {
 };
 
 /** The engine's answer for some neurons of a network, computed here in Node. */
-export function engineResult(spec: NetworkSpec, layer: string, neurons: number[], settings: GallerySettings): NeuronsResult {
+export function engineResult(spec: NetworkSpec, layer: string, neurons: number[], settings: GallerySettings): LayerResult {
   const file = specFile(spec);
   const model = prepare(readModel([{ name: file.name, bytes: file.bytes }]));
   return computeNeurons(model, layer, neurons, settings);

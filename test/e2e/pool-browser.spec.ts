@@ -12,6 +12,7 @@ import { computeGallery } from '../../workers/pool/gallery';
 import { createNodePool } from '../../workers/pool/node';
 import { serveIsolated } from './pool-browser-server';
 import type { PageAnswer, PageRequest } from './pool-page/main';
+import { xstarRow } from '../../workers/engine/layer-result';
 
 /**
  * The worker pool in a real browser: a page built by Vite from test/e2e/pool-page spawns
@@ -60,12 +61,12 @@ async function nodeGallery(model: string, settings: GallerySettings): Promise<Pa
     const outcome = await computeGallery(pool, settings);
     expect(outcome.errors).toEqual([]);
     const layers: PageAnswer['layers'] = {};
-    for (const [id, results] of outcome.results) {
+    for (const [id, r] of outcome.results) {
       layers[id] = {
-        neurons: results.map((r) => r.neuron),
-        xstar: results.map((r) => bits(r.xstar)),
-        stats: results.map((r) => bits(Float32Array.of(r.norm, r.activation, r.baseline))),
-        dead: results.map((r) => r.dead),
+        neurons: [...r.neurons],
+        xstar: r.neurons.map((_, i) => bits(xstarRow(r, i))),
+        stats: r.neurons.map((_, i) => bits(Float32Array.of(r.norms[i], r.activations[i], r.baselines[i]))),
+        dead: Array.from(r.dead, (d) => d === 1),
       };
     }
     return layers;

@@ -4,7 +4,7 @@ import { prepare } from '../../workers/engine/prepare';
 import { collectExport, ExportCancelled, expectedFileCount, type ExportInput } from '../../workers/export/collect';
 import { unionCrop } from '../../workers/engine/receptive-field';
 import { drawnGallery, layerImageFiles } from '../../workers/export/layer-images';
-import type { LayerArrays } from '../../workers/export/manifest';
+import type { GalleryLayer } from '../../workers/export/manifest';
 import type { SheetOptions } from '../../workers/export/sprite';
 import { readModel } from '../../workers/formats/index';
 import { decodeNpy } from '../../workers/formats/numpy/npy';
@@ -22,10 +22,7 @@ const spec = JSON.stringify({
 function engineInput(): ExportInput {
   const model = prepare(readModel([{ name: 'tiny.neurovis.json', bytes: new TextEncoder().encode(spec) }]));
   const settings = { mode: 'exact' as const, objective: { kind: 'neuron' as const }, radius: 1 };
-  const layers: LayerArrays[] = model.layers.map((layer) => {
-    const r = computeNeurons(model, layer.id, [...Array(layer.neurons).keys()], settings);
-    return { layer, xstar: r.xstar, norms: r.norms, activations: r.activations, baselines: r.baselines, dead: r.dead };
-  });
+  const layers: GalleryLayer[] = model.layers.map((info) => ({ ...computeNeurons(model, info.id, [...Array(info.neurons).keys()], settings), info }));
   return { source: model.graph.source, inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: null, settings, layers };
 }
 
@@ -41,11 +38,11 @@ describe('collectExport (the app export)', () => {
     expect(progress.at(-1)).toEqual([files.length, files.length]);
     const byName = new Map(files.map((f) => [f.name, f.bytes]));
     for (const l of input.layers) {
-      const npy = decodeNpy(byName.get(`${l.layer.id}.npy`)!, l.layer.id);
+      const npy = decodeNpy(byName.get(`${l.info.id}.npy`)!, l.info.id);
       expect(npy.shape).toEqual([l.norms.length, 1, 5, 5]);
       expect(Array.from(npy.data)).toEqual(Array.from(l.xstar));
-      const g = drawnGallery(l.layer.name, l.xstar, { shape: [1, 5, 5], channelsLast: false }, { activations: l.activations, crop: unionCrop(l.layer.crops, 'neuron') });
-      for (const f of layerImageFiles(g, l.layer.id, all, options)) {
+      const g = drawnGallery(l.info.name, l.xstar, { shape: [1, 5, 5], channelsLast: false }, { activations: l.activations, crop: unionCrop(l.info.crops, 'neuron') });
+      for (const f of layerImageFiles(g, l.info.id, all, options)) {
         const name = f.folder ? `${f.folder}.${f.name}` : f.name;
         const bytes = byName.get(name)!;
         expect(bytes, name).toBeDefined();
@@ -54,7 +51,7 @@ describe('collectExport (the app export)', () => {
       }
     }
     const manifest = JSON.parse(new TextDecoder().decode(byName.get('manifest.json')!));
-    expect(manifest.layers.map((l: { file: string }) => l.file)).toEqual(input.layers.map((l) => `${l.layer.id}.npy`));
+    expect(manifest.layers.map((l: { file: string }) => l.file)).toEqual(input.layers.map((l) => `${l.info.id}.npy`));
   });
 
   it('stops when cancelled and returns no files', async () => {
@@ -76,11 +73,11 @@ describe('collectExport (the app export)', () => {
   it("puts the output layer's class names on its sheets and in the manifest, for a preview's rows too", async () => {
     const input = engineInput();
     const names = ['zero', 'one', 'two', 'three'];
-    const layers = input.layers.map((l) => (l.layer.id === 'fc' ? { ...l, layer: { ...l.layer, labels: names } } : l));
-    const fc = layers.find((l) => l.layer.id === 'fc')!;
+    const layers = input.layers.map((l) => (l.info.id === 'fc' ? { ...l, info: { ...l.info, labels: names } } : l));
+    const fc = layers.find((l) => l.info.id === 'fc')!;
     // A preview of neurons 3 and 1 of fc.
     const rows = [3, 1];
-    const preview = { ...fc, indices: rows, total: 4, xstar: fc.xstar.slice(0, 2 * 25), norms: fc.norms.slice(0, 2), activations: fc.activations.slice(0, 2), baselines: fc.baselines.slice(0, 2), dead: fc.dead.slice(0, 2) };
+    const preview = { ...fc, neurons: rows, total: 4, xstar: fc.xstar.slice(0, 2 * 25), norms: fc.norms.slice(0, 2), activations: fc.activations.slice(0, 2), baselines: fc.baselines.slice(0, 2), dead: fc.dead.slice(0, 2) };
     const files = await collectExport({ ...input, layers: [preview] }, all, options, { pause: async () => {} });
     const byName = new Map(files.map((f) => [f.name, new TextDecoder().decode(f.bytes)]));
     const svgText = Array.from(new DOMParser().parseFromString(byName.get('fc.svg')!, 'image/svg+xml').getElementsByTagName('text'), (t) => t.textContent);

@@ -27,7 +27,7 @@ describe('results cache', () => {
     expect(events[0]).toMatchObject({ done: TOTAL, total: TOTAL });
     for (const layer of model.layers) {
       expectSameAsEngine(again.results.get(layer.id)!, engineLayer(model, layer.id, BASE));
-      expect(again.results.get(layer.id)!.map((r) => r.xstar)).toEqual(first.results.get(layer.id)!.map((r) => r.xstar));
+      expect(again.results.get(layer.id)!.xstar).toEqual(first.results.get(layer.id)!.xstar);
     }
 
     // One layer alone is cached too.
@@ -72,8 +72,9 @@ describe('results cache', () => {
   });
 
   it('holds at most its byte bound, least recently used out first', async () => {
-    // Each result holds 8 floats of x* (+96 bytes of bookkeeping): room for 10 of them.
-    const pool = testPool({ size: 1, cacheBytes: 10 * (32 + 96) });
+    // Each neuron holds 8 floats of x* (+96 bytes of bookkeeping): room for 10 of them, in the
+    // results of 5 jobs of two neurons (the cache keeps what a job sent whole).
+    const pool = testPool({ size: 1, maxBatch: 2, cacheBytes: 10 * (32 + 96) });
     await pool.load([smallNet()]);
     await computeGallery(pool, BASE);
     expect(pool.cachedResults()).toBe(10);

@@ -7,7 +7,7 @@ import { prepare, type PreparedModel } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import type { InputFile } from '../../workers/formats/types';
 import { decodeNpy } from '../../workers/formats/numpy/npy';
-import type { NeuronResult } from '../../workers/pool/api';
+import type { LayerResult } from '../../workers/engine/layer-result';
 import { createNodePool, type NodePoolOptions } from '../../workers/pool/node';
 import type { WorkerPool } from '../../workers/pool/pool';
 
@@ -66,18 +66,13 @@ function bits(a: Float32Array): Uint32Array {
 }
 
 /** Pool results (one layer, neuron order) against the engine's, bit for bit. */
-export function expectSameAsEngine(results: readonly NeuronResult[], expected: ReturnType<typeof engineLayer>): void {
-  expect(results.map((r) => r.neuron)).toEqual(expected.neurons);
-  const size = expected.xstar.length / expected.neurons.length;
-  results.forEach((r, i) => {
-    const where = `${expected.layer} neuron ${r.neuron}`;
-    expect(bits(r.xstar), where).toEqual(bits(expected.xstar.subarray(i * size, (i + 1) * size)));
-    expect(bits(Float32Array.of(r.norm, r.activation, r.baseline)), where).toEqual(
-      bits(Float32Array.of(expected.norms[i], expected.activations[i], expected.baselines[i])),
-    );
-    expect(r.dead, where).toBe(expected.dead[i] === 1);
-    if (expected.traces) expect(bits(r.trace!), where).toEqual(bits(expected.traces[i]));
-  });
+export function expectSameAsEngine(got: LayerResult, expected: ReturnType<typeof engineLayer>): void {
+  expect(got.neurons).toEqual(expected.neurons);
+  expect(got.inputShape).toEqual(expected.inputShape);
+  for (const key of ['xstar', 'norms', 'activations', 'baselines'] as const) expect(bits(got[key]), `${expected.layer} ${key}`).toEqual(bits(expected[key]));
+  expect(got.dead, `${expected.layer} dead`).toEqual(expected.dead);
+  expect(got.linearisedAt).toEqual(expected.linearisedAt);
+  if (expected.traces) expect(got.traces!.map(bits), `${expected.layer} traces`).toEqual(expected.traces.map(bits));
 }
 
 export function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { GallerySettings } from '../../workers/engine/compute';
-import type { NeuronResult, PoolProgress } from '../../workers/pool/api';
+import type { PoolProgress, PoolResult } from '../../workers/pool/api';
+import { joinResults, xstarRow } from '../../workers/engine/layer-result';
 import { computeGallery } from '../../workers/pool/gallery';
 import { engineLayer, expectSameAsEngine, neurovisNet, prepareFiles, smallNet, testPool, waitFor } from './helpers';
 
 const SURROGATE: GallerySettings = { mode: 'surrogate', objective: { kind: 'neuron' }, radius: 1 };
 
-function recordOrder(results: readonly NeuronResult[], into: string[]): void {
-  for (const r of results) into.push(`${r.layer}:${r.neuron}`);
+function recordOrder(r: PoolResult, into: string[]): void {
+  for (const n of r.neurons) into.push(`${r.layer}:${n}`);
 }
 
 describe('priority order', () => {
@@ -29,7 +30,7 @@ describe('priority order', () => {
     const pool = testPool({ size: 2, maxBatch: 8 });
     await pool.load([smallNet()]);
     const batches: number[][] = [];
-    pool.onResult((rs) => batches.push(rs.map((r) => r.neuron)));
+    pool.onResult((r) => batches.push([...r.neurons]));
     const done = computeGallery(pool, SURROGATE, ['dense3']);
     pool.prioritize('dense3', [6, 7, 8, 9, 10, 11]);
     await done;
@@ -76,13 +77,13 @@ describe('cancellation', () => {
     const first = pool.run(SURROGATE);
     let delivered = 0;
     let jobsAtCancel = -1;
-    const late: NeuronResult[] = [];
-    pool.onResult((rs) => {
+    const late: PoolResult[] = [];
+    pool.onResult((r) => {
       if (jobsAtCancel >= 0) {
-        late.push(...rs.filter((r) => r.generation === first));
+        if (r.generation === first) late.push(r);
         return;
       }
-      delivered += rs.length;
+      delivered += r.neurons.length;
       if (delivered >= 4) {
         pool.cancel();
         jobsAtCancel = pool.jobsDispatched;
@@ -105,18 +106,18 @@ describe('cancellation', () => {
     const total = summary.layers.reduce((n, l) => n + l.neurons, 0);
     const first = pool.run(SURROGATE);
     let second = -1;
-    const afterSwitch: NeuronResult[] = [];
+    const afterSwitch: PoolResult[] = [];
     let before = 0;
-    pool.onResult((rs) => {
-      if (second >= 0) return void afterSwitch.push(...rs);
-      before += rs.length;
+    pool.onResult((r) => {
+      if (second >= 0) return void afterSwitch.push(r);
+      before += r.neurons.length;
       if (before >= 4) second = pool.run({ ...SURROGATE, radius: 3 });
     });
     await waitFor(() => second >= 0 && pool.progress().total > 0 && pool.progress().done === pool.progress().total, 'the second run');
     expect(second).toBeGreaterThan(first);
-    expect(afterSwitch).toHaveLength(total);
+    expect(afterSwitch.reduce((n, r) => n + r.neurons.length, 0)).toBe(total);
     expect(afterSwitch.every((r) => r.generation === second)).toBe(true);
-    expect(afterSwitch.every((r) => Math.abs(Math.hypot(...r.xstar) - 3) < 1e-4)).toBe(true);
+    expect(afterSwitch.every((r) => r.neurons.every((_, i) => Math.abs(Math.hypot(...xstarRow(r, i)) - 3) < 1e-4))).toBe(true);
   });
 });
 
@@ -141,7 +142,7 @@ describe('failures', () => {
       const expected = engineLayer(model, layer.id, SURROGATE);
       const got = outcome.results.get(layer.id)!;
       const failed = layer.id === 'dense3' ? error.neurons : [];
-      expect(got.map((r) => r.neuron)).toEqual(expected.neurons.filter((n) => !failed.includes(n)));
+      expect(got.neurons).toEqual(expected.neurons.filter((n) => !failed.includes(n)));
     }
     expect(pool.replacedWorkers).toBe(0);
   });
@@ -183,7 +184,7 @@ describe('failures', () => {
     const bad = { name: 'broken.onnx', bytes: new Uint8Array([8, 7, 18, 4, 1, 2]) };
     await expect(pool.load([bad])).rejects.toMatchObject({ name: 'ModelError', message: expect.stringContaining('broken.onnx') });
     const outcome = await computeGallery(pool, SURROGATE, ['dense3']);
-    expect(outcome.results.get('dense3')).toHaveLength(12);
+    expect(outcome.results.get('dense3')!.neurons).toHaveLength(12);
   });
 });
 
@@ -239,10 +240,11 @@ describe('streaming by layer (issue 18)', () => {
     await pool.load(files);
     const handed: { layer: string; neurons: number[]; resultsSoFar: number }[] = [];
     let delivered = 0;
-    pool.onResult((rs) => (delivered += rs.length));
-    const outcome = await computeGallery(pool, SURROGATE, undefined, undefined, {}, (layer, results) => {
-      handed.push({ layer, neurons: results.map((r) => r.neuron), resultsSoFar: delivered });
-      expectSameAsEngine(results, engineLayer(model, layer, SURROGATE));
+    pool.onResult((r) => (delivered += r.neurons.length));
+    const outcome = await computeGallery(pool, SURROGATE, undefined, undefined, {}, (layer, parts) => {
+      const joined = joinResults(layer, model.inputFeatureShape, parts);
+      handed.push({ layer, neurons: [...joined.neurons], resultsSoFar: delivered });
+      expectSameAsEngine(joined, engineLayer(model, layer, SURROGATE));
     });
     expect(handed.map((h) => h.layer)).toEqual(model.layers.map((l) => l.id));
     for (const h of handed) expect(h.neurons).toEqual(Array.from({ length: model.layers.find((l) => l.id === h.layer)!.neurons }, (_, i) => i));

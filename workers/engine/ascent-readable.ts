@@ -6,7 +6,8 @@ import { runForwardBatch, runForwardBatchValues } from './forward-batch';
 import { ModelError } from './graph';
 import type { PreparedModel } from './prepare';
 import { mulberry32 } from './random';
-import { reverseLayer, reverseSeeds, type LayerResult, type ReverseOptions } from './reverse';
+import type { LayerResult } from './layer-result';
+import { reverseLayer, reverseSeeds, type ReverseOptions } from './reverse';
 import { layerById, writeSeed } from './seeds';
 import { sizeOf, type Tensor } from './tensor';
 

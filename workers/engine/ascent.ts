@@ -1,7 +1,8 @@
 import { runForward } from './forward';
 import { ModelError } from './graph';
 import type { PreparedModel } from './prepare';
-import { reverseLayer, reverseSeeds, type LayerResult, type ReverseOptions } from './reverse';
+import type { LayerResult } from './layer-result';
+import { reverseLayer, reverseSeeds, type ReverseOptions } from './reverse';
 import { layerById, writeSeed } from './seeds';
 import { mulberry32 } from './random';
 import { sizeOf, type Tensor } from './tensor';

@@ -1,5 +1,6 @@
 import type { AscentOptions } from './ascent';
-import { modeById, type GalleryMode, type NeuronsResult } from './modes/index';
+import type { LayerResult } from './layer-result';
+import { modeById, type GalleryMode } from './modes/index';
 export type { GalleryMode } from './modes/index';
 import type { PreparedModel } from './prepare';
 import { neuronCount } from './reverse';
@@ -31,7 +32,7 @@ export interface GallerySettings {
  */
 export function computeNeurons(
   model: PreparedModel, layerId: string, neurons: readonly number[], settings: GallerySettings, known?: KnownReversals,
-): NeuronsResult {
+): LayerResult {
   const mode = modeById(settings.mode);
   return mode.run(model, layerId, neurons, {
     objective: settings.objective,

@@ -10,6 +10,7 @@ import { reverseContext } from './reverse-context';
 import { layerById, writeSeed, type Objective } from './seeds';
 import { recycleFloats, zeroedFloats } from './kernels/scratch';
 import { formatShape, sizeOf, type Tensor } from './tensor';
+import type { LayerResult } from './layer-result';
 
 export interface ReverseOptions {
   readonly mode: ReversalMode;
@@ -20,28 +21,6 @@ export interface ReverseOptions {
   readonly reference?: Float32Array;
   /** Reversals of other layers under the same settings, for the optimised engine to reuse (reuse.ts). */
   readonly known?: KnownReversals;
-}
-
-export interface LayerResult {
-  readonly layer: string;
-  readonly neurons: readonly number[];
-  /** Shape of one x* (the model's input without its batch dimension). */
-  readonly inputShape: readonly number[];
-  /** neurons.length rows of size(inputShape): x* = r·a/‖a‖, zero for dead neurons. */
-  readonly xstar: Float32Array;
-  /** ‖a‖ with a = Jᵀy*. */
-  readonly norms: Float32Array;
-  /** The objective the real network reaches at x*. */
-  readonly activations: Float32Array;
-  /** The objective at the zero input: the bias term. */
-  readonly baselines: Float32Array;
-  /** 1 where a = 0: no input changes the objective (to first order). */
-  readonly dead: Uint8Array;
-  /**
-   * Surrogate mode: nodes behind the layer with no linear counterpart (gates, Softmax …),
-   * linearised at the reference input instead (DESIGN.md §1). Empty otherwise.
-   */
-  readonly linearisedAt: readonly string[];
 }
 
 /**

@@ -10,7 +10,7 @@ import { drawingShape } from '../imaging/input-layout';
 import { encodeNpy } from '../formats/numpy/npy';
 import { unionCrop } from '../engine/receptive-field';
 import { drawnGallery, layerImageFiles, rowLabels, type ImageFormats } from './layer-images';
-import { buildManifest, safeFileNames, type LayerArrays } from './manifest';
+import { buildManifest, safeFileNames, type GalleryLayer } from './manifest';
 import type { SheetOptions } from './sprite';
 
 export interface ExportFormats extends ImageFormats {
@@ -25,7 +25,7 @@ export interface ExportInput {
   /** Draw x* as H×W image(s), or null for the layout's own form. */
   readonly imageShape: readonly number[] | null;
   readonly settings: Pick<GallerySettings, 'mode' | 'objective' | 'radius'>;
-  readonly layers: readonly LayerArrays[];
+  readonly layers: readonly GalleryLayer[];
   readonly quantized?: QuantizationInfo;
 }
 
@@ -69,7 +69,7 @@ export async function collectExport(input: ExportInput, formats: ExportFormats, 
     if (hooks.signal?.aborted) throw new ExportCancelled();
   };
   await check();
-  const npyNames = safeFileNames(input.layers.map((l) => l.layer.id), '.npy');
+  const npyNames = safeFileNames(input.layers.map((l) => l.info.id), '.npy');
   const drawing = drawingShape(input);
   for (let i = 0; i < input.layers.length; i++) {
     const l = input.layers[i];
@@ -78,7 +78,7 @@ export async function collectExport(input: ExportInput, formats: ExportFormats, 
       files.push({ name: npyNames[i], bytes: encodeNpy([l.norms.length, ...input.inputShape], l.xstar) });
       await check();
     }
-    const gallery = drawnGallery(l.layer.name, l.xstar, drawing, { activations: l.activations, crop: unionCrop(l.layer.crops, input.settings.objective.kind), labels: rowLabels(l) });
+    const gallery = drawnGallery(l.info.name, l.xstar, drawing, { activations: l.activations, crop: unionCrop(l.info.crops, input.settings.objective.kind), labels: rowLabels(l) });
     for (const f of layerImageFiles(gallery, base, formats, options)) {
       files.push({ name: f.folder ? `${f.folder}.${f.name}` : f.name, bytes: typeof f.bytes === 'string' ? encoder.encode(f.bytes) : f.bytes });
       await check();

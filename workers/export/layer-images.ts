@@ -27,11 +27,11 @@ export function drawnGallery(title: string, xstar: Float32Array, drawing: { shap
   return { title, xstar, inputShape: drawing.shape, channelsLast: drawing.channelsLast, activations, labels };
 }
 
-/** The class names of a layer's rows: a preview holds only some neurons (`indices`). */
-export function rowLabels(l: { layer: { labels?: readonly string[] }; indices?: readonly number[] }): readonly string[] | undefined {
-  const names = l.layer.labels;
+/** The class names of a layer's rows: a preview (fewer rows than `total`) holds only some neurons. */
+export function rowLabels(l: { info: { labels?: readonly string[] }; neurons: readonly number[]; total?: number }): readonly string[] | undefined {
+  const names = l.info.labels;
   if (!names) return undefined;
-  return l.indices ? l.indices.map((k) => names[k] ?? '') : names;
+  return l.total !== undefined && l.neurons.length < l.total ? l.neurons.map((k) => names[k] ?? '') : names;
 }
 
 export interface ImageFormats {

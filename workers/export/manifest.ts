@@ -2,6 +2,7 @@ import type { GallerySettings } from '../engine/compute';
 import { cropOf, isBoxList } from '../engine/receptive-field';
 import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
 import { drawnImageShape, type InputDrawing } from '../imaging/input-layout';
+import type { LayerResult } from '../engine/layer-result';
 import type { LayerInfo } from '../engine/prepare';
 
 /** One layer's entry in manifest.json (DESIGN.md §4). */
@@ -49,19 +50,11 @@ export interface Manifest {
   layers: ManifestLayer[];
 }
 
-/** The per-layer data the manifest and the .npy files are made from. */
-export interface LayerArrays {
-  layer: LayerInfo;
-  xstar: Float32Array;
-  norms: Float32Array;
-  activations: Float32Array;
-  baselines: Float32Array;
-  dead: Uint8Array;
-  /** Nodes the surrogate linearised at the reference input behind the layer (engine LayerResult.linearisedAt). */
-  linearisedAt?: readonly string[];
-  /** A preview: the neuron of each row, and the layer's neuron count, when it holds fewer. */
-  indices?: readonly number[];
-  total?: number;
+/** A layer of a gallery, as the manifest, the .npy files and the images are made from it: its results, rows in neuron order. */
+export interface GalleryLayer extends LayerResult {
+  readonly info: LayerInfo;
+  /** The layer's neuron count under the objective, when the rows hold fewer (a preview). */
+  readonly total?: number;
 }
 
 /**
@@ -91,7 +84,7 @@ export function buildManifest(
   source: ModelSource,
   input: InputDrawing,
   settings: Pick<GallerySettings, 'mode' | 'objective' | 'radius'>,
-  layers: readonly LayerArrays[],
+  layers: readonly GalleryLayer[],
   fileNames: readonly string[],
   quantized?: QuantizationInfo,
 ): Manifest {
@@ -107,28 +100,28 @@ export function buildManifest(
     objective: settings.objective.kind,
     radius: settings.radius,
     layers: layers.map((l, i) => ({
-      id: l.layer.id,
-      name: l.layer.name,
-      op: l.layer.op,
-      outputShape: [...l.layer.outputShape],
+      id: l.info.id,
+      name: l.info.name,
+      op: l.info.op,
+      outputShape: [...l.info.outputShape],
       neurons: l.total ?? l.norms.length,
-      ...(l.indices && l.indices.length < (l.total ?? 0) ? { indices: [...l.indices] } : {}),
+      ...(l.neurons.length < (l.total ?? 0) ? { indices: [...l.neurons] } : {}),
       file: fileNames[i],
       activations: clean(l.activations),
       norms: clean(l.norms),
       dead: Array.from(l.dead.entries()).filter(([, d]) => d === 1).map(([i]) => i),
       baselines: clean(l.baselines),
-      ...(l.layer.labels ? { labels: [...l.layer.labels] } : {}),
+      ...(l.info.labels ? { labels: [...l.info.labels] } : {}),
       crop: manifestCrop(l, settings.objective.kind),
-      ...(l.linearisedAt && l.linearisedAt.length > 0 ? { linearisedAt: [...l.linearisedAt] } : {}),
+      ...(l.linearisedAt.length > 0 ? { linearisedAt: [...l.linearisedAt] } : {}),
     })),
   };
 }
 
 /** The layer's crop under the objective: one box, or one per row of its x* (a preview's neurons), or null. */
-function manifestCrop(l: LayerArrays, objective: GallerySettings['objective']['kind']): number[] | number[][] | null {
-  const c = objective === 'channel' ? l.layer.crops?.channel : objective === 'neuron' ? l.layer.crops?.neuron : null;
+function manifestCrop(l: GalleryLayer, objective: GallerySettings['objective']['kind']): number[] | number[][] | null {
+  const c = objective === 'channel' ? l.info.crops?.channel : objective === 'neuron' ? l.info.crops?.neuron : null;
   if (!c) return null;
   if (!isBoxList(c)) return [...c];
-  return Array.from(l.norms, (_, row) => [...(cropOf(l.layer.crops, objective, l.indices?.[row] ?? row) ?? [])]);
+  return l.neurons.map((neuron) => [...(cropOf(l.info.crops, objective, neuron) ?? [])]);
 }

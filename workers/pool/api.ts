@@ -1,11 +1,13 @@
 import type { GallerySettings } from '../engine/compute';
 import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
+import type { LayerResult } from '../engine/layer-result';
 import type { LayerInfo } from '../engine/prepare';
 import type { ModelStructure } from '../engine/structure';
 import type { InputFile } from '../formats/types';
 
 export type { GallerySettings } from '../engine/compute';
 export type { InputFile } from '../formats/types';
+export type { LayerResult } from '../engine/layer-result';
 
 /** What the UI and the CLI need to know about a loaded model. */
 export interface ModelSummary {
@@ -41,23 +43,8 @@ export interface RunOptions {
   readonly neuronLimit?: number;
 }
 
-/** The optimal input of one neuron, as computed under the settings of `generation`. */
-export interface NeuronResult {
-  readonly layer: string;
-  readonly neuron: number;
-  /** x* (feature shape `inputShape`), norm r; all zero for a dead neuron. Shared with the cache: read only. */
-  readonly xstar: Float32Array;
-  /** ‖a‖ with a = Jᵀy*. */
-  readonly norm: number;
-  /** The objective the real network reaches at x*. */
-  readonly activation: number;
-  /** The objective at the zero input. */
-  readonly baseline: number;
-  readonly dead: boolean;
-  /** Nodes with no linear counterpart that the surrogate linearised at the reference input behind this layer (empty in other modes). */
-  readonly linearisedAt: readonly string[];
-  /** Ascent only: the activation at every step. */
-  readonly trace?: Float32Array;
+/** Optimal inputs of some neurons of one layer (one job's, or from the cache), as computed under the settings of `generation`. */
+export interface PoolResult extends LayerResult {
   /** The run() this result answers; results of an older generation are never delivered. */
   readonly generation: number;
 }
@@ -130,7 +117,7 @@ export interface GalleryPool {
    * Emits a progress event of a new, empty generation.
    */
   cancel(): void;
-  onResult(listener: (results: readonly NeuronResult[]) => void): () => void;
+  onResult(listener: (result: PoolResult) => void): () => void;
   onProgress(listener: (progress: PoolProgress) => void): () => void;
   onError(listener: (error: PoolError) => void): () => void;
   /** The current generation's progress (done === total when idle). */
@@ -157,8 +144,8 @@ export interface PoolOptions {
   readonly cacheBytes?: number;
 }
 
-/** Ready-made for the CLI: every result of a run, per layer in neuron order. */
+/** Ready-made for the CLI: every result of a run, one per layer in neuron order. */
 export interface GalleryOutcome {
-  readonly results: ReadonlyMap<string, readonly NeuronResult[]>;
+  readonly results: ReadonlyMap<string, LayerResult>;
   readonly errors: readonly PoolError[];
 }

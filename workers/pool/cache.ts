@@ -1,10 +1,7 @@
 import type { GallerySettings } from '../engine/compute';
+import type { LayerResult, ResultRow } from '../engine/layer-result';
 import { modeById } from '../engine/modes/index';
-import type { NeuronResult } from './api';
 import { digestFloats } from './digest';
-
-/** A result as cached: everything but the generation it is delivered under. */
-export type CachedResult = Omit<NeuronResult, 'generation'>;
 
 /**
  * Everything that changes a result, besides the layer and the neuron: the model (its
@@ -19,17 +16,32 @@ export function settingsKey(modelKey: string, settings: GallerySettings): string
   return [modelKey, settings.mode, objective, `r=${settings.radius}`, `x0=${reference}`, ascent].join('|');
 }
 
-function bytesOf(r: CachedResult): number {
-  return r.xstar.byteLength + (r.trace?.byteLength ?? 0) + 96;
+interface Entry {
+  readonly result: LayerResult;
+  readonly bytes: number;
+  /** Rows the index still points at; the entry goes when none is left. */
+  live: number;
+  readonly keys: string[];
+}
+
+/** Bytes a result holds, plus some bookkeeping per row. */
+function bytesOf(r: LayerResult): number {
+  let traces = 0;
+  for (const t of r.traces ?? []) traces += t.byteLength;
+  return r.xstar.byteLength + traces + 96 * r.neurons.length;
 }
 
 /**
- * Results by (settings key, layer, neuron), least recently used evicted first once the
- * held bytes pass the bound. The x* arrays are shared with the listeners that got them.
+ * Results as the workers sent them (one per job, never split), found by (settings key,
+ * layer, neuron); the least recently used results go first once the held bytes pass the
+ * bound. The arrays are shared with the listeners that got them: read only.
  */
 export class ResultCache {
-  private readonly entries = new Map<string, CachedResult>();
+  /** In use order: the first is the least recently used. */
+  private readonly entries = new Set<Entry>();
+  private readonly index = new Map<string, { entry: Entry; row: number }>();
   private bytes = 0;
+  private rows = 0;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -37,41 +49,67 @@ export class ResultCache {
     return `${settings}\u0000${layer}\u0000${neuron}`;
   }
 
-  get(settings: string, layer: string, neuron: number): CachedResult | undefined {
-    const key = ResultCache.key(settings, layer, neuron);
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
-    return hit;
+  get(settings: string, layer: string, neuron: number): ResultRow | undefined {
+    const hit = this.index.get(ResultCache.key(settings, layer, neuron));
+    if (!hit) return undefined;
+    this.entries.delete(hit.entry);
+    this.entries.add(hit.entry);
+    return { result: hit.entry.result, row: hit.row };
   }
 
-  set(settings: string, result: CachedResult): void {
-    const key = ResultCache.key(settings, result.layer, result.neuron);
-    const old = this.entries.get(key);
-    if (old) {
-      this.bytes -= bytesOf(old);
-      this.entries.delete(key);
-    }
-    const size = bytesOf(result);
-    if (size > this.maxBytes) return;
-    this.entries.set(key, result);
-    this.bytes += size;
-    for (const [k, v] of this.entries) {
+  set(settings: string, result: LayerResult): void {
+    const bytes = bytesOf(result);
+    if (bytes > this.maxBytes || result.neurons.length === 0) return;
+    const entry: Entry = { result, bytes, live: 0, keys: [] };
+    result.neurons.forEach((neuron, row) => {
+      const key = ResultCache.key(settings, result.layer, neuron);
+      const old = this.index.get(key);
+      if (old) this.unlink(old.entry, key);
+      this.index.set(key, { entry, row });
+      entry.keys.push(key);
+      entry.live++;
+      this.rows++;
+    });
+    this.entries.add(entry);
+    this.bytes += bytes;
+    for (const e of this.entries) {
       if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.bytes -= bytesOf(v);
+      this.drop(e);
     }
+  }
+
+  /** The index no longer points at `key` in `entry`; an entry with no row left is dropped. */
+  private unlink(entry: Entry, key: string): void {
+    this.index.delete(key);
+    entry.live--;
+    this.rows--;
+    if (entry.live === 0) {
+      this.entries.delete(entry);
+      this.bytes -= entry.bytes;
+    }
+  }
+
+  private drop(entry: Entry): void {
+    for (const key of entry.keys) {
+      if (this.index.get(key)?.entry === entry) {
+        this.index.delete(key);
+        this.rows--;
+      }
+    }
+    this.entries.delete(entry);
+    this.bytes -= entry.bytes;
   }
 
   clear(): void {
     this.entries.clear();
+    this.index.clear();
     this.bytes = 0;
+    this.rows = 0;
   }
 
+  /** Neurons whose results are held. */
   get size(): number {
-    return this.entries.size;
+    return this.rows;
   }
 
   get heldBytes(): number {

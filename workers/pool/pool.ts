@@ -8,15 +8,16 @@ import type {
   LayerProgress,
   LoadOptions,
   ModelSummary,
-  NeuronResult,
   PoolError,
   PoolOptions,
   PoolProgress,
+  PoolResult,
   RunOptions,
 } from './api';
-import { ResultCache, settingsKey, type CachedResult } from './cache';
+import { ResultCache, settingsKey } from './cache';
 import { canShareMemory } from './pack';
-import type { InjectedFault, KnownRows, PackedModel, WireResult, WorkerApi, WorkerMemory } from './protocol';
+import type { InjectedFault, KnownRows, PackedModel, WorkerApi, WorkerMemory } from './protocol';
+import { gatherRows, type LayerResult, type ResultRow } from '../engine/layer-result';
 import { NeuronQueue } from './queue';
 
 /** How a host's worker tells the pool it died (Node: 'exit'; browsers: an uncaught 'error'). */
@@ -127,7 +128,7 @@ export class WorkerPool implements GalleryPool {
   private current: Run | null = null;
   private terminated = false;
   private readonly faults: { kind: InjectedFault; layer: string; neuron: number; times: number }[] = [];
-  private readonly results = new Emitter<readonly NeuronResult[]>();
+  private readonly results = new Emitter<PoolResult>();
   private readonly progressEvents = new Emitter<PoolProgress>();
   private readonly errors = new Emitter<PoolError>();
   /** Workers replaced after dying, over the pool's life. */
@@ -310,16 +311,19 @@ export class WorkerPool implements GalleryPool {
     };
     this.current = run;
 
-    const cached: NeuronResult[] = [];
+    const cached: PoolResult[] = [];
+    const inputShape = model.summary.inputShape;
     for (const { id, neurons } of counts) {
+      const hits: ResultRow[] = [];
       for (let n = 0; n < neurons; n++) {
         const hit = this.cache.get(key, id, n);
         if (hit) {
           queue.markTaken(id, n);
           queue.markDone(id, n);
-          cached.push({ ...hit, generation });
+          hits.push(hit);
         }
       }
+      if (hits.length > 0) cached.push({ ...gatherRows(id, inputShape, hits), generation });
     }
     queueMicrotask(() => {
       if (this.current !== run) return;
@@ -395,12 +399,10 @@ export class WorkerPool implements GalleryPool {
     const sources = run.queue.sourcesOf(job.layer);
     const out: KnownRows[] = [];
     for (const source of sources) {
-      const hits = job.neurons.map((n) => this.cache.get(job.settingsKey, source, n)).filter((h): h is CachedResult => !!h);
+      const hits = job.neurons.map((n) => this.cache.get(job.settingsKey, source, n)).filter((h): h is ResultRow => !!h);
       if (hits.length === 0) continue;
-      const size = hits[0].xstar.length;
-      const xstar = new Float32Array(hits.length * size);
-      hits.forEach((h, i) => xstar.set(h.xstar, i * size));
-      out.push({ layer: source, neurons: hits.map((h) => h.neuron), norms: Float32Array.from(hits, (h) => h.norm), xstar });
+      const { neurons, norms, xstar } = gatherRows(source, this.model!.summary.inputShape, hits);
+      out.push({ layer: source, neurons, norms, xstar });
     }
     return out;
   }
@@ -412,15 +414,14 @@ export class WorkerPool implements GalleryPool {
     return true;
   }
 
-  private onJobDone(slot: Slot, job: Job, wire: WireResult): void {
+  private onJobDone(slot: Slot, job: Job, result: LayerResult): void {
     if (!this.release(slot, job)) return;
-    const rows = toResults(wire);
     // A result is right for its settings whatever the generation: cache even stale ones.
-    for (const r of rows) this.cache.set(job.settingsKey, r);
+    this.cache.set(job.settingsKey, result);
     const run = this.current;
     if (run && run.generation === job.generation) {
-      run.computed += rows.length;
-      this.deliver(run, rows.map((r) => ({ ...r, generation: run.generation })));
+      run.computed += result.neurons.length;
+      this.deliver(run, [{ ...result, generation: run.generation }]);
     }
     this.schedule();
   }
@@ -441,12 +442,12 @@ export class WorkerPool implements GalleryPool {
     this.progressEvents.emit(this.progress());
   }
 
-  private deliver(run: Run, results: NeuronResult[]): void {
+  private deliver(run: Run, results: readonly PoolResult[]): void {
     for (const r of results) {
-      run.layers[run.layerIndex.get(r.layer)!].done++;
-      run.queue.markDone(r.layer, r.neuron);
+      run.layers[run.layerIndex.get(r.layer)!].done += r.neurons.length;
+      for (const n of r.neurons) run.queue.markDone(r.layer, n);
     }
-    this.results.emit(results);
+    for (const r of results) this.results.emit(r);
     this.progressEvents.emit(this.progress());
   }
 
@@ -467,7 +468,7 @@ export class WorkerPool implements GalleryPool {
     return { generation: run.generation, layers, done: done + failed, failed, total, etaMs };
   }
 
-  onResult(listener: (results: readonly NeuronResult[]) => void): () => void {
+  onResult(listener: (result: PoolResult) => void): () => void {
     return this.results.on(listener);
   }
 
@@ -520,23 +521,6 @@ export class WorkerPool implements GalleryPool {
   private assertAlive(): void {
     if (this.terminated) throw new Error('the pool was terminated');
   }
-}
-
-/** One job's rows as per-neuron results (views on the transferred arrays, not copies). */
-function toResults(wire: WireResult): CachedResult[] {
-  const n = wire.neurons.length;
-  const size = n === 0 ? 0 : wire.xstar.length / n;
-  return wire.neurons.map((neuron, i) => ({
-    layer: wire.layer,
-    neuron,
-    xstar: wire.xstar.subarray(i * size, (i + 1) * size),
-    norm: wire.norms[i],
-    activation: wire.activations[i],
-    baseline: wire.baselines[i],
-    dead: wire.dead[i] === 1,
-    linearisedAt: wire.linearisedAt,
-    ...(wire.traces ? { trace: wire.traces[i] } : {}),
-  }));
 }
 
 export function createPool(options: HostPoolOptions): WorkerPool {

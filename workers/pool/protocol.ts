@@ -1,5 +1,6 @@
 import type { GallerySettings } from '../engine/compute';
 import type { Graph } from '../engine/graph';
+import type { LayerResult } from '../engine/layer-result';
 import type { InputFile } from '../formats/types';
 import type { LoadOptions, ModelSummary } from './api';
 
@@ -27,21 +28,6 @@ export interface Opened {
 /** A test-only fault a job can carry: its worker exits (dies) or the job throws. */
 export type InjectedFault = 'exit' | 'throw';
 
-/** One job's answer; the arrays are transferred, not copied. */
-export interface WireResult {
-  readonly layer: string;
-  readonly neurons: readonly number[];
-  /** neurons.length rows of size(inputShape). */
-  readonly xstar: Float32Array;
-  readonly norms: Float32Array;
-  readonly activations: Float32Array;
-  readonly baselines: Float32Array;
-  readonly dead: Uint8Array;
-  /** Nodes the surrogate linearised at the reference input behind this layer (engine LayerResult). */
-  readonly linearisedAt: readonly string[];
-  readonly traces?: readonly Float32Array[];
-}
-
 export interface ComputeRequest {
   readonly layer: string;
   readonly neurons: readonly number[];
@@ -52,12 +38,7 @@ export interface ComputeRequest {
 }
 
 /** Some results of one layer: x* rows side by side and their norms ‖a‖. */
-export interface KnownRows {
-  readonly layer: string;
-  readonly neurons: readonly number[];
-  readonly norms: Float32Array;
-  readonly xstar: Float32Array;
-}
+export type KnownRows = Pick<LayerResult, 'layer' | 'neurons' | 'norms' | 'xstar'>;
 
 /** What workers/worker.ts exposes through `threads` (a type alias: threads wants an index-signature-compatible type). */
 export type WorkerApi = {
@@ -65,7 +46,8 @@ export type WorkerApi = {
   open(files: readonly InputFile[], options: OpenOptions): Promise<Opened>;
   /** Loads a model packed by open() (in this or another worker). */
   adopt(packed: PackedModel): Promise<void>;
-  compute(request: ComputeRequest): Promise<WireResult>;
+  /** One job's answer; its arrays are transferred, not copied. */
+  compute(request: ComputeRequest): Promise<LayerResult>;
   /** This worker's own memory (Node: its isolate's heap and array buffers; null where the host does not tell). */
   memory(): Promise<WorkerMemory | null>;
 };

@@ -1,6 +1,7 @@
 /** The results of one layer as they arrive, in flat typed arrays (never made reactive). */
+import { xstarRow, type LayerResult } from '../../../workers/engine/layer-result';
 import type { LayerInfo } from '../../../workers/engine/prepare';
-import type { NeuronResult } from '../../../workers/pool/api';
+import type { GalleryLayer } from '../../../workers/export/manifest';
 
 let serial = 0;
 
@@ -56,20 +57,27 @@ export class LayerData {
     return this.xstar.subarray(neuron * this.inputSize, (neuron + 1) * this.inputSize);
   }
 
-  accept(r: NeuronResult): void {
-    const n = r.neuron;
-    if (n < 0 || n >= this.neurons || r.xstar.length !== this.inputSize) return;
-    this.xstar ??= new Float32Array(this.neurons * this.inputSize);
-    this.xstar.set(r.xstar, n * this.inputSize);
-    this.norms[n] = r.norm;
-    this.activations[n] = r.activation;
-    this.baselines[n] = r.baseline;
-    this.dead[n] = r.dead ? 1 : 0;
-    this.traces[n] = r.trace;
+  /** The rows of a result (one job's, or from the cache) into their places. */
+  accept(r: LayerResult): void {
+    if (r.xstar.length !== r.neurons.length * this.inputSize) return;
+    r.neurons.forEach((n, row) => {
+      if (n < 0 || n >= this.neurons) return;
+      this.put(n, xstarRow(r, row), r.norms[row], r.activations[row], r.baselines[row], r.dead[row], r.traces?.[row]);
+    });
     this.linearisedAt = r.linearisedAt;
+  }
+
+  private put(n: number, x: Float32Array, norm: number, activation: number, baseline: number, dead: number, trace: Float32Array | undefined): void {
+    this.xstar ??= new Float32Array(this.neurons * this.inputSize);
+    this.xstar.set(x, n * this.inputSize);
+    this.norms[n] = norm;
+    this.activations[n] = activation;
+    this.baselines[n] = baseline;
+    this.dead[n] = dead;
+    this.traces[n] = trace;
     let m = 0;
-    for (let i = 0; i < r.xstar.length; i++) {
-      const a = Math.abs(r.xstar[i]);
+    for (let i = 0; i < x.length; i++) {
+      const a = Math.abs(x[i]);
       if (a > m) m = a;
     }
     this.neuronMax[n] = m;
@@ -77,6 +85,24 @@ export class LayerData {
     if (this.state[n] === 2) this.failed--;
     if (this.state[n] !== 1) this.received++;
     this.state[n] = 1;
+  }
+
+  /** A new LayerData with the results of this one and its failures forgotten (a new run retries them). */
+  withoutFailures(): LayerData {
+    const fresh = new LayerData(this.layer, this.key, this.inputSize, this.neurons);
+    for (let n = 0; n < this.neurons; n++) {
+      const row = this.row(n);
+      if (row) fresh.put(n, row, this.norms[n], this.activations[n], this.baselines[n], this.dead[n], this.traces[n]);
+    }
+    fresh.linearisedAt = this.linearisedAt;
+    return fresh;
+  }
+
+  /** The complete layer as the export writes it, or null while results are missing. */
+  asGalleryLayer(info: LayerInfo, inputShape: readonly number[]): GalleryLayer | null {
+    if (!this.xstar || this.received < this.neurons) return null;
+    const neurons = Array.from({ length: this.neurons }, (_, i) => i);
+    return { info, layer: this.layer.id, neurons, inputShape, xstar: this.xstar, norms: this.norms, activations: this.activations, baselines: this.baselines, dead: this.dead, linearisedAt: this.linearisedAt };
   }
 
   fail(neuron: number): void {

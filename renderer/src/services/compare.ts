@@ -3,7 +3,8 @@
  * gallery's run goes on untouched. Each mode is a run of the neuron's layer with the
  * neuron put first; the run is cancelled as soon as the neuron's result is in.
  */
-import type { GalleryPool, GallerySettings, LoadOptions, NeuronResult } from '../../../workers/pool/api';
+import type { GalleryPool, GallerySettings, LayerResult, LoadOptions } from '../../../workers/pool/api';
+import { gatherRows } from '../../../workers/engine/layer-result';
 import { createBrowserPool } from '../../../workers/pool/browser';
 import type { ModelFile } from '../host/index';
 
@@ -20,7 +21,8 @@ async function poolFor(files: readonly ModelFile[], digest: string, options: Loa
   return pool;
 }
 
-function oneNeuron(p: GalleryPool, settings: GallerySettings, layer: string, neuron: number): Promise<NeuronResult> {
+/** The neuron's result: one row. */
+function oneNeuron(p: GalleryPool, settings: GallerySettings, layer: string, neuron: number): Promise<LayerResult> {
   return new Promise((resolve, reject) => {
     let generation = -1;
     const stop = (): void => {
@@ -28,11 +30,11 @@ function oneNeuron(p: GalleryPool, settings: GallerySettings, layer: string, neu
       offError();
       p.cancel();
     };
-    const offResult = p.onResult((results) => {
-      const r = results.find((x) => x.generation === generation && x.layer === layer && x.neuron === neuron);
-      if (r) {
+    const offResult = p.onResult((r) => {
+      const row = r.generation === generation && r.layer === layer ? r.neurons.indexOf(neuron) : -1;
+      if (row >= 0) {
         stop();
-        resolve(r);
+        resolve(gatherRows(layer, r.inputShape, [{ result: r, row }]));
       }
     });
     const offError = p.onError((e) => {
@@ -51,7 +53,8 @@ function oneNeuron(p: GalleryPool, settings: GallerySettings, layer: string, neu
   });
 }
 
-export type CompareOutcome = { readonly ok: true; readonly result: NeuronResult } | { readonly ok: false; readonly message: string };
+/** `result` holds the one neuron's row. */
+export type CompareOutcome = { readonly ok: true; readonly result: LayerResult } | { readonly ok: false; readonly message: string };
 
 /** The neuron's result under each settings, in order; a mode that fails (the exact mode on a nonlinear model) says why. */
 export async function compareNeuron(

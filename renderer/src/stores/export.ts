@@ -10,7 +10,7 @@ import { ref, shallowRef } from 'vue';
 import { ExportCancelled, type CollectedFile, type ExportFormats, type ExportInput } from '../../../workers/export/collect';
 import { unionCrop } from '../../../workers/engine/receptive-field';
 import { DEFAULT_SHEET_OPTIONS, drawnGallery, resolveOptions } from '../../../workers/export/layer-images';
-import { safeFileNames, type LayerArrays } from '../../../workers/export/manifest';
+import { safeFileNames, type GalleryLayer } from '../../../workers/export/manifest';
 import { encodePng } from '../../../workers/imaging/png';
 import { renderSheetSvg } from '../../../workers/export/svg';
 import { neuronThumbnail, type SheetOptions } from '../../../workers/export/sprite';
@@ -108,17 +108,15 @@ export const useExport = defineStore('export', () => {
     const settings = useSettings();
     const explore = useExplore();
     const summary = gallery.summary!;
-    const layers: LayerArrays[] = [];
+    const layers: GalleryLayer[] = [];
     const pending: string[] = [];
     for (const id of ids) {
       const d = gallery.layerData(id);
-      if (!d || !d.xstar || d.received < d.neurons) {
-        pending.push(id);
-        continue;
-      }
       // Class names the user loaded (a labels file) go into the manifest like the model's own.
       const names = explore.labels?.layer === id ? [...explore.labels.names] : undefined;
-      layers.push({ layer: names ? { ...d.layer, labels: names } : d.layer, xstar: d.xstar, norms: d.norms, activations: d.activations, baselines: d.baselines, dead: d.dead, linearisedAt: d.linearisedAt });
+      const layer = d?.asGalleryLayer(names && d ? { ...d.layer, labels: names } : d.layer, summary.inputShape);
+      if (layer) layers.push(layer);
+      else pending.push(id);
     }
     if (pending.length > 0) throw new ExportProblem('export.errors.pending', { layers: pending.join(', ') });
     const g = settings.gallerySettings;

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { ModelSummary, NeuronResult, PoolError } from '../../../workers/pool/api';
+import type { LayerResult, ModelSummary, PoolError } from '../../../workers/pool/api';
 import { LayerData } from '../domain/layer-data';
 
 export type GalleryView = 'gallery' | 'detail' | 'overview' | 'graph' | 'weights' | 'compare';
@@ -111,8 +111,8 @@ export const useGallery = defineStore('gallery', () => {
     return { changed, needed };
   }
 
-  function accept(results: readonly NeuronResult[]): void {
-    for (const r of results) data.get(r.layer)?.accept(r);
+  function accept(result: LayerResult): void {
+    data.get(result.layer)?.accept(result);
     scheduleFlush();
   }
 
@@ -125,16 +125,7 @@ export const useGallery = defineStore('gallery', () => {
 
   /** Forgets failures so a new run retries them. */
   function clearFailures(): void {
-    for (const [id, d] of data) {
-      if (d.failed > 0) {
-        const fresh = new LayerData(d.layer, d.key, d.inputSize, d.neurons);
-        for (let n = 0; n < d.neurons; n++) {
-          const row = d.row(n);
-          if (row) fresh.accept({ layer: id, neuron: n, xstar: row, norm: d.norms[n], activation: d.activations[n], baseline: d.baselines[n], dead: d.dead[n] === 1, linearisedAt: d.linearisedAt, trace: d.traces[n], generation: 0 });
-        }
-        data.set(id, fresh);
-      }
-    }
+    for (const [id, d] of data) if (d.failed > 0) data.set(id, d.withoutFailures());
     scheduleFlush();
   }
 

@@ -43,7 +43,7 @@ export const useJobs = defineStore('jobs', () => {
     detach.forEach((f) => f());
     attached = pool;
     detach = [
-      pool.onResult((results) => gallery.accept(results)),
+      pool.onResult((result) => gallery.accept(result)),
       pool.onProgress((p) => {
         if (p.generation === generation.value) progress.value = p;
       }),

@@ -7,6 +7,7 @@ import type { GallerySettings } from '../../../workers/engine/compute';
 import type { ModelSummary } from '../../../workers/pool/api';
 import { createBrowserPool } from '../../../workers/pool/browser';
 import { computeGallery } from '../../../workers/pool/gallery';
+import { xstarRow } from '../../../workers/engine/layer-result';
 
 export interface PageRequest {
   modelUrl: string;
@@ -42,12 +43,12 @@ async function runGallery(request: PageRequest): Promise<PageAnswer> {
     if (request.crash) pool.injectFault('exit', request.crash.layer, request.crash.neuron, 1);
     const outcome = await computeGallery(pool, settings);
     const layers: PageAnswer['layers'] = {};
-    for (const [id, results] of outcome.results) {
+    for (const [id, r] of outcome.results) {
       layers[id] = {
-        neurons: results.map((r) => r.neuron),
-        xstar: results.map((r) => bits(r.xstar)),
-        stats: results.map((r) => bits(Float32Array.of(r.norm, r.activation, r.baseline))),
-        dead: results.map((r) => r.dead),
+        neurons: [...r.neurons],
+        xstar: r.neurons.map((_, i) => bits(xstarRow(r, i))),
+        stats: r.neurons.map((_, i) => bits(Float32Array.of(r.norms[i], r.activations[i], r.baselines[i]))),
+        dead: Array.from(r.dead, (d) => d === 1),
       };
     }
     return {

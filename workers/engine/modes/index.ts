@@ -10,7 +10,7 @@ import { localMode } from './local';
 import { surrogateMode } from './surrogate';
 import type { GalleryMode, ModeDef } from './types';
 
-export type { GalleryMode, ModeDef, ModeRun, NeuronsResult } from './types';
+export type { GalleryMode, ModeDef, ModeRun } from './types';
 
 export const MODES: readonly ModeDef[] = [
   exactMode,

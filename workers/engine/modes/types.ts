@@ -1,16 +1,11 @@
 import type { AscentOptions } from '../ascent';
 import type { PreparedModel } from '../prepare';
-import type { LayerResult } from '../reverse';
+import type { LayerResult } from '../layer-result';
 import type { KnownReversals } from '../reuse';
 import type { Objective } from '../seeds';
 
 /** Every mode a user can pick (DESIGN.md §1); each is one module in this folder, listed in index.ts. */
 export type GalleryMode = 'exact' | 'surrogate' | 'local' | 'deconvnet' | 'guided' | 'ascent';
-
-export interface NeuronsResult extends LayerResult {
-  /** Ascent only: the real activation at every step, one array per neuron. */
-  readonly traces?: readonly Float32Array[];
-}
 
 /** What a mode is run with, for some neurons of one layer. */
 export interface ModeRun {
@@ -49,5 +44,5 @@ export interface ModeDef {
   /** What its results carry beyond x*, norms, activations, baselines and dead. */
   readonly reports: readonly ('linearisedAt' | 'traces')[];
   /** The optimal inputs of some neurons of one layer. */
-  run(model: PreparedModel, layerId: string, neurons: readonly number[], run: ModeRun): NeuronsResult;
+  run(model: PreparedModel, layerId: string, neurons: readonly number[], run: ModeRun): LayerResult;
 }
