@@ -7,6 +7,8 @@ import { expect, test, type Page } from '@playwright/test';
 import { layoutGallery, cellPosition } from '../../renderer/src/render/gallery-layout';
 import { dropFiles, focusLayer, openApp, openExample, pageErrors, waitForAllLayers } from './app-helpers';
 import { axeViolations } from './axe';
+import { DOMParser } from '@xmldom/xmldom';
+import { decodePng } from '../export/decode-png';
 
 /** Tabs `count` times and returns the data-testid (or tag) of each element focused. */
 async function tabThrough(page: Page, selector: string, count: number): Promise<boolean[]> {
@@ -80,7 +82,7 @@ test('in a zh-CN browser the export dialog has no English left', async ({ browse
 });
 
 for (const scope of ['layer', 'neuron'] as const) {
-  test(`an SVG export of the current ${scope} downloads an SVG document`, async ({ page }) => {
+  test(`an SVG export of the current ${scope} downloads an SVG document that parses, with no page error`, async ({ page }) => {
     const errors = pageErrors(page);
     await openApp(page);
     await openExample(page, 'linear-mlp');
@@ -94,8 +96,26 @@ for (const scope of ['layer', 'neuron'] as const) {
     expect(download.suggestedFilename()).toBe(scope === 'layer' ? 'dense1.svg' : 'dense1.neuron_0.svg');
     const text = readFileSync(await download.path(), 'utf8');
     expect(text.startsWith('<?xml')).toBe(true);
-    expect(text).toMatch(/<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    expect(text).toContain('data:image/png;base64,');
+    const problems: string[] = [];
+    const doc = new DOMParser({ errorHandler: { warning: (m: string) => void problems.push(m), error: (m: string) => void problems.push(m), fatalError: (m: string) => void problems.push(m) } }).parseFromString(text, 'image/svg+xml');
+    expect(problems).toEqual([]);
+    const root = doc.documentElement!;
+    expect(root.nodeName).toBe('svg');
+    expect(root.getAttribute('xmlns')).toBe('http://www.w3.org/2000/svg');
+    const images = Array.from(doc.getElementsByTagName('image'));
+    // dense1's 64 thumbnails and the colour bar; the neuron: its one thumbnail.
+    expect(images).toHaveLength(scope === 'layer' ? 64 + 1 : 1);
+    // Each embedded picture is a PNG of the size the SVG places it at.
+    for (const el of images) {
+      const href = el.getAttribute('href') ?? el.getAttribute('xlink:href') ?? '';
+      const png = decodePng(new Uint8Array(Buffer.from(href.replace(/^data:image\/png;base64,/, ''), 'base64')));
+      expect([png.width, png.height]).toEqual([Number(el.getAttribute('width')), Number(el.getAttribute('height'))]);
+    }
+    if (scope === 'layer') {
+      const texts = Array.from(doc.getElementsByTagName('text'), (t) => t.textContent);
+      expect(texts).toContain('dense1');
+      for (let i = 0; i < 64; i++) expect(texts).toContain(String(i));
+    }
     await expect(page.getByTestId('export-saved')).toBeVisible();
     expect(errors).toEqual([]);
   });
