@@ -16,9 +16,10 @@ import { sizeOf, type Tensor } from './tensor';
  * 1/f-scaled, colour-decorrelated spectrum squashed into the model's value range
  * (ascent-fourier.ts); each step takes the gradient at a randomly jittered, scaled and
  * rotated copy (ascent-transforms.ts) and moves the spectrum with Adam. It starts from the
- * surrogate's x*, mapped into the value range and seen through the 1/f prior. The reported
- * activation is the true model's at the final, untransformed image. Unlike the sphere
- * ascent, x* is no longer of norm r: it is an image inside the value range.
+ * surrogate's x* as an image (mid-grey + x*), seen through the 1/f prior. x* is the
+ * untransformed image that reached the highest activation on the true model among the
+ * recorded steps (TRACE_POINTS over the run, and the start), and that activation is reported.
+ * Unlike the sphere ascent, x* is no longer of norm r: it is an image inside the value range.
  */
 export interface ReadableOptions {
   /** Adam steps (default 256). */
@@ -76,11 +77,19 @@ export function ascendReadable(
   const adam = neurons.map(() => ({ m: new Float64Array(parameterCount(image)), v: new Float64Array(parameterCount(image)) }));
   const rngs = neurons.map((n) => mulberry32(((settings.seed ?? 0) * 0x9e3779b1 + n) | 0));
   const traces: number[][] = neurons.map(() => []);
-  const record = (): Float32Array => {
+  // The best image seen on the true model at the recorded steps: the ascent runs on transformed
+  // copies, so the untransformed image's activation need not rise at every step.
+  const xstar = new Float32Array(count * inputSize);
+  const activations = new Float32Array(count).fill(-Infinity);
+  const record = (): void => {
     const xs = rendered(image, params, inputSize);
     const acts = trueActivations(model, layerId, xs, seeds, count);
-    acts.forEach((a, row) => traces[row].push(a));
-    return xs;
+    acts.forEach((a, row) => {
+      traces[row].push(a);
+      if (!(a > activations[row])) return;
+      activations[row] = a;
+      xstar.set(xs.subarray(row * inputSize, (row + 1) * inputSize), row * inputSize);
+    });
   };
   record();
   const every = Math.max(1, Math.ceil(steps / TRACE_POINTS));
@@ -95,8 +104,7 @@ export function ascendReadable(
     settings.onStep?.(step, steps);
     if (step % every === 0 && step < steps) record();
   }
-  const xstar = steps > 0 ? record() : rendered(image, params, inputSize);
-  const activations = Float32Array.from(traces, (t) => t[t.length - 1]);
+  if (steps > 0) record();
   const norms = new Float32Array(count);
   for (let row = 0; row < count; row++) {
     let sq = 0;
@@ -129,13 +137,13 @@ function rendered(image: FourierImage, params: readonly Float64Array[], inputSiz
   return xs;
 }
 
-/** The surrogate's x* in the middle half of the value range (its largest value at a quarter from the edge), as a spectrum. */
+/**
+ * The surrogate's x* as an image of the data range, mid-grey + x* (the radius is a quarter of
+ * the range per value by default), as a spectrum seen through the 1/f prior.
+ */
 function warmStart(image: FourierImage, xstar: ArrayLike<number>): Float64Array {
-  let largest = 0;
-  for (let i = 0; i < xstar.length; i++) largest = Math.max(largest, Math.abs(xstar[i]));
   const mid = (image.lo + image.hi) / 2;
-  const half = (image.hi - image.lo) / 4;
-  return spectrumOf(image, Float64Array.from(xstar, (v) => mid + (largest > 0 ? (half * v) / largest : 0)));
+  return spectrumOf(image, Float64Array.from(xstar, (v) => mid + v));
 }
 
 /**
