@@ -1,7 +1,11 @@
+import { channelPatterns } from '../channel-pattern';
 import { reversalRun } from './reversal';
 import type { ModeDef } from './types';
 
-/** Each nonlinearity replaced by its linear counterpart; gates linearised at the reference input (DESIGN.md §1). */
+/**
+ * Each nonlinearity replaced by its linear counterpart; gates linearised at the reference input
+ * (DESIGN.md §1). The channel objective gives the channel's pattern (engine/channel-pattern.ts).
+ */
 export const surrogateMode: ModeDef = {
   id: 'surrogate',
   labelKey: 'modes.surrogate',
@@ -13,5 +17,8 @@ export const surrogateMode: ModeDef = {
   closedFormOnLinear: true,
   reusesKnown: true,
   reports: ['linearisedAt'],
-  run: reversalRun('surrogate'),
+  run: (model, layerId, neurons, run) =>
+    run.objective.kind === 'channel'
+      ? channelPatterns(model, layerId, neurons, { mode: 'surrogate', objective: run.objective, radius: run.radius, reference: run.reference })
+      : reversalRun('surrogate')(model, layerId, neurons, run),
 };
