@@ -14,7 +14,7 @@ import type { InputFile } from '../workers/formats/types';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
 import { neuronCount } from '../workers/engine/reverse';
 import { layerById } from '../workers/engine/seeds';
-import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, describeEstimate, estimateGallery, flopsPerNeuron, formatBytes, formatDuration, MEMORY_BUDGET_FRACTION } from '../workers/engine/estimate';
+import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describeEstimate, estimateGallery, flopsPerNeuron, formatBytes, formatDuration, MEMORY_BUDGET_FRACTION } from '../workers/engine/estimate';
 import { freemem } from 'node:os';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -58,6 +58,7 @@ async function info(args: InfoArgs): Promise<void> {
     model.nonlinearNodes.length > 0 ? `nonlinear nodes: ${model.nonlinearNodes.join(', ')}` : 'linear: the exact mode applies',
     `${model.layers.length} layers:`,
     ...model.layers.map((l) => `  ${l.id}\t${l.op}\t${formatShape(l.outputShape)}\t${l.neurons} neurons`),
+    describeDefaultGallery(model),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -157,13 +158,7 @@ async function removeLayerFiles(out: string, ...bases: string[]): Promise<void> 
  */
 function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, workers: number): void {
   const threads = Math.max(1, workers);
-  const costs = layers.map((l) => ({ id: l.id, neurons: neuronCount(l, settings.objective), flopsPerNeuron: flopsPerNeuron(model, l) }));
-  const estimate = estimateGallery(costs, sizeOf(model.inputFeatureShape), {
-    neuronLimit: args.neurons,
-    workers: threads,
-    streamed: true,
-    ascentSteps: modeById(settings.mode).readsAscent ? (settings.ascent?.steps ?? (settings.ascent?.style === 'readable' ? DEFAULT_READABLE_STEPS : DEFAULT_ASCENT_STEPS)) : undefined,
-  });
+  const estimate = galleryEstimate(model, layers, settings, args.neurons, threads);
   const budget = { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: memoryBudget() };
   const verdict = checkBudget(estimate, budget);
   if (verdict.overMemory || (verdict.overTime && !args.force)) {
@@ -176,6 +171,26 @@ function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], setti
     );
   }
   if (!args.quiet) process.stderr.write(`estimate: ${describeEstimate(estimate, threads)}\n`);
+}
+
+/** Neurons, time and memory of a gallery of `layers` (engine/estimate.ts); layers are written as they complete. */
+function galleryEstimate(model: PreparedModel, layers: readonly LayerInfo[], settings: Pick<GallerySettings, 'mode' | 'objective' | 'ascent'>, neuronLimit: number | undefined, workers: number): GalleryEstimate {
+  const costs = layers.map((l) => ({ id: l.id, neurons: neuronCount(l, settings.objective), flopsPerNeuron: flopsPerNeuron(model, l) }));
+  return estimateGallery(costs, sizeOf(model.inputFeatureShape), {
+    neuronLimit,
+    workers,
+    streamed: true,
+    ascentSteps: modeById(settings.mode).readsAscent ? (settings.ascent?.steps ?? (settings.ascent?.style === 'readable' ? DEFAULT_READABLE_STEPS : DEFAULT_ASCENT_STEPS)) : undefined,
+  });
+}
+
+/** info's last line: what a gallery of every layer with the default settings would take, against the budget. */
+function describeDefaultGallery(model: PreparedModel): string {
+  const workers = Math.max(1, defaultNodePoolSize());
+  const estimate = galleryEstimate(model, model.layers, { mode: resolveMode('auto', model), objective: { kind: 'neuron' } }, undefined, workers);
+  const verdict = checkBudget(estimate, { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: memoryBudget() });
+  const over = verdict.overMemory ? `, past the memory budget of ${formatBytes(memoryBudget())}: use --objective channel, --layers ID,… or --neurons N` : verdict.overTime ? ', past ~10 minutes: gallery asks for --force' : '';
+  return `gallery estimate (every layer, every neuron): ${describeEstimate(estimate, workers)}${over}`;
 }
 
 /** The neurons a gallery computes in a layer: all, or a preview's first N. */

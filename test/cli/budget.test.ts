@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { checkBudget, estimateGallery, flopsPerNeuron } from '../../workers/engi
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import { decodeNpy } from '../../workers/formats/numpy/npy';
+import { model as onnxModel, node, valueInfo } from '../helpers/onnx-writer';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'dist', 'node', 'cli.js');
@@ -43,6 +44,28 @@ describe('the estimate before any work (engine/estimate.ts)', () => {
     expect(preview.layers.map((l) => l.neurons)).toEqual([4, 4]);
     expect(checkBudget(full, { seconds: 600, bytes: 4 * 1024 ** 3 })).toMatchObject({ overMemory: true, biggest: { id: 'relu', neurons: values } });
     expect(checkBudget(preview, { seconds: 600, bytes: 4 * 1024 ** 3 })).toMatchObject({ overMemory: false, overTime: false });
+  });
+});
+
+describe('neurovis info: the estimate of a whole gallery', () => {
+  it('says what every neuron of every layer would take, and that it is past the budget', () => {
+    const r = neurovis('info', join(budget, 'huge_dense_layer.onnx'), '--memory-budget', '4GB');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(
+      /^gallery estimate \(every layer, every neuron\): 451,593 neurons, about .* on \d+ workers?, 168\.8 GB, past the memory budget of 4\.0 GB: use --objective channel, --layers ID,… or --neurons N$/,
+    );
+  });
+
+  it('a huge declared input is refused by name, with its size and the budget, before anything of its size is allocated', () => {
+    const file = join(work, 'wide.onnx');
+    writeFileSync(file, onnxModel([node('Relu', 'relu', ['image'], ['y'])], [], valueInfo('image', [1, 3, 20000, 20000]), valueInfo('y', [1, 3, 20000, 20000])));
+    for (const command of ['info', 'gallery']) {
+      const r = neurovis(command, file, ...(command === 'gallery' ? ['--out', join(work, 'wide')] : []), '--memory-budget', '1GB');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        'neurovis: wide.onnx: input "image" [3, 20000, 20000] of float32 would take 4.5 GB (1,200,000,000 values), past the memory budget of 1.0 GB; raise it with --memory-budget if the machine has the memory\n',
+      );
+    }
   });
 });
 

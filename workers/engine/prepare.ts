@@ -1,4 +1,5 @@
 import { ModelError, type Graph, type GraphNode, type InputLayout } from './graph';
+import { overBudget } from './budget';
 import { fuseGelu } from './fuse';
 import { channelSides, checkImageShape, detectInputLayout, isChannelsLastLayout, isRearrangement, type ChannelSide } from './input-layout';
 import { kindOf, type OpContext } from './op';
@@ -30,7 +31,7 @@ export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedMod
     throw new ModelError(`${where}: the model has ${variableInputs.length} inputs (${variableInputs.map((i) => i.name).join(', ')}); Neurovis reverses models with one input`);
   }
   const input = variableInputs[0];
-  const inputShape = resolveInputShape(graph, input.dims, options.inputShape);
+  const inputShape = resolveInputShape(graph, input.name, input.dims, options.inputShape);
 
   const shapes = new Map<string, Shape>();
   const constants = new Map<string, Tensor>();
@@ -116,7 +117,7 @@ function labelOutput(graph: Graph, layers: LayerInfo[]): { graph: Graph; layers:
   return { graph: { ...graph, labels: undefined, source: { ...graph.source, notes: [...(graph.source.notes ?? []), note] } }, layers };
 }
 
-function resolveInputShape(graph: Graph, dims: readonly (number | string | null)[], given: readonly number[] | undefined): number[] {
+function resolveInputShape(graph: Graph, name: string, dims: readonly (number | string | null)[], given: readonly number[] | undefined): number[] {
   const where = graph.source.fileName;
   const batch = graph.hasBatchDim;
   const feature = batch ? dims.slice(1) : dims;
@@ -139,8 +140,13 @@ function resolveInputShape(graph: Graph, dims: readonly (number | string | null)
       return d;
     });
   }
-  if (out.some((d) => !Number.isInteger(d) || d <= 0) || sizeOf(out) > MAX_TENSOR_VALUES) {
-    throw new ModelError(`${where}: input shape ${formatShape(out)} is not a valid shape`);
+  if (out.some((d) => !Number.isInteger(d) || d <= 0)) throw new ModelError(`${where}: input shape ${formatShape(out)} is not a valid shape`);
+  // Every neuron's x* and every forward pass hold values of the input's size: a huge one is refused here, by name.
+  const inputSize = `input "${name}" ${formatShape(out)} of float32`;
+  const over = overBudget(inputSize, sizeOf(out), 4);
+  if (over) throw new ModelError(`${where}: ${over}`);
+  if (sizeOf(out) > MAX_TENSOR_VALUES) {
+    throw new ModelError(`${where}: ${inputSize} holds ${sizeOf(out).toLocaleString('en-US')} values, more than one array of Neurovis holds (${MAX_TENSOR_VALUES.toLocaleString('en-US')}); give a smaller --input-shape`);
   }
   return batch ? [1, ...out] : out;
 }
