@@ -15,23 +15,7 @@ export function im2col(
   x: Float32Array, xOff: number,
   cols: Float32Array, colsOff: number, rowStride: number,
 ): void {
-  const runs = windowRuns(g);
-  const sW = g.strides[2];
-  for (let c = 0; c < channels; c++) {
-    const plane = xOff + c * g.inSize;
-    const rows = colsOff + c * g.kernelSize * rowStride;
-    for (let r = 0; r < runs.count; r++) {
-      const src = plane + runs.input[r];
-      const dst = rows + runs.k[r] * rowStride + runs.output[r];
-      const l = runs.lo[r];
-      const h = runs.hi[r];
-      if (sW === 1) {
-        for (let ow = l; ow < h; ow++) cols[dst + ow] = x[src + ow];
-      } else {
-        for (let ow = l; ow < h; ow++) cols[dst + ow] = x[src + ow * sW];
-      }
-    }
-  }
+  columnPass(g, channels, x, xOff, cols, colsOff, rowStride, false);
 }
 
 /** col2im: the transpose of im2col; adds every in-bounds entry of the matrix into its input position. */
@@ -41,20 +25,35 @@ export function col2im(
   cols: Float32Array, colsOff: number, rowStride: number,
   x: Float32Array, xOff: number,
 ): void {
+  columnPass(g, channels, x, xOff, cols, colsOff, rowStride, true);
+}
+
+/** The walk im2col and col2im share: matrix entry (row, column) ↔ input position, copied forward or added back. */
+function columnPass(
+  g: WindowGeometry,
+  channels: number,
+  x: Float32Array, xOff: number,
+  cols: Float32Array, colsOff: number, rowStride: number,
+  back: boolean,
+): void {
   const runs = windowRuns(g);
   const sW = g.strides[2];
   for (let c = 0; c < channels; c++) {
     const plane = xOff + c * g.inSize;
     const rows = colsOff + c * g.kernelSize * rowStride;
     for (let r = 0; r < runs.count; r++) {
-      const dst = plane + runs.input[r];
-      const src = rows + runs.k[r] * rowStride + runs.output[r];
+      const at = plane + runs.input[r];
+      const entry = rows + runs.k[r] * rowStride + runs.output[r];
       const l = runs.lo[r];
       const h = runs.hi[r];
-      if (sW === 1) {
-        for (let ow = l; ow < h; ow++) x[dst + ow] += cols[src + ow];
+      if (back && sW === 1) {
+        for (let ow = l; ow < h; ow++) x[at + ow] += cols[entry + ow];
+      } else if (back) {
+        for (let ow = l; ow < h; ow++) x[at + ow * sW] += cols[entry + ow];
+      } else if (sW === 1) {
+        for (let ow = l; ow < h; ow++) cols[entry + ow] = x[at + ow];
       } else {
-        for (let ow = l; ow < h; ow++) x[dst + ow * sW] += cols[src + ow];
+        for (let ow = l; ow < h; ow++) cols[entry + ow] = x[at + ow * sW];
       }
     }
   }

@@ -24,6 +24,50 @@ const tapOffsets = new Int32Array(9);
 const tapWeights = new Float64Array(9);
 
 /**
+ * The nine taps of a 3×3 window over height and width, as flat offsets in a plane of rows of
+ * `rowLength` (times `sign`) and weights; false when a weight is zero (the fast paths then do not apply).
+ */
+function nineTaps(g: WindowGeometry, w: Float32Array, wOff: number, rowLength: number, sign: 1 | -1): boolean {
+  const [, dH, dW] = g.dilations;
+  const [, pH, pW] = g.padsBegin;
+  for (let kh = 0, k = 0; kh < 3; kh++) {
+    for (let kw = 0; kw < 3; kw++, k++) {
+      if (w[wOff + k] === 0) return false;
+      tapOffsets[k] = sign * ((kh * dH - pH) * rowLength + kw * dW - pW);
+      tapWeights[k] = w[wOff + k];
+    }
+  }
+  return true;
+}
+
+/**
+ * to[toOff + d·toSlice + row·toRow + col] += Σ_k tapWeights[k] · from[fromOff + d·fromSlice +
+ * row·fromRow + col·fromStep + tapOffsets[k]] over depth slices [dLo, dHi), rows [rowLo,
+ * rowHi) and columns [colLo, colHi): the interior of the 3×3 fast paths, one store per element.
+ */
+function addNineTaps(
+  from: Float32Array, fromOff: number, fromSlice: number, fromRow: number, fromStep: number,
+  to: Float32Array, toOff: number, toSlice: number, toRow: number,
+  dLo: number, dHi: number, rowLo: number, rowHi: number, colLo: number, colHi: number,
+): void {
+  const [o0, o1, o2, o3, o4, o5, o6, o7, o8] = tapOffsets;
+  const [w0, w1, w2, w3, w4, w5, w6, w7, w8] = tapWeights;
+  for (let d = dLo; d < dHi; d++) {
+    for (let row = rowLo; row < rowHi; row++) {
+      const src = fromOff + d * fromSlice + row * fromRow;
+      const dst = toOff + d * toSlice + row * toRow;
+      for (let col = colLo; col < colHi; col++) {
+        const at = src + col * fromStep;
+        to[dst + col] +=
+          w0 * from[at + o0] + w1 * from[at + o1] + w2 * from[at + o2] +
+          w3 * from[at + o3] + w4 * from[at + o4] + w5 * from[at + o5] +
+          w6 * from[at + o6] + w7 * from[at + o7] + w8 * from[at + o8];
+      }
+    }
+  }
+}
+
+/**
  * windowAccumulate for 3×3 windows over height and width with no zero weight: the
  * interior rectangle, where all nine offsets are inside the input, sums them in one
  * expression per output (one store instead of nine, about twice as fast, measured); the
@@ -38,8 +82,7 @@ function windowAccumulate3x3(
   const [, inH, inW] = g.inShape;
   const [, outH, outW] = g.outShape;
   const [sD, sH, sW] = g.strides;
-  const [, dH, dW] = g.dilations;
-  const [pD, pH, pW] = g.padsBegin;
+  const pD = g.padsBegin[0];
   const [loD, loH, loW] = g.lo;
   const [hiD, hiH, hiW] = g.hi;
   const rowLo = Math.max(loH[0], loH[1], loH[2]);
@@ -47,30 +90,10 @@ function windowAccumulate3x3(
   const colLo = Math.max(loW[0], loW[1], loW[2]);
   const colHi = Math.min(hiW[0], hiW[1], hiW[2]);
   if (rowLo >= rowHi || colLo >= colHi) return false;
-  for (let kh = 0, k = 0; kh < 3; kh++) {
-    for (let kw = 0; kw < 3; kw++, k++) {
-      if (w[wOff + k] === 0) return false;
-      tapOffsets[k] = (kh * dH - pH) * inW + kw * dW - pW;
-      tapWeights[k] = w[wOff + k];
-    }
-  }
+  if (!nineTaps(g, w, wOff, inW, 1)) return false;
   accumulateRuns(g, false, x, xOff, w, wOff, y, yOff, rowLo, rowHi, colLo, colHi);
-  const [o0, o1, o2, o3, o4, o5, o6, o7, o8] = tapOffsets;
-  const [w0, w1, w2, w3, w4, w5, w6, w7, w8] = tapWeights;
-  for (let od = loD[0]; od < hiD[0]; od++) {
-    const id = od * sD - pD;
-    for (let oh = rowLo; oh < rowHi; oh++) {
-      const src = xOff + (id * inH + oh * sH) * inW;
-      const dst = yOff + (od * outH + oh) * outW;
-      for (let ow = colLo; ow < colHi; ow++) {
-        const at = src + ow * sW;
-        y[dst + ow] +=
-          w0 * x[at + o0] + w1 * x[at + o1] + w2 * x[at + o2] +
-          w3 * x[at + o3] + w4 * x[at + o4] + w5 * x[at + o5] +
-          w6 * x[at + o6] + w7 * x[at + o7] + w8 * x[at + o8];
-      }
-    }
-  }
+  const inSlice = inH * inW;
+  addNineTaps(x, xOff - pD * inSlice, sD * inSlice, sH * inW, sW, y, yOff, outH * outW, outW, loD[0], hiD[0], rowLo, rowHi, colLo, colHi);
   return true;
 }
 
@@ -119,30 +142,11 @@ function windowAccumulateTransposed3x3(
   const colLo = Math.max(0, shiftW2);
   const colHi = Math.min(inW, shiftW0 + outW);
   if (rowLo >= rowHi || colLo >= colHi) return false;
-  for (let kh = 0, k = 0; kh < 3; kh++) {
-    for (let kw = 0; kw < 3; kw++, k++) {
-      if (w[wOff + k] === 0) return false;
-      tapOffsets[k] = (kh * dH - pH) * outW + kw * dW - pW;
-      tapWeights[k] = w[wOff + k];
-    }
-  }
+  // Gathering: input = output + offset, so each term reads the output at input − offset.
+  if (!nineTaps(g, w, wOff, outW, -1)) return false;
   accumulateRuns(g, true, gy, gyOff, w, wOff, gx, gxOff, rowLo, rowHi, colLo, colHi);
-  const [o0, o1, o2, o3, o4, o5, o6, o7, o8] = tapOffsets;
-  const [w0, w1, w2, w3, w4, w5, w6, w7, w8] = tapWeights;
-  for (let od = loD[0]; od < hiD[0]; od++) {
-    const id = od * sD - pD;
-    for (let ih = rowLo; ih < rowHi; ih++) {
-      const src = gyOff + (od * outH + ih) * outW;
-      const dst = gxOff + (id * inH + ih) * inW;
-      for (let iw = colLo; iw < colHi; iw++) {
-        const at = src + iw;
-        gx[dst + iw] +=
-          w0 * gy[at - o0] + w1 * gy[at - o1] + w2 * gy[at - o2] +
-          w3 * gy[at - o3] + w4 * gy[at - o4] + w5 * gy[at - o5] +
-          w6 * gy[at - o6] + w7 * gy[at - o7] + w8 * gy[at - o8];
-      }
-    }
-  }
+  const inSlice = inH * inW;
+  addNineTaps(gy, gyOff, outH * outW, outW, 1, gx, gxOff - pD * inSlice, sD * inSlice, inW, loD[0], hiD[0], rowLo, rowHi, colLo, colHi);
   return true;
 }
 
