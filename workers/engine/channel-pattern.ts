@@ -2,7 +2,8 @@ import { inputGrid, type Grid } from './ascent-regularisers';
 import { runForward } from './forward';
 import { runForwardBatch } from './forward-batch';
 import type { LayerInfo, PreparedModel } from './prepare';
-import { reverseLayer, type LayerResult, type ReverseOptions } from './reverse';
+import type { LayerResult } from './layer-result';
+import { reverseLayer, type ReverseOptions } from './reverse';
 import { layerById, writeSeed } from './seeds';
 import { sizeOf } from './tensor';
 
