@@ -1,14 +1,14 @@
 // The mode registry (workers/engine/modes) and what reads it: the CLI, the app's staleness.
 import { describe, expect, it } from 'vitest';
 import { computeNeurons } from '../../workers/engine/compute';
-import { gateNodes } from '../../workers/engine/gates';
 import { GALLERY_MODES, MODES, modeById } from '../../workers/engine/modes/index';
 import { layerKeys } from '../../renderer/src/domain/affects';
 import type { ComputeSettings } from '../../renderer/src/domain/settings-types';
 import { en } from '../../renderer/src/i18n/en';
 import { zhCN } from '../../renderer/src/i18n/zh-CN';
 import { parseArgs, UsageError, USAGE } from '../../cli/args';
-import type { ModelSummary } from '../../workers/pool/api';
+import { packModel } from '../../workers/pool/pack';
+import { summarize } from '../../workers/pool/summary';
 import { loadModeNetwork } from '../fixtures/modes/load';
 
 const lookup = (messages: object, key: string): unknown => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], messages);
@@ -37,19 +37,7 @@ describe('the mode registry', () => {
 
 describe('the surrogate at gates: the reference input changes the layers behind a gate', () => {
   const { model, x0 } = loadModeNetwork('squeeze_excite');
-  const summary: ModelSummary = {
-    digest: 'd',
-    source: model.graph.source,
-    inputShape: model.inputFeatureShape,
-    inputLayout: model.inputLayout,
-    imageShape: null,
-    layers: model.layers,
-    layerFlops: model.layers.map(() => 0),
-    nonlinearNodes: model.nonlinearNodes,
-    gateNodes: gateNodes(model),
-    weightBytes: 0,
-    sharedWeights: false,
-  };
+  const summary = summarize(model, 'd', packModel(model, false));
   const surrogate: ComputeSettings = { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200, preview: 0 };
   const stale = [...layerKeys(summary, surrogate, null)].filter(([id, key]) => layerKeys(summary, surrogate, 'x0#1').get(id) !== key).map(([id]) => id);
 

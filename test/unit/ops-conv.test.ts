@@ -8,6 +8,7 @@ import { opFor } from '../../workers/engine/ops/index';
 import { prepare } from '../../workers/engine/prepare';
 import { referenceValues, reverseSeeds } from '../../workers/engine/reverse';
 import { floatTensor, intTensor, type Tensor } from '../../workers/engine/tensor';
+import { randomValues } from '../helpers/random-values';
 
 /**
  * The convolution-family ops against PyTorch oracles (test/fixtures/ops-conv/make_oracles.py):
@@ -179,17 +180,6 @@ for (const family of families) {
       },
     );
   });
-}
-
-/** Deterministic pseudo-random values in [-1, 1). */
-function randomValues(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
 }
 
 describe('batched reversal equals one reversal per seed', () => {

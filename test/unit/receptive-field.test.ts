@@ -6,16 +6,7 @@ import { prepare, type PreparedModel } from '../../workers/engine/prepare';
 import type { CropBox } from '../../workers/engine/prepared-model';
 import { cropOf } from '../../workers/engine/receptive-field';
 import type { Tensor } from '../../workers/engine/tensor';
-
-function random(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { randomValues } from '../helpers/random-values';
 
 class Builder {
   nodes: GraphNode[] = [];
@@ -23,7 +14,7 @@ class Builder {
   private n = 0;
   weight(shape: number[]): string {
     const name = `w${this.n++}`;
-    this.initializers.set(name, { dtype: 'float32', shape, data: random(shape.reduce((a, b) => a * b, 1), 7 + this.n) });
+    this.initializers.set(name, { dtype: 'float32', shape, data: randomValues(shape.reduce((a, b) => a * b, 1), 7 + this.n) });
     return name;
   }
   node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}): string {
@@ -62,7 +53,7 @@ const inside = (inner: CropBox, outer: CropBox): boolean =>
 /** Every layer, neuron and channel objective: x* is zero outside the crop; for linear stacks the crop is exactly its support. */
 function checkModel(model: PreparedModel, modes: ('exact' | 'surrogate' | 'local' | 'guided')[], tight: boolean): number {
   const [c, h, w] = model.inputFeatureShape;
-  const reference = random(c * h * w, 99);
+  const reference = randomValues(c * h * w, 99);
   let cropped = 0;
   for (const layer of model.layers) {
     for (const objective of ['neuron', 'channel'] as const) {
