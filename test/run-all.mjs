@@ -26,8 +26,9 @@ function count(label, passed, failed, skipped) {
   lines.push(`${label}: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 }
 
-// 1. Type checks (every tsconfig, .vue files included: build/typecheck.mjs) and lint (ESLint,
-// with the import layering and no import circles: eslint.config.mjs).
+// 1. Type checks (every tsconfig, .vue files included: build/typecheck.mjs) and lint (ESLint
+// with the import layering, eslint.config.mjs; no import circle, type-only ones included,
+// .dependency-cruiser.cjs; no dead export, build/dead-exports.mjs).
 for (const [label, script] of [
   ['typecheck', 'typecheck'],
   ['lint', 'lint'],
