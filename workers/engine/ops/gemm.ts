@@ -1,8 +1,9 @@
 import { attrNumber, ModelError } from '../graph';
 import { gemm } from '../kernels/gemm';
-import type { OpContext, OpDef, ReverseContext } from '../op';
+import type { OpContext, OpDef } from '../op';
 import { floatTensor, sizeOf, type Shape, type Tensor } from '../tensor';
 import { broadcastInto } from './broadcast-util';
+import { factorAtReference } from './op-args';
 
 /** Gemm: Y = alpha · op(A) · op(B) + beta · C (ONNX Operators.md#Gemm). */
 function dims(ctx: OpContext): { m: number; k: number; n: number; transA: boolean; transB: boolean } {
@@ -20,12 +21,6 @@ function dims(ctx: OpContext): { m: number; k: number; n: number; transA: boolea
 
 function fmt(s: Shape | undefined): string {
   return s ? `[${s.join(',')}]` : 'nothing';
-}
-
-function valueOf(ctx: ReverseContext, i: number): Float32Array {
-  const v = ctx.constants[i] ?? ctx.reference?.inputs[i];
-  if (!v) throw new ModelError(`node "${ctx.node.name}" (Gemm): both factors vary; this mode needs a reference input`);
-  return v.data as Float32Array;
 }
 
 export const gemmOp: OpDef = {
@@ -60,7 +55,7 @@ export const gemmOp: OpDef = {
     let gb: Float32Array | undefined;
     if (!ctx.constants[0]) {
       // d op(A) = gy · op(B)ᵀ; with op(B) = B (K×N) that is gy · Bᵀ.
-      const b = valueOf(ctx, 1);
+      const b = factorAtReference(ctx, 1);
       ga = new Float32Array(batch * m * k);
       if (!transA) {
         // All seeds at once: (batch·M)×N times N×K.
@@ -74,7 +69,7 @@ export const gemmOp: OpDef = {
       if (alpha !== 1) for (let i = 0; i < ga.length; i++) ga[i] *= alpha;
     }
     if (!ctx.constants[1]) {
-      const a = valueOf(ctx, 0);
+      const a = factorAtReference(ctx, 0);
       gb = new Float32Array(batch * k * n);
       for (let s = 0; s < batch; s++) {
         if (!transB) {

@@ -1,8 +1,9 @@
 import { ModelError } from '../graph';
 import { gemm } from '../kernels/gemm';
-import type { OpContext, OpDef, ReverseContext } from '../op';
+import type { OpContext, OpDef } from '../op';
 import { floatTensor, sizeOf, type Tensor } from '../tensor';
 import { broadcastShapes } from './broadcast-util';
+import { factorAtReference } from './op-args';
 
 /** MatMul with numpy semantics (ONNX Operators.md#MatMul): 1-D operands are promoted, batch dims broadcast. */
 interface Plan {
@@ -56,12 +57,6 @@ function plan(ctx: OpContext): Plan {
   return { m, k, n, outShape, aIndex, bIndex, aCount: sizeOf(aBatch), bCount: sizeOf(bBatch) };
 }
 
-function valueOf(ctx: ReverseContext, i: number): Float32Array {
-  const v = ctx.constants[i] ?? ctx.reference?.inputs[i];
-  if (!v) throw new ModelError(`node "${ctx.node.name}" (MatMul): both factors vary; this mode needs a reference input`);
-  return v.data as Float32Array;
-}
-
 export const matmulOp: OpDef = {
   type: 'MatMul',
   kind: 'linear',
@@ -90,7 +85,7 @@ export const matmulOp: OpDef = {
     let ga: Float32Array | undefined;
     let gb: Float32Array | undefined;
     if (!ctx.constants[0]) {
-      const b = valueOf(ctx, 1);
+      const b = factorAtReference(ctx, 1);
       const aSize = p.aCount * p.m * p.k;
       ga = new Float32Array(S * aSize);
       if (p.bCount === 1 && p.aCount === outCount) {
@@ -110,7 +105,7 @@ export const matmulOp: OpDef = {
       }
     }
     if (!ctx.constants[1]) {
-      const a = valueOf(ctx, 0);
+      const a = factorAtReference(ctx, 0);
       const bSize = p.bCount * p.k * p.n;
       gb = new Float32Array(S * bSize);
       for (let s = 0; s < S; s++) {

@@ -1,5 +1,5 @@
 import { attrNumbers, ModelError } from '../graph';
-import type { OpContext } from '../op';
+import type { OpContext, ReverseContext } from '../op';
 import { overBudget } from '../budget';
 import { sizeOf, toNumbers, type DType, type Shape, type Tensor } from '../tensor';
 
@@ -7,6 +7,13 @@ import { sizeOf, toNumbers, type DType, type Shape, type Tensor } from '../tenso
 
 export function opError(ctx: OpContext, message: string): ModelError {
   return new ModelError(`node "${ctx.node.name}" (${ctx.node.opType}): ${message}`);
+}
+
+/** Factor i of a product during a reversal: the constant, else its value at the reference input. */
+export function factorAtReference(ctx: ReverseContext, i: number): Float32Array {
+  const v = ctx.constants[i] ?? ctx.reference?.inputs[i];
+  if (!v) throw opError(ctx, 'both factors vary; this mode needs a reference input');
+  return v.data as Float32Array;
 }
 
 /** Whether input i is given (not omitted). */
