@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { layoutGraph, REARRANGEMENTS } from '../../renderer/src/domain/graph-layout';
 import { describeStructure } from '../../workers/engine/structure';
+import { encodeNpy } from '../../workers/formats/numpy/npy';
 import { dropFiles, engineResult, example, openApp, openExample, pageErrors, specFile } from './app-helpers';
 
 test('the graph view draws the model, shows a node\'s shapes and parameters, and opens its gallery section', async ({ page }) => {
@@ -81,8 +82,8 @@ test('the weights view draws the first layer\'s kernels with the colormap and a 
   expect(errors).toEqual([]);
 });
 
-test('comparing a neuron shows it under several modes, each with the activation the true model reaches', async ({ page }) => {
-  const errors = pageErrors(page);
+/** Opens the small convnet's neuron 3 of conv2 in the neuron view (found through the search box). */
+async function openConv2Neuron3(page: import('@playwright/test').Page): Promise<void> {
   await openApp(page);
   await openExample(page, 'small-convnet');
   await page.locator('[data-testid=layer-item][data-layer=conv2] button').click();
@@ -91,6 +92,11 @@ test('comparing a neuron shows it under several modes, each with the activation 
   await page.getByTestId('search').press('Escape');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('neuron-detail')).toHaveAttribute('data-neuron', '3');
+}
+
+test('comparing a neuron shows it under several modes, each with the activation the true model reaches', async ({ page }) => {
+  const errors = pageErrors(page);
+  await openConv2Neuron3(page);
   await page.getByTestId('compare-open').click();
   const view = page.getByTestId('compare-view');
   await expect(view).toHaveAttribute('data-neuron', '3');
@@ -109,6 +115,45 @@ test('comparing a neuron shows it under several modes, each with the activation 
   // The exact mode refuses a nonlinear network, and its card says so.
   await page.locator('[data-testid=compare-mode][data-mode=exact]').check();
   await expect(page.locator('[data-testid=compare-card][data-mode=exact]')).toHaveAttribute('data-state', 'failed', { timeout: 60_000 });
+  expect(errors).toEqual([]);
+});
+
+test('comparing a neuron at two reference inputs under one mode shows each x* with the activation the true model reaches', async ({ page }) => {
+  const errors = pageErrors(page);
+  const spec = example('small-convnet');
+  const file = specFile(spec);
+  const size = prepare(readModel([{ name: file.name, bytes: file.bytes }])).inputFeatureShape.reduce((a, b) => a * b, 1);
+  let seed = 7;
+  const sample = Float32Array.from({ length: size }, () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648));
+  await openConv2Neuron3(page);
+  await page.getByTestId('compare-open').click();
+  await page.getByTestId('compare-kind-references').check();
+  await page.getByTestId('compare-reference-mode').selectOption('guided');
+  // A: mid-grey (the default); B: a sample given as a .npy file.
+  const b = page.locator('[data-testid=compare-reference][data-side=B]');
+  await b.getByTestId('compare-reference-source').selectOption('file');
+  await expect(page.locator('[data-testid=compare-card][data-reference=B]')).toHaveAttribute('data-state', 'failed');
+  const choosing = page.waitForEvent('filechooser');
+  await b.getByTestId('compare-reference-file').click();
+  await (await choosing).setFiles({ name: 'sample.npy', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeNpy([size], sample)) });
+  await expect(b.getByTestId('compare-reference-file')).toHaveText('sample.npy');
+  const shown: number[] = [];
+  for (const [side, reference] of [['A', new Float32Array(size).fill(0.5)], ['B', sample]] as const) {
+    const card = page.locator(`[data-testid=compare-card][data-reference=${side}]`);
+    await expect(card).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+    await expect(card.locator('img')).toBeVisible();
+    const truth = engineResult(spec, 'conv2', [3], { mode: 'guided', objective: { kind: 'neuron' }, radius: 1, reference });
+    const activation = Number(await card.getAttribute('data-activation'));
+    expect(Math.abs(activation - truth.activations[0]), side).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(truth.activations[0])));
+    shown.push(activation);
+  }
+  // The two reference inputs give guided backprop different answers (else this test could not tell them apart).
+  expect(Math.abs(shown[0] - shown[1])).toBeGreaterThan(1e-4);
+  // Another neuron's x* as a reference: the gallery's own row for neuron 0.
+  await b.getByTestId('compare-reference-source').selectOption('neuron');
+  await expect(page.locator('[data-testid=compare-card][data-reference=B]')).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(page.locator('[data-testid=compare-card][data-reference=B] figcaption')).toContainText('x* of neuron 0');
+  await page.screenshot({ path: test.info().outputPath('compare-references.png') });
   expect(errors).toEqual([]);
 });
 
