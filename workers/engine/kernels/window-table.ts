@@ -22,7 +22,11 @@ export function tapTable(g: WindowGeometry): Int32Array {
   const runs = windowRuns(g);
   for (let r = 0; r < runs.count; r++) {
     const k = runs.k[r];
-    for (let ow = runs.lo[r]; ow < runs.hi[r]; ow++) table[(runs.output[r] + ow) * K + k] = runs.input[r] + ow * sW;
+    const output = runs.output[r];
+    const input = runs.input[r];
+    const h = runs.hi[r];
+    // table is an Int32Array like the runs' arrays: locals, so its stores cannot make them be read again.
+    for (let ow = runs.lo[r]; ow < h; ow++) table[(output + ow) * K + k] = input + ow * sW;
   }
   tables.set(g, table);
   return table;

@@ -233,7 +233,8 @@ export function windowArgmax(g: WindowGeometry, x: Float32Array, xOff: number, b
   for (let r = 0; r < runs.count; r++) {
     const src = runs.input[r];
     const dst = runs.output[r];
-    for (let ow = runs.lo[r]; ow < runs.hi[r]; ow++) {
+    const h = runs.hi[r];
+    for (let ow = runs.lo[r]; ow < h; ow++) {
       const i = src + ow * sW;
       const v = x[xOff + i];
       const o = dst + ow;
