@@ -1,5 +1,6 @@
 import type { GalleryPool, PoolOptions } from './api';
-import { createPool, type WorkerHandle, type WorkerPool } from './pool';
+import type { WorkerHandle } from './lifecycle';
+import { createPool, type WorkerPool } from './pool';
 
 function browserWorkerHandle(): WorkerHandle {
   // Written inline so Vite sees `new Worker(new URL(…, import.meta.url))` and bundles

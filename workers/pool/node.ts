@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import type { GalleryPool, PoolOptions } from './api';
-import { createPool, type WorkerHandle, type WorkerPool } from './pool';
+import type { WorkerHandle } from './lifecycle';
+import { createPool, type WorkerPool } from './pool';
 
 export interface NodePoolOptions extends PoolOptions {
   /** Path of the built worker; default: worker.js beside this module once bundled (dist/node/worker.js). */

@@ -1,0 +1,104 @@
+/**
+ * Scheduling: one run of the pool (a generation): which neurons are pending (queue.ts),
+ * the jobs that go out, the retries of jobs whose worker was lost, and the progress.
+ */
+import type { GallerySettings } from '../engine/compute';
+import type { LayerProgress, PoolProgress } from './api';
+import { NeuronQueue } from './queue';
+
+/** Some neurons of one layer, sent to one worker. */
+export interface Job {
+  readonly generation: number;
+  readonly settingsKey: string;
+  readonly settings: GallerySettings;
+  readonly layer: string;
+  readonly neurons: readonly number[];
+  /** Times a worker was lost while running it. */
+  losses: number;
+}
+
+/** A layer of a run: its id, neuron count, and the layers whose results it reuses (engine/reuse.ts). */
+export interface RunLayer {
+  readonly id: string;
+  readonly neurons: number;
+  readonly reuses: readonly string[];
+}
+
+function now(): number {
+  return performance.now();
+}
+
+export function emptyProgress(generation: number): PoolProgress {
+  return { generation, layers: [], done: 0, failed: 0, total: 0, etaMs: null };
+}
+
+export class Run {
+  readonly queue: NeuronQueue;
+  private readonly layers: { id: string; done: number; failed: number; total: number }[];
+  private readonly layerIndex: Map<string, number>;
+  /** Neurons computed by workers in this run, and when the first job went out: the ETA's throughput. */
+  private computed = 0;
+  private firstDispatch: number | null = null;
+  private readonly retries: Job[] = [];
+
+  constructor(
+    readonly generation: number,
+    readonly settings: GallerySettings,
+    /** The settings key of the results (cache.ts). */
+    readonly key: string,
+    layers: readonly RunLayer[],
+    maxBatch: number,
+  ) {
+    this.queue = new NeuronQueue(layers, maxBatch);
+    this.layers = layers.map((l) => ({ id: l.id, done: 0, failed: 0, total: l.neurons }));
+    this.layerIndex = new Map(layers.map((l, i) => [l.id, i]));
+  }
+
+  /** The next job for one of `workers` workers: a retry first, then the queue's next batch. */
+  nextJob(workers: number): Job | null {
+    const retry = this.retries.shift();
+    if (retry) return retry;
+    const batch = this.queue.next(workers);
+    if (!batch) return null;
+    return { generation: this.generation, settingsKey: this.key, settings: this.settings, layer: batch.layer, neurons: batch.neurons, losses: 0 };
+  }
+
+  dispatched(): void {
+    this.firstDispatch ??= now();
+  }
+
+  /** A job whose worker was lost goes again, once; false when it already went twice. */
+  retry(job: Job): boolean {
+    job.losses++;
+    if (job.losses >= 2) return false;
+    this.retries.push(job);
+    return true;
+  }
+
+  /** Results are in for these neurons (`computed`: by a worker, not from the cache). */
+  delivered(layer: string, neurons: readonly number[], computed: boolean): void {
+    this.layers[this.layerIndex.get(layer)!].done += neurons.length;
+    for (const n of neurons) this.queue.markDone(layer, n);
+    if (computed) this.computed += neurons.length;
+  }
+
+  failed(layer: string, neurons: readonly number[]): void {
+    for (const n of neurons) this.queue.markDone(layer, n);
+    this.layers[this.layerIndex.get(layer)!].failed += neurons.length;
+  }
+
+  progress(): PoolProgress {
+    let done = 0;
+    let failed = 0;
+    let total = 0;
+    const layers: LayerProgress[] = this.layers.map((l) => {
+      done += l.done;
+      failed += l.failed;
+      total += l.total;
+      return { layer: l.id, done: l.done + l.failed, failed: l.failed, total: l.total };
+    });
+    const left = total - done - failed;
+    const etaMs = left === 0 ? 0 : this.computed > 0 && this.firstDispatch !== null ? ((now() - this.firstDispatch) / this.computed) * left : null;
+    return { generation: this.generation, layers, done: done + failed, failed, total, etaMs };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Result transfer: what a job's worker sent goes into the cache whole and out to the
+ * listeners as it is (no per-neuron repacking); runs take what the cache holds, and jobs
+ * take the cached results of the layers they reuse.
+ */
+import { gatherRows, type LayerResult, type ResultRow } from '../engine/layer-result';
+import type { PoolResult } from './api';
+import { ResultCache } from './cache';
+import type { KnownRows } from './protocol';
+import type { Job, Run, RunLayer } from './run';
+
+export class ResultTransfer {
+  private readonly cache: ResultCache;
+
+  constructor(cacheBytes: number) {
+    this.cache = new ResultCache(cacheBytes);
+  }
+
+  /** The cached results of a new run, one per layer, their neurons taken from its queue. */
+  cached(run: Run, layers: readonly RunLayer[], inputShape: readonly number[]): PoolResult[] {
+    const out: PoolResult[] = [];
+    for (const { id, neurons } of layers) {
+      const hits: ResultRow[] = [];
+      for (let n = 0; n < neurons; n++) {
+        const hit = this.cache.get(run.key, id, n);
+        if (hit) {
+          run.queue.markTaken(id, n);
+          run.queue.markDone(id, n);
+          hits.push(hit);
+        }
+      }
+      if (hits.length > 0) out.push({ ...gatherRows(id, inputShape, hits), generation: run.generation });
+    }
+    return out;
+  }
+
+  /** The cached results of the layers the job's layer reuses, for the same neurons (engine/reuse.ts). */
+  knownRows(run: Run, job: Job, inputShape: readonly number[]): KnownRows[] {
+    const out: KnownRows[] = [];
+    for (const source of run.queue.sourcesOf(job.layer)) {
+      const hits = job.neurons.map((n) => this.cache.get(job.settingsKey, source, n)).filter((h): h is ResultRow => !!h);
+      if (hits.length === 0) continue;
+      const { neurons, norms, xstar } = gatherRows(source, inputShape, hits);
+      out.push({ layer: source, neurons, norms, xstar });
+    }
+    return out;
+  }
+
+  /** A job's result, cached whatever its generation (it is right for its settings), as delivered. */
+  received(job: Job, result: LayerResult): PoolResult {
+    this.cache.set(job.settingsKey, result);
+    return { ...result, generation: job.generation };
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+
+  /** Neurons whose results are cached. */
+  get size(): number {
+    return this.cache.size;
+  }
+}
