@@ -6,6 +6,7 @@ import type { LayerResult } from '../../workers/engine/layer-result';
 import { prepare } from '../../workers/engine/prepare';
 import type { NetworkSpec } from '../../workers/formats/neurovis/spec';
 import { readModel } from '../../workers/formats/index';
+import { defaultRadius, DEFAULT_VALUE_RANGE, midGrey } from '../../workers/engine/value-range';
 import { EXAMPLES, specFile } from '../../renderer/src/examples/index';
 
 export { EXAMPLES, specFile };
@@ -29,6 +30,17 @@ export const SLOW_WIDE: NetworkSpec = {
   input: { shape: [1, 64, 64] },
   layers: [{ kind: 'flatten' }, { kind: 'dense', name: 'wide', units: 4096, init: { kind: 'normal', seed: 7 } }, { kind: 'activation', name: 'relu', fn: 'relu' }],
 };
+
+/** The app's default radius for an input of `values` values: ¼·(hi − lo)·√n over the default range 0–1, the CLI's rule. */
+export function appRadius(values: number | NetworkSpec): number {
+  const n = typeof values === 'number' ? values : values.input.shape.reduce((a, b) => a * b, 1);
+  return defaultRadius(DEFAULT_VALUE_RANGE, n);
+}
+
+/** The reference the local, deconvnet and guided modes get by default: mid-grey in the default range. */
+export function appReference(spec: NetworkSpec): Float32Array {
+  return midGrey(DEFAULT_VALUE_RANGE, spec.input.shape.reduce((a, b) => a * b, 1));
+}
 
 /** The engine's answer for some neurons of a network, computed here in Node. */
 export function engineResult(spec: NetworkSpec, layer: string, neurons: number[], settings: GallerySettings): LayerResult {

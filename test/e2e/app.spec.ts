@@ -8,6 +8,8 @@ import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import { encodeNpy } from '../../workers/formats/numpy/npy';
 import {
+  appRadius,
+  appReference,
   detailNumber,
   detailValues,
   dropFiles,
@@ -69,7 +71,7 @@ test('a neuron of a nonlinear network shows the engine’s x* and numbers (surro
   await expect(detail).toHaveAttribute('data-layer', 'conv2');
   await expect(detail).toHaveAttribute('data-neuron', '5');
 
-  const truth = engineResult(example('small-convnet'), 'conv2', [5], { mode: 'surrogate', objective: NEURON, radius: 1 });
+  const truth = engineResult(example('small-convnet'), 'conv2', [5], { mode: 'surrogate', objective: NEURON, radius: appRadius(example('small-convnet')) });
   const values = await detailValues(page);
   expect(values).toHaveLength(28 * 28);
   for (const v of values) expect(Math.abs(v.value - truth.xstar[v.row * 28 + v.col])).toBeLessThan(1e-5);
@@ -98,11 +100,11 @@ test('a linear network’s neuron detail matches the exact mode, and says why it
   for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('neuron-detail')).toHaveAttribute('data-neuron', '7');
-  const truth = engineResult(example('linear-mlp'), 'dense2', [7], { mode: 'exact', objective: NEURON, radius: 1 });
+  const truth = engineResult(example('linear-mlp'), 'dense2', [7], { mode: 'exact', objective: NEURON, radius: appRadius(example('linear-mlp')) });
   const values = await detailValues(page);
   for (const v of values) expect(Math.abs(v.value - truth.xstar[v.row * 28 + v.col])).toBeLessThan(1e-5);
   expect(await detailNumber(page, 'activation')).toBeCloseTo(truth.activations[0], 4);
-  await expect(page.getByTestId('detail-reason')).toContainText('No input of norm 1 reaches more');
+  await expect(page.getByTestId('detail-reason')).toContainText(`No input of norm ${appRadius(example('linear-mlp'))} reaches more`);
 });
 
 test('changing a setting recomputes only the layers it affects', async ({ page }) => {
@@ -148,7 +150,7 @@ test('changing a setting recomputes only the layers it affects', async ({ page }
   await focusLayer(page, 'pool1');
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Enter');
-  const truth = engineResult(example('small-convnet'), 'pool1', [1], { mode: 'local', objective: { kind: 'channel' }, radius: 1 });
+  const truth = engineResult(example('small-convnet'), 'pool1', [1], { mode: 'local', objective: { kind: 'channel' }, radius: appRadius(example('small-convnet')), reference: appReference(example('small-convnet')) });
   const values = await detailValues(page);
   for (const v of values) expect(Math.abs(v.value - truth.xstar[v.row * 28 + v.col])).toBeLessThan(1e-5);
 });
@@ -282,7 +284,7 @@ test('a reference input dropped in the settings drives the local mode', async ({
   await page.getByTestId('settings-close').click();
 
   // A ReLU neuron inactive at x0 is dead in the local mode; look at the first one that is not.
-  const all = engineResult(example('small-convnet'), 'relu2', Array.from({ length: 16 }, (_, i) => i), { mode: 'local', objective: NEURON, radius: 1, reference: x0 });
+  const all = engineResult(example('small-convnet'), 'relu2', Array.from({ length: 16 }, (_, i) => i), { mode: 'local', objective: NEURON, radius: appRadius(example('small-convnet')), reference: x0 });
   const alive = all.dead.indexOf(0);
   expect(alive).toBeGreaterThanOrEqual(0);
   await focusLayer(page, 'relu2');
@@ -302,13 +304,14 @@ test('gradient ascent shows the activation at each step against the closed form'
   await focusLayer(page, 'neuron');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('trace-chart')).toBeVisible();
-  const truth = engineResult(example('single-neuron'), 'neuron', [0], { mode: 'ascent', objective: NEURON, radius: 1 });
+  const r = appRadius(example('single-neuron'));
+  const truth = engineResult(example('single-neuron'), 'neuron', [0], { mode: 'ascent', objective: NEURON, radius: r });
   // A single neuron is linear: the ascent stops at step 0 with the closed form r‖w‖ + b.
   expect(truth.traces![0].length).toBe(1);
   const w = [3, -1, 2, 0.5, -2, 1, 0, -0.5];
-  expect(await detailNumber(page, 'activation')).toBeCloseTo(Math.hypot(...w) + 0.5, 4);
+  expect(await detailNumber(page, 'activation')).toBeCloseTo(r * Math.hypot(...w) + 0.5, 4);
   const values = await detailValues(page);
-  for (const v of values) expect(v.value).toBeCloseTo(w[v.col] / Math.hypot(...w), 5);
+  for (const v of values) expect(v.value).toBeCloseTo((r * w[v.col]) / Math.hypot(...w), 5);
 });
 
 test('a dropped model is listed among the recent models and opens again from there', async ({ page }) => {
@@ -344,7 +347,7 @@ test('a symbolic input dimension asks for an input shape, and the model opens wi
   await page.getByTestId('settings-close').click();
 
   const model = prepare(readModel([file]), { inputShape: [2, 32] });
-  const truth = computeNeurons(model, model.layers[1].id, [2], { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 });
+  const truth = computeNeurons(model, model.layers[1].id, [2], { mode: 'exact', objective: { kind: 'neuron' }, radius: appRadius(64) });
   await focusLayer(page, model.layers[1].id);
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { NetworkSpec } from '../../workers/formats/neurovis/spec';
-import { dropFiles, engineResult, example, focusLayer, openApp, openExample, specFile, pageErrors, waitForAllLayers } from './app-helpers';
+import { appRadius, dropFiles, engineResult, example, focusLayer, openApp, openExample, specFile, pageErrors, waitForAllLayers } from './app-helpers';
 
 const NEURON = { kind: 'neuron' } as const;
 
@@ -37,7 +37,7 @@ test('a layer sorted by activation (or by norm) shows the neuron reaching most f
   await openApp(page);
   await openExample(page, 'small-convnet');
   await waitForAllLayers(page);
-  const truth = engineResult(example('small-convnet'), 'logits', [...Array(10).keys()], { mode: 'surrogate', objective: NEURON, radius: 1 });
+  const truth = engineResult(example('small-convnet'), 'logits', [...Array(10).keys()], { mode: 'surrogate', objective: NEURON, radius: appRadius(example('small-convnet')) });
   const ranked = [...Array(10).keys()].sort((a, b) => truth.activations[b] - truth.activations[a] || a - b);
   // Otherwise the test could not tell a sorted layer from an unsorted one.
   expect(ranked.slice(0, 2)).not.toEqual([0, 1]);
@@ -78,7 +78,7 @@ test('dead neurons can be hidden', async ({ page }) => {
   await openApp(page);
   await dropFiles(page, [specFile(DEAD)]);
   await waitForAllLayers(page);
-  const truth = engineResult(DEAD, 'wide', [...Array(6).keys()], { mode: 'exact', objective: NEURON, radius: 1 });
+  const truth = engineResult(DEAD, 'wide', [...Array(6).keys()], { mode: 'exact', objective: NEURON, radius: appRadius(DEAD) });
   const alive = [...truth.dead].filter((d) => !d).length;
   expect(alive).toBe(4);
   const header = page.locator('[data-testid=gallery-header][data-layer=wide] .count');

@@ -10,7 +10,7 @@ import { unzipSync } from 'fflate';
 import { decodeNpy } from '../../workers/formats/numpy/npy';
 import { buildTestCli } from '../export/build-cli';
 import { decodePng } from '../export/decode-png';
-import { engineResult, example, openApp, openExample, specFile, waitForAllLayers } from './app-helpers';
+import { appRadius, engineResult, example, openApp, openExample, specFile, waitForAllLayers } from './app-helpers';
 
 /** Every file under dir, as paths relative to it with '/' separators. */
 function listFiles(dir: string, prefix = ''): string[] {
@@ -27,8 +27,8 @@ test.beforeAll(async () => {
   const file = specFile(spec);
   writeFileSync(join(work, file.name), file.bytes);
   out = join(work, 'cli');
-  // The app's default radius is 1; the CLI's default is relative to the input's value range.
-  const run = spawnSync(process.execPath, [cli, 'gallery', join(work, file.name), '--out', out, '--workers', '0', '--quiet', '--radius', '1'], { encoding: 'utf8', timeout: 60_000 });
+  // Both at their default radius: relative to the input's value range, by the same rule.
+  const run = spawnSync(process.execPath, [cli, 'gallery', join(work, file.name), '--out', out, '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   rmSync(dirname(cli), { recursive: true, force: true });
@@ -95,7 +95,7 @@ test('exporting the whole model gives the same PNG pixels, .npy and manifest as 
   expect(pngs).toBe(3 + 64 + 32 + 10);
   // The arrays are the engine's, computed here independently of both.
   const dense3 = decodeNpy(appFiles.get('dense3.npy')!, 'dense3.npy');
-  const truth = engineResult(spec, 'dense3', [...Array(10).keys()], { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 });
+  const truth = engineResult(spec, 'dense3', [...Array(10).keys()], { mode: 'exact', objective: { kind: 'neuron' }, radius: appRadius(spec) });
   expect(Array.from(dense3.data)).toEqual(Array.from(truth.xstar));
   const manifest = JSON.parse(new TextDecoder().decode(appFiles.get('manifest.json')!));
   const cliManifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));

@@ -1,9 +1,11 @@
 // Galleries a person can read (issue 17) in the app: thumbnails cut to each neuron's
 // receptive field, the input's layout and value range as settings, x* in data units.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { openApp, openExample, waitForAllLayers } from './app-helpers';
+import { defaultRadius, VALUE_RANGE_PRESETS } from '../../workers/engine/value-range';
+import type { NetworkSpec } from '../../workers/formats/neurovis/spec';
+import { detailNumber, detailValues, dropFiles, focusLayer, openApp, openExample, specFile, waitForAllLayers } from './app-helpers';
 
 const SHOTS = path.join(import.meta.dirname, 'screenshots');
 
@@ -22,3 +24,137 @@ test('thumbnails are cut to the receptive field of each layer', async ({ page })
   await expect(page.locator('[data-testid=gallery-header][data-layer=logits]')).not.toHaveAttribute('data-crop', /./);
   await page.screenshot({ path: path.join(SHOTS, 'readability-crops.png') });
 });
+
+test('the value range sets the radius, which the settings show and every layer recomputes with', async ({ page }) => {
+  await openApp(page);
+  await openExample(page, 'small-convnet');
+  await waitForAllLayers(page);
+  await page.getByTestId('open-settings').click();
+  const used = page.getByTestId('radius-used');
+  // ¼ · (hi − lo) · √n over the default 0–1 with n = 784 values: 7, the CLI's default.
+  await expect(used).toHaveAttribute('data-value', String(defaultRadius([0, 1], 784)));
+  await page.getByTestId('setting-value-range').selectOption('0-255');
+  await expect(used).toHaveAttribute('data-value', String(defaultRadius([0, 255], 784)));
+  await page.getByTestId('setting-value-range').selectOption('imagenet');
+  const imagenet = defaultRadius(VALUE_RANGE_PRESETS.imagenet, 784);
+  await expect(used).toHaveAttribute('data-value', String(imagenet));
+  await expect(used).toContainText('Radius used: 33.31');
+  // A radius of one's own wins over the range, and emptying it goes back to the rule.
+  await page.getByTestId('setting-radius').fill('2');
+  await page.getByTestId('setting-radius').press('Enter');
+  await expect(used).toHaveAttribute('data-value', '2');
+  await page.getByTestId('setting-radius').fill('');
+  await page.getByTestId('setting-radius').press('Enter');
+  await expect(used).toHaveAttribute('data-value', String(imagenet));
+  await page.getByTestId('settings-close').click();
+  // Every layer's results belong to the new radius (its staleness key), and the detail says the radius used.
+  const states = await waitForAllLayers(page);
+  expect(states.every((s) => s.key.includes(`r:${imagenet}|`))).toBe(true);
+  await focusLayer(page, 'conv1');
+  await page.keyboard.press('Enter');
+  expect(await detailNumber(page, 'radius')).toBe(imagenet);
+});
+
+/** A 784-value MLP: its input is a flat vector, drawn as bars until the user says it is 28×28. */
+const FLAT_MLP: NetworkSpec = {
+  format: 'neurovis',
+  version: 1,
+  name: 'flat-mlp-784',
+  input: { shape: [784] },
+  layers: [{ kind: 'dense', name: 'hidden', units: 6, init: { kind: 'normal', seed: 4 } }],
+};
+
+test('an image shape of 28, 28 draws a 784-value input as a 28×28 image', async ({ page }) => {
+  mkdirSync(SHOTS, { recursive: true });
+  await openApp(page);
+  await dropFiles(page, [specFile(FLAT_MLP)]);
+  await waitForAllLayers(page);
+  await focusLayer(page, 'hidden');
+  await page.keyboard.press('Enter');
+  const before = await detailValues(page);
+  expect(Math.max(...before.map((v) => v.row))).toBe(0);
+  expect(before).toHaveLength(784);
+  await page.getByTestId('back').click();
+
+  await page.getByTestId('open-settings').click();
+  await expect(page.getByTestId('setting-input-layout').locator('option').first()).toHaveText('Detected (flat)');
+  await page.getByTestId('setting-image-shape').fill('28, 28');
+  await page.getByTestId('setting-image-shape').press('Enter');
+  await page.getByTestId('settings-close').click();
+  await expect(page.getByTestId('gallery')).toHaveAttribute('data-image-shape', '28,28');
+  await waitForAllLayers(page);
+  await page.screenshot({ path: path.join(SHOTS, 'readability-image-shape.png') });
+  await focusLayer(page, 'hidden');
+  await page.keyboard.press('Enter');
+  const after = await detailValues(page);
+  expect(Math.max(...after.map((v) => v.row)) + 1).toBe(28);
+  expect(Math.max(...after.map((v) => v.col)) + 1).toBe(28);
+  // The same x*, read row by row.
+  const byIndex = new Map(before.map((v) => [v.col, v.value]));
+  for (const v of after) expect(v.value).toBe(byIndex.get(v.row * 28 + v.col));
+});
+
+test('the neuron detail outlines the receptive field in the whole input and zooms into it', async ({ page }) => {
+  await openApp(page);
+  await openExample(page, 'small-convnet');
+  await waitForAllLayers(page);
+  await focusLayer(page, 'conv1');
+  await page.keyboard.press('Enter');
+  const picture = page.getByTestId('detail-picture');
+  await expect(picture).toHaveAttribute('data-crop', '11,11,5,5');
+  await expect(picture).toHaveAttribute('data-window', '0,0,28,28');
+  await expect(page.getByTestId('detail-crop')).toContainText('5×5');
+  // x* in the input's units, beside the range the input lives in (0–1 here).
+  await expect(page.getByTestId('detail-legend')).toContainText('value range 0 … 1');
+  // Zoom centres on the receptive field: buttons, the wheel, the keyboard.
+  await page.getByTestId('detail-zoom-in').click();
+  await expect(page.getByTestId('detail-zoom')).toHaveAttribute('data-zoom', '2');
+  await expect(picture).toHaveAttribute('data-window', '7,7,14,14');
+  const box = (await picture.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -100);
+  await expect(page.getByTestId('detail-zoom')).toHaveAttribute('data-zoom', '4');
+  await expect(picture).toHaveAttribute('data-window', '10,10,7,7');
+  await page.screenshot({ path: path.join(SHOTS, 'readability-detail-zoom.png') });
+  // The tooltip names the input's own row and column inside the zoomed window.
+  const tip = page.getByTestId('detail-chart').locator('div', { hasText: /x\* =/ }).last();
+  await page.mouse.move(box.x + box.width / 2 + 1, box.y + box.height / 2 + 1);
+  await expect(tip).toBeVisible();
+  const m = /row (\d+), column (\d+)/.exec((await tip.textContent()) ?? '');
+  expect(Number(m![1])).toBeGreaterThanOrEqual(10);
+  expect(Number(m![1])).toBeLessThan(17);
+  await page.keyboard.press('-');
+  await expect(page.getByTestId('detail-zoom')).toHaveAttribute('data-zoom', '2');
+  await page.keyboard.press('0');
+  await expect(picture).toHaveAttribute('data-window', '0,0,28,28');
+  await page.getByTestId('detail-zoom-in').click();
+  await page.getByTestId('detail-zoom-reset').click();
+  await expect(page.getByTestId('detail-zoom')).toHaveAttribute('data-zoom', '1');
+});
+
+const SHARED = path.resolve(import.meta.dirname, '../../../shared/models');
+const REAL = [
+  { name: 'a 128-pixel channels-last TFLite MobileNet (uint8 input)', file: 'tflite/coral_mobilenet_v1_0.25_128_uint8.tflite', shot: 'readability-mobilenet128' },
+  { name: 'a channels-last Keras ResNet-8 (CIFAR-10)', file: 'keras/keras2.4_mlcommons_resnet8_cifar10.h5', shot: 'readability-resnet8' },
+];
+for (const real of REAL) {
+  test(`first-convolution thumbnails of ${real.name} are crops of the input`, async ({ page }) => {
+    const full = path.join(SHARED, real.file);
+    test.skip(!existsSync(full), `${SHARED} is not here (the real models live beside the repository)`);
+    mkdirSync(SHOTS, { recursive: true });
+    await openApp(page, { compute: { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: null, valueRange: 'auto', ascentSteps: 200, preview: 8 } });
+    await dropFiles(page, [{ name: path.basename(full), bytes: new Uint8Array(readFileSync(full)) }]);
+    const first = page.getByTestId('gallery-header').first();
+    await expect(first).toHaveAttribute('data-crop', /\d/, { timeout: 60_000 });
+    const [, , h, w] = (await first.getAttribute('data-crop'))!.split(',').map(Number);
+    expect(h * w).toBeLessThan(64);
+    await expect.poll(async () => Number(await first.getAttribute('data-drawn')), { timeout: 120_000 }).toBeGreaterThan(0);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, `${real.shot}.png`) });
+    await page.getByTestId('gallery').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('detail-picture')).toHaveAttribute('data-crop', /\d/);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, `${real.shot}-detail.png`) });
+  });
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { computeNeurons } from '../../workers/engine/compute';
 import { GALLERY_MODES, MODES, modeById } from '../../workers/engine/modes/index';
 import { layerKeys } from '../../renderer/src/domain/affects';
-import type { ComputeSettings } from '../../renderer/src/domain/settings-types';
+import type { ResolvedCompute } from '../../renderer/src/domain/settings-types';
 import { en } from '../../renderer/src/i18n/en';
 import { zhCN } from '../../renderer/src/i18n/zh-CN';
 import { parseArgs, UsageError, USAGE } from '../../cli/args';
@@ -38,7 +38,7 @@ describe('the mode registry', () => {
 describe('the surrogate at gates: the reference input changes the layers behind a gate', () => {
   const { model, x0 } = loadModeNetwork('squeeze_excite');
   const summary = summarize(model, 'd', packModel(model, false));
-  const surrogate: ComputeSettings = { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200, preview: 0 };
+  const surrogate: ResolvedCompute = { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: 1, valueRange: 'auto', ascentSteps: 200, preview: 0 };
   const stale = [...layerKeys(summary, surrogate, null)].filter(([id, key]) => layerKeys(summary, surrogate, 'x0#1').get(id) !== key).map(([id]) => id);
 
   it('the engine agrees: x* moves with the reference exactly on the layers the app marks stale', () => {

@@ -43,7 +43,7 @@ describe('the app’s estimate before a run', () => {
     expect(sanitize({ compute: { preview: 16 } }).compute.preview).toBe(16);
     expect(sanitize({ compute: { preview: -3 } }).compute.preview).toBe(0);
     expect(sanitize({ compute: { preview: 2.5 } }).compute.preview).toBe(0);
-    const settings = sanitize({}).compute;
+    const settings = { ...sanitize({}).compute, radius: 1 };
     const context = { linear: false, gated: false, modelIsNonlinear: true, referenceId: null };
     expect(layerKey(model.layers[1], { ...settings, preview: 4 }, context)).not.toBe(layerKey(model.layers[1], settings, context));
   });

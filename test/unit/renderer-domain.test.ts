@@ -3,9 +3,10 @@ import { noticeParts } from '../../renderer/src/domain/notice-text';
 import { describe, expect, it } from 'vitest';
 import type { LayerInfo } from '../../workers/engine/prepare';
 import { layerKeys, linearPrefixLayers } from '../../renderer/src/domain/affects';
-import type { ComputeSettings } from '../../renderer/src/domain/settings-types';
+import type { ResolvedCompute } from '../../renderer/src/domain/settings-types';
 import { localeFor } from '../../renderer/src/i18n/index';
 import { parseShape, sanitize } from '../../renderer/src/stores/settings';
+import { boxCenter, stepZoom, zoomWindow } from '../../renderer/src/domain/zoom-window';
 
 function layer(id: string, channelAxis: number | null): LayerInfo {
   return { id, name: id, op: 'x', node: id, outputShape: [1], featureShape: channelAxis === null ? [4] : [4, 5, 5], channelAxis, neurons: 4, reuses: [] };
@@ -24,7 +25,7 @@ const summary = {
   layerFlops: [1, 1, 1, 1],
   sharedWeights: false,
 };
-const base: ComputeSettings = { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200, preview: 0 };
+const base: ResolvedCompute = { mode: 'surrogate', objective: 'neuron', position: [0, 0], radius: 1, valueRange: 'auto', ascentSteps: 200, preview: 0 };
 const changedLayers = (a: Map<string, string>, b: Map<string, string>): string[] => [...a.keys()].filter((k) => a.get(k) !== b.get(k));
 
 describe('what a settings change affects', () => {
@@ -63,7 +64,10 @@ describe('what a settings change affects', () => {
 describe('stored settings', () => {
   it('keeps valid values and replaces the rest with defaults', () => {
     const s = sanitize({ compute: { mode: 'guided', radius: -1, objective: 'nope' }, display: { colormap: 'viridis', thumbSize: 10 }, workers: 3, theme: 'dark', locale: 'fr' });
-    expect(s.compute).toMatchObject({ mode: 'guided', radius: 1, objective: 'neuron' });
+    // An invalid radius falls back to the default: relative to the value range (null), as in the CLI.
+    expect(s.compute).toMatchObject({ mode: 'guided', radius: null, objective: 'neuron', valueRange: 'auto' });
+    expect(sanitize({ compute: { radius: 2.5, valueRange: '0-255' } }).compute).toMatchObject({ radius: 2.5, valueRange: '0-255' });
+    expect(sanitize({ compute: { valueRange: '3,1' } }).compute.valueRange).toBe('auto');
     expect(s.display).toMatchObject({ colormap: 'viridis', thumbSize: 72 });
     expect(s.workers).toBe(3);
     expect(s.theme).toBe('dark');
@@ -95,5 +99,24 @@ describe('notice text', () => {
     expect(noticeParts('no layer "x" in broken.onnx', 'broken.onnx')).toEqual({ where: null, what: 'No layer "x" in broken.onnx' });
     expect(noticeParts('unsupported op Foo at node "n"', 'conv1')).toEqual({ where: 'conv1', what: 'Unsupported op Foo at node "n"' });
     expect(noticeParts('the worker stopped', undefined)).toEqual({ where: null, what: 'The worker stopped' });
+  });
+});
+
+describe('the zoom window of the neuron detail', () => {
+  it('shows the whole input at zoom 1, and 1/zoom of it centred on the point, inside the edges', () => {
+    expect(zoomWindow(28, 28, 1, [13.5, 13.5])).toEqual([0, 0, 28, 28]);
+    expect(zoomWindow(28, 28, 2, [13.5, 13.5])).toEqual([7, 7, 14, 14]);
+    expect(zoomWindow(28, 28, 4, [13.5, 13.5])).toEqual([10, 10, 7, 7]);
+    // Near a corner the window stays inside the input and keeps its size.
+    expect(zoomWindow(28, 28, 4, [0.5, 27.5])).toEqual([0, 21, 7, 7]);
+    expect(zoomWindow(32, 16, 4, [16, 8])).toEqual([12, 6, 8, 4]);
+  });
+  it('steps through the zoom levels, never past half the input\'s longer side', () => {
+    expect(stepZoom(1, 1, 28, 28)).toBe(2);
+    expect(stepZoom(2, -1, 28, 28)).toBe(1);
+    expect(stepZoom(1, -1, 28, 28)).toBe(1);
+    expect(stepZoom(8, 1, 28, 28)).toBe(8);
+    expect(stepZoom(1, 1, 2, 2)).toBe(1);
+    expect(boxCenter([11, 11, 5, 5])).toEqual([13.5, 13.5]);
   });
 });

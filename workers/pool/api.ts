@@ -26,6 +26,8 @@ export interface ModelSummary {
   readonly inputLayout: InputLayout;
   /** The image shape [H, W] the user asked to draw the input as, or null. */
   readonly imageShape: readonly number[] | null;
+  /** The input's value range where the file says (TFLite input quantisation): what the CLI's --value-range defaults to. */
+  readonly inputRange?: readonly [number, number];
   readonly layers: readonly LayerInfo[];
   /** Per layer (same order): floating-point operations to compute one neuron, for the estimate before a run (engine/estimate.ts). */
   readonly layerFlops: readonly number[];

@@ -16,6 +16,7 @@ export function summarize(prepared: PreparedModel, digest: string, packed: Packe
     source: prepared.graph.source,
     ...(prepared.graph.quantization && { quantization: prepared.graph.quantization }),
     ...(prepared.graph.labels && { labels: prepared.graph.labels }),
+    ...(prepared.graph.inputRange && { inputRange: prepared.graph.inputRange }),
     structure: describeStructure(prepared),
     inputShape: prepared.inputFeatureShape,
     inputLayout: prepared.inputLayout,

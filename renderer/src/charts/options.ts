@@ -31,21 +31,25 @@ export interface HeatmapLabels {
   readonly value: string;
 }
 
-/** One channel of x* as a heatmap: row 0 at the top, a colour legend centred at zero. */
-export function heatmapOption(values: ArrayLike<number>, rows: number, cols: number, m: number, colormap: ColormapName, grid: Box, labels: HeatmapLabels): EChartsOption {
+/**
+ * One channel of x* as a heatmap: row 0 at the top, a colour legend centred at zero.
+ * `origin`: the input's row and column of the first value (a zoomed window), which the axes and the tooltip name.
+ */
+export function heatmapOption(values: ArrayLike<number>, rows: number, cols: number, m: number, colormap: ColormapName, grid: Box, labels: HeatmapLabels, origin: readonly [number, number] = [0, 0]): EChartsOption {
   const data: [number, number, number][] = new Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[i * cols + j] = [j, i, values[i * cols + j]];
+  const [y0, x0] = origin;
   const scale = m > 0 ? m : 1;
   return {
     backgroundColor: 'transparent',
     animation: false,
     tooltip: {
       trigger: 'item',
-      formatter: (p: { value: [number, number, number] }) => `${labels.row} ${p.value[1]}, ${labels.col} ${p.value[0]}<br/>${labels.value} = <b>${formatNumber(p.value[2], 6)}</b>`,
+      formatter: (p: { value: [number, number, number] }) => `${labels.row} ${y0 + p.value[1]}, ${labels.col} ${x0 + p.value[0]}<br/>${labels.value} = <b>${formatNumber(p.value[2], 6)}</b>`,
     },
     grid: { left: grid.left, top: grid.top, width: grid.width, height: grid.height },
-    xAxis: { type: 'category', data: Array.from({ length: cols }, (_, j) => j), splitArea: { show: false }, axisTick: { show: false }, axisLine: { show: false } },
-    yAxis: { type: 'category', data: Array.from({ length: rows }, (_, i) => i), inverse: true, splitArea: { show: false }, axisTick: { show: false }, axisLine: { show: false } },
+    xAxis: { type: 'category', data: Array.from({ length: cols }, (_, j) => x0 + j), splitArea: { show: false }, axisTick: { show: false }, axisLine: { show: false } },
+    yAxis: { type: 'category', data: Array.from({ length: rows }, (_, i) => y0 + i), inverse: true, splitArea: { show: false }, axisTick: { show: false }, axisLine: { show: false } },
     visualMap: {
       type: 'continuous',
       min: -scale,

@@ -8,7 +8,7 @@
 import type { LayerInfo } from '../../../workers/engine/prepare';
 import type { ModelSummary } from '../../../workers/pool/api';
 import { modeById } from '../../../workers/engine/modes/index';
-import type { ComputeSettings } from './settings-types';
+import type { ResolvedCompute } from './settings-types';
 
 /**
  * Layers that no nonlinear node precedes in the model's (topological) layer order. A
@@ -39,7 +39,7 @@ export function gatedLayers(summary: Pick<ModelSummary, 'layers' | 'gateNodes'>)
 /** What a layer's results depend on under these settings: equal keys, equal results. */
 export function layerKey(
   layer: Pick<LayerInfo, 'id' | 'channelAxis'>,
-  settings: ComputeSettings,
+  settings: ResolvedCompute,
   context: { readonly linear: boolean; readonly gated: boolean; readonly modelIsNonlinear: boolean; readonly referenceId: string | null },
 ): string {
   const mode = modeById(settings.mode);
@@ -56,7 +56,7 @@ export function layerKey(
 }
 
 /** The key of every layer of a model under these settings. */
-export function layerKeys(summary: ModelSummary, settings: ComputeSettings, referenceId: string | null): Map<string, string> {
+export function layerKeys(summary: ModelSummary, settings: ResolvedCompute, referenceId: string | null): Map<string, string> {
   const linear = linearPrefixLayers(summary);
   const gated = gatedLayers(summary);
   const modelIsNonlinear = summary.nonlinearNodes.length > 0;

@@ -12,12 +12,18 @@ export interface ComputeSettings {
   readonly objective: ObjectiveKind;
   /** Spatial position for the 'position' objective (row, column or index). */
   readonly position: readonly number[];
-  readonly radius: number;
+  /** The radius r = ‖x*‖, or null: relative to the value range, ¼·(hi − lo)·√n as in the CLI (engine/value-range.ts). */
+  readonly radius: number | null;
+  /** The input's value range: 'auto' (the model's own where it says, else 0–1), a preset name or "lo,hi" (as the CLI's --value-range). */
+  readonly valueRange: string;
   /** Ascent: step limit. */
   readonly ascentSteps: number;
   /** A preview: only the first N neurons (channels) of each layer; 0 = every neuron. */
   readonly preview: number;
 }
+
+/** The compute settings in effect: the radius resolved to a number. */
+export type ResolvedCompute = Omit<ComputeSettings, 'radius'> & { readonly radius: number };
 
 /** A reference input x0 for the local, deconvnet and guided rules. */
 export interface ReferenceInput {

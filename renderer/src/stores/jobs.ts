@@ -61,7 +61,7 @@ export const useJobs = defineStore('jobs', () => {
     const summary = gallery.summary;
     if (!pool || !summary) return;
     attach(pool);
-    const keys = layerKeys(summary, settings.effective, settings.reference?.id ?? null);
+    const keys = layerKeys(summary, settings.effective, settings.referenceId);
     const neuronLimit = settings.effective.preview > 0 ? settings.effective.preview : undefined;
     const { changed, needed } = gallery.prepare(keys, neuronLimit);
     // Nothing changed and the current run already covers what is missing: let it go on.
@@ -157,7 +157,7 @@ export const useJobs = defineStore('jobs', () => {
   }
 
   watch(
-    () => [settings.effective, settings.reference] as const,
+    () => [settings.effective, settings.referenceId] as const,
     () => recompute(),
   );
 

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import type { ModelSummary } from '../../../workers/pool/api';
+import type { LoadOptions, ModelSummary } from '../../../workers/pool/api';
 import { modeById } from '../../../workers/engine/modes/index';
 import { getHost, type ModelFile, type OpenedModel } from '../host/index';
 import { ensurePool } from '../services/pool';
@@ -34,15 +34,34 @@ export const useModel = defineStore('model', () => {
   const title = computed(() => summary.value?.source.fileName ?? files.value[0]?.name ?? '');
   const isNonlinear = computed(() => (summary.value?.nonlinearNodes.length ?? 0) > 0);
 
-  function loadOptions(): { inputShape?: number[] } {
+  function loadOptions(): LoadOptions {
     const shape = settings.parsedInputShape;
-    return shape && shape.length > 0 ? { inputShape: shape } : {};
+    const image = settings.parsedImageShape;
+    return {
+      ...(shape && shape.length > 0 ? { inputShape: shape } : {}),
+      ...(settings.inputLayout ? { inputLayout: settings.inputLayout } : {}),
+      ...(image && image.length === 2 ? { imageShape: image } : {}),
+    };
+  }
+
+  /** The overrides the open (or opening) model was read with: a change of them reads it again. */
+  const overridesKey = (): string => `${settings.inputLayout}|${settings.parsedImageShape?.join(',') ?? ''}`;
+  let applied = overridesKey();
+
+  /** The layout and image-shape overrides belong to the model they were set for. */
+  function sameFiles(a: readonly ModelFile[], b: readonly ModelFile[]): boolean {
+    return a.length === b.length && a.every((f, i) => f.name === b[i].name && f.bytes.length === b[i].bytes.length);
   }
 
   /** Opens a model; on failure the error is shown and the model that was open stays open. */
   async function open(opened: OpenedModel, from: ModelOrigin = 'file'): Promise<boolean> {
     for (const e of opened.errors) notices.error(e.message, e.name);
     if (opened.files.length === 0) return false;
+    if (!sameFiles(opened.files, files.value) && !(failed.value && sameFiles(opened.files, failed.value))) {
+      settings.inputLayout = '';
+      settings.imageShape = '';
+    }
+    applied = overridesKey();
     const mine = ++attempt;
     loading.value = opened.files[0].name;
     try {
@@ -101,6 +120,14 @@ export const useModel = defineStore('model', () => {
     () => settings.inputShape,
     () => {
       if (settings.parsedInputShape === null) return;
+      if (failed.value) void open({ files: failed.value, errors: [] });
+      else if (isOpen.value) void reload();
+    },
+  );
+  watch(
+    () => [settings.inputLayout, settings.imageShape],
+    () => {
+      if (settings.parsedImageShape === null || overridesKey() === applied) return;
       if (failed.value) void open({ files: failed.value, errors: [] });
       else if (isOpen.value) void reload();
     },

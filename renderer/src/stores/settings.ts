@@ -4,15 +4,18 @@ import type { GallerySettings } from '../../../workers/engine/compute';
 import { GALLERY_MODES, modeById, type GalleryMode } from '../../../workers/engine/modes/index';
 import type { Objective } from '../../../workers/engine/seeds';
 import { COLORMAPS } from '../../../workers/imaging/colormap';
-import type { ComputeSettings, DisplaySettings, LocaleChoice, ObjectiveKind, ReferenceInput, ThemeChoice } from '../domain/settings-types';
+import type { InputLayout } from '../../../workers/engine/graph';
+import { defaultRadius, DEFAULT_VALUE_RANGE, midGrey, parseValueRange } from '../../../workers/engine/value-range';
+import type { ComputeSettings, DisplaySettings, LocaleChoice, ObjectiveKind, ReferenceInput, ResolvedCompute, ThemeChoice } from '../domain/settings-types';
 import { isValidRadius } from '../../../workers/settings/validate';
+import { useGallery } from './gallery';
 
 const STORAGE_KEY = 'neurovis.settings.v1';
 
 export const THUMB_SIZES = { min: 32, max: 192, step: 8 } as const;
 export const MAX_WORKERS = 16;
 
-const DEFAULT_COMPUTE: ComputeSettings = { mode: 'exact', objective: 'neuron', position: [0, 0], radius: 1, ascentSteps: 200, preview: 0 };
+const DEFAULT_COMPUTE: ComputeSettings = { mode: 'exact', objective: 'neuron', position: [0, 0], radius: null, valueRange: 'auto', ascentSteps: 200, preview: 0 };
 const DEFAULT_DISPLAY: DisplaySettings = { colormap: 'rdbu', scale: 'neuron', thumbSize: 72 };
 
 interface Persisted {
@@ -43,7 +46,8 @@ export function sanitize(raw: unknown): Persisted {
     mode: GALLERY_MODES.includes(c.mode as never) ? c.mode! : DEFAULT_COMPUTE.mode,
     objective: OBJECTIVES.includes(c.objective as never) ? c.objective! : DEFAULT_COMPUTE.objective,
     position: Array.isArray(c.position) && c.position.every((p) => Number.isInteger(p) && p >= 0) ? [...c.position] : DEFAULT_COMPUTE.position,
-    radius: isValidRadius(c.radius) ? c.radius : DEFAULT_COMPUTE.radius,
+    radius: c.radius !== null && isValidRadius(c.radius) ? c.radius : DEFAULT_COMPUTE.radius,
+    valueRange: typeof c.valueRange === 'string' && (c.valueRange === 'auto' || parseValueRange(c.valueRange)) ? c.valueRange : DEFAULT_COMPUTE.valueRange,
     ascentSteps: Number.isInteger(c.ascentSteps) && c.ascentSteps! > 0 && c.ascentSteps! <= 10_000 ? c.ascentSteps! : DEFAULT_COMPUTE.ascentSteps,
     preview: Number.isInteger(c.preview) && c.preview! >= 0 && c.preview! <= 1_000_000 ? c.preview! : DEFAULT_COMPUTE.preview,
   };
@@ -86,13 +90,41 @@ export const useSettings = defineStore('settings', () => {
   const theme = ref<ThemeChoice>(initial.theme);
   const locale = ref<LocaleChoice>(initial.locale);
   const reference = shallowRef<ReferenceInput | null>(null);
+  /** Overrides of the open model's input layout and drawing shape (session only: they belong to one model). */
+  const inputLayout = ref<InputLayout | ''>('');
+  /** "H, W" to draw the input as H×W image(s) ('' = the layout's own form). */
+  const imageShape = ref('');
+  const gallery = useGallery();
   /**
    * A mode chosen for the open model rather than by the user (the exact mode does not apply
    * to a nonlinear model): in effect until the user picks a mode, never stored.
    */
   const autoMode = ref<GalleryMode | null>(null);
-  /** The compute settings in effect. */
-  const effective = computed<ComputeSettings>(() => (autoMode.value ? { ...compute.value, mode: autoMode.value } : compute.value));
+  /** The value range in effect: the user's, or the model's own (TFLite input quantisation), or 0–1. */
+  const valueRange = computed<readonly [number, number]>(() => {
+    const chosen = compute.value.valueRange === 'auto' ? undefined : parseValueRange(compute.value.valueRange);
+    return chosen ?? gallery.summary?.inputRange ?? DEFAULT_VALUE_RANGE;
+  });
+  /** Where the range in effect comes from. */
+  const valueRangeSource = computed<'user' | 'model' | 'default'>(() =>
+    compute.value.valueRange !== 'auto' ? 'user' : gallery.summary?.inputRange ? 'model' : 'default',
+  );
+  const inputValues = computed(() => (gallery.summary?.inputShape ?? []).reduce((a, b) => a * b, 1));
+  /** The compute settings in effect: the mode chosen for the model, the radius resolved against the value range. */
+  const effective = computed<ResolvedCompute>(() => {
+    const c = compute.value;
+    return { ...c, mode: autoMode.value ?? c.mode, radius: c.radius ?? defaultRadius(valueRange.value, inputValues.value) };
+  });
+  /** The reference input a mode gets: the user's, or for modes that linearise at every nonlinearity a mid-grey image in the value range (as in the CLI). */
+  function referenceFor(mode: GalleryMode): Float32Array | undefined {
+    if (reference.value) return reference.value.values;
+    return modeById(mode).reference === 'always' && gallery.summary ? midGrey(valueRange.value, inputValues.value) : undefined;
+  }
+  /** What identifies the reference input in effect (the staleness key of a layer): the user's, mid-grey of a range, or none. */
+  const referenceId = computed(() => {
+    if (reference.value) return reference.value.id;
+    return modeById(effective.value.mode).reference === 'always' && gallery.summary ? `mid:${valueRange.value.join(',')}` : null;
+  });
 
   watch(
     [compute, display, inputShape, workers, theme, locale],
@@ -108,16 +140,22 @@ export const useSettings = defineStore('settings', () => {
   );
 
   const parsedInputShape = computed(() => parseShape(inputShape.value));
+  /** [H, W], [] for none, null when the text is not two sizes. */
+  const parsedImageShape = computed(() => {
+    const shape = parseShape(imageShape.value);
+    return shape && (shape.length === 0 || shape.length === 2) ? shape : null;
+  });
 
   /** What the pool computes with. */
   const gallerySettings = computed<GallerySettings>(() => {
     const c = effective.value;
+    const x0 = referenceFor(c.mode);
     const objective: Objective = c.objective === 'position' ? { kind: 'position', position: [...c.position] } : { kind: c.objective };
     return {
       mode: c.mode,
       objective,
       radius: c.radius,
-      ...(reference.value ? { reference: reference.value.values } : {}),
+      ...(x0 ? { reference: x0 } : {}),
       ...(modeById(c.mode).readsAscent ? { ascent: { steps: c.ascentSteps } } : {}),
     };
   });
@@ -138,8 +176,13 @@ export const useSettings = defineStore('settings', () => {
     theme.value = d.theme;
     locale.value = d.locale;
     reference.value = null;
+    inputLayout.value = '';
+    imageShape.value = '';
     autoMode.value = null;
   }
 
-  return { compute, autoMode, effective, display, inputShape, parsedInputShape, workers, theme, locale, reference, gallerySettings, setCompute, setDisplay, reset };
+  return {
+    compute, autoMode, effective, display, inputShape, parsedInputShape, inputLayout, imageShape, parsedImageShape, workers, theme, locale, reference, referenceId,
+    valueRange, valueRangeSource, referenceFor, gallerySettings, setCompute, setDisplay, reset,
+  };
 });
