@@ -1,7 +1,7 @@
 import { open, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ModelError } from '../workers/engine/graph';
+import { ModelError, errorMessage } from '../workers/engine/graph';
 import { companionsOf, isLocalReference } from '../workers/formats/companions';
 import { MAX_MODEL_BYTES } from '../workers/formats/index';
 import type { InputFile } from '../workers/formats/types';
@@ -130,6 +130,6 @@ const CAUSES: Record<string, string> = {
 export function pathError(path: string, e: unknown, doing: string): ModelError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' && doing === 'cannot read') return new ModelError(`${path}: no such file`);
-  const cause = code && CAUSES[code] ? `${CAUSES[code]} (${code})` : e instanceof Error ? e.message : String(e);
+  const cause = code && CAUSES[code] ? `${CAUSES[code]} (${code})` : errorMessage(e);
   return new ModelError(`${path}: ${doing}: ${cause}`);
 }

@@ -2,7 +2,7 @@ import { DEFAULT_ASCENT_STEPS } from '../workers/engine/ascent';
 import { DEFAULT_READABLE_STEPS } from '../workers/engine/ascent-readable';
 import { computeNeurons, allNeurons, resolveMode, type GallerySettings } from '../workers/engine/compute';
 import { version } from '../package.json';
-import { ModelError } from '../workers/engine/graph';
+import { ModelError, errorMessage, printable } from '../workers/engine/graph';
 import { modeById } from '../workers/engine/modes/index';
 import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
 import { computeGallery } from '../workers/pool/gallery';
@@ -291,9 +291,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`neurovis: ${e.message}\n\n${USAGE}\n`);
       return 2;
     }
-    const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`neurovis: ${message}\n`);
-    if (!(e instanceof ModelError) && process.env.NEUROVIS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    // One line, whatever a file's names hold. A TypeError, RangeError … is a fault of Neurovis, not of the
+    // file: it says so, without the class name (our own messages are ModelErrors or plain Errors).
+    const message = printable(errorMessage(e));
+    const known = e instanceof ModelError || !(e instanceof Error) || e.name === 'Error';
+    process.stderr.write(known ? `neurovis: ${message}\n` : `neurovis: internal error: ${message} (run with NEUROVIS_DEBUG=1 for the trace, and report it)\n`);
+    if (!known && process.env.NEUROVIS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     return 1;
   }
 }

@@ -4,6 +4,7 @@
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../preload/api';
+import { errorMessage } from '../../workers/engine/graph';
 
 /** 2 GiB: the most a single model file may hold. */
 export const MAX_FILE_BYTES = 2 * 1024 ** 3;
@@ -49,7 +50,7 @@ function describeFsError(filePath: string, error: unknown): FileAccessError {
     case 'ELOOP':
       return new FileAccessError(filePath, `${name}: too many symbolic links`);
     default:
-      return new FileAccessError(filePath, `${name}: cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})`);
+      return new FileAccessError(filePath, `${name}: cannot be read (${code ?? (errorMessage(error))})`);
   }
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { HostFile, HostFileError, OpenedFiles } from '../preload/api';
 import { planCompanions } from './companions';
 import { FileAccessError, MAX_FILE_BYTES, formatBytes, readValidatedFile, validateFilePath } from './file-access';
+import { errorMessage } from '../../workers/engine/graph';
 
 /** At most this many files in one drop or command line. */
 export const MAX_OPENED_FILES = 64;
@@ -23,7 +24,7 @@ function toError(candidate: unknown, error: unknown): HostFileError {
   return {
     name: path.basename(filePath),
     path: filePath,
-    message: error instanceof Error ? error.message : String(error),
+    message: errorMessage(error),
   };
 }
 

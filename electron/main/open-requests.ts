@@ -4,6 +4,7 @@
 import type { OpenedFiles, OpenedFilesEvent, OpenedFilesSource } from '../preload/api';
 import { SerialQueue } from './serial-queue';
 import { PendingQueue } from './pending-queue';
+import { errorMessage } from '../../workers/engine/graph';
 
 export interface OpenRequest {
   source: OpenedFilesSource;
@@ -38,7 +39,7 @@ export class OpenRequestRouter {
         try {
           event = { source: request.source, ...(await this.deps.read(request.paths)), ...(request.target && { target: request.target }) };
         } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
+          const message = errorMessage(error);
           event = { source: request.source, files: [], errors: request.paths.map((p) => ({ name: p.split(/[\\/]/).pop() ?? p, path: p, message })) };
         }
         this.deps.deliver(event);

@@ -86,10 +86,38 @@ export class ModelError extends Error {
   }
 }
 
+/**
+ * The words of anything thrown: an Error's message, a thrown string, an object's message
+ * field; never "[object Object]" or a bare "undefined".
+ */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  if (e === undefined || e === null) return 'an error without a message';
+  if (typeof e === 'object') {
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && message !== '') return message;
+    try {
+      const json = JSON.stringify(e);
+      if (json && json !== '{}') return `an unexpected error ${json.slice(0, 200)}`;
+    } catch {
+      // a cycle: fall through
+    }
+    return 'an unexpected error without a message';
+  }
+  return String(e);
+}
+
+/** A name read from a file, fit for a one-line message: control characters written as \uXXXX. */
+export function printable(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** An op type the engine does not know, named with its node. */
 export class UnsupportedOpError extends ModelError {
   constructor(readonly opType: string, readonly nodeName: string, detail = '') {
-    super(`unsupported op ${opType} at node "${nodeName}"${detail ? `: ${detail}` : ''}`);
+    super(`unsupported op ${printable(opType)} at node "${printable(nodeName)}"${detail ? `: ${detail}` : ''}`);
     this.name = 'UnsupportedOpError';
   }
 }

@@ -1,4 +1,4 @@
-import { ModelError, type Graph, type GraphNode, type InputLayout } from './graph';
+import { ModelError, printable, type Graph, type GraphNode, type InputLayout, errorMessage } from './graph';
 import { overBudget } from './budget';
 import { fuseGelu } from './fuse';
 import { channelSides, checkImageShape, detectInputLayout, isChannelsLastLayout, isRearrangement, type ChannelSide } from './input-layout';
@@ -46,14 +46,16 @@ export function prepare(graph: Graph, options: PrepareOptions = {}): PreparedMod
   const producer = new Map<string, VariableNode>();
   const opset = graph.source.opset ?? 13;
   for (const node of order) {
-    const op = opFor(node);
+    const op = withNode(where, node, () => opFor(node));
+    // Only Constant makes a value from nothing; any other node without inputs is a damaged file.
+    if (op.type !== 'Constant' && node.inputs.every((n) => n === '')) throw new ModelError(`${where}: node "${printable(node.name)}" (${printable(node.opType)}) has no inputs`);
     const inputShapes = node.inputs.map((n) => (n === '' ? undefined : shapes.get(n)));
     node.inputs.forEach((n, i) => {
       if (n !== '' && inputShapes[i] === undefined) throw new ModelError(`${where}: node "${node.name}" (${node.opType}) reads "${n}", which nothing produces`);
     });
     const consts = node.inputs.map((n) => (n === '' ? undefined : constants.get(n)));
     const ctx: OpContext = { node, inputShapes, constants: consts, opset };
-    const kind = kindOf(op, ctx);
+    const kind = withNode(where, node, () => kindOf(op, ctx));
     const foldable = kind === 'shape' || node.inputs.every((n, i) => n === '' || consts[i] !== undefined);
     if (foldable) {
       const values = withNode(where, node, () => op.forward(ctx, consts));
@@ -272,7 +274,7 @@ function withNode<T>(where: string, node: GraphNode, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     const named = e instanceof ModelError ? message : `node "${node.name}" (${node.opType}): ${message}`;
     throw new ModelError(named.startsWith(`${where}: `) ? named : `${where}: ${named}`);
   }

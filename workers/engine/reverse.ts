@@ -1,4 +1,4 @@
-import { ModelError, UnsupportedOpError } from './graph';
+import { ModelError, UnsupportedOpError, errorMessage } from './graph';
 import { ancestorsOf, runForward } from './forward';
 import { runForwardBatch } from './forward-batch';
 import { dotInBox, runForwardRegion, seedBox } from './forward-region';
@@ -218,7 +218,7 @@ export function reverseSeeds(
       else gradInputs = reverseSeedBySeed(model, v, batch, mode, reference, gradOutputs);
     } catch (e) {
       if (e instanceof ModelError) throw e;
-      throw new ModelError(`node "${v.node.name}" (${v.node.opType}): ${e instanceof Error ? e.message : String(e)}`);
+      throw new ModelError(`node "${v.node.name}" (${v.node.opType}): ${errorMessage(e)}`);
     }
     const consumed: Float32Array[] = [];
     for (const o of v.node.outputs) {

@@ -6,6 +6,7 @@
  */
 import { collectExport, type ExportFormats, type ExportInput } from './collect';
 import type { SheetOptions } from './sprite';
+import { errorMessage } from '../engine/graph';
 
 export interface ExportJobRequest {
   readonly input: ExportInput;
@@ -32,6 +33,6 @@ scope.onmessage = (event) => {
       const plain = files.map((f) => ({ name: f.name, bytes: f.bytes }));
       scope.postMessage({ type: 'done', files: plain }, [...new Set(plain.map((f) => f.bytes.buffer as ArrayBuffer))]);
     },
-    (e: unknown) => scope.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
+    (e: unknown) => scope.postMessage({ type: 'error', message: errorMessage(e) }),
   );
 };

@@ -4,7 +4,7 @@
  * lost worker was doing goes back to the pool through `onLost`.
  */
 import { spawn, Thread, type ModuleThread } from 'threads';
-import { ModelError } from '../engine/graph';
+import { errorMessage, ModelError } from '../engine/graph';
 import type { PackedModel, WorkerApi } from './protocol';
 
 /** How a host's worker tells the pool it died (Node: 'exit'; browsers: an uncaught 'error'). */
@@ -43,7 +43,7 @@ export function asError(e: unknown): Error {
     if (e.name === 'ModelError' && !(e instanceof ModelError)) return new ModelError(e.message);
     return e;
   }
-  return new Error(String(e));
+  return new Error(errorMessage(e));
 }
 
 /** A call to a worker that rejects, instead of hanging, if the worker dies meanwhile. */

@@ -3,6 +3,7 @@
  * implementation over the preload API and a browser one (file input, drag-and-drop, downloads).
  */
 import type { ExportRequest, MenuCommand, SaveResult, ThemeSource } from '../../../electron/preload/api';
+import { errorMessage } from '../../../workers/engine/graph';
 
 export type { ExportRequest, ExportFile, ExportFilter, MenuCommand, SaveResult, ThemeSource } from '../../../electron/preload/api';
 
@@ -70,7 +71,7 @@ export async function readDomFiles(files: readonly File[]): Promise<OpenedModel>
     try {
       read.push({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
     } catch (e) {
-      errors.push({ name: file.name, message: e instanceof Error ? e.message : String(e) });
+      errors.push({ name: file.name, message: errorMessage(e) });
     }
   }
   return { files: read, errors };

@@ -7,6 +7,7 @@ import type { GalleryPool, GallerySettings, LayerResult, LoadOptions } from '../
 import { gatherRows } from '../../../workers/engine/layer-result';
 import { createBrowserPool } from '../../../workers/pool/browser';
 import type { ModelFile } from '../host/index';
+import { errorMessage } from '../../../workers/engine/graph';
 
 let pool: GalleryPool | undefined;
 let loaded: string | undefined;
@@ -48,7 +49,7 @@ function oneNeuron(p: GalleryPool, settings: GallerySettings, layer: string, neu
       p.prioritize(layer, [neuron]);
     } catch (e) {
       stop();
-      reject(e instanceof Error ? e : new Error(String(e)));
+      reject(e instanceof Error ? e : new Error(errorMessage(e)));
     }
   });
 }
@@ -68,7 +69,7 @@ export async function compareNeuron(
   try {
     p = await poolFor(model.files, model.digest, model.options);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     // A newer comparison replaced this load (the user changed the modes): it reports instead.
     if (message.includes('superseded by a newer load')) return;
     for (let i = 0; i < runs.length; i++) onOutcome(i, { ok: false, message });
@@ -78,7 +79,7 @@ export async function compareNeuron(
     try {
       onOutcome(i, { ok: true, result: await oneNeuron(p, runs[i], layer, neuron) });
     } catch (e) {
-      onOutcome(i, { ok: false, message: e instanceof Error ? e.message : String(e) });
+      onOutcome(i, { ok: false, message: errorMessage(e) });
     }
   }
 }

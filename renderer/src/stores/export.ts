@@ -22,6 +22,7 @@ import { drawingShape } from '../../../workers/imaging/input-layout';
 import { useExplore } from './explore';
 import { useGallery } from './gallery';
 import { useSettings } from './settings';
+import { errorMessage } from '../../../workers/engine/graph';
 
 export type ExportScope = 'neuron' | 'layer' | 'layers' | 'model';
 
@@ -151,7 +152,7 @@ export const useExport = defineStore('export', () => {
     } catch (e) {
       if (e instanceof ExportCancelled) status.value = { kind: 'cancelled' };
       else if (e instanceof ExportProblem) status.value = { kind: 'error', message: e.key, params: e.params };
-      else status.value = { kind: 'error', message: e instanceof Error ? e.message : String(e) };
+      else status.value = { kind: 'error', message: errorMessage(e) };
     } finally {
       controller = null;
     }

@@ -10,6 +10,7 @@ import { currentPool } from '../services/pool';
 import { useGallery } from './gallery';
 import { useNotices } from './notices';
 import { useSettings } from './settings';
+import { errorMessage } from '../../../workers/engine/graph';
 
 /**
  * The work on the pool: which run is current, its progress and ETA, cancel. A change of
@@ -82,7 +83,7 @@ export const useJobs = defineStore('jobs', () => {
       generation.value = pool.run(runSettings(summary), needed, { neuronLimit });
       progress.value = pool.progress();
     } catch (e) {
-      notices.error(e instanceof Error ? e.message : String(e));
+      notices.error(errorMessage(e));
     }
   }
 

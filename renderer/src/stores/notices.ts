@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { NoticeSubject } from '../domain/notice-text';
+import { errorMessage } from '../../../workers/engine/graph';
 
 export interface Notice {
   readonly id: number;
@@ -57,6 +58,5 @@ export const useNotices = defineStore('notices', () => {
 
 /** The user-facing text of anything thrown. */
 export function messageOf(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
+  return errorMessage(e);
 }

@@ -3,6 +3,7 @@ import { Hdf5Error, UNDEFINED_ADDRESS } from './bytes';
 import type { FileContext } from './context';
 import { collectChunks, type ChunkRecord } from './btree';
 import type { ChunkIndex, Filter } from './messages';
+import { errorMessage } from '../../engine/graph';
 
 /** Bound on how much deflate can expand data (its format cannot exceed ~1032:1). */
 export const MAX_DEFLATE_RATIO = 1100;
@@ -33,7 +34,7 @@ export function unfilter(stored: Uint8Array, filters: readonly Filter[], filterM
       try {
         inflated = unzlibSync(data, { out: new Uint8Array(size + 1) });
       } catch (e) {
-        throw new Hdf5Error(`a compressed chunk is corrupt (${e instanceof Error ? e.message : String(e)})`);
+        throw new Hdf5Error(`a compressed chunk is corrupt (${errorMessage(e)})`);
       }
       if (inflated.length !== size) throw new Hdf5Error(`a compressed chunk inflates to ${inflated.length > size ? 'more than' : inflated.length} bytes, ${size} expected`);
       data = inflated;

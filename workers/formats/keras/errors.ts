@@ -1,4 +1,4 @@
-import { ModelError } from '../../engine/graph';
+import { errorMessage, ModelError } from '../../engine/graph';
 import { Hdf5Error } from '../hdf5/index';
 import { ZipError } from '../zip/index';
 
@@ -10,7 +10,7 @@ export function asModelError(e: unknown, fileName: string): ModelError {
   if (e instanceof ModelError) return e.message.includes(fileName) ? e : new ModelError(`${fileName}: ${e.message}`);
   if (e instanceof Hdf5Error) return new ModelError(`${fileName}: corrupt or unsupported HDF5 data: ${e.message}`);
   if (e instanceof ZipError) return new ModelError(`${fileName}: corrupt or unsupported archive: ${e.message}`);
-  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : errorMessage(e);
   return new ModelError(`${fileName}: cannot read the model (internal: ${message})`);
 }
 

@@ -1,4 +1,4 @@
-import { ModelError } from '../../engine/graph';
+import { ModelError, errorMessage } from '../../engine/graph';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -11,7 +11,7 @@ export function parseJson(text: string, where: string): Json {
   try {
     return JSON.parse(text) as Json;
   } catch (e) {
-    throw new ModelError(`${where} is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new ModelError(`${where} is not valid JSON (${errorMessage(e)})`);
   }
 }
 

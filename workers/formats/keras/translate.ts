@@ -1,4 +1,4 @@
-import { ModelError, type Graph, type ModelFormat, type ValueInfo } from '../../engine/graph';
+import { ModelError, type Graph, type ModelFormat, type ValueInfo, errorMessage } from '../../engine/graph';
 import { GraphBuilder, kt, toLastPerm, type KTensor } from './builder';
 import { declaredBatchShape, MODEL_CLASSES, parseModelConfig, type KerasLayer, type KerasModel, type TensorRef } from './config';
 import { ConfigReader, isObject } from './json';
@@ -75,7 +75,9 @@ class Translator {
       if (waiting.length === pending.length) {
         const p = waiting[0];
         const missing = p.refs.find((r) => !tensors.has(refKey(r)))!;
-        throw new ModelError(`${where}: layer "${prefix}${p.layer.name}" reads output ${missing.node} of "${missing.layer}", which no layer produces`);
+        const source = model.layers.find((l) => l.name === missing.layer);
+        const why = source && source.className !== 'InputLayer' && source.calls.length === 0 ? 'a layer with no inbound nodes (never called)' : 'which no layer produces';
+        throw new ModelError(`${where}: layer "${prefix}${p.layer.name}" reads output ${missing.node} of "${missing.layer}", ${why}`);
       }
       pending = waiting;
     }
@@ -185,7 +187,7 @@ export function translateKeras(model: KerasModel, weights: WeightStore, options:
     outputs = t.translate({ model, prefix: '', weights });
   } catch (e) {
     if (e instanceof ModelError) throw e;
-    throw new ModelError(`${options.fileName}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ModelError(`${options.fileName}: ${errorMessage(e)}`);
   }
   return {
     inputs: t.inputs,

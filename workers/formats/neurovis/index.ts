@@ -1,4 +1,4 @@
-import { ModelError } from '../../engine/graph';
+import { ModelError, errorMessage } from '../../engine/graph';
 import type { Tensor } from '../../engine/tensor';
 import { decodeNpz } from '../numpy/npz';
 import { tryParseJson } from '../try-json';
@@ -24,7 +24,7 @@ export function parseNetworkSpec(bytes: Uint8Array, where: string): NetworkSpec 
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    throw new ModelError(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new ModelError(`${where}: not valid JSON (${errorMessage(e)})`);
   }
   if (typeof value !== 'object' || value === null) throw new ModelError(`${where}: not a Neurovis network`);
   const spec = value as Partial<NetworkSpec>;

@@ -1,3 +1,4 @@
+import { errorMessage } from '../../engine/graph';
 /**
  * The .neurovis.json network format (version 1): what the in-app builder saves and opens.
  * A network is an input shape and a chain of layers; weights are inline for small networks,
@@ -93,7 +94,7 @@ export function inferSpecShapes(spec: Pick<NetworkSpec, 'input' | 'layers'>): Sh
       if (shape.reduce((a, b) => a * b, 1) > MAX_VALUES) throw new Error(`output [${shape.join(', ')}] is too large`);
       shapes.push(shape);
     } catch (e) {
-      return { shapes, error: { layer: i, message: e instanceof Error ? e.message : String(e) } };
+      return { shapes, error: { layer: i, message: errorMessage(e) } };
     }
   }
   return { shapes };

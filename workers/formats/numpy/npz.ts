@@ -1,4 +1,4 @@
-import { ModelError } from '../../engine/graph';
+import { ModelError, errorMessage } from '../../engine/graph';
 import type { Tensor } from '../../engine/tensor';
 import { ZipArchive } from '../zip/index';
 import { decodeNpy } from './npy';
@@ -20,7 +20,7 @@ export function decodeNpz(bytes: Uint8Array, where: string): Map<string, Tensor>
     }
   } catch (e) {
     if (e instanceof ModelError) throw e.message.startsWith(where) ? e : new ModelError(`${where}: ${e.message}`);
-    throw new ModelError(`${where}: not a readable .npz (${e instanceof Error ? e.message : String(e)})`);
+    throw new ModelError(`${where}: not a readable .npz (${errorMessage(e)})`);
   }
   if (arrays.size === 0) throw new ModelError(`${where}: the .npz holds no arrays`);
   return arrays;

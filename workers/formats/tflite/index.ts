@@ -1,4 +1,4 @@
-import { ModelError } from '../../engine/graph';
+import { ModelError, errorMessage } from '../../engine/graph';
 import type { FormatDef } from '../types';
 import { embeddedLabels } from './metadata';
 import { readTflModel } from './schema';
@@ -27,7 +27,7 @@ export const tfliteFormat: FormatDef = {
     } catch (e) {
       // The graph builder's own checks (a tensor written by two operators) name no file.
       if (e instanceof ModelError) throw e;
-      throw new ModelError(`${main.name}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new ModelError(`${main.name}: ${errorMessage(e)}`);
     }
   },
 };

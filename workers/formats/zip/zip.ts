@@ -1,6 +1,7 @@
 import { inflateSync } from 'fflate';
 import { spendBytes } from '../../engine/budget';
 import { crc32 } from './crc32';
+import { errorMessage } from '../../engine/graph';
 
 /** A problem in a zip archive's structure; readers turn it into a ModelError naming the file. */
 export class ZipError extends Error {
@@ -176,7 +177,7 @@ export class ZipArchive {
       try {
         inflated = inflateSync(stored, { out: new Uint8Array(entry.size + 1) });
       } catch (e) {
-        throw new ZipError(`${entry.name} is corrupt (${e instanceof Error ? e.message : String(e)})`);
+        throw new ZipError(`${entry.name} is corrupt (${errorMessage(e)})`);
       }
       if (inflated.length !== entry.size) throw new ZipError(`${entry.name} inflates to a size other than the ${entry.size} bytes declared`);
       out = inflated;
