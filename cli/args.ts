@@ -7,10 +7,10 @@ import { parseValueRange } from '../workers/engine/value-range';
 import { INPUT_LAYOUTS } from '../workers/engine/input-layout';
 import { parseBytes, parseRadius, parseWholeNumber } from '../workers/settings/validate';
 
-export const OUTPUT_FORMATS = ['npy', 'json', 'png', 'svg'] as const;
+const OUTPUT_FORMATS = ['npy', 'json', 'png', 'svg'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** What `--format` defaults to: every format the CLI writes. */
-export const DEFAULT_FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS;
+const DEFAULT_FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS;
 
 export interface GalleryArgs {
   command: 'gallery';

@@ -7,7 +7,7 @@
  * because Vue style bindings and ECharts set `style` attributes; scripts do not.
  * Workers come from our own bundle (or a blob: URL the pool makes from it).
  */
-export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
+const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
   'default-src': ["'self'"],
   // 'wasm-unsafe-eval' lets the engine compile its WebAssembly kernels; JavaScript eval stays blocked.
   'script-src': ["'self'", "'wasm-unsafe-eval'"],
@@ -22,7 +22,7 @@ export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = {
   'frame-ancestors': ["'none'"],
 };
 
-export function cspString(directives: Readonly<Record<string, readonly string[]>> = CSP_DIRECTIVES): string {
+function cspString(directives: Readonly<Record<string, readonly string[]>> = CSP_DIRECTIVES): string {
   return Object.entries(directives)
     .map(([name, sources]) => `${name} ${sources.join(' ')}`)
     .join('; ');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { companionsOf, isLocalReference } from '../../workers/formats/companions';
 
 /** More companions than this is not a model we can hold anyway. */
-export const MAX_COMPANIONS = 1024;
+const MAX_COMPANIONS = 1024;
 
 /** The companion references inside a model file, as written there (relative paths), by its format's rule. */
 export function companionReferences(fileName: string, bytes: Uint8Array): string[] {

@@ -38,7 +38,7 @@ const LABELS = {
 
 export type MenuLabels = (typeof LABELS)[keyof typeof LABELS];
 
-export function menuLabels(locale = 'en'): MenuLabels {
+function menuLabels(locale = 'en'): MenuLabels {
   return locale.toLowerCase().startsWith('zh') ? LABELS.zh : LABELS.en;
 }
 
@@ -47,7 +47,7 @@ function menuSafe(text: string): string {
   return text.replace(/&/g, '&&');
 }
 
-export function recentSubmenu(recent: readonly RecentFile[], actions: MenuActions, labels: MenuLabels): MenuItemConstructorOptions[] {
+function recentSubmenu(recent: readonly RecentFile[], actions: MenuActions, labels: MenuLabels): MenuItemConstructorOptions[] {
   const items: MenuItemConstructorOptions[] = recent.map((file, index) => ({
     id: `recent-${index}`,
     label: menuSafe(file.name),

@@ -7,9 +7,9 @@ import { FileAccessError, MAX_FILE_BYTES, formatBytes, readValidatedFile, valida
 import { errorMessage } from '../../workers/engine/graph';
 
 /** At most this many files in one drop or command line. */
-export const MAX_OPENED_FILES = 64;
+const MAX_OPENED_FILES = 64;
 /** All files of one opening together (a 2 GiB ONNX file plus its external data, say). */
-export const MAX_TOTAL_BYTES = 4 * 1024 ** 3;
+const MAX_TOTAL_BYTES = 4 * 1024 ** 3;
 
 export interface OpenLimits {
   maxFiles: number;

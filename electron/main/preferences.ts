@@ -13,7 +13,7 @@ export interface Preferences {
   themeSource: ThemeSource;
 }
 
-export const THEME_SOURCES: readonly ThemeSource[] = ['system', 'light', 'dark'];
+const THEME_SOURCES: readonly ThemeSource[] = ['system', 'light', 'dark'];
 
 export function isThemeSource(value: unknown): value is ThemeSource {
   return typeof value === 'string' && (THEME_SOURCES as readonly string[]).includes(value);

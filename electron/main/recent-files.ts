@@ -8,7 +8,7 @@ import { readJsonFile, writeJsonFile } from './json-store';
 import { SerialQueue } from './serial-queue';
 
 export const RECENT_FILES_NAME = 'recent-files.json';
-export const MAX_RECENT_FILES = 10;
+const MAX_RECENT_FILES = 10;
 
 export interface RecentFilesOptions {
   max?: number;

@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { ExportFile, ExportFilter, ExportRequest, SaveResult } from '../preload/api';
 import { writeFileAtomic } from './json-store';
 
-export const MAX_EXPORT_FILES = 10_000;
-export const MAX_EXPORT_BYTES = 4 * 1024 ** 3;
+const MAX_EXPORT_FILES = 10_000;
+const MAX_EXPORT_BYTES = 4 * 1024 ** 3;
 
 export class ExportRequestError extends Error {
   constructor(message: string) {
@@ -90,7 +90,7 @@ export function validateExportRequest(request: unknown): ExportRequest {
 }
 
 /** Writes the files into `folder` (created if needed); returns their paths. */
-export async function writeExportFolder(folder: string, files: readonly ExportFile[]): Promise<string[]> {
+async function writeExportFolder(folder: string, files: readonly ExportFile[]): Promise<string[]> {
   await fs.mkdir(folder, { recursive: true });
   const written: string[] = [];
   for (const file of files) {

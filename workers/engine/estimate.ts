@@ -19,14 +19,14 @@ import { formatBytes } from './budget';
  * machine (surrogate galleries, 2 workers, load average ~16 from other jobs): the Keras ResNet-8
  * CIFAR model estimated 12 s, took 14 s; the MobileNetV2 MNIST ONNX (depthwise) estimated 52 s, took 181 s.
  */
-export const FLOPS_PER_WORKER = 1.5e9;
+const FLOPS_PER_WORKER = 1.5e9;
 
 /** Past these, the CLI refuses and the app asks (DESIGN.md §4: ~10 minutes of work, 25% of free memory). */
 export const DEFAULT_TIME_BUDGET_SECONDS = 600;
 export const MEMORY_BUDGET_FRACTION = 0.25;
 
 /** No single result array may hold more than this many bytes (typed arrays stop near 2^31–2^33). */
-export const MAX_RESULT_BYTES = 2 ** 31;
+const MAX_RESULT_BYTES = 2 ** 31;
 
 export interface LayerEstimate {
   readonly id: string;
@@ -65,7 +65,7 @@ export interface EstimateOptions {
 }
 
 /** Floating-point operations of one node's forward pass (its backward costs about the same). */
-export function nodeFlops(v: VariableNode): number {
+function nodeFlops(v: VariableNode): number {
   const out = v.outputShapes.reduce((n, s) => n + sizeOf(s), 0);
   const shapes = v.ctx.inputShapes;
   const weight = shapes[1];

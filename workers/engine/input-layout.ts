@@ -42,7 +42,7 @@ export function isRearrangement(op: string): boolean {
 }
 
 /** The layouts that fit an input of this rank (without the batch dimension). */
-export function layoutsForRank(rank: number): InputLayout[] {
+function layoutsForRank(rank: number): InputLayout[] {
   if (rank <= 1) return ['flat'];
   if (rank === 2) return ['NCW', 'NWC', 'flat'];
   return ['NCHW', 'NHWC', 'flat'];

@@ -117,7 +117,7 @@ export function layerNode(model: PreparedModel, layer: LayerInfo): VariableNode 
 }
 
 /** a recovered from a result: x* = r·a/‖a‖, so a = x*·‖a‖/r (zero for dead neurons). */
-export function reversalFromResult(xstar: Float32Array, norm: number, radius: number): Float32Array {
+function reversalFromResult(xstar: Float32Array, norm: number, radius: number): Float32Array {
   const a = new Float32Array(xstar.length);
   const scale = norm / radius;
   for (let i = 0; i < a.length; i++) a[i] = xstar[i] * scale;

@@ -60,7 +60,7 @@ function formatAttr(v: AttrValue): string {
   return 'subgraph';
 }
 
-export function summariseWeights(name: string, t: Tensor): WeightSummary {
+function summariseWeights(name: string, t: Tensor): WeightSummary {
   const d = t.data;
   let min = Infinity;
   let max = -Infinity;

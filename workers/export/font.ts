@@ -31,10 +31,10 @@ const GLYPHS = [
   0x00, 0x00, 0x7f, 0x00, 0x00, 0x00, 0x41, 0x36, 0x08, 0x00, 0x08, 0x04, 0x08, 0x10, 0x08,
 ];
 
-export const GLYPH_WIDTH = 5;
+const GLYPH_WIDTH = 5;
 export const GLYPH_HEIGHT = 7;
 /** Horizontal advance of one character at scale 1 (glyph + 1 px spacing). */
-export const ADVANCE = 6;
+const ADVANCE = 6;
 
 const FIRST = 32;
 const LAST = 126;

@@ -32,14 +32,14 @@ export function base64(bytes: Uint8Array): string {
   return out;
 }
 
-export function pngDataUrl(image: RGBAImage): string {
+function pngDataUrl(image: RGBAImage): string {
   return `data:image/png;base64,${base64(encodePng(image))}`;
 }
 
 const rgb = (c: readonly number[]): string => `rgb(${c[0]},${c[1]},${c[2]})`;
 
 /** The ECharts option (graphic elements only) of one sheet. */
-export function sheetOption(sheet: SheetLayout, thumbnails: readonly RGBAImage[], colormap: ColormapName): echarts.EChartsCoreOption {
+function sheetOption(sheet: SheetLayout, thumbnails: readonly RGBAImage[], colormap: ColormapName): echarts.EChartsCoreOption {
   const elements: object[] = [{ type: 'rect', shape: { x: 0, y: 0, width: sheet.width, height: sheet.height }, style: { fill: rgb(BACKGROUND) }, silent: true }];
   for (const cell of sheet.cells) {
     const t = thumbnails[cell.neuron];

@@ -74,7 +74,7 @@ export interface ThumbnailOptions {
 }
 
 /** Grid of a mosaic of `channels` tiles: columns, rows. */
-export function mosaicGrid(channels: number): { cols: number; rows: number } {
+function mosaicGrid(channels: number): { cols: number; rows: number } {
   const cols = Math.ceil(Math.sqrt(channels));
   return { cols, rows: Math.ceil(channels / cols) };
 }
@@ -191,7 +191,7 @@ export const SERIES_PALETTE: readonly (readonly [number, number, number])[] = [
 ];
 
 /** A line chart of a sequence: one line per channel, drawn column by column (no gaps at any width). */
-export function linesImage(x: Float32Array, offset: number, layout: Extract<InputLayout, { kind: 'sequence' }>, m: number, width: number, height: number): RGBAImage {
+function linesImage(x: Float32Array, offset: number, layout: Extract<InputLayout, { kind: 'sequence' }>, m: number, width: number, height: number): RGBAImage {
   const data = blank(width, height);
   const mid = Math.floor(height / 2);
   const half = Math.max(1, Math.min(mid, height - 1 - mid));

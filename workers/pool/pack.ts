@@ -49,7 +49,7 @@ function relocateNode(node: GraphNode, moved: ReadonlyMap<Tensor, Tensor>): Grap
  * constants they read (already folded: no folding is repeated per worker), its one
  * input with its resolved shape. Preparing it yields the same layers, shapes and values.
  */
-export function reducedGraph(model: PreparedModel): Graph {
+function reducedGraph(model: PreparedModel): Graph {
   const source = model.graph;
   const initializers = new Map<string, Tensor>();
   for (const v of model.nodes) {

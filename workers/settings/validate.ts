@@ -15,7 +15,7 @@ export class SettingError extends Error {}
  * The radius R of x*: each x* holds values near R/√n and the engine squares them in float32,
  * so R and R² must both be normal float32 numbers (float32 runs from ~1.2e-38 to ~3.4e38).
  */
-export const RADIUS_RANGE: readonly [number, number] = [1e-15, 1e15];
+const RADIUS_RANGE: readonly [number, number] = [1e-15, 1e15];
 
 /** Whether a radius is usable (the app keeps the previous value when it is not). */
 export function isValidRadius(value: unknown): value is number {
@@ -23,7 +23,7 @@ export function isValidRadius(value: unknown): value is number {
 }
 
 /** A positive radius float32 can carry through the engine (see RADIUS_RANGE). */
-export function checkRadius(value: number, name = 'radius'): number {
+function checkRadius(value: number, name = 'radius'): number {
   if (!Number.isFinite(value) || value <= 0) throw new SettingError(`${name} must be a positive number, got ${describe(value)}`);
   if (value < RADIUS_RANGE[0] || value > RADIUS_RANGE[1]) {
     throw new SettingError(`${name} must be from ${RADIUS_RANGE[0].toExponential()} to ${RADIUS_RANGE[1].toExponential()} (float32 squares it), got ${describe(value)}`);

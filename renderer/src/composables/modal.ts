@@ -3,7 +3,7 @@ import { nextTick, onBeforeUnmount, onMounted, type Ref } from 'vue';
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
 
 /** The elements Tab visits inside `root`, in document order. */
-export function focusableIn(root: HTMLElement): HTMLElement[] {
+function focusableIn(root: HTMLElement): HTMLElement[] {
   return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.closest('fieldset:disabled') && el.getClientRects().length > 0);
 }
 

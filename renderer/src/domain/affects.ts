@@ -29,7 +29,7 @@ export function linearPrefixLayers(summary: Pick<ModelSummary, 'layers' | 'nonli
  * Layers that some gate precedes in the layer order: where the surrogate linearises at the
  * reference input. A gate that is no layer's node cannot be placed, so then every layer counts.
  */
-export function gatedLayers(summary: Pick<ModelSummary, 'layers' | 'gateNodes'>): Set<string> {
+function gatedLayers(summary: Pick<ModelSummary, 'layers' | 'gateNodes'>): Set<string> {
   const position = new Map(summary.layers.map((l, i) => [l.node, i]));
   let firstGate = summary.layers.length;
   for (const name of summary.gateNodes) firstGate = Math.min(firstGate, position.get(name) ?? 0);

@@ -29,7 +29,7 @@ export interface GraphLayout {
   readonly ranks: number;
 }
 
-export const RANK_GAP = 70;
+const RANK_GAP = 70;
 export const COLUMN_GAP = 170;
 
 export function layoutGraph(structure: ModelStructure): GraphLayout {

@@ -14,7 +14,7 @@ export interface Example {
 }
 
 /** The kernel of the 2×2-on-3×3 example: the convolution is the 4 × 9 matrix whose rows are this kernel placed at each output position. */
-export const KERNEL_2X2 = [
+const KERNEL_2X2 = [
   [1, 2],
   [-1, 3],
 ] as const;

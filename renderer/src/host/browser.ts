@@ -23,7 +23,7 @@ export function pickFiles(accept: string, multiple: boolean): Promise<File[] | n
 }
 
 /** Extensions the open dialog offers, from the format registry (any file can still be dropped). */
-export const MODEL_ACCEPT = acceptString();
+const MODEL_ACCEPT = acceptString();
 
 function download(name: string, bytes: Uint8Array, type: string): void {
   const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));

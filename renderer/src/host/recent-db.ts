@@ -5,7 +5,7 @@ const DB_NAME = 'neurovis';
 const STORE = 'recent';
 const MAX_ENTRIES = 8;
 /** Models bigger than this are not kept (they would fill the origin's quota). */
-export const MAX_RECENT_BYTES = 64 * 1024 * 1024;
+const MAX_RECENT_BYTES = 64 * 1024 * 1024;
 
 interface RecentRecord extends RecentModel {
   readonly files: { name: string; bytes: Uint8Array }[];

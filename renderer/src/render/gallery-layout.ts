@@ -45,7 +45,7 @@ export function cellHeight(m: GalleryMetrics): number {
   return m.thumb + m.label + m.gap;
 }
 
-export function columnsFor(m: GalleryMetrics): number {
+function columnsFor(m: GalleryMetrics): number {
   return Math.max(1, Math.floor((m.width - 2 * m.padding + m.gap) / cellWidth(m)));
 }
 

@@ -11,7 +11,7 @@ import { useGallery, type NeuronRef } from '../stores/gallery';
 import { useModel } from '../stores/model';
 
 /** The link of a neuron of the open model: neurovis:// with the file's path in the desktop app, the page's address in a browser. */
-export function neuronLinkText(ref: NeuronRef): string {
+function neuronLinkText(ref: NeuronRef): string {
   const model = useModel();
   const path = model.files[0]?.path;
   if (getHost().kind === 'electron' && path) return desktopLink({ model: path, ...ref });

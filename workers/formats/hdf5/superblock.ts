@@ -4,7 +4,7 @@ import { FileContext } from './context';
 const SIGNATURE = '\x89HDF\r\n\x1a\n';
 
 /** Where the superblock is: at 0 or after a user block of 512, 1024, 2048 … bytes. */
-export function findSuperblock(bytes: Bytes): number {
+function findSuperblock(bytes: Bytes): number {
   for (let at = 0; at + 8 <= bytes.length; at = at === 0 ? 512 : at * 2) {
     if (bytes.signature(at, SIGNATURE)) return at;
   }

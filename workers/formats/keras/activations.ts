@@ -4,7 +4,7 @@ import { isObject, type Json } from './json';
 import type { LayerContext } from './layer-context';
 
 /** The name of an activation, from a string or a serialized function object. */
-export function activationName(spec: Json | undefined): string {
+function activationName(spec: Json | undefined): string {
   if (spec === undefined || spec === null) return 'linear';
   if (typeof spec === 'string') return spec;
   if (isObject(spec)) {

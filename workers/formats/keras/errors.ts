@@ -6,7 +6,7 @@ import { ZipError } from '../zip/index';
  * Every failure of a reader as one ModelError naming the file: format errors say what is
  * wrong with the file; anything else is labelled internal, so tests can tell them apart.
  */
-export function asModelError(e: unknown, fileName: string): ModelError {
+function asModelError(e: unknown, fileName: string): ModelError {
   if (e instanceof ModelError) return e.message.includes(fileName) ? e : new ModelError(`${fileName}: ${e.message}`);
   if (e instanceof Hdf5Error) return new ModelError(`${fileName}: corrupt or unsupported HDF5 data: ${e.message}`);
   if (e instanceof ZipError) return new ModelError(`${fileName}: corrupt or unsupported archive: ${e.message}`);

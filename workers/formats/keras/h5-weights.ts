@@ -7,7 +7,7 @@ import type { WeightArray, WeightStore } from './weights';
  * A string-list attribute as Keras writes it: whole, or (when longer than HDF5's 64 KiB
  * object-header limit) split into `name0`, `name1`, … Empty lists are stored as float arrays.
  */
-export function stringListAttribute(group: Hdf5Group, name: string): string[] | undefined {
+function stringListAttribute(group: Hdf5Group, name: string): string[] | undefined {
   const read = (n: string): string[] | undefined => {
     const v = group.attribute(n);
     if (!v) return undefined;

@@ -19,7 +19,7 @@ export interface WeightStore {
 }
 
 /** The role of a stored array: 'kernel' from 'block/conv/kernel:0'. */
-export function roleOf(name: string): string {
+function roleOf(name: string): string {
   const last = name.split('/').pop() ?? name;
   return last.replace(/:\d+$/, '');
 }

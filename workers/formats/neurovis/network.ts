@@ -199,7 +199,7 @@ function poolRank(network: Network, index: number): number {
 }
 
 /** Arrays up to this many values are stored inline in the JSON; bigger networks use a sidecar .npz. */
-export const INLINE_LIMIT = 100_000;
+const INLINE_LIMIT = 100_000;
 
 /**
  * The .neurovis.json text of a network, with every weight stored; `sidecar` lists the arrays

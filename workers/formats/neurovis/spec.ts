@@ -105,7 +105,7 @@ function positive(value: number, what: string): number {
   return value;
 }
 
-export function layerOutputShape(layer: LayerSpec, input: readonly number[]): number[] {
+function layerOutputShape(layer: LayerSpec, input: readonly number[]): number[] {
   switch (layer.kind) {
     case 'dense':
       if (input.length !== 1) throw new Error(`dense needs a vector input, got [${input.join(', ')}]: add a flatten layer before it`);

@@ -11,7 +11,7 @@ function table(): Float32Array {
   return t;
 }
 
-export function halfBitsToNumber(h: number): number {
+function halfBitsToNumber(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exponent = (h >> 10) & 0x1f;
   const mantissa = h & 0x3ff;
