@@ -5,7 +5,10 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MEMORY_BUDGET_BYTES, setMemoryBudget } from '../../workers/engine/budget';
+import { batchFor, DEFAULT_MEMORY_BUDGET_BYTES, setMemoryBudget } from '../../workers/engine/budget';
+import { reverseLayer } from '../../workers/engine/reverse';
+import { sizeOf } from '../../workers/engine/tensor';
+import { loadModeNetwork } from '../fixtures/modes/load';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import { TfjsWeights } from '../../workers/formats/keras/tfjs-weights';
@@ -80,5 +83,27 @@ describe('memory budget', () => {
     expect(() => readModel([{ name: 'ortho.neurovis.json', bytes }])).toThrow(
       /^ortho\.neurovis\.json: layer big, W: an orthogonal initialisation of \[10000, 10000\] takes about 2\.0e\+12 operations \(Gram–Schmidt\); use "init": \{"kind": "normal"\}/,
     );
+  });
+
+  it('batch sizes come from the budget; a budget that fits one seed at a time gives the same x* and activations', () => {
+    setMemoryBudget(1024 ** 3);
+    expect(batchFor(1024 * 1024, 4)).toBe(16);
+    setMemoryBudget(64 * 1024 ** 2);
+    expect(batchFor(1024 * 1024, 4)).toBe(1);
+    expect(batchFor(1e9, 4)).toBe(1);
+    const { model, x0 } = loadModeNetwork('resnet_block');
+    const layer = model.layers[model.layers.length - 1];
+    const neurons = Array.from({ length: layer.neurons }, (_, i) => i);
+    const run = (): ReturnType<typeof reverseLayer> => reverseLayer(model, layer.id, neurons, { mode: 'surrogate', objective: { kind: 'neuron' }, radius: 1, reference: x0 });
+    const largest = Math.max(...model.layers.map((l) => sizeOf(l.featureShape)), sizeOf(model.inputShape));
+    setMemoryBudget(DEFAULT_MEMORY_BUDGET_BYTES);
+    expect(batchFor(largest, 4)).toBeGreaterThanOrEqual(neurons.length);
+    const whole = run();
+    // Working memory (a quarter of the budget) for 4 float32 tensors of the largest map: one seed a chunk.
+    setMemoryBudget(4 * 4 * 4 * largest);
+    expect(batchFor(largest, 4)).toBe(1);
+    const single = run();
+    for (let i = 0; i < whole.xstar.length; i++) expect(Math.abs(single.xstar[i] - whole.xstar[i])).toBeLessThanOrEqual(1e-6);
+    for (let i = 0; i < neurons.length; i++) expect(single.activations[i]).toBeCloseTo(whole.activations[i], 5);
   });
 });

@@ -1,6 +1,7 @@
 // One memory budget for reading and folding a model (issue 19): every reader and the constant
 // folder count the bytes a tensor would take (values × bytes per value) against it BEFORE they
-// allocate, so a tiny file that declares a huge tensor ends in one line, not in swap.
+// allocate, so a tiny file that declares a huge tensor ends in one line, not in swap. The
+// batched passes of a gallery take their batch sizes from the same budget (batchFor).
 import { ModelError } from './graph';
 
 /** Used until a host sets the budget (the CLI and the app: a quarter of free memory, or --memory-budget). */
@@ -21,6 +22,24 @@ export function memoryBudget(): number {
 const WAY_OUT = '; raise it with --memory-budget if the machine has the memory';
 
 const size = (what: string, values: number, bytes: number): string => `${what} would take ${formatBytes(bytes)} (${values.toLocaleString('en-US')} values)`;
+
+/**
+ * The working memory of one worker's batched passes (issue 18): a reversal's chunk of seeds
+ * and a forward pass's batch of inputs hold a few tensors × the batch at once. A share of the
+ * budget, at most 256 MB: a 224×224 MobileNetV2 (1.2 M values in its largest maps) then takes
+ * 13 seeds a chunk, and two workers stay well under 2 GB; more would not run faster.
+ */
+const WORKING_SHARE = 1 / 4;
+const MAX_WORKING_BYTES = 256 * 1024 ** 2;
+
+export function workingBytes(): number {
+  return Math.min(MAX_WORKING_BYTES, budgetBytes * WORKING_SHARE);
+}
+
+/** How many images (seeds, or inputs of a forward pass) fit the working memory when each holds `live` float32 tensors of `values` values. */
+export function batchFor(values: number, live: number): number {
+  return Math.max(1, Math.floor(workingBytes() / (4 * live * Math.max(1, values))));
+}
 
 /** Why `values` of `bytesPerValue` bytes do not fit (naming `what`, its size and the budget), or undefined when they do. */
 export function overBudget(what: string, values: number, bytesPerValue: number): string | undefined {

@@ -1,3 +1,4 @@
+import { batchFor } from './budget';
 import { ModelError, UnsupportedOpError, errorMessage } from './graph';
 import { ancestorsOf, runForward } from './forward';
 import { runForwardBatch } from './forward-batch';
@@ -23,18 +24,10 @@ export interface ReverseOptions {
   readonly known?: KnownReversals;
 }
 
-/**
- * Memory budget of one reversal (issue 18), per worker: a chunk of seeds keeps a few gradient
- * tensors live at once (a residual block holds its branch and its shortcut; an op its input
- * and output), each chunk × the layer's largest tensor. 256 MB over 4 live tensors keeps a
- * 224×224 MobileNetV2 (1.2 M values in its largest maps: 13 seeds a chunk) on two workers
- * well under 2 GB; small models are bounded by the pool's jobs (16 neurons) instead.
- */
-const GRADIENT_BUDGET_BYTES = 256 * 1024 * 1024;
+/** Tensors a chunk of seeds keeps live at once (a residual block holds its branch and its shortcut; an op its input and output). */
 const LIVE_GRADIENTS = 4;
-const MAX_CHUNK_VALUES = GRADIENT_BUDGET_BYTES / (4 * LIVE_GRADIENTS);
-/** The batched forward pass holds this many floats per tensor (a few tensors are live at once). */
-const MAX_FORWARD_VALUES = 1 << 23;
+/** Tensors the batched forward pass keeps live at once. */
+const LIVE_FORWARD = 8;
 
 export function neuronCount(layer: LayerInfo, objective: Objective): number {
   return objective.kind === 'direction' ? 1 : layer.neurons;
@@ -74,7 +67,7 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
   const outSize = sizeOf(layer.featureShape);
   let maxTensor = inputSize;
   for (const v of nodes) for (const s of v.outputShapes) maxTensor = Math.max(maxTensor, sizeOf(s));
-  const chunk = Math.max(1, Math.floor(MAX_CHUNK_VALUES / maxTensor));
+  const chunk = batchFor(maxTensor, LIVE_GRADIENTS);
 
   const reference = mode === 'exact' ? undefined : referenceValues(model, options.reference);
   const zero = zeroForward(model);
@@ -112,7 +105,7 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
       for (let i = 0; i < inputSize; i++) xstar[row * inputSize + i] = a[b * inputSize + i] * scale;
       if (mode === 'exact') activations[row] = radius * norm + baselines[row];
     }
-    if (mode !== 'exact') reachedActivations(model, layer.id, seeds, xstar, start, batch, dead, activations, Math.max(1, Math.floor(MAX_FORWARD_VALUES / maxTensor)));
+    if (mode !== 'exact') reachedActivations(model, layer.id, seeds, xstar, start, batch, dead, activations, batchFor(maxTensor, LIVE_FORWARD));
     if (a.buffer !== seeds.buffer) recycleFloats(a);
     recycleFloats(seeds);
   }
