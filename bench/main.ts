@@ -23,7 +23,8 @@ import { benchReal, formatRealBench } from './real';
  * Options: --models mlp,lenet5,vgg,resnet18  --budget SECONDS (reference engine, per layer before sampling)
  *          --pool-models mlp,lenet5,vgg:5 (worker pool with 1 and 2 workers; NAME:K = first K layers; 'none' to skip)
  *          --browser mlp,lenet5,vgg:5,vgg (Chromium against Node on the same gallery; 'none' to skip)
- *          --real mobilenetv2-64-linear:exact,FILE.onnx:surrogate (real networks through the CLI: bench/real.ts; 'none' to skip)
+ *          --real mobilenetv2-64-linear:exact,FILE.onnx:surrogate,mobilenetv2-224-relu6:surrogate:16 (real networks
+ *                 through the CLI, NAME:MODE[:first N neurons of each layer]: bench/real.ts; 'none' to skip)
  *          --out FILE (default bench/RESULTS.md)
  */
 interface LayerTiming {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ancestorsOf } from '../workers/engine/forward';
 import { prepare, type PreparedModel, type VariableNode } from '../workers/engine/prepare';
@@ -22,7 +22,15 @@ export interface RealRun {
   /** Dense work: 2 × multiply–accumulates of every op behind each layer, per neuron. */
   readonly gflop: number;
   readonly seconds: number;
+  /** User + system CPU time of the process (all workers): what the run cost, whatever else the machine ran. */
+  readonly cpuSeconds: number;
   readonly peakMB: number;
+  /** The 1-minute load average before and after the run (2 cores: above 2, others competed for them). */
+  readonly load: readonly [number, number];
+  /** Only the first N neurons of each layer were computed (NAME:MODE:N): a sample of a gallery too long to time whole. */
+  readonly perLayer?: number;
+  /** With perLayer: the dense GFLOP of the whole gallery, to project its time (sample time × full ÷ sample work). */
+  readonly fullGflop?: number;
   readonly torchSeconds?: number;
   readonly failed?: string;
 }
@@ -45,12 +53,13 @@ function nodeMacs(v: VariableNode): number {
   return 0;
 }
 
-export function galleryGflop(model: PreparedModel): number {
+/** Dense GFLOP of the gallery, or of its first `perLayer` neurons of each layer. */
+export function galleryGflop(model: PreparedModel, perLayer = Infinity): number {
   let flops = 0;
   for (const layer of model.layers) {
     let macs = 0;
     for (const v of ancestorsOf(model, layer.id)) macs += nodeMacs(v);
-    flops += 2 * macs * layer.neurons;
+    flops += 2 * macs * Math.min(perLayer, layer.neurons);
   }
   return flops / 1e9;
 }
@@ -69,49 +78,65 @@ function torchSeconds(name: string): number | undefined {
   return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { batched: number }).batched;
 }
 
-/** Runs `neurovis gallery` on one model in one mode; wall time and peak RSS of the whole process (workers are threads). */
-function timeCli(path: string, mode: string): { seconds: number; peakMB: number; failed?: string } {
+/** Runs `neurovis gallery` on one model in one mode; wall time, CPU time and peak RSS of the whole process (workers are threads). */
+function timeCli(path: string, mode: string, perLayer?: number): { seconds: number; cpuSeconds: number; peakMB: number; failed?: string } {
   const out = mkdtempSync(join(tmpdir(), 'neurovis-real-'));
   try {
     const cli = join(dirname(process.argv[1]), 'cli.js');
     const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', 'peak-kb %M', process.execPath, cli, 'gallery', path, '--mode', mode, '--out', out, '--format', 'npy,json', '--quiet', '--force'], {
+    const sample = perLayer !== undefined ? ['--neurons', String(perLayer)] : [];
+    const args = [process.execPath, cli, 'gallery', path, '--mode', mode, ...sample, '--out', out, '--format', 'npy,json', '--quiet', '--force'];
+    const r = spawnSync('/usr/bin/time', ['-f', 'peak-kb %M cpu %U %S', ...args], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
     });
     const seconds = (performance.now() - t0) / 1000;
-    const peak = /peak-kb (\d+)/.exec(r.stderr ?? '');
+    const peak = /peak-kb (\d+) cpu ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
     const failed = r.status === 0 ? undefined : (r.stderr ?? '').split('\n').find((l) => l.startsWith('neurovis:')) ?? `exit ${r.status}`;
-    return { seconds, peakMB: peak ? Number(peak[1]) / 1024 : NaN, failed };
+    return { seconds, cpuSeconds: peak ? Number(peak[2]) + Number(peak[3]) : NaN, peakMB: peak ? Number(peak[1]) / 1024 : NaN, failed };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
 /**
- * specs: NAME:MODE (NAME one of real_models.py's models, or a model file's path). PyTorch is
- * timed once per real_models.py model run in the exact mode (its batched backward is the
- * exact reversal of the linear networks).
+ * specs: NAME:MODE or NAME:MODE:N (NAME one of real_models.py's models, or a model file's
+ * path; N: only the first N neurons of each layer, for galleries too long to time whole).
+ * PyTorch is timed once per real_models.py model run in the exact mode (its batched backward
+ * is the exact reversal of the linear networks).
  */
 export function benchReal(specs: readonly string[], log: (line: string) => void): RealRun[] {
   const dir = mkdtempSync(join(tmpdir(), 'neurovis-real-models-'));
   const runs: RealRun[] = [];
   try {
     for (const spec of specs) {
-      const cut = spec.lastIndexOf(':');
-      const [name, mode] = [spec.slice(0, cut), spec.slice(cut + 1)];
+      const parsed = /^(.+):([a-z]+)(?::(\d+))?$/.exec(spec);
+      if (!parsed) {
+        log(`real: "${spec}" skipped (expected NAME:MODE or NAME:MODE:N)`);
+        continue;
+      }
+      const [, name, mode] = parsed;
+      const perLayer = parsed[3] ? Number(parsed[3]) : undefined;
       const path = existsSync(name) ? name : exportedModel(name, dir);
       if (!path) {
         log(`real: ${name} skipped (no such file, and real_models.py could not export it: is python3-torch installed?)`);
         continue;
       }
       const model = prepare(readModel([{ name: basename(path), bytes: new Uint8Array(readFileSync(path)) }]));
-      const neurons = model.layers.reduce((n, l) => n + l.neurons, 0);
-      const t = timeCli(path, mode);
-      log(`real: ${name} ${mode}: ${neurons} neurons, ${t.seconds.toFixed(1)} s, peak ${t.peakMB.toFixed(0)} MB${t.failed ? ` (failed: ${t.failed})` : ''}`);
-      const torch = !existsSync(name) && mode === 'exact' ? torchSeconds(name) : undefined;
+      const neurons = model.layers.reduce((n, l) => n + Math.min(perLayer ?? Infinity, l.neurons), 0);
+      const before = loadavg()[0];
+      const t = timeCli(path, mode, perLayer);
+      const load: [number, number] = [before, loadavg()[0]];
+      log(
+        `real: ${name} ${mode}${perLayer ? ` (first ${perLayer} of each layer)` : ''}: ${neurons} neurons, ${t.seconds.toFixed(1)} s, ` +
+          `CPU ${t.cpuSeconds.toFixed(1)} s, peak ${t.peakMB.toFixed(0)} MB, load ${load.map((l) => l.toFixed(1)).join(' → ')}${t.failed ? ` (failed: ${t.failed})` : ''}`,
+      );
+      const torch = !existsSync(name) && mode === 'exact' && !perLayer ? torchSeconds(name) : undefined;
       if (torch !== undefined) log(`real: ${name} PyTorch batched backward: ${torch.toFixed(1)} s`);
-      runs.push({ model: existsSync(name) ? basename(name) : name, mode, layers: model.layers.length, neurons, gflop: galleryGflop(model), ...t, torchSeconds: torch });
+      runs.push({
+        model: existsSync(name) ? basename(name) : name, mode, layers: model.layers.length, neurons, gflop: galleryGflop(model, perLayer), ...t, load, perLayer,
+        fullGflop: perLayer ? galleryGflop(model) : undefined, torchSeconds: torch,
+      });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -120,26 +145,31 @@ export function benchReal(specs: readonly string[], log: (line: string) => void)
 }
 
 export function formatRealBench(runs: readonly RealRun[]): string {
-  const exactTime = new Map(runs.filter((r) => r.mode === 'exact' && !r.failed).map((r) => [r.model.replace(/-linear$/, ''), r.seconds]));
+  const exactTime = new Map(runs.filter((r) => r.mode === 'exact' && !r.failed && !r.perLayer).map((r) => [r.model.replace(/-linear$/, ''), r.seconds]));
   const lines = [
     '## Real networks (issue 18)',
     '',
     'Full gallery (every neuron of every layer, neuron objective) through the CLI as a user runs it',
-    '(`neurovis gallery MODEL --mode M --format npy,json --force`, default workers), wall time and peak resident',
-    'memory of the process. PyTorch: one batched backward per layer over the same layers and weights',
-    '(bench/real_models.py), timed right after ours in the same run. "÷ linear exact": the time against',
-    'the exact gallery of the same network with its ReLU6 removed, measured in the same run.',
+    '(`neurovis gallery MODEL --mode M --format npy,json --force`, default workers), wall time, CPU time (user +',
+    'system, all workers) and peak resident memory of the process, and the 1-minute load average before → after',
+    '(2 cores: above 2, other jobs competed). PyTorch: one batched backward per layer over the same layers and',
+    'weights (bench/real_models.py), timed right after ours in the same run. "÷ linear exact": the time against',
+    'the exact gallery of the same network with its ReLU6 removed, measured in the same run. Rows marked',
+    '"first N/layer" timed only the first N neurons of each layer (`--neurons N`); their full gallery is projected',
+    'by dense work (time × full GFLOP ÷ sampled GFLOP).',
     '',
-    '| model | mode | layers | neurons | GFLOP (dense) | wall time | neurons/s | GFLOP/s | peak RSS | PyTorch batched | ours ÷ PyTorch | ÷ linear exact |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| model | mode | layers | neurons | GFLOP (dense) | wall time | CPU time | neurons/s | GFLOP/s | peak RSS | load | full gallery, projected | PyTorch batched | ours ÷ PyTorch | ÷ linear exact |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of runs) {
-    const twin = exactTime.get(r.model.replace(/-relu6$/, ''));
+    const twin = r.perLayer ? undefined : exactTime.get(r.model.replace(/-relu6$/, ''));
+    const projected = r.perLayer && r.fullGflop && !r.failed ? `${((r.seconds * r.fullGflop) / r.gflop / 60).toFixed(1)} min` : '';
     const cells = r.failed
-      ? [`failed: ${r.failed}`, '', '', '']
-      : [`${r.seconds.toFixed(1)} s`, (r.neurons / r.seconds).toFixed(0), (r.gflop / r.seconds).toFixed(1), `${r.peakMB.toFixed(0)} MB`];
+      ? [`failed: ${r.failed}`, '', '', '', '']
+      : [`${r.seconds.toFixed(1)} s`, `${r.cpuSeconds.toFixed(1)} s`, (r.neurons / r.seconds).toFixed(0), (r.gflop / r.seconds).toFixed(1), `${r.peakMB.toFixed(0)} MB`];
     lines.push(
-      `| ${r.model} | ${r.mode} | ${r.layers} | ${r.neurons} | ${r.gflop.toFixed(0)} | ${cells.join(' | ')} | ` +
+      `| ${r.model} | ${r.mode} | ${r.layers} | ${r.neurons}${r.perLayer ? ` (first ${r.perLayer}/layer)` : ''} | ${r.gflop.toFixed(0)} | ${cells.join(' | ')} | ` +
+        `${r.load.map((l) => l.toFixed(1)).join(' → ')} | ${projected} | ` +
         `${r.torchSeconds !== undefined ? `${r.torchSeconds.toFixed(1)} s` : ''} | ${r.torchSeconds !== undefined && !r.failed ? `**${(r.seconds / r.torchSeconds).toFixed(2)}×**` : ''} | ` +
         `${twin !== undefined && r.mode !== 'exact' && !r.failed ? `${(r.seconds / twin).toFixed(2)}×` : ''} |`,
     );
