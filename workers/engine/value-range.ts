@@ -4,7 +4,7 @@
  */
 
 /** Presets a user can name; ImageNet's mean/std normalisation as the range it maps 0–1 pixels to (over all channels). */
-const VALUE_RANGE_PRESETS: Readonly<Record<string, readonly [number, number]>> = {
+export const VALUE_RANGE_PRESETS: Readonly<Record<string, readonly [number, number]>> = {
   '0-1': [0, 1],
   '0-255': [0, 255],
   '-1-1': [-1, 1],
