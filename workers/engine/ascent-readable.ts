@@ -1,14 +1,15 @@
-import { inputGrid } from './ascent-regularisers';
+import { inputGrid, type Grid } from './ascent-regularisers';
 import { fourierImage, imageGradientsToSpectra, imageGradientToSpectrum, parameterCount, renderImage, renderImages, spectrumOf, type FourierImage } from './ascent-fourier';
 import { defaultRanges, drawResampling, resample, resampleAdjoint, type Resampling, type TransformRanges } from './ascent-transforms';
 import { ancestorsOf, runForward } from './forward';
 import { runForwardBatch, runForwardBatchValues } from './forward-batch';
 import { ModelError } from './graph';
-import type { PreparedModel } from './prepare';
+import type { LayerInfo, PreparedModel } from './prepare';
+import { unionCrop } from './receptive-field';
 import { mulberry32 } from './random';
 import type { LayerResult } from './layer-result';
 import { reverseLayer, reverseSeeds, type ReverseOptions } from './reverse';
-import { layerById, writeSeed } from './seeds';
+import { layerById, writeSeed, type Objective } from './seeds';
 import { sizeOf, type Tensor } from './tensor';
 
 /**
@@ -61,19 +62,24 @@ export function ascendReadable(
   if (!(lr > 0)) throw new ModelError(`ascent: learning rate must be positive, got ${lr}`);
   const range = settings.range ?? model.graph.inputRange ?? [0, 1];
   if (!(range[1] > range[0])) throw new ModelError(`ascent: the value range must have lo < hi, got [${range[0]}, ${range[1]}]`);
-  const grid = inputGrid(model);
+  const layer = layerById(model, layerId);
+  const window = receptiveWindow(model, layer, options.objective, range);
+  const grid = window?.crop ?? inputGrid(model);
   const image = fourierImage(grid, range);
-  const ranges = settings.transforms === null ? undefined : (settings.transforms ?? defaultRanges(grid));
+  const ranges = settings.transforms === null ? undefined : (settings.transforms ?? (window ? cropRanges(grid) : defaultRanges(grid)));
 
   const start = reverseLayer(model, layerId, neurons, { ...options, mode: 'surrogate' });
-  const layer = layerById(model, layerId);
   const inputSize = sizeOf(model.inputFeatureShape);
   const outSize = sizeOf(layer.featureShape);
   const count = neurons.length;
   const seeds = new Float32Array(count * outSize);
   neurons.forEach((neuron, row) => writeSeed(layer, neuron, options.objective, seeds, row * outSize));
 
-  const params = neurons.map((_, row) => (start.dead[row] ? new Float64Array(parameterCount(image)) : warmStart(image, start.xstar.subarray(row * inputSize, (row + 1) * inputSize))));
+  const params = neurons.map((_, row) => {
+    if (start.dead[row]) return new Float64Array(parameterCount(image));
+    const x = start.xstar.subarray(row * inputSize, (row + 1) * inputSize);
+    return warmStart(image, window ? window.extract(x) : x);
+  });
   const adam = neurons.map(() => ({ m: new Float64Array(parameterCount(image)), v: new Float64Array(parameterCount(image)) }));
   const rngs = neurons.map((n) => mulberry32(((settings.seed ?? 0) * 0x9e3779b1 + n) | 0));
   const traces: number[][] = neurons.map(() => []);
@@ -82,7 +88,7 @@ export function ascendReadable(
   const xstar = new Float32Array(count * inputSize);
   const activations = new Float32Array(count).fill(-Infinity);
   const record = (): void => {
-    const xs = rendered(image, params, inputSize);
+    const xs = rendered(image, params, inputSize, window);
     const acts = trueActivations(model, layerId, xs, seeds, count);
     acts.forEach((a, row) => {
       traces[row].push(a);
@@ -98,7 +104,7 @@ export function ascendReadable(
     for (let from = 0; from < count; from += chunk) {
       const rows = Math.min(chunk, count - from);
       const transforms = rngs.slice(from, from + rows).map((rng) => (ranges ? drawResampling(grid, ranges, rng) : undefined));
-      const gradients = spectrumGradients(model, layerId, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms);
+      const gradients = spectrumGradients(model, layerId, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window);
       gradients.forEach((gp, b) => adamStep(params[from + b], gp, adam[from + b], step, lr));
     }
     settings.onStep?.(step, steps);
@@ -130,11 +136,75 @@ function imagesPerPass(model: PreparedModel, layerId: string): number {
   return Math.max(1, Math.floor(ASCENT_BUDGET_BYTES / (4 * (kept + LIVE_GRADIENTS * largest))));
 }
 
-function rendered(image: FourierImage, params: readonly Float64Array[], inputSize: number): Float32Array {
+/** The images of the spectra on the whole input (pasted into mid-grey when the ascent runs on a crop). */
+function rendered(image: FourierImage, params: readonly Float64Array[], inputSize: number, window: Window | undefined): Float32Array {
   const xs = new Float32Array(params.length * inputSize);
   // In chunks, so the batched transform's buffers stay small whatever the number of neurons.
-  for (let from = 0; from < params.length; from += RENDER_CHUNK) xs.set(renderImages(image, params.slice(from, from + RENDER_CHUNK)).xs, from * inputSize);
+  for (let from = 0; from < params.length; from += RENDER_CHUNK) {
+    const crops = renderImages(image, params.slice(from, from + RENDER_CHUNK)).xs;
+    xs.set(window ? window.paste(crops) : crops, from * inputSize);
+  }
   return xs;
+}
+
+/**
+ * The box of the input that a neuron's receptive field covers (receptive-field.ts), when it is
+ * smaller than the input: the ascent then parameterises and transforms only that box, so the
+ * 1/f prior and the transforms are on the neuron's own scale (a 5-pixel field is not drawn
+ * with the frequencies and jitter of a 32-pixel image). The rest of the input stays mid-grey;
+ * nothing there changes the neuron.
+ */
+interface Window {
+  readonly crop: Grid;
+  readonly cropSize: number;
+  /** Crops (one after another) → whole inputs, mid-grey outside the box. */
+  paste(crops: Float32Array): Float32Array;
+  /** A whole input (or a gradient on it) → its box. */
+  extract(x: ArrayLike<number>): Float32Array;
+}
+
+function receptiveWindow(model: PreparedModel, layer: LayerInfo, objective: Objective, range: readonly [number, number]): Window | undefined {
+  if (objective.kind !== 'neuron') return undefined;
+  const box = unionCrop(layer.crops, 'neuron');
+  if (!box) return undefined;
+  const full = inputGrid(model);
+  const [y0, x0, h, w] = box;
+  if (full.height === 1 || (h === full.height && w === full.width)) return undefined;
+  const channelsLast = full.channelStride === 1;
+  const cs = full.channels;
+  const crop: Grid = channelsLast
+    ? { channels: cs, height: h, width: w, channelStride: 1, rowStride: w * cs, colStride: cs, spatial: [h, w] }
+    : { channels: cs, height: h, width: w, channelStride: h * w, rowStride: w, colStride: 1, spatial: [h, w] };
+  const cropSize = cs * h * w;
+  const fullSize = sizeOf(model.inputFeatureShape);
+  const mid = (range[0] + range[1]) / 2;
+  const each = (visit: (fullIndex: number, cropIndex: number) => void): void => {
+    for (let c = 0; c < cs; c++) {
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) visit(c * full.channelStride + (y0 + y) * full.rowStride + (x0 + x) * full.colStride, c * crop.channelStride + y * crop.rowStride + x * crop.colStride);
+      }
+    }
+  };
+  return {
+    crop,
+    cropSize,
+    paste(crops) {
+      const images = crops.length / cropSize;
+      const out = new Float32Array(images * fullSize).fill(mid);
+      for (let b = 0; b < images; b++) each((f, k) => (out[b * fullSize + f] = crops[b * cropSize + k]));
+      return out;
+    },
+    extract(x) {
+      const out = new Float32Array(cropSize);
+      each((f, k) => (out[k] = x[f]));
+      return out;
+    },
+  };
+}
+
+/** Transforms on the scale of a crop: Lucid's 224-pixel ranges shrunk in proportion, jitter down to none. */
+function cropRanges(g: Grid): TransformRanges {
+  return { ...defaultRanges(g), jitter: Math.round(Math.max(g.height, g.width) / 28) };
 }
 
 /**
@@ -181,16 +251,19 @@ export function spectrumGradients(
   params: readonly Float64Array[],
   seeds: Float32Array,
   transforms: readonly (Resampling | undefined)[],
+  window?: Window,
 ): Float64Array[] {
   const rows = params.length;
   const inputSize = sizeOf(model.inputShape);
+  const imageSize = parameterCount(image) / 2;
   const outSize = seeds.length / rows;
   const { xs, slopes } = renderImages(image, params);
-  const seen = new Float32Array(rows * inputSize);
+  const moved = new Float32Array(rows * imageSize);
   transforms.forEach((t, b) => {
-    const x = xs.subarray(b * inputSize, (b + 1) * inputSize);
-    seen.set(t ? resample(image.grid, t, x) : x, b * inputSize);
+    const x = xs.subarray(b * imageSize, (b + 1) * imageSize);
+    moved.set(t ? resample(image.grid, t, x) : x, b * imageSize);
   });
+  const seen = window ? window.paste(moved) : moved;
   const values = runForwardBatchValues(model, seen, rows, layerId);
   const g = reverseSeeds(model, layerId, seeds, rows, 'local', values, true);
   const off: number[] = [];
@@ -202,7 +275,8 @@ export function spectrumGradients(
     off.forEach((b, i) => g.set(offG.subarray(i * inputSize, (i + 1) * inputSize), b * inputSize));
   }
   const back = transforms.map((t, b) => {
-    const gb = g.subarray(b * inputSize, (b + 1) * inputSize);
+    const whole = g.subarray(b * inputSize, (b + 1) * inputSize);
+    const gb = window ? window.extract(whole) : whole;
     return t ? resampleAdjoint(image.grid, t, gb) : gb;
   });
   return imageGradientsToSpectra(image, back, slopes);
