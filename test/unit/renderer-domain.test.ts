@@ -5,8 +5,11 @@ import type { LayerInfo } from '../../workers/engine/prepare';
 import { layerKeys, linearPrefixLayers } from '../../renderer/src/domain/affects';
 import type { ResolvedCompute } from '../../renderer/src/domain/settings-types';
 import { localeFor } from '../../renderer/src/i18n/index';
-import { parseShape, sanitize } from '../../renderer/src/stores/settings';
+import { parseShape, sanitize, useSettings } from '../../renderer/src/stores/settings';
 import { boxCenter, stepZoom, zoomWindow } from '../../renderer/src/domain/zoom-window';
+import { createPinia, setActivePinia } from 'pinia';
+import { useGallery } from '../../renderer/src/stores/gallery';
+import type { ModelSummary } from '../../workers/pool/api';
 
 function layer(id: string, channelAxis: number | null): LayerInfo {
   return { id, name: id, op: 'x', node: id, outputShape: [1], featureShape: channelAxis === null ? [4] : [4, 5, 5], channelAxis, neurons: 4, reuses: [] };
@@ -68,6 +71,9 @@ describe('stored settings', () => {
     expect(s.compute).toMatchObject({ mode: 'guided', radius: null, objective: 'neuron', valueRange: 'auto' });
     expect(sanitize({ compute: { radius: 2.5, valueRange: '0-255' } }).compute).toMatchObject({ radius: 2.5, valueRange: '0-255' });
     expect(sanitize({ compute: { valueRange: '3,1' } }).compute.valueRange).toBe('auto');
+    // Settings stored before the radius followed the value range hold the old default 1: it reads as the new default.
+    expect(sanitize({ compute: { radius: 1 } }).compute.radius).toBeNull();
+    expect(sanitize({ version: 2, compute: { radius: 1 } }).compute.radius).toBe(1);
     expect(s.display).toMatchObject({ colormap: 'viridis', thumbSize: 72 });
     expect(s.workers).toBe(3);
     expect(s.theme).toBe('dark');
@@ -118,5 +124,37 @@ describe('the zoom window of the neuron detail', () => {
     expect(stepZoom(8, 1, 28, 28)).toBe(8);
     expect(stepZoom(1, 1, 2, 2)).toBe(1);
     expect(boxCenter([11, 11, 5, 5])).toEqual([13.5, 13.5]);
+  });
+});
+
+describe('the value range in the settings store (as the CLI resolves it)', () => {
+  it('sets the default radius and the mid-grey reference, which the staleness keys follow; a fixed radius in the surrogate only redraws', () => {
+    setActivePinia(createPinia());
+    const gallery = useGallery();
+    gallery.reset({ ...summary, inputShape: [1, 28, 28] } as unknown as ModelSummary);
+    const settings = useSettings();
+    settings.setCompute({ mode: 'local' });
+    // ¼ · (hi − lo) · √n, n = 784.
+    expect(settings.effective.radius).toBe(7);
+    expect(settings.referenceId).toBe('mid:0,1');
+    expect(settings.gallerySettings.reference?.every((v) => v === 0.5)).toBe(true);
+    const before = layerKeys(gallery.summary!, settings.effective, settings.referenceId);
+    settings.setCompute({ valueRange: '0-255' });
+    expect(settings.effective.radius).toBe(0.25 * 255 * 28);
+    expect(settings.referenceId).toBe('mid:0,255');
+    expect(settings.gallerySettings.reference?.every((v) => v === 127.5)).toBe(true);
+    expect(changedLayers(before, layerKeys(gallery.summary!, settings.effective, settings.referenceId))).toEqual(['conv1', 'relu1', 'conv2', 'fc']);
+    // The surrogate reads no reference here and the radius is the user's: the range changes no result.
+    settings.setCompute({ mode: 'surrogate', radius: 3 });
+    expect(settings.referenceId).toBeNull();
+    const fixed = layerKeys(gallery.summary!, settings.effective, settings.referenceId);
+    settings.setCompute({ valueRange: 'imagenet' });
+    expect(settings.effective.radius).toBe(3);
+    expect(changedLayers(fixed, layerKeys(gallery.summary!, settings.effective, settings.referenceId))).toEqual([]);
+    // The model's own range (TFLite input quantisation) is the default when the user names none.
+    settings.setCompute({ valueRange: 'auto', radius: null });
+    gallery.reset({ ...summary, inputShape: [1, 28, 28], inputRange: [-1, 1] } as unknown as ModelSummary);
+    expect(settings.valueRangeSource).toBe('model');
+    expect(settings.effective.radius).toBe(14);
   });
 });

@@ -18,7 +18,14 @@ export const MAX_WORKERS = 16;
 const DEFAULT_COMPUTE: ComputeSettings = { mode: 'exact', objective: 'neuron', position: [0, 0], radius: null, valueRange: 'auto', ascentSteps: 200, preview: 0 };
 const DEFAULT_DISPLAY: DisplaySettings = { colormap: 'rdbu', scale: 'neuron', thumbSize: 72 };
 
+/**
+ * 2: the radius may be null (relative to the value range). Settings stored before kept the
+ * old default radius 1 whether or not the user chose it; they read as the new default.
+ */
+const VERSION = 2;
+
 interface Persisted {
+  version?: number;
   compute: ComputeSettings;
   display: DisplaySettings;
   /** Input shape for symbolic dimensions, as typed ('' = the model's own). */
@@ -46,7 +53,7 @@ export function sanitize(raw: unknown): Persisted {
     mode: GALLERY_MODES.includes(c.mode as never) ? c.mode! : DEFAULT_COMPUTE.mode,
     objective: OBJECTIVES.includes(c.objective as never) ? c.objective! : DEFAULT_COMPUTE.objective,
     position: Array.isArray(c.position) && c.position.every((p) => Number.isInteger(p) && p >= 0) ? [...c.position] : DEFAULT_COMPUTE.position,
-    radius: c.radius !== null && isValidRadius(c.radius) ? c.radius : DEFAULT_COMPUTE.radius,
+    radius: c.radius !== null && isValidRadius(c.radius) && !(r.version === undefined && c.radius === 1) ? c.radius : DEFAULT_COMPUTE.radius,
     valueRange: typeof c.valueRange === 'string' && (c.valueRange === 'auto' || parseValueRange(c.valueRange)) ? c.valueRange : DEFAULT_COMPUTE.valueRange,
     ascentSteps: Number.isInteger(c.ascentSteps) && c.ascentSteps! > 0 && c.ascentSteps! <= 10_000 ? c.ascentSteps! : DEFAULT_COMPUTE.ascentSteps,
     preview: Number.isInteger(c.preview) && c.preview! >= 0 && c.preview! <= 1_000_000 ? c.preview! : DEFAULT_COMPUTE.preview,
@@ -129,7 +136,7 @@ export const useSettings = defineStore('settings', () => {
   watch(
     [compute, display, inputShape, workers, theme, locale],
     () => {
-      const value: Persisted = { compute: compute.value, display: display.value, inputShape: inputShape.value, workers: workers.value, theme: theme.value, locale: locale.value };
+      const value: Persisted = { version: VERSION, compute: compute.value, display: display.value, inputShape: inputShape.value, workers: workers.value, theme: theme.value, locale: locale.value };
       try {
         localStorage.setItem(STORAGE_KEY, JSON.stringify(value));
       } catch {
