@@ -22,6 +22,8 @@ export const EVENT = {
   menuCommand: 'neurovis:menu-command',
   appearanceChanged: 'neurovis:appearance-changed',
   recentFilesChanged: 'neurovis:recent-files-changed',
+  /** The renderer crashed and the window was reloaded: why (a notice in the new page). */
+  rendererRecovered: 'neurovis:renderer-recovered',
 } as const;
 
 export type InvokeChannel = (typeof INVOKE)[keyof typeof INVOKE];

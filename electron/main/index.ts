@@ -25,6 +25,7 @@ import { CONTENT_SECURITY_POLICY, devContentSecurityPolicy } from '../common/csp
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, secureWebPreferences, withSecurityHeaders } from './security';
 import { WINDOW_DEFAULTS, WINDOW_STATE_NAME, WindowStateStore, fitWindowState } from './window-state';
 import type { WindowState } from './window-state';
+import { RendererRecovery } from './renderer-recovery';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PRELOAD_PATH = path.join(here, '../preload/index.cjs');
@@ -52,6 +53,7 @@ if (!gotLock) {
 
 function start(): void {
   let mainWindow: BrowserWindow | null = null;
+  let windowRecovery: RendererRecovery | undefined;
   let recentCache: RecentFile[] = [];
   const userData = app.getPath('userData');
   const recent = new RecentFilesStore(path.join(userData, RECENT_FILES_NAME));
@@ -233,7 +235,12 @@ function start(): void {
     });
     // A reload starts a new page whose preload announces itself again.
     window.webContents.on('did-start-loading', () => router.rendererGone());
-    window.webContents.on('render-process-gone', () => router.rendererGone());
+    const recovery = new RendererRecovery(window);
+    windowRecovery = recovery;
+    window.webContents.on('render-process-gone', (_event, details) => {
+      router.rendererGone();
+      recovery.gone(details);
+    });
 
     if (DEV_SERVER_URL) await window.loadURL(DEV_SERVER_URL);
     else await window.loadURL(APP_ENTRY_URL);
@@ -276,7 +283,10 @@ function start(): void {
       ipcMain,
       createIpcHandlers(deps),
       (event) => isTrustedSender(event, trustedTarget(), ALLOWED_ORIGINS),
-      () => router.rendererReady(),
+      () => {
+        router.rendererReady();
+        windowRecovery?.ready();
+      },
     );
 
     recentCache = await recent.list();

@@ -140,6 +140,8 @@ export interface NeurovisHostApi {
   onAppearanceChanged(listener: (appearance: Appearance) => void): Unsubscribe;
   /** The recent list changed (opened a file, cleared from the menu). */
   onRecentFilesChanged(listener: (recent: RecentFile[]) => void): Unsubscribe;
+  /** The page was reloaded after its renderer crashed: why (Electron's reason). */
+  onRendererRecovered(listener: (reason: string) => void): Unsubscribe;
 }
 
 declare global {

@@ -90,5 +90,6 @@ export function createNeurovisApi(ipc: PreloadCapabilities): NeurovisHostApi {
       subscribe<MenuCommand>(EVENT.menuCommand, listener, (p) => MENU_COMMANDS.includes(p as MenuCommand)),
     onAppearanceChanged: (listener) => subscribe<Appearance>(EVENT.appearanceChanged, listener, isObject),
     onRecentFilesChanged: (listener) => subscribe<RecentFile[]>(EVENT.recentFilesChanged, listener, Array.isArray),
+    onRendererRecovered: (listener) => subscribe<string>(EVENT.rendererRecovered, listener, (p) => typeof p === 'string'),
   };
 }

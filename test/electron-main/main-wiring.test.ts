@@ -39,7 +39,11 @@ const fake = vi.hoisted(() => {
     id = 11;
     mainFrame = { url: 'app://neurovis/index.html', parent: null, processId: 3, routingId: 1 };
     sent: [string, unknown][] = [];
+    reloads = 0;
     windowOpenHandler: unknown;
+    reload() {
+      this.reloads++;
+    }
     send(channel: string, payload: unknown) {
       this.sent.push([channel, payload]);
     }
@@ -204,5 +208,15 @@ describe('the main process wiring', () => {
     const appearance = await fake.ipcHandles.get(INVOKE.setTheme)!(trusted(), 'dark');
     expect(fake.electron.nativeTheme.themeSource).toBe('dark');
     expect(appearance).toMatchObject({ themeSource: 'dark', locale: 'en-US', preferredLanguages: ['en-US', 'zh-CN'] });
+  });
+
+  it('reloads the window when its renderer crashes, and tells the reloaded page once it listens', async () => {
+    const contents = window().webContents;
+    contents.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 11 });
+    expect(contents.reloads).toBe(1);
+    expect(contents.sent.filter(([c]) => c === EVENT.rendererRecovered)).toEqual([]);
+    fake.ipcOns.get(RENDERER_READY)!(trusted());
+    await until(() => contents.sent.some(([c]) => c === EVENT.rendererRecovered));
+    expect(contents.sent.filter(([c]) => c === EVENT.rendererRecovered)).toEqual([[EVENT.rendererRecovered, 'crashed, exit code 11']]);
   });
 });

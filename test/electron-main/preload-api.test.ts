@@ -42,7 +42,7 @@ describe('the preload API (window.neurovis)', () => {
     const api = createNeurovisApi(ipc);
     const keys = Object.keys(api).sort();
     expect(keys).toEqual([
-      'getAppearance', 'kind', 'onAppearanceChanged', 'onFilesOpened', 'onMenuCommand', 'onRecentFilesChanged',
+      'getAppearance', 'kind', 'onAppearanceChanged', 'onFilesOpened', 'onMenuCommand', 'onRecentFilesChanged', 'onRendererRecovered',
       'openModel', 'platform', 'readDroppedFiles', 'recentFiles', 'saveExport', 'setTheme',
     ]);
     expect(Object.keys(api.recentFiles).sort()).toEqual(['clear', 'list', 'open']);

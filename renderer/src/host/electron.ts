@@ -37,5 +37,6 @@ export function electronHost(api: NeurovisHostApi): Host {
     onFilesOpened: (listener) => api.onFilesOpened((event) => listener(toOpened(event))),
     onMenuCommand: (listener) => api.onMenuCommand(listener),
     onRecentChanged: (listener) => api.onRecentFilesChanged(() => listener()),
+    onRendererRecovered: (listener) => api.onRendererRecovered(listener),
   };
 }

@@ -61,6 +61,8 @@ export interface Host {
   onFilesOpened(listener: (opened: OpenedModel) => void): Unsubscribe;
   onMenuCommand(listener: (command: MenuCommand) => void): Unsubscribe;
   onRecentChanged(listener: () => void): Unsubscribe;
+  /** Electron: the page was reloaded after the renderer crashed (why); the browser has no such event. */
+  onRendererRecovered?(listener: (reason: string) => void): Unsubscribe;
 }
 
 /** Reads DOM File objects into model files, in the order given. */

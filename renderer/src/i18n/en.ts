@@ -296,6 +296,7 @@ export const en = {
     pictureAlt: 'x* of this neuron under {mode}',
   },
   notice: {
+    rendererRecovered: 'The window stopped working ({reason}) and was reloaded. Open your model again; nothing was saved over.',
     labelsLoaded: '{context}: class names shown on the output layer.',
     todo: {
       file: 'Nothing you had open was closed. Check the file, or open it together with the files it needs (weights, external data, model.json shards).',

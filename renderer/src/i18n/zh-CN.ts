@@ -298,6 +298,7 @@ export const zhCN: Messages = {
     pictureAlt: '该神经元在{mode}下的 x*',
   },
   notice: {
+    rendererRecovered: '窗口停止工作（{reason}），已重新加载。请重新打开模型；没有文件被覆盖。',
     labelsLoaded: '{context}：类别名已显示在输出层上。',
     todo: {
       file: '已打开的内容没有关闭。请检查该文件，或连同它需要的文件（权重、外部数据、model.json 的分片）一起打开。',
