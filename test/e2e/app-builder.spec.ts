@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { initWeights } from '../../workers/formats/neurovis/init';
-import { detailValues, focusLayer, openApp, waitForAllLayers } from './app-helpers';
+import { appRadius, detailValues, focusLayer, openApp, waitForAllLayers } from './app-helpers';
 
 async function setField(row: Locator, testId: string, value: string): Promise<void> {
   const input = row.getByTestId(testId);
@@ -82,7 +82,7 @@ test('the 2×2 kernel on a 3×3 input, built in the builder, shows the transpose
   for (const c of cells) expect(c.value).toBeCloseTo(w[c.col][c.row], 5);
   await page.keyboard.press('Escape');
 
-  // The gallery: neuron o's x* is column o of Wᵀ at norm r = 1.
+  // The gallery: neuron o's x* is column o of Wᵀ at the app's default norm r = ¼·√9 (the range 0–1).
   await focusLayer(page, 'dense3');
   await page.keyboard.press('Enter');
   for (let o = 0; o < 4; o++) {
@@ -90,7 +90,7 @@ test('the 2×2 kernel on a 3×3 input, built in the builder, shows the transpose
     const norm = Math.hypot(...w[o]);
     const values = await detailValues(page);
     expect(values).toHaveLength(9);
-    for (const v of values) expect(v.value).toBeCloseTo(w[o][v.row * 3 + v.col] / norm, 5);
+    for (const v of values) expect(v.value).toBeCloseTo((appRadius(9) * w[o][v.row * 3 + v.col]) / norm, 5);
     await page.keyboard.press('ArrowRight');
   }
 });
