@@ -84,16 +84,30 @@ export function checkModeFits(mode: GalleryMode, model: PreparedModel): void {
  * refused by name rather than silently ignored.
  */
 export function checkExtraFiles(files: readonly InputFile[]): void {
+  const [first] = sortExtraFiles(files).refused;
+  if (first) throw new ModelError(first.message);
+}
+
+/** The files given together split into the model and its companions (kept) and the others, each with why (refused). */
+export function sortExtraFiles<F extends InputFile>(files: readonly F[]): { kept: F[]; refused: { name: string; message: string }[] } {
   const main = files.find((f) => formatOfFile(f) !== undefined) ?? files[0];
-  if (!main) return;
+  if (!main) return { kept: [], refused: [] };
   const { required, optional } = companionsOf(main);
   const companions = new Set([...required, ...optional].map(lastPart));
+  const kept: F[] = [];
+  const refused: { name: string; message: string }[] = [];
   for (const file of files) {
-    if (file === main || companions.has(file.name)) continue;
+    if (file === main || companions.has(lastPart(file.name))) {
+      kept.push(file);
+      continue;
+    }
     const format = formatOfFile(file);
-    if (format) throw new ModelError(`${file.name}: a second model file (${format.name}) beside ${main.name}; give one model at a time`);
-    throw new ModelError(`${file.name}: not a file ${main.name} uses (it uses ${[...companions].join(', ') || 'no other file'}); leave it out`);
+    const why = format
+      ? `a second model file (${format.name}) beside ${main.name}; give one model at a time`
+      : `not a file ${main.name} uses (it uses ${[...companions].join(', ') || 'no other file'}); leave it out`;
+    refused.push({ name: file.name, message: `${file.name}: ${why}` });
   }
+  return { kept, refused };
 }
 
 const lastPart = (path: string): string => path.split(/[\\/]/).pop() ?? path;

@@ -3,6 +3,7 @@ import { specFile, type Example, type TrainedExample } from '../examples/index';
 import { useBuilder } from '../stores/builder';
 import { useModel } from '../stores/model';
 import { messageOf, useNotices } from '../stores/notices';
+import { sortExtraFiles } from '../../../workers/settings/validate';
 
 /** The intents the toolbar, the start screen and the menus send. */
 export function useActions() {
@@ -21,7 +22,10 @@ export function useActions() {
 
   async function openDrop(data: DataTransfer): Promise<void> {
     try {
-      const opened = await getHost().readDrop(data);
+      const dropped = await getHost().readDrop(data);
+      // As the CLI does: the model and its companions are opened, any other file is refused by name.
+      const { kept, refused } = sortExtraFiles(dropped.files);
+      const opened = { ...dropped, files: kept, errors: [...dropped.errors, ...refused] };
       if (opened.files.length === 0 && opened.errors.length === 0) return;
       if (await model.open(opened)) builder.close();
     } catch (e) {
