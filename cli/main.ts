@@ -125,7 +125,7 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<FailedLayer
     });
   };
   let failed: FailedLayer[] = [];
-  if (workers === 0) computeHere(model, layers, settings, args, sink);
+  if (workers === 0) failed = computeHere(model, layers, settings, args, sink);
   else failed = await computeOnPool(loaded, args, layers, settings, workers, sink);
   await writing;
   // A layer that failed (after its job's retry) leaves no files: the manifest names it and why.
@@ -208,26 +208,37 @@ function galleryLayer(layer: LayerInfo, settings: GallerySettings, result: Layer
 /** Every neuron of every chosen layer, on this thread (`--workers 0`). */
 type LayerSink = (r: GalleryLayer, rows: readonly Float32Array[]) => void;
 
-function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, sink: LayerSink): void {
+function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, sink: LayerSink): FailedLayer[] {
+  const failed: FailedLayer[] = [];
   const progress = new Progress(layers.map((l) => ({ id: l.id, total: chosenNeurons(model, l, settings, args.neurons).length })), args.quiet);
   // Each layer may reuse the results of the layers before it (engine/reuse.ts), as on the pool.
   const done = new Map<string, { neurons: readonly number[]; xstar: Float32Array; norms: Float32Array }>();
   const known = modeById(settings.mode).reusesKnown ? knownFromResults(done, settings.radius) : undefined;
   for (const layer of layers) {
     const neurons = chosenNeurons(model, layer, settings, args.neurons);
-    const r = computeNeurons(model, layer.id, neurons, settings, known);
+    let r: LayerResult;
+    try {
+      throwTestFault(layer.id, neurons);
+      r = computeNeurons(model, layer.id, neurons, settings, known);
+    } catch (e) {
+      // As on the pool: the layer is reported in the manifest's "failed", the others complete.
+      failed.push({ layer: layer.id, reason: e instanceof Error ? e.message : String(e) });
+      progress.advance(layer.id, neurons.length);
+      continue;
+    }
     done.set(layer.id, r);
     progress.advance(layer.id, neurons.length);
     sink(galleryLayer(layer, settings, r), orderedRows([r]));
   }
   progress.finish();
+  return failed;
 }
 
 /** The same on the worker pool (`--workers N`, default every core). */
 async function computeOnPool(
   { model, files }: LoadedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number, sink: LayerSink,
 ): Promise<FailedLayer[]> {
-  const pool = createNodePool({ size: workers });
+  const pool = createNodePool({ size: workers, ...testJobTimeout() });
   try {
     injectTestFault(pool);
     const packed = packModel(model, pool.sharesWeights);
@@ -254,13 +265,25 @@ async function computeOnPool(
 }
 
 /**
- * Test-only: NEUROVIS_TEST_FAULT="exit|throw:LAYER:NEURON:TIMES" makes the pool's jobs holding that
- * neuron kill their worker or throw (workers/pool injectFault), to test replacement and partial galleries.
+ * Test-only: NEUROVIS_TEST_FAULT="exit|throw|spin:LAYER:NEURON:TIMES" makes the pool's jobs holding that
+ * neuron kill their worker, throw or wedge it (workers/pool injectFault), to test replacement and partial galleries.
  */
 function injectTestFault(pool: ReturnType<typeof createNodePool>): void {
   const spec = process.env.NEUROVIS_TEST_FAULT?.split(':');
-  if (!spec || spec.length !== 4 || (spec[0] !== 'exit' && spec[0] !== 'throw')) return;
+  if (!spec || spec.length !== 4 || (spec[0] !== 'exit' && spec[0] !== 'throw' && spec[0] !== 'spin')) return;
   pool.injectFault(spec[0], spec[1], Number(spec[2]), Number(spec[3]));
+}
+
+/** Test-only: NEUROVIS_TEST_FAULT="throw:LAYER:NEURON:…" fails that layer with `--workers 0` too. */
+function throwTestFault(layer: string, neurons: readonly number[]): void {
+  const spec = process.env.NEUROVIS_TEST_FAULT?.split(':');
+  if (spec?.[0] === 'throw' && spec[1] === layer && neurons.includes(Number(spec[2]))) throw new Error('injected fault: this layer fails on purpose');
+}
+
+/** Test-only: NEUROVIS_TEST_JOB_TIMEOUT_MS shortens the least time a job may take (a wedged worker is found sooner). */
+function testJobTimeout(): { minJobTimeoutMs?: number } {
+  const ms = Number(process.env.NEUROVIS_TEST_JOB_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? { minJobTimeoutMs: ms } : {};
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

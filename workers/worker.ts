@@ -52,6 +52,13 @@ function exitNow(): Promise<never> {
   return new Promise<never>(() => undefined);
 }
 
+/** Test-only: a worker that never answers again (only terminating it ends this). */
+function spinForever(): never {
+  for (;;) {
+    // spin
+  }
+}
+
 const api = {
   open(files: InputFile[], options: OpenOptions): Opened {
     if (options.memoryBudget !== undefined) setMemoryBudget(options.memoryBudget);
@@ -72,6 +79,7 @@ const api = {
   compute(request: ComputeRequest) {
     if (request.fault === 'exit') return exitNow();
     if (request.fault === 'throw') throw new Error('injected fault: this job fails on purpose');
+    if (request.fault === 'spin') spinForever();
     if (!model) throw new Error('no model loaded in this worker');
     const r = computeNeurons(model, request.layer, request.neurons, withStableReference(request.settings), knownFrom(request.known, request.settings.radius));
     return Transfer(r, resultBuffers(r));

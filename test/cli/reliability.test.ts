@@ -136,24 +136,49 @@ describe('atomic galleries', () => {
 });
 
 describe('faults contained', () => {
-  it('replaces a worker that dies and retries its job once: the gallery is complete', () => {
-    const out = join(work, 'fault-once');
-    const r = neurovisWith({ NEUROVIS_TEST_FAULT: 'exit:a.png:1:1' }, 'gallery', ab, '--out', out, '--workers', '1', '--quiet', '--format', 'npy,json');
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    expect(manifest.layers.map((l: { id: string }) => l.id)).toEqual(['a', 'a.png']);
-    expect(manifest.failed).toBeUndefined();
-  });
+  // A job that spins forever (a wedged worker) outlives its time limit (shortened here to 3 s).
+  const wedged = (times: number) => ({ NEUROVIS_TEST_FAULT: `spin:a.png:1:${times}`, NEUROVIS_TEST_JOB_TIMEOUT_MS: '3000' });
 
   it('reports a layer whose job fails twice in the manifest and exits 3, with the other layers complete', () => {
     const out = join(work, 'fault-twice');
     const r = neurovisWith({ NEUROVIS_TEST_FAULT: 'exit:a.png:1:2' }, 'gallery', ab, '--out', out, '--workers', '1', '--quiet');
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^neurovis: 1 layer failed and is listed in the manifest's "failed": "a\.png" \(the worker died twice computing these neurons/);
+    expect(r.stderr).toMatch(/^neurovis: 1 layer failed and is listed in the manifest's "failed": "a\.png" \(the worker was lost twice computing these neurons/);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.layers.map((l: { id: string }) => l.id)).toEqual(['a']);
-    expect(manifest.failed).toEqual([{ layer: 'a.png', reason: expect.stringMatching(/the worker died twice/) }]);
+    expect(manifest.failed).toEqual([{ layer: 'a.png', reason: expect.stringMatching(/the worker was lost twice .*exit code/) }]);
     expect(readdirSync(out).sort()).toEqual(['a', 'a.npy', 'a.png', 'a.svg', 'manifest.json']);
+  });
+
+  for (const [what, env] of [['dies', { NEUROVIS_TEST_FAULT: 'exit:a.png:1:1' }], ['wedges (stopped past its time)', wedged(1)]] as const) {
+    it(`replaces a worker that ${what} and retries its job once: the gallery is complete`, () => {
+      const out = join(work, `fault-once-${env.NEUROVIS_TEST_FAULT.split(':')[0]}`);
+      const r = neurovisWith(env, 'gallery', ab, '--out', out, '--workers', '1', '--quiet', '--format', 'npy,json');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      expect(manifest.layers.map((l: { id: string }) => l.id)).toEqual(['a', 'a.png']);
+      expect(manifest.failed).toBeUndefined();
+    });
+  }
+
+  it('reports a layer whose job wedges its worker twice, with the reason, and exits 3', () => {
+    const out = join(work, 'wedged-twice');
+    const r = neurovisWith(wedged(2), 'gallery', ab, '--out', out, '--workers', '1', '--quiet', '--format', 'npy,json');
+    expect(r.code).toBe(3);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.layers.map((l: { id: string }) => l.id)).toEqual(['a']);
+    expect(manifest.failed).toEqual([{ layer: 'a.png', reason: expect.stringMatching(/lost twice .*no answer after 3 s/) }]);
+  });
+
+  it('with --workers 0 too, a layer that fails is reported in the manifest and the others complete (exit 3)', () => {
+    const out = join(work, 'fault-here');
+    const r = neurovisWith({ NEUROVIS_TEST_FAULT: 'throw:a.png:1:1' }, 'gallery', ab, '--out', out, '--workers', '0', '--quiet', '--format', 'npy,json');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/"a\.png" \(injected fault: this layer fails on purpose\)/);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.layers.map((l: { id: string }) => l.id)).toEqual(['a']);
+    expect(manifest.failed).toEqual([{ layer: 'a.png', reason: 'injected fault: this layer fails on purpose' }]);
+    expect(readdirSync(out).sort()).toEqual(['a.npy', 'manifest.json']);
   });
 });

@@ -147,18 +147,37 @@ describe('failures', () => {
     expect(pool.replacedWorkers).toBe(0);
   });
 
-  it('a worker that exits mid-job is replaced and its job retried: the run completes, exactly', async () => {
+  it('a job that wedges its worker twice fails alone, saying so; the other neurons complete', async () => {
     const files = [smallNet()];
     const model = prepareFiles(files);
-    const pool = testPool({ size: 2, maxBatch: 4 });
+    const pool = testPool({ size: 1, maxBatch: 4, minJobTimeoutMs: 2000 });
     await pool.load(files);
-    pool.injectFault('exit', 'dense3', 5, 1);
+    pool.injectFault('spin', 'dense3', 5, 2);
     const outcome = await computeGallery(pool, SURROGATE);
-    expect(outcome.errors).toEqual([]);
-    expect(pool.replacedWorkers).toBe(1);
-    expect(pool.size()).toBe(2);
-    for (const layer of model.layers) expectSameAsEngine(outcome.results.get(layer.id)!, engineLayer(model, layer.id, SURROGATE));
+    expect(outcome.errors).toHaveLength(1);
+    const [error] = outcome.errors;
+    expect(error).toMatchObject({ layer: 'dense3', message: expect.stringMatching(/lost twice .*no answer after 2 s/) });
+    expect(error.neurons).toContain(5);
+    expect(pool.replacedWorkers).toBe(2);
+    expect(outcome.results.get('dense3')!.neurons).toEqual(engineLayer(model, 'dense3', SURROGATE).neurons.filter((n) => !error.neurons.includes(n)));
+    expectSameAsEngine(outcome.results.get('dense1')!, engineLayer(model, 'dense1', SURROGATE));
   });
+
+  // A worker that exits, and one that wedges (it spins until its job is past its time limit, 2 s here, and is stopped).
+  for (const [fault, what] of [['exit', 'exits mid-job'], ['spin', 'wedges']] as const) {
+    it(`a worker that ${what} is replaced and its job retried: the run completes, exactly`, async () => {
+      const files = [smallNet()];
+      const model = prepareFiles(files);
+      const pool = testPool({ size: 2, maxBatch: 4, minJobTimeoutMs: 2000 });
+      await pool.load(files);
+      pool.injectFault(fault, 'dense3', 5, 1);
+      const outcome = await computeGallery(pool, SURROGATE);
+      expect(outcome.errors).toEqual([]);
+      expect(pool.replacedWorkers).toBe(1);
+      expect(pool.size()).toBe(2);
+      for (const layer of model.layers) expectSameAsEngine(outcome.results.get(layer.id)!, engineLayer(model, layer.id, SURROGATE));
+    });
+  }
 
   it('a job whose worker dies twice fails; the replacements carry on with the model', async () => {
     const files = [smallNet()];
@@ -168,7 +187,7 @@ describe('failures', () => {
     pool.injectFault('exit', 'dense1', 2, 2);
     const outcome = await computeGallery(pool, SURROGATE);
     expect(outcome.errors).toHaveLength(1);
-    expect(outcome.errors[0].message).toMatch(/the worker died twice/);
+    expect(outcome.errors[0].message).toMatch(/the worker was lost twice/);
     expect(outcome.errors[0].neurons).toContain(2);
     expect(pool.replacedWorkers).toBe(2);
     // The fault is spent: the same run now completes on the replacement workers.

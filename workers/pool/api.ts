@@ -144,6 +144,11 @@ export interface PoolOptions {
   readonly maxBatch?: number;
   /** Upper bound on cached x* bytes (default 256 MiB); least recently used go first. */
   readonly cacheBytes?: number;
+  /**
+   * The least time a job may take before its worker counts as wedged (default 2 minutes);
+   * a job's own limit is scaled to its estimated work (pool/run.ts jobTimeoutMs).
+   */
+  readonly minJobTimeoutMs?: number;
 }
 
 /** Ready-made for the CLI: every result of a run, one per layer in neuron order. */

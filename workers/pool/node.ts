@@ -8,7 +8,12 @@ import { createPool, type WorkerPool } from './pool';
 export interface NodePoolOptions extends PoolOptions {
   /** Path of the built worker; default: worker.js beside this module once bundled (dist/node/worker.js). */
   readonly workerPath?: string;
+  /** Each worker's JavaScript heap limit in MB (default 2048): past it the worker dies and is replaced, its job retried once. */
+  readonly heapLimitMb?: number;
 }
+
+/** Tensors live in ArrayBuffers, outside the heap: a worker's heap holds the graph and bookkeeping. */
+const DEFAULT_HEAP_LIMIT_MB = 2048;
 
 type Listener = (event: { data: unknown }) => void;
 
@@ -47,8 +52,8 @@ export function defaultWorkerPath(): string {
   return fileURLToPath(new URL('./worker.js', import.meta.url));
 }
 
-export function nodeWorkerHandle(path: string): WorkerHandle {
-  const native = new NodeWorker(path);
+export function nodeWorkerHandle(path: string, heapLimitMb = DEFAULT_HEAP_LIMIT_MB): WorkerHandle {
+  const native = new NodeWorker(path, { resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } });
   return {
     worker: new ThreadsCompatibleWorker(native),
     onDeath(listener) {
@@ -69,5 +74,5 @@ export function defaultNodePoolSize(): number {
 /** The gallery pool on Node worker_threads (CLI, tests, benchmarks). */
 export function createNodePool(options: NodePoolOptions = {}): GalleryPool & WorkerPool {
   const path = options.workerPath ?? defaultWorkerPath();
-  return createPool({ ...options, defaultSize: defaultNodePoolSize(), spawnWorker: () => nodeWorkerHandle(path) });
+  return createPool({ ...options, defaultSize: defaultNodePoolSize(), spawnWorker: () => nodeWorkerHandle(path, options.heapLimitMb) });
 }

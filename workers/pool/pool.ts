@@ -8,7 +8,7 @@ import { settingsKey } from './cache';
 import { asError, guarded, WorkerSlots, type Slot, type WorkerHandle } from './lifecycle';
 import { canShareMemory } from './pack';
 import type { InjectedFault, PackedModel, WorkerMemory } from './protocol';
-import { emptyProgress, Run, type Job, type RunLayer } from './run';
+import { DEFAULT_MIN_JOB_TIMEOUT_MS, emptyProgress, jobTimeoutMs, Run, type Job, type RunLayer } from './run';
 import { ResultTransfer } from './transfer';
 
 export interface HostPoolOptions extends PoolOptions {
@@ -48,6 +48,7 @@ export class WorkerPool implements GalleryPool {
   private readonly workers: WorkerSlots<Job>;
   private readonly transfer: ResultTransfer;
   private readonly maxBatch: number;
+  private readonly minJobTimeoutMs: number;
   private readonly share: boolean;
   private model: LoadedModel | null = null;
   private loading = 0;
@@ -67,6 +68,7 @@ export class WorkerPool implements GalleryPool {
     const size = options.size ?? options.defaultSize;
     if (!Number.isInteger(size) || size < 1) throw new Error(`pool size must be a whole number ≥ 1, got ${size}`);
     this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? DEFAULT_MAX_BATCH));
+    this.minJobTimeoutMs = options.minJobTimeoutMs ?? DEFAULT_MIN_JOB_TIMEOUT_MS;
     this.transfer = new ResultTransfer(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.share = (options.shareWeights ?? true) && canShareMemory();
     this.workers = new WorkerSlots<Job>(size, options.spawnWorker, {
@@ -84,7 +86,7 @@ export class WorkerPool implements GalleryPool {
   private onLost(job: Job | null, reason: string): void {
     const run = this.current;
     if (!job || !run || job.generation !== run.generation) return;
-    if (!run.retry(job)) this.failJob(run, job, `the worker died twice computing these neurons (${reason})`);
+    if (!run.retry(job)) this.failJob(run, job, `the worker was lost twice computing these neurons (${reason})`);
     this.schedule();
   }
 
@@ -199,11 +201,19 @@ export class WorkerPool implements GalleryPool {
     this.jobsDispatched++;
     run.dispatched();
     const fault = this.takeFault(job.layer, job.neurons);
-    const known = this.transfer.knownRows(run, job, this.model!.summary.inputShape);
-    guarded(slot, (t) => t.compute({ layer: job.layer, neurons: job.neurons, settings: job.settings, fault, ...(known.length > 0 ? { known } : {}) })).then(
-      (result) => this.onJobDone(slot, job, result),
-      (e: unknown) => this.onJobFailed(slot, job, e),
-    );
+    const summary = this.model!.summary;
+    const known = this.transfer.knownRows(run, job, summary.inputShape);
+    // A wedged worker (an endless loop, a hang) is stopped and replaced; its job goes again (onLost).
+    const limit = jobTimeoutMs(job, summary.layerFlops[summary.layers.findIndex((l) => l.id === job.layer)] ?? 0, this.minJobTimeoutMs);
+    const timer = setTimeout(() => {
+      if (slot.job === job && slot.state === 'busy') this.workers.stop(slot, `no answer after ${Math.round(limit / 1000)} s`);
+    }, limit);
+    guarded(slot, (t) => t.compute({ layer: job.layer, neurons: job.neurons, settings: job.settings, fault, ...(known.length > 0 ? { known } : {}) }))
+      .finally(() => clearTimeout(timer))
+      .then(
+        (result) => this.onJobDone(slot, job, result),
+        (e: unknown) => this.onJobFailed(slot, job, e),
+      );
   }
 
   private release(slot: Slot<Job>, job: Job): boolean {

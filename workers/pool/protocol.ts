@@ -25,8 +25,8 @@ export interface Opened {
   readonly packed: PackedModel;
 }
 
-/** A test-only fault a job can carry: its worker exits (dies) or the job throws. */
-export type InjectedFault = 'exit' | 'throw';
+/** A test-only fault a job can carry: its worker exits (dies), the job throws, or it spins forever (a wedged worker). */
+export type InjectedFault = 'exit' | 'throw' | 'spin';
 
 export interface ComputeRequest {
   readonly layer: string;

@@ -2,7 +2,11 @@
  * Scheduling: one run of the pool (a generation): which neurons are pending (queue.ts),
  * the jobs that go out, the retries of jobs whose worker was lost, and the progress.
  */
+import { DEFAULT_ASCENT_STEPS } from '../engine/ascent';
+import { DEFAULT_READABLE_STEPS } from '../engine/ascent-readable';
 import type { GallerySettings } from '../engine/compute';
+import { FLOPS_PER_WORKER } from '../engine/estimate';
+import { modeById } from '../engine/modes/index';
 import type { LayerProgress, PoolProgress } from './api';
 import { NeuronQueue } from './queue';
 
@@ -22,6 +26,23 @@ export interface RunLayer {
   readonly id: string;
   readonly neurons: number;
   readonly reuses: readonly string[];
+}
+
+/** A job gets this many times its estimated time (engine/estimate.ts), which can be several times off (depthwise layers, a loaded machine). */
+const TIMEOUT_PER_ESTIMATED_SECOND = 100;
+/** …and never less than this. */
+export const DEFAULT_MIN_JOB_TIMEOUT_MS = 120_000;
+
+/**
+ * How long a job may run before its worker counts as wedged (stopped, replaced, the job
+ * retried): scaled to its estimated work, the neurons × the layer's flops per neuron × the
+ * ascent's steps.
+ */
+export function jobTimeoutMs(job: Pick<Job, 'neurons' | 'settings'>, flopsPerNeuron: number, minMs: number): number {
+  const ascent = job.settings.ascent;
+  const passes = modeById(job.settings.mode).readsAscent ? (ascent?.steps ?? (ascent?.style === 'readable' ? DEFAULT_READABLE_STEPS : DEFAULT_ASCENT_STEPS)) : 1;
+  const estimatedSeconds = (job.neurons.length * flopsPerNeuron * passes) / FLOPS_PER_WORKER;
+  return Math.max(minMs, Math.ceil(estimatedSeconds * 1000 * TIMEOUT_PER_ESTIMATED_SECOND));
 }
 
 function now(): number {
