@@ -5,7 +5,7 @@
 import { DEFAULT_ASCENT_STEPS } from '../engine/ascent';
 import { DEFAULT_READABLE_STEPS } from '../engine/ascent-readable';
 import type { GallerySettings } from '../engine/compute';
-import { FLOPS_PER_WORKER } from '../engine/estimate';
+import { estimateGallery } from '../engine/estimate';
 import { modeById } from '../engine/modes/index';
 import type { LayerProgress, PoolProgress } from './api';
 import { NeuronQueue } from './queue';
@@ -40,8 +40,8 @@ export const DEFAULT_MIN_JOB_TIMEOUT_MS = 120_000;
  */
 export function jobTimeoutMs(job: Pick<Job, 'neurons' | 'settings'>, flopsPerNeuron: number, minMs: number): number {
   const ascent = job.settings.ascent;
-  const passes = modeById(job.settings.mode).readsAscent ? (ascent?.steps ?? (ascent?.style === 'readable' ? DEFAULT_READABLE_STEPS : DEFAULT_ASCENT_STEPS)) : 1;
-  const estimatedSeconds = (job.neurons.length * flopsPerNeuron * passes) / FLOPS_PER_WORKER;
+  const ascentSteps = modeById(job.settings.mode).readsAscent ? (ascent?.steps ?? (ascent?.style === 'readable' ? DEFAULT_READABLE_STEPS : DEFAULT_ASCENT_STEPS)) : undefined;
+  const estimatedSeconds = estimateGallery([{ id: '', neurons: job.neurons.length, flopsPerNeuron }], 0, { workers: 1, ascentSteps }).seconds;
   return Math.max(minMs, Math.ceil(estimatedSeconds * 1000 * TIMEOUT_PER_ESTIMATED_SECOND));
 }
 
