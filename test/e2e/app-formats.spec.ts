@@ -94,3 +94,15 @@ test('a TorchScript file is recognised and refused with the ONNX export recipe',
   await expect(notice).toContainText('torchscript_mlp.pt');
   await expect(notice).toContainText('A TorchScript/PyTorch file; Neurovis reads ONNX: export it with torch.onnx.export(model, example_input, "model.onnx")');
 });
+
+test('drop: a file the model does not use is refused by name in a notice; the model opens', async ({ page }) => {
+  const files = [...load(CASES[0]), { name: 'notes.txt', bytes: new TextEncoder().encode('not a model') }];
+  await openApp(page);
+  await dropFiles(page, files);
+  await expect(page.getByTestId('model-view')).toBeVisible();
+  const notice = page.locator('[data-testid=notice][data-kind=error]');
+  await expect(notice).toHaveCount(1);
+  // The notice names the file as its subject, then says why.
+  await expect(notice).toContainText('notes.txt');
+  await expect(notice).toContainText(/not a file relu_cnn\.onnx uses \(it uses [^)]*\); leave it out/i);
+});
