@@ -24,7 +24,8 @@ import { benchReal, formatRealBench } from './real';
  *          --pool-models mlp,lenet5,vgg:5 (worker pool with 1 and 2 workers; NAME:K = first K layers; 'none' to skip)
  *          --browser mlp,lenet5,vgg:5,vgg (Chromium against Node on the same gallery; 'none' to skip)
  *          --real mobilenetv2-64-linear:exact,FILE.onnx:surrogate,mobilenetv2-224-relu6:surrogate:16 (real networks
- *                 through the CLI, NAME:MODE[:first N neurons of each layer]: bench/real.ts; 'none' to skip)
+ *                 through the CLI, NAME:MODE[:first N neurons of each layer]: bench/real.ts; MODE readable: the
+ *                 readable ascent, 256 steps; 'none' to skip)
  *          --out FILE (default bench/RESULTS.md)
  */
 interface LayerTiming {
@@ -47,8 +48,13 @@ interface ModelResult {
 /** Galleries with fewer neurons are timed after a warm-up run of the whole gallery, longer ones after one layer. */
 const WARM_WHOLE_BELOW = 5000;
 
-/** Real networks timed by default (bench/real.ts); the 224-pixel ones are long: ask for them with --real. */
-const DEFAULT_REAL = 'mobilenetv2-64-linear:exact,mobilenetv2-64-relu6:surrogate,mobilenetv2-64-relu6:guided,resnet18-112-linear:exact';
+/**
+ * Real networks timed by default (bench/real.ts); the 224-pixel ones are long: ask for them with
+ * --real. The readable ascent (256 steps) on the shared CIFAR-10 ResNet-8, first 4 neurons of each layer.
+ */
+const DEFAULT_REAL =
+  'mobilenetv2-64-linear:exact,mobilenetv2-64-relu6:surrogate,mobilenetv2-64-relu6:guided,resnet18-112-linear:exact,' +
+  '../shared/models/keras/keras2.4_mlcommons_resnet8_cifar10.h5:readable:4';
 
 const SETTINGS: GallerySettings = { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 };
 

@@ -85,7 +85,8 @@ function timeCli(path: string, mode: string, perLayer?: number): { seconds: numb
     const cli = join(dirname(process.argv[1]), 'cli.js');
     const t0 = performance.now();
     const sample = perLayer !== undefined ? ['--neurons', String(perLayer)] : [];
-    const args = [process.execPath, cli, 'gallery', path, '--mode', mode, ...sample, '--out', out, '--format', 'npy,json', '--quiet', '--force'];
+    const modeArgs = mode === 'readable' ? ['--mode', 'ascent', '--ascent-style', 'readable', '--steps', String(READABLE_STEPS)] : ['--mode', mode];
+    const args = [process.execPath, cli, 'gallery', path, ...modeArgs, ...sample, '--out', out, '--format', 'npy,json', '--quiet', '--force'];
     const r = spawnSync('/usr/bin/time', ['-f', 'peak-kb %M cpu %U %S', ...args], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
@@ -99,8 +100,11 @@ function timeCli(path: string, mode: string, perLayer?: number): { seconds: numb
   }
 }
 
+/** Steps of the bench's readable-ascent rows (the CLI's default). */
+const READABLE_STEPS = 256;
+
 /**
- * specs: NAME:MODE or NAME:MODE:N (NAME one of real_models.py's models, or a model file's
+ * specs: NAME:MODE or NAME:MODE:N (MODE readable: `--mode ascent --ascent-style readable --steps 256`) (NAME one of real_models.py's models, or a model file's
  * path; N: only the first N neurons of each layer, for galleries too long to time whole).
  * PyTorch is timed once per real_models.py model run in the exact mode (its batched backward
  * is the exact reversal of the linear networks).
@@ -133,9 +137,11 @@ export function benchReal(specs: readonly string[], log: (line: string) => void)
       );
       const torch = !existsSync(name) && mode === 'exact' && !perLayer ? torchSeconds(name) : undefined;
       if (torch !== undefined) log(`real: ${name} PyTorch batched backward: ${torch.toFixed(1)} s`);
+      // The readable ascent does one forward pass and one reversal per step.
+      const work = mode === 'readable' ? 2 * READABLE_STEPS : 1;
       runs.push({
-        model: existsSync(name) ? basename(name) : name, mode, layers: model.layers.length, neurons, gflop: galleryGflop(model, perLayer), ...t, load, perLayer,
-        fullGflop: perLayer ? galleryGflop(model) : undefined, torchSeconds: torch,
+        model: existsSync(name) ? basename(name) : name, mode, layers: model.layers.length, neurons, gflop: work * galleryGflop(model, perLayer), ...t, load, perLayer,
+        fullGflop: perLayer ? work * galleryGflop(model) : undefined, torchSeconds: torch,
       });
     }
   } finally {
