@@ -1,6 +1,6 @@
 // What a settings change affects, stored settings, and the language the interface picks.
 import { noticeParts } from '../../renderer/src/domain/notice-text';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LayerInfo } from '../../workers/engine/prepare';
 import { layerKeys, linearPrefixLayers } from '../../renderer/src/domain/affects';
 import type { ResolvedCompute } from '../../renderer/src/domain/settings-types';
@@ -156,5 +156,30 @@ describe('the value range in the settings store (as the CLI resolves it)', () =>
     gallery.reset({ ...summary, inputShape: [1, 28, 28], inputRange: [-1, 1] } as unknown as ModelSummary);
     expect(settings.valueRangeSource).toBe('model');
     expect(settings.effective.radius).toBe(14);
+  });
+});
+
+describe('a partial gallery (issue 19)', () => {
+  it('keeps the reason a layer failed for its section while other layers complete, and forgets it when a retry succeeds', () => {
+    vi.stubGlobal('requestAnimationFrame', (f: () => void) => (f(), 0));
+    try {
+      setActivePinia(createPinia());
+      const gallery = useGallery();
+      gallery.reset(summary as unknown as ModelSummary);
+      gallery.prepare(layerKeys(summary, base, null));
+      const rows = (layer: string, neurons: number[]) => ({
+        layer, neurons, inputShape: [1, 8, 8], xstar: new Float32Array(neurons.length * 64).fill(1), norms: new Float32Array(neurons.length).fill(1),
+        activations: new Float32Array(neurons.length), baselines: new Float32Array(neurons.length), dead: new Uint8Array(neurons.length), linearisedAt: [],
+      });
+      gallery.fail({ layer: 'conv2', neurons: [0, 1], message: 'conv2: out of memory', generation: 1 });
+      gallery.accept(rows('fc', [0, 1, 2, 3]));
+      expect(gallery.counts.conv2).toMatchObject({ received: 0, failed: 2, failure: 'conv2: out of memory' });
+      expect(gallery.counts.fc).toMatchObject({ received: 4, failed: 0, total: 4, failure: null });
+      // A retry (resume) forgets the failures; results for them clear the reason too.
+      gallery.accept(rows('conv2', [0, 1]));
+      expect(gallery.counts.conv2).toMatchObject({ received: 2, failed: 0, failure: null });
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -23,6 +23,8 @@ export class LayerData {
   linearisedAt: readonly string[] = [];
   received = 0;
   failed = 0;
+  /** Why the last failed job of this layer failed (the pool's message), until a new run retries it. */
+  failure: string | null = null;
   /** max|x*| over the layer's results so far: the per-layer scale. */
   layerMax = 0;
 
@@ -105,7 +107,8 @@ export class LayerData {
     return { info, layer: this.layer.id, neurons, inputShape, xstar: this.xstar, norms: this.norms, activations: this.activations, baselines: this.baselines, dead: this.dead, linearisedAt: this.linearisedAt };
   }
 
-  fail(neuron: number): void {
+  fail(neuron: number, reason?: string): void {
+    if (reason !== undefined) this.failure = reason;
     if (neuron < 0 || neuron >= this.neurons || this.state[neuron] !== 0) return;
     this.state[neuron] = 2;
     this.failed++;

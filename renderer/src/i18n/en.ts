@@ -44,6 +44,7 @@ export const en = {
     deadLong: 'Dead: a = 0, no input changes this neuron; it stays at its bias term.',
     pending: 'Computing…',
     failed: 'This neuron could not be computed (see the message).',
+    layerFailed: '1 neuron failed: {reason} | {n} neurons failed: {reason}',
     crop: 'crop {h}×{w}',
     cropHint: 'Thumbnails show the receptive field: the part of the input that can change these neurons (x* is zero elsewhere). The neuron view shows it inside the whole input.',
   },

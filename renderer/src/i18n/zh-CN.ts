@@ -46,6 +46,7 @@ export const zhCN: Messages = {
     deadLong: '失活：a = 0，任何输入都不会改变这个神经元；它保持在偏置项。',
     pending: '计算中…',
     failed: '这个神经元无法计算（见提示信息）。',
+    layerFailed: '1 个神经元失败：{reason} | {n} 个神经元失败：{reason}',
     crop: '裁剪 {h}×{w}',
     cropHint: '缩略图只显示感受野：能影响这些神经元的那部分输入（其余位置的 x* 为零）。神经元详情页会在完整输入中标出它。',
   },

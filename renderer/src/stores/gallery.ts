@@ -20,6 +20,8 @@ export interface LayerCounts {
   readonly failed: number;
   readonly total: number;
   readonly key: string;
+  /** Why neurons of this layer failed (shown in its section), null when none did. */
+  readonly failure: string | null;
 }
 
 export interface NeuronRef {
@@ -57,7 +59,7 @@ export const useGallery = defineStore('gallery', () => {
   function flush(): void {
     flushScheduled = false;
     const next: Record<string, LayerCounts> = {};
-    for (const [id, d] of data) next[id] = { received: d.received, failed: d.failed, total: d.neurons, key: d.key };
+    for (const [id, d] of data) next[id] = { received: d.received, failed: d.failed, total: d.neurons, key: d.key, failure: d.failed > 0 ? d.failure : null };
     counts.value = next;
     revision.value++;
   }
@@ -119,7 +121,7 @@ export const useGallery = defineStore('gallery', () => {
   function fail(error: PoolError): void {
     const d = data.get(error.layer);
     if (!d) return;
-    for (const n of error.neurons) d.fail(n);
+    for (const n of error.neurons) d.fail(n, error.message);
     scheduleFlush();
   }
 
