@@ -37,6 +37,8 @@ test('a gallery past the memory budget never starts: one notice naming the bigge
 
 test('a gallery past ~10 minutes of work is started only if the user agrees, in a real modal', async ({ page }) => {
   test.skip(!existsSync(SHARED_QUANTIZED), `${SHARED_QUANTIZED} is not here (the real models live beside the repository)`);
+  // A preview of a 67-layer real model on one worker: about 40 s on a quiet 2-core machine, twice that under load.
+  test.slow();
   const errors = pageErrors(page);
   // No browser dialog any more: one would fail the test here.
   page.on('dialog', (d) => {
@@ -76,6 +78,8 @@ test('a gallery past ~10 minutes of work is started only if the user agrees, in 
 
 test('in zh-CN the question past the time budget is Chinese, and "start anyway" starts the run', async ({ browser }) => {
   test.skip(!existsSync(SHARED_QUANTIZED), `${SHARED_QUANTIZED} is not here (the real models live beside the repository)`);
+  // A preview of a 67-layer real model on one worker: about 40 s on a quiet 2-core machine, twice that under load.
+  test.slow();
   const context = await browser.newContext({ locale: 'zh-CN' });
   const page = await context.newPage();
   const errors = pageErrors(page);
