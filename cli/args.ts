@@ -31,7 +31,7 @@ export interface GalleryArgs {
   orientation?: Orientation;
   /** A preview: only the first N neurons (channels) of each layer. */
   neurons?: number;
-  /** Bytes the model and the gallery may take (--memory-budget; default a quarter of free memory). */
+  /** Bytes the model and the gallery may take (--memory-budget; default a quarter of free memory, at most 2 GB). */
   memoryBudget?: number;
   /** Ascent: the sphere's projected ascent or the readable (Lucid-style) one. */
   ascentStyle?: AscentStyle;
@@ -90,7 +90,7 @@ export const USAGE = `Usage:
                                     scale and rotation)
       [--steps N] [--seed S]        (ascent: step limit, default 200 sphere / 256 readable; seed)
       [--force]                     (start even when the estimate passes ~10 minutes of work)
-      [--memory-budget 2GB]         (what the model and the gallery may take; default: a quarter of free memory)
+      [--memory-budget 2GB]         (what the model and the gallery may take; default: a quarter of free memory, at most 2 GB)
       [--quiet]
   neurovis info MODEL [MORE FILES…] [--input-shape …] [--input-layout …]   (the model's layers)
   neurovis --help | --version

@@ -14,7 +14,7 @@ import type { InputFile } from '../workers/formats/types';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
 import { neuronCount } from '../workers/engine/reverse';
 import { layerById } from '../workers/engine/seeds';
-import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describeEstimate, estimateGallery, flopsPerNeuron, formatBytes, formatDuration, MEMORY_BUDGET_FRACTION } from '../workers/engine/estimate';
+import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describeEstimate, estimateGallery, flopsPerNeuron, formatBytes, formatDuration, defaultMemoryBudget } from '../workers/engine/estimate';
 import { freemem } from 'node:os';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,7 +41,7 @@ interface LoadedModel {
 
 async function loadModel(args: GalleryArgs | InfoArgs): Promise<LoadedModel> {
   // One budget for reading, folding and the gallery (engine/budget.ts), set before any of them.
-  setMemoryBudget(args.memoryBudget ?? MEMORY_BUDGET_FRACTION * freemem());
+  setMemoryBudget(args.memoryBudget ?? defaultMemoryBudget(freemem()));
   const files = await readModelFiles(args.files);
   const graph = readModel(files, { orientation: args.orientation });
   return { files, model: prepare(graph, { inputShape: args.inputShape, inputLayout: args.inputLayout, imageShape: args.imageShape }) };
@@ -163,7 +163,7 @@ function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], setti
   const verdict = checkBudget(estimate, budget);
   if (verdict.overMemory || (verdict.overTime && !args.force)) {
     const biggest = verdict.biggest!;
-    const limits = verdict.overMemory ? `${formatBytes(budget.bytes)} (${args.memoryBudget === undefined ? 'a quarter of free memory' : '--memory-budget'})` : `${formatDuration(budget.seconds)} of work`;
+    const limits = verdict.overMemory ? `${formatBytes(budget.bytes)} (${args.memoryBudget === undefined ? 'a quarter of free memory, at most 2 GB' : '--memory-budget'})` : `${formatDuration(budget.seconds)} of work`;
     throw new ModelError(
       `${model.graph.source.fileName}: this gallery is too big to start: ${describeEstimate(estimate, threads)}, past the budget of ${limits}; ` +
         `the biggest layer is "${biggest.id}" (${biggest.neurons.toLocaleString('en-US')} neurons, ${verdict.overMemory ? formatBytes(biggest.bytes) : `about ${formatDuration(biggest.seconds)}`}). ` +

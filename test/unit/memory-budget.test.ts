@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultMemoryBudget } from '../../workers/engine/estimate';
 import { batchFor, DEFAULT_MEMORY_BUDGET_BYTES, setMemoryBudget } from '../../workers/engine/budget';
 import { reverseLayer } from '../../workers/engine/reverse';
 import { sizeOf } from '../../workers/engine/tensor';
@@ -46,6 +47,23 @@ describe('memory budget', () => {
     const r = spawnSync(process.execPath, [cli, 'gallery', join(work, 'bomb.onnx'), '--out', join(work, 'out'), '--memory-budget', '256MB'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^neurovis: bomb\.onnx: node "fill" \(ConstantOfShape\): shape \[4, 133000000\] would take 4\.0 GB \(532,000,000 values\), past the memory budget of 256 MB; raise it with --memory-budget if the machine has the memory\n$/);
+    expect(existsSync(join(work, 'out'))).toBe(false);
+  });
+
+  it('with no --memory-budget the CLI refuses it too, however much memory is free: the default is a quarter of free memory, at most 2 GB', () => {
+    expect(defaultMemoryBudget(4 * 1024 ** 3)).toBe(1024 ** 3);
+    expect(defaultMemoryBudget(64 * 1024 ** 3)).toBe(2 * 1024 ** 3);
+    const cli = join(__dirname, '..', '..', 'dist', 'node', 'cli.js');
+    if (!existsSync(cli)) spawnSync(process.execPath, [join(__dirname, '..', '..', 'build', 'build-node.mjs')], { stdio: 'inherit' });
+    const work = mkdtempSync(join(tmpdir(), 'neurovis-bomb-'));
+    writeFileSync(join(work, 'bomb.onnx'), bomb());
+    // Preloaded into the CLI: its peak resident memory (kB) when it exits.
+    writeFileSync(join(work, 'peak.cjs'), "process.on('exit', () => process.stderr.write('peak-kb ' + process.resourceUsage().maxRSS + '\\n'));\n");
+    const r = spawnSync(process.execPath, ['--require', join(work, 'peak.cjs'), cli, 'gallery', join(work, 'bomb.onnx'), '--out', join(work, 'out')], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^neurovis: bomb\.onnx: node "fill" \(ConstantOfShape\): shape \[4, 133000000\] would take 4\.0 GB \(532,000,000 values\), past the memory budget of [\d.]+ [MG]B; raise it with --memory-budget if the machine has the memory\n/);
+    // Refused before the allocation: the process stays far from the 4 GB the file asks for.
+    expect(Number(/peak-kb (\d+)/.exec(r.stderr)![1])).toBeLessThan(512 * 1024);
     expect(existsSync(join(work, 'out'))).toBe(false);
   });
 

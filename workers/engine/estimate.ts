@@ -23,7 +23,18 @@ const FLOPS_PER_WORKER = 1.5e9;
 
 /** Past these, the CLI refuses and the app asks (DESIGN.md §4: ~10 minutes of work, 25% of free memory). */
 export const DEFAULT_TIME_BUDGET_SECONDS = 600;
-export const MEMORY_BUDGET_FRACTION = 0.25;
+const MEMORY_BUDGET_FRACTION = 0.25;
+
+/**
+ * The default memory budget: a quarter of the memory free, at most 2 GB. The cap keeps a file
+ * that declares a huge tensor (a 200-byte ONNX whose folded constant takes 4 GB) from passing
+ * on a machine with much memory free: a real gallery fits it (a 224×224 MobileNetV2: 1.4 GB).
+ */
+const MEMORY_BUDGET_CAP_BYTES = 2 * 1024 ** 3;
+
+export function defaultMemoryBudget(freeBytes: number): number {
+  return Math.min(MEMORY_BUDGET_FRACTION * freeBytes, MEMORY_BUDGET_CAP_BYTES);
+}
 
 /** No single result array may hold more than this many bytes (typed arrays stop near 2^31–2^33). */
 const MAX_RESULT_BYTES = 2 ** 31;

@@ -1,12 +1,12 @@
 /** The estimate before a run in the app (engine/estimate.ts): what the user is asked about. */
-import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, describeEstimate, estimateGallery, MEMORY_BUDGET_FRACTION, type BudgetVerdict, type GalleryEstimate } from '../../../workers/engine/estimate';
+import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, defaultMemoryBudget, describeEstimate, estimateGallery, type BudgetVerdict, type GalleryEstimate } from '../../../workers/engine/estimate';
 import { modeById } from '../../../workers/engine/modes/index';
 import { sizeOf } from '../../../workers/engine/tensor';
 import type { GallerySettings, ModelSummary } from '../../../workers/pool/api';
 
-/** Memory a page may plan on: a quarter of the device's (Chromium's navigator.deviceMemory, in GB; 4 GB when unknown). */
+/** Memory a page may plan on: a quarter of the device's (Chromium's navigator.deviceMemory, in GB; 4 GB when unknown), at most 2 GB as in the CLI. */
 export function memoryBudget(deviceMemoryGb: number | undefined): number {
-  return MEMORY_BUDGET_FRACTION * (deviceMemoryGb ?? 4) * 1024 ** 3;
+  return defaultMemoryBudget((deviceMemoryGb ?? 4) * 1024 ** 3);
 }
 
 export interface RunEstimate {
