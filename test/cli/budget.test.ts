@@ -74,7 +74,7 @@ describe('neurovis gallery: budget and --neurons', () => {
     const r = neurovis('gallery', join(budget, 'huge_dense_layer.onnx'), '--out', join(work, 'huge'), '--mode', 'surrogate');
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^neurovis: huge_dense_layer\.onnx: this gallery is too big to start: 451,593 neurons, .*past the budget of .* \(a quarter of free memory\); the biggest layer is "relu" \(451,584 neurons, 84\.4 GB\)\. Use --objective channel, --layers ID,… or --neurons N\n$/);
+    expect(r.stderr).toMatch(/^neurovis: huge_dense_layer\.onnx: this gallery is too big to start: 451,593 neurons, .*past the budget of .* \(a quarter of free memory, at most 2 GB\); the biggest layer is "relu" \(451,584 neurons, 84\.4 GB\)\. Use --objective channel, --layers ID,… or --neurons N\n$/);
     expect(existsSync(join(work, 'huge'))).toBe(false);
   });
 
