@@ -4,7 +4,7 @@
 // batched passes of a gallery take their batch sizes from the same budget (batchFor).
 import { ModelError } from './graph';
 
-/** Used until a host sets the budget (the CLI and the app: a quarter of free memory, or --memory-budget). */
+/** Used until a host sets the budget (the CLI and the app: a quarter of free memory up to 2 GB, or --memory-budget). */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1024 ** 3;
 
 let budgetBytes = DEFAULT_MEMORY_BUDGET_BYTES;
