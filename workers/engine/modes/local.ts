@@ -6,7 +6,7 @@ export const localMode: ModeDef = {
   id: 'local',
   labelKey: 'modes.local',
   hintKey: 'modeHints.local',
-  help: 'the network linearised at --reference (zero when none is given)',
+  help: 'the network linearised at --reference (mid-grey in the value range when none is given)',
   reference: 'always',
   readsAscent: false,
   linearOnly: false,
