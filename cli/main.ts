@@ -212,7 +212,7 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
   const failed: FailedLayer[] = [];
   const progress = new Progress(layers.map((l) => ({ id: l.id, total: chosenNeurons(model, l, settings, args.neurons).length })), args.quiet);
   // Each layer may reuse the results of the layers before it (engine/reuse.ts), as on the pool.
-  const done = new Map<string, { neurons: readonly number[]; xstar: Float32Array; norms: Float32Array }>();
+  const done = new Map<string, { neurons: readonly number[]; xstar: Float32Array; norms: Float32Array; activations: Float32Array }>();
   const known = modeById(settings.mode).reusesKnown ? knownFromResults(done, settings.radius) : undefined;
   for (const layer of layers) {
     const neurons = chosenNeurons(model, layer, settings, args.neurons);

@@ -27,10 +27,13 @@ function maxGalleryDifference(
   const done = new Map<string, ReturnType<typeof computeNeurons>>();
   const recovered = knownFromResults(done, settings.radius);
   let reused = 0;
-  const known: KnownReversals = (layer, neuron) => {
-    const row = recovered(layer, neuron);
-    if (row) reused++;
-    return row;
+  const known: KnownReversals = {
+    reversal(layer, neuron) {
+      const row = recovered.reversal(layer, neuron);
+      if (row) reused++;
+      return row;
+    },
+    activation: (layer, neuron) => recovered.activation(layer, neuron),
   };
   for (const layer of model.layers) {
     const ids = allNeurons(model, layer.id, settings.objective).filter((_, i, all) => i % Math.max(1, Math.ceil(all.length / sample)) === 0);
@@ -105,6 +108,33 @@ describe('work shared between layers (reuse.ts)', () => {
       const { error, reused } = maxGalleryDifference(model, { mode, objective: { kind: 'neuron' }, radius: 1, reference: x0 });
       expect(error, mode).toBeLessThanOrEqual(1e-5);
       expect(reused, `${mode}: reversals reused`).toBeGreaterThan(0);
+    }
+  });
+
+  it('an activation layer reusing one source takes the activation its x* reaches from the source’s, not from a forward pass', () => {
+    for (const name of ['relu_mlp', 'relu_cnn', 'resnet_block'] as const) {
+      const { model, x0 } = loadModeNetwork(name);
+      for (const mode of ['surrogate', 'local', 'deconvnet', 'guided'] as const) {
+        const settings: GallerySettings = { mode, objective: { kind: 'neuron' }, radius: 1, reference: x0 };
+        for (const layer of model.layers.filter((l) => l.op === 'Relu' && l.reuses.length === 1)) {
+          const source = layer.reuses[0];
+          const ids = allNeurons(model, layer.id, settings.objective);
+          const known = knownFromResults(new Map([[source, computeNeurons(model, source, ids, settings)]]), settings.radius);
+          // A source activation moved by +1000 comes out of the ReLU moved by +1000: proof that no forward pass ran.
+          const moved: KnownReversals = { reversal: known.reversal, activation: (l, n) => known.activation(l, n)! + 1000 };
+          const reference = withOptimised(false, () => computeNeurons(model, layer.id, ids, settings));
+          const reusing = computeNeurons(model, layer.id, ids, settings, known);
+          const fromMoved = computeNeurons(model, layer.id, ids, settings, moved);
+          let live = 0;
+          ids.forEach((n, i) => {
+            expect(reusing.activations[i], `${name} ${mode} ${layer.id} ${n}`).toBeCloseTo(reference.activations[i], 5);
+            if (reusing.dead[i]) return;
+            live++;
+            expect(fromMoved.activations[i]).toBeCloseTo(Math.max(0, known.activation(source, n)! + 1000), 3);
+          });
+          expect(live, `${name} ${mode} ${layer.id}: live neurons`).toBeGreaterThan(0);
+        }
+      }
     }
   });
 

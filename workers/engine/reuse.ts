@@ -14,8 +14,13 @@ import { sizeOf, type Tensor } from './tensor';
  * guided are only positively homogeneous, so there a single source with α ≥ 0 is required.
  */
 
-/** Reversals a = Jᵀ·seed already computed under the same settings, by layer and neuron. */
-export type KnownReversals = (layer: string, neuron: number) => Float32Array | undefined;
+/** Results of other layers already computed under the same settings, by layer and neuron. */
+export interface KnownReversals {
+  /** The reversal a = Jᵀ·seed. */
+  reversal(layer: string, neuron: number): Float32Array | undefined;
+  /** The objective the true model reaches at the neuron's x* (undefined when not known). */
+  activation(layer: string, neuron: number): number | undefined;
+}
 
 /** Flat index of each neuron's seed in a layer (one-hot objectives only), and the neuron at each index (-1 elsewhere). */
 function seedIndex(layer: LayerInfo, objective: Objective): Int32Array | null {
@@ -47,6 +52,19 @@ function cachedSeedIndex(layer: LayerInfo, objective: Objective): Int32Array | n
   return byObjective.get(key)!;
 }
 
+/** What reuseReversals made of a batch of seeds. */
+export interface Reused {
+  readonly a: Float32Array;
+  /** 1 where seed b's row was made from known reversals, 0 where it must be reversed the usual way. */
+  readonly reused: Uint8Array;
+  /**
+   * Where a row is α·a(source, n) with one source neuron and α > 0, its x* is the source's,
+   * so the activation it reaches follows from the source's (reachedFromSource): the source's
+   * reached activation, else NaN.
+   */
+  readonly sourceActivation: Float32Array;
+}
+
 /**
  * a for `batch` seeds of a layer from the known reversals of the layers it reuses, seed by
  * seed: `reused[b]` is 1 where seed b's row was made so, 0 where it must be reversed the
@@ -62,7 +80,7 @@ export function reuseReversals(
   known: KnownReversals,
   node: VariableNode,
   reference?: ReadonlyMap<string, Tensor>,
-): { a: Float32Array; reused: Uint8Array } | null {
+): Reused | null {
   if (layer.reuses.length === 0 || !node.op.reverse) return null;
   const ctx = reverseContext(model, node, batch, mode, reference);
   const gradInputs = node.op.reverse(ctx, node.node.outputs.map((o) => (o === layer.id ? seeds : undefined)));
@@ -82,7 +100,8 @@ export function reuseReversals(
   const inputSize = sizeOf(model.inputShape);
   const a = new Float32Array(batch * inputSize);
   const reused = new Uint8Array(batch);
-  const terms: { alpha: number; row: Float32Array }[] = [];
+  const sourceActivation = new Float32Array(batch).fill(NaN);
+  const terms: { alpha: number; row: Float32Array; source: string; neuron: number }[] = [];
   for (let b = 0; b < batch; b++) {
     terms.length = 0;
     let ok = true;
@@ -94,9 +113,9 @@ export function reuseReversals(
         const alpha = g[b * size + j];
         if (alpha === 0) continue;
         const n = neuronAt[j];
-        const row = n < 0 || (homogeneousOnly && alpha < 0) ? undefined : known(source.id, n);
+        const row = n < 0 || (homogeneousOnly && alpha < 0) ? undefined : known.reversal(source.id, n);
         if (!row || row.length !== inputSize) ok = false;
-        else terms.push({ alpha, row });
+        else terms.push({ alpha, row, source: source.id, neuron: n });
         used = true;
       }
       if (used) sources++;
@@ -105,8 +124,64 @@ export function reuseReversals(
     const out = b * inputSize;
     for (const { alpha, row } of terms) for (let k = 0; k < inputSize; k++) a[out + k] += alpha * row[k];
     reused[b] = 1;
+    if (terms.length === 1 && terms[0].alpha > 0) sourceActivation[b] = known.activation(terms[0].source, terms[0].neuron) ?? NaN;
   }
-  return { a, reused };
+  return { a, reused, sourceActivation };
+}
+
+/**
+ * The activations a layer's neurons reach at their sources' x* (rows with a known
+ * sourceActivation; the others are left as they are). The layer's node works element by
+ * element on its one variable input, so at that x* the neuron's value is the node applied to
+ * the source neuron's value: one forward pass of the node over a map holding each row's
+ * source value at its seed's index, instead of a forward pass of the whole network per row.
+ * Needs one-hot seeds (neuron and position objectives) at distinct indices; returns the rows done.
+ */
+export function reachedFromSource(
+  model: PreparedModel, layer: LayerInfo, node: VariableNode, seeds: Float32Array, batch: number,
+  sourceActivation: Float32Array, activations: Float32Array, offset: number,
+): Uint8Array {
+  const done = new Uint8Array(batch);
+  const variables = node.node.inputs.filter((name) => name && !model.constants.has(name));
+  const outIndex = node.node.outputs.indexOf(layer.id);
+  if (variables.length === 0 || variables.some((name) => name !== variables[0]) || outIndex < 0) return done;
+  const inputIndex = node.node.inputs.indexOf(variables[0]);
+  const inShape = node.ctx.inputShapes[inputIndex];
+  const outSize = sizeOf(layer.featureShape);
+  if (!inShape || sizeOf(inShape) !== outSize || sizeOf(node.outputShapes[outIndex]) !== outSize) return done;
+  const values = new Float32Array(outSize);
+  const taken = new Uint8Array(outSize);
+  const at = new Int32Array(batch).fill(-1);
+  for (let b = 0; b < batch; b++) {
+    if (Number.isNaN(sourceActivation[b])) continue;
+    const j = oneHotIndex(seeds, b * outSize, outSize);
+    if (j < 0 || taken[j]) continue;
+    values[j] = sourceActivation[b];
+    taken[j] = 1;
+    at[b] = j;
+  }
+  const tensors = node.node.inputs.map((name) => {
+    if (!name) return undefined;
+    return model.constants.get(name) ?? { dtype: 'float32' as const, shape: inShape, data: values };
+  });
+  const y = node.op.forward(node.ctx, tensors)[outIndex].data;
+  for (let b = 0; b < batch; b++) {
+    if (at[b] < 0) continue;
+    activations[offset + b] = seeds[b * outSize + at[b]] * y[at[b]];
+    done[b] = 1;
+  }
+  return done;
+}
+
+/** The index of a seed's one non-zero value, or -1 when it has none or several. */
+function oneHotIndex(seeds: Float32Array, offset: number, size: number): number {
+  let at = -1;
+  for (let i = 0; i < size; i++) {
+    if (seeds[offset + i] === 0) continue;
+    if (at >= 0) return -1;
+    at = i;
+  }
+  return at;
 }
 
 /** The node that writes a layer's tensor. */
@@ -125,12 +200,26 @@ function reversalFromResult(xstar: Float32Array, norm: number, radius: number): 
 }
 
 /** Known reversals from whole results of earlier layers (a single-threaded gallery, tests). */
-export function knownFromResults(results: ReadonlyMap<string, { readonly neurons: readonly number[]; readonly xstar: Float32Array; readonly norms: Float32Array }>, radius: number): KnownReversals {
-  return (layer, neuron) => {
+export function knownFromResults(
+  results: ReadonlyMap<string, { readonly neurons: readonly number[]; readonly xstar: Float32Array; readonly norms: Float32Array; readonly activations?: Float32Array }>,
+  radius: number,
+): KnownReversals {
+  const find = (layer: string, neuron: number) => {
     const r = results.get(layer);
     const i = r ? r.neurons.indexOf(neuron) : -1;
-    if (!r || i < 0) return undefined;
-    const size = r.xstar.length / r.neurons.length;
-    return reversalFromResult(r.xstar.subarray(i * size, (i + 1) * size), r.norms[i], radius);
+    return r && i >= 0 ? { r, i } : undefined;
+  };
+  return {
+    reversal(layer, neuron) {
+      const hit = find(layer, neuron);
+      if (!hit) return undefined;
+      const { r, i } = hit;
+      const size = r.xstar.length / r.neurons.length;
+      return reversalFromResult(r.xstar.subarray(i * size, (i + 1) * size), r.norms[i], radius);
+    },
+    activation(layer, neuron) {
+      const hit = find(layer, neuron);
+      return hit?.r.activations?.[hit.i];
+    },
   };
 }

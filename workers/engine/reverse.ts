@@ -6,7 +6,7 @@ import { dotInBox, runForwardRegion, seedBox } from './forward-region';
 import type { ReversalMode } from './op';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { isOptimised } from './optimise';
-import { layerNode, reuseReversals, type KnownReversals } from './reuse';
+import { layerNode, reachedFromSource, reuseReversals, type KnownReversals } from './reuse';
 import { reverseContext } from './reverse-context';
 import { layerById, writeSeed, type Objective } from './seeds';
 import { recycleFloats, zeroedFloats } from './kernels/scratch';
@@ -84,10 +84,10 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
     const batch = Math.min(chunk, count - start);
     const seeds = zeroedFloats(batch * outSize);
     for (let b = 0; b < batch; b++) writeSeed(layer, neurons[start + b], objective, seeds, b * outSize);
-    const a =
-      isOptimised() && options.known && layer.reuses.length > 0
-        ? reverseReusing(model, layer, seeds, batch, mode, objective, options.known, reference)
-        : reverseSeeds(model, layer.id, seeds, batch, mode, reference);
+    const reusing = isOptimised() && options.known && layer.reuses.length > 0;
+    const { a, sourceActivation } = reusing
+      ? reverseReusing(model, layer, seeds, batch, mode, objective, options.known!, reference)
+      : { a: reverseSeeds(model, layer.id, seeds, batch, mode, reference), sourceActivation: undefined };
     for (let b = 0; b < batch; b++) {
       const row = start + b;
       let sq = 0;
@@ -105,7 +105,16 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
       for (let i = 0; i < inputSize; i++) xstar[row * inputSize + i] = a[b * inputSize + i] * scale;
       if (mode === 'exact') activations[row] = radius * norm + baselines[row];
     }
-    if (mode !== 'exact') reachedActivations(model, layer.id, seeds, xstar, start, batch, dead, activations, batchFor(maxTensor, LIVE_FORWARD));
+    if (mode !== 'exact') {
+      // Rows whose activation needs no forward pass: dead ones (their baseline) and those reusing one source's x*.
+      const settled = dead.slice(start, start + batch);
+      if (sourceActivation) {
+        for (let b = 0; b < batch; b++) if (settled[b]) sourceActivation[b] = NaN;
+        const fromSource = reachedFromSource(model, layer, layerNode(model, layer), seeds, batch, sourceActivation, activations, start);
+        for (let b = 0; b < batch; b++) settled[b] |= fromSource[b];
+      }
+      reachedActivations(model, layer.id, seeds, xstar, start, batch, settled, activations, batchFor(maxTensor, LIVE_FORWARD));
+    }
     if (a.buffer !== seeds.buffer) recycleFloats(a);
     recycleFloats(seeds);
   }
@@ -116,39 +125,49 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
 
 /**
  * The objective the true model reaches at x* of rows start … start + batch − 1 (nonlinear
- * modes; dead rows keep their baseline). The optimised engine runs the forward pass for up to
+ * modes), except the `settled` ones (dead rows keep their baseline; rows whose activation
+ * followed from their source's). The optimised engine runs the forward pass for up to
  * `perPass` rows at once (forward-batch.ts); the reference engine runs it row by row.
  */
 function reachedActivations(
   model: PreparedModel, layerId: string, seeds: Float32Array, xstar: Float32Array, start: number, batch: number,
-  dead: Uint8Array, activations: Float32Array, perPass: number,
+  settled: Uint8Array, activations: Float32Array, perPass: number,
 ): void {
   const inputSize = sizeOf(model.inputShape);
   const outSize = seeds.length / batch;
   if (!isOptimised()) {
     for (let b = 0; b < batch; b++) {
       const row = start + b;
-      if (dead[row]) continue;
+      if (settled[b]) continue;
       const y = runForward(model, xstar.subarray(row * inputSize, (row + 1) * inputSize), [layerId]).get(layerId)!.data;
       activations[row] = dot(seeds, b * outSize, y, outSize);
     }
     return;
   }
+  const todo: number[] = [];
+  for (let b = 0; b < batch; b++) if (!settled[b]) todo.push(b);
+  if (todo.length === 0) return;
+  // The rows to run side by side (a copy only when some rows are left out).
+  const contiguous = todo.length === batch;
+  const rowsOf = (from: number, count: number): Float32Array => {
+    if (contiguous) return xstar.subarray((start + from) * inputSize, (start + from + count) * inputSize);
+    const rows = new Float32Array(count * inputSize);
+    for (let i = 0; i < count; i++) rows.set(xstar.subarray((start + todo[from + i]) * inputSize, (start + todo[from + i] + 1) * inputSize), i * inputSize);
+    return rows;
+  };
   // The seeds read one box of the layer (its centre for the neuron objective): only that box's cone is computed.
   const featureShape = layerById(model, layerId).featureShape;
   const box = seedBox(featureShape, seeds, batch);
-  for (let b0 = 0; b0 < batch; b0 += perPass) {
-    const count = Math.min(perPass, batch - b0);
-    const rows = xstar.subarray((start + b0) * inputSize, (start + b0 + count) * inputSize);
+  for (let i0 = 0; i0 < todo.length; i0 += perPass) {
+    const count = Math.min(perPass, todo.length - i0);
+    const rows = rowsOf(i0, count);
     const inBox = box && runForwardRegion(model, rows, count, layerId, box);
     if (box && inBox) {
-      for (let b = b0; b < b0 + count; b++) if (!dead[start + b]) activations[start + b] = dotInBox(featureShape, seeds, b, inBox, b - b0, box);
+      for (let i = 0; i < count; i++) activations[start + todo[i0 + i]] = dotInBox(featureShape, seeds, todo[i0 + i], inBox, i, box);
       continue;
     }
     const y = runForwardBatch(model, rows, count, layerId);
-    for (let b = b0; b < b0 + count; b++) {
-      if (!dead[start + b]) activations[start + b] = dotRows(seeds, b * outSize, y, (b - b0) * outSize, outSize);
-    }
+    for (let i = 0; i < count; i++) activations[start + todo[i0 + i]] = dotRows(seeds, todo[i0 + i] * outSize, y, i * outSize, outSize);
   }
 }
 
@@ -162,19 +181,19 @@ function dotRows(a: Float32Array, aOff: number, b: Float32Array, bOff: number, n
 function reverseReusing(
   model: PreparedModel, layer: LayerInfo, seeds: Float32Array, batch: number, mode: ReversalMode, objective: Objective,
   known: KnownReversals, reference?: ReadonlyMap<string, Tensor>,
-): Float32Array {
+): { a: Float32Array; sourceActivation?: Float32Array } {
   const reuse = reuseReversals(model, layer, seeds, batch, mode, objective, known, layerNode(model, layer), reference);
-  if (!reuse) return reverseSeeds(model, layer.id, seeds, batch, mode, reference);
+  if (!reuse) return { a: reverseSeeds(model, layer.id, seeds, batch, mode, reference) };
   const rest: number[] = [];
   for (let b = 0; b < batch; b++) if (reuse.reused[b] === 0) rest.push(b);
-  if (rest.length === 0) return reuse.a;
+  if (rest.length === 0) return reuse;
   const outSize = sizeOf(layer.featureShape);
   const inputSize = sizeOf(model.inputShape);
   const restSeeds = new Float32Array(rest.length * outSize);
   rest.forEach((b, i) => restSeeds.set(seeds.subarray(b * outSize, (b + 1) * outSize), i * outSize));
   const restA = reverseSeeds(model, layer.id, restSeeds, rest.length, mode, reference);
   rest.forEach((b, i) => reuse.a.set(restA.subarray(i * inputSize, (i + 1) * inputSize), b * inputSize));
-  return reuse.a;
+  return reuse;
 }
 
 /**

@@ -37,8 +37,8 @@ export interface ComputeRequest {
   readonly known?: readonly KnownRows[];
 }
 
-/** Some results of one layer: x* rows side by side and their norms ‖a‖. */
-export type KnownRows = Pick<LayerResult, 'layer' | 'neurons' | 'norms' | 'xstar'>;
+/** Some results of one layer: x* rows side by side, their norms ‖a‖ and the activations they reach. */
+export type KnownRows = Pick<LayerResult, 'layer' | 'neurons' | 'norms' | 'xstar' | 'activations'>;
 
 /** What workers/worker.ts exposes through `threads` (a type alias: threads wants an index-signature-compatible type). */
 export type WorkerApi = {

@@ -40,8 +40,8 @@ export class ResultTransfer {
     for (const source of run.queue.sourcesOf(job.layer)) {
       const hits = job.neurons.map((n) => this.cache.get(job.settingsKey, source, n)).filter((h): h is ResultRow => !!h);
       if (hits.length === 0) continue;
-      const { neurons, norms, xstar } = gatherRows(source, inputShape, hits);
-      out.push({ layer: source, neurons, norms, xstar });
+      const { neurons, norms, xstar, activations } = gatherRows(source, inputShape, hits);
+      out.push({ layer: source, neurons, norms, xstar, activations });
     }
     return out;
   }
