@@ -1,6 +1,4 @@
-import { DEFAULT_ASCENT_STEPS } from '../workers/engine/ascent';
-import { DEFAULT_READABLE_STEPS } from '../workers/engine/ascent-readable';
-import { computeNeurons, allNeurons, resolveMode, type GallerySettings } from '../workers/engine/compute';
+import { computeNeurons, allNeurons, resolveMode, stepsPerNeuron, type GallerySettings } from '../workers/engine/compute';
 import { version } from '../package.json';
 import { ModelError, errorMessage, printable } from '../workers/engine/graph';
 import { modeById } from '../workers/engine/modes/index';
@@ -180,7 +178,7 @@ function galleryEstimate(model: PreparedModel, layers: readonly LayerInfo[], set
     neuronLimit,
     workers,
     streamed: true,
-    ascentSteps: modeById(settings.mode).readsAscent ? (settings.ascent?.steps ?? (settings.ascent?.style === 'readable' ? DEFAULT_READABLE_STEPS : DEFAULT_ASCENT_STEPS)) : undefined,
+    ascentSteps: stepsPerNeuron(settings),
   });
 }
 

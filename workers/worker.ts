@@ -3,6 +3,7 @@
  * worker_threads (bundled to dist/node/worker.js) and in browser module workers (bundled
  * by Vite from pool/browser.ts). Holds one prepared model, loaded once per model.
  */
+import { Observable } from 'threads/observable';
 import { expose, Transfer } from 'threads/worker';
 import { computeNeurons, type GallerySettings } from './engine/compute';
 import { prepare, type PreparedModel } from './engine/prepare';
@@ -14,7 +15,7 @@ import { summarize } from './pool/summary';
 import { knownFromResults, type KnownReversals } from './engine/reuse';
 import { setMemoryBudget } from './engine/budget';
 import { resultBuffers } from './engine/layer-result';
-import type { ComputeRequest, KnownRows, Opened, OpenOptions, PackedModel, WorkerMemory } from './pool/protocol';
+import { STEPS_INTERVAL_MS, type ComputeRequest, type JobMessage, type KnownRows, type Opened, type OpenOptions, type PackedModel, type WorkerMemory } from './pool/protocol';
 
 let model: PreparedModel | null = null;
 let lastReference: Float32Array | undefined;
@@ -52,6 +53,20 @@ function exitNow(): Promise<never> {
   return new Promise<never>(() => undefined);
 }
 
+/**
+ * A job's steps as messages: the first, then at most one every STEPS_INTERVAL_MS, and the
+ * last. postMessage leaves at once, while the job still runs on this thread.
+ */
+function stepsReporter(send: (message: JobMessage) => void): (done: number, total: number) => void {
+  let last = -Infinity;
+  return (done, total) => {
+    const now = performance.now();
+    if (done < total && now - last < STEPS_INTERVAL_MS) return;
+    last = now;
+    send({ kind: 'steps', done, total });
+  };
+}
+
 /** Test-only: a worker that never answers again (only terminating it ends this). */
 function spinForever(): never {
   for (;;) {
@@ -80,9 +95,16 @@ const api = {
     if (request.fault === 'exit') return exitNow();
     if (request.fault === 'throw') throw new Error('injected fault: this job fails on purpose');
     if (request.fault === 'spin') spinForever();
-    if (!model) throw new Error('no model loaded in this worker');
-    const r = computeNeurons(model, request.layer, request.neurons, withStableReference(request.settings), knownFrom(request.known, request.settings.radius));
-    return Transfer(r, resultBuffers(r));
+    const prepared = model;
+    if (!prepared) throw new Error('no model loaded in this worker');
+    // threads runs the subscriber on subscribe: the job runs here, its messages go out as it goes.
+    return new Observable<JobMessage>((observer) => {
+      const known = knownFrom(request.known, request.settings.radius);
+      const r = computeNeurons(prepared, request.layer, request.neurons, withStableReference(request.settings), known, stepsReporter((m) => observer.next(m)));
+      // threads unwraps the Transfer descriptor of an emitted value as it does a returned one.
+      observer.next(Transfer({ kind: 'result', result: r }, resultBuffers(r)) as unknown as JobMessage);
+      observer.complete();
+    });
   },
 
   memory(): WorkerMemory | null {

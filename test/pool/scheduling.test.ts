@@ -251,6 +251,39 @@ describe('progress', () => {
   });
 });
 
+describe('ascent steps', () => {
+  it('a running ascent job reports its steps: the layer\'s steps grow during its jobs and end at neurons × steps', async () => {
+    const steps = 400;
+    const ascent: GallerySettings = { mode: 'ascent', objective: { kind: 'neuron' }, radius: 1, ascent: { steps, tolerance: 0 } };
+    const pool = testPool({ size: 2, maxBatch: 6 });
+    const files = [smallNet()];
+    await pool.load(files);
+    const events: PoolProgress[] = [];
+    const outcome = await computeGallery(pool, ascent, ['dense3'], (p) => events.push(p));
+    const layer = events.map((p) => p.layers[0]);
+    expect(layer.every((l) => l.steps !== undefined && l.steps.total === 12 * steps)).toBe(true);
+    const done = layer.map((l) => l.steps!.done);
+    for (let i = 1; i < done.length; i++) expect(done[i]).toBeGreaterThanOrEqual(done[i - 1]);
+    // Reports that came while the jobs ran: more steps than the neurons delivered account for.
+    const during = layer.filter((l) => l.steps!.done > l.done * steps);
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.some((l) => l.steps!.done < l.steps!.total)).toBe(true);
+    expect(done.every((d) => d <= 12 * steps)).toBe(true);
+    expect(layer[layer.length - 1]).toMatchObject({ done: 12, total: 12, steps: { done: 12 * steps, total: 12 * steps } });
+    expect(events[events.length - 1].steps).toEqual({ done: 12 * steps, total: 12 * steps });
+    // The reports change nothing in the results.
+    expectSameAsEngine(outcome.results.get('dense3')!, engineLayer(prepareFiles(files), 'dense3', ascent, ['dense3']));
+  });
+
+  it('other modes report no steps', async () => {
+    const pool = testPool({ size: 1 });
+    await pool.load([smallNet()]);
+    const events: PoolProgress[] = [];
+    await computeGallery(pool, SURROGATE, ['dense3'], (p) => events.push(p));
+    expect(events.some((p) => p.steps !== undefined || p.layers.some((l) => l.steps !== undefined))).toBe(false);
+  });
+});
+
 describe('streaming by layer (issue 18)', () => {
   it('hands each layer over once, complete and in neuron order, as soon as it is done, and keeps none', async () => {
     const files = [smallNet()];

@@ -1,4 +1,5 @@
-import type { AscentOptions } from './ascent';
+import { DEFAULT_ASCENT_STEPS, type AscentOptions } from './ascent';
+import { DEFAULT_READABLE_STEPS } from './ascent-readable';
 import type { LayerResult } from './layer-result';
 import { modeById, type GalleryMode } from './modes/index';
 export type { GalleryMode } from './modes/index';
@@ -29,9 +30,11 @@ export interface GallerySettings {
  * Computes the optimal inputs of some neurons of one layer under the given settings, with
  * the settings' mode (modes/). `known`: reversals of other layers under the same settings,
  * which the optimised engine may reuse (reuse.ts); the result is the same to rounding either way.
+ * `onProgress`: the steps done and the steps in all, as a mode that iterates (ascent) finishes them.
  */
 export function computeNeurons(
   model: PreparedModel, layerId: string, neurons: readonly number[], settings: GallerySettings, known?: KnownReversals,
+  onProgress?: (done: number, total: number) => void,
 ): LayerResult {
   const mode = modeById(settings.mode);
   return mode.run(model, layerId, neurons, {
@@ -40,7 +43,14 @@ export function computeNeurons(
     reference: settings.reference,
     ascent: settings.ascent,
     known: mode.reusesKnown ? known : undefined,
+    onProgress,
   });
+}
+
+/** The steps each neuron takes under these settings in a mode that iterates (ascent); undefined in the others. */
+export function stepsPerNeuron(settings: Pick<GallerySettings, 'mode' | 'ascent'>): number | undefined {
+  if (!modeById(settings.mode).readsAscent) return undefined;
+  return settings.ascent?.steps ?? (settings.ascent?.style === 'readable' ? DEFAULT_READABLE_STEPS : DEFAULT_ASCENT_STEPS);
 }
 
 /** Every neuron index of a layer under an objective. */

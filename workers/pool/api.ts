@@ -51,12 +51,20 @@ export interface PoolResult extends LayerResult {
   readonly generation: number;
 }
 
+/** Steps of gradient ascent, counted per neuron (a job of 16 neurons × 256 steps holds 4,096). */
+export interface StepsProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
 export interface LayerProgress {
   readonly layer: string;
   /** Neurons delivered (computed or from the cache) or failed. */
   readonly done: number;
   readonly failed: number;
   readonly total: number;
+  /** In a mode that iterates (ascent): its steps, running jobs' reported steps included. */
+  readonly steps?: StepsProgress;
 }
 
 export interface PoolProgress {
@@ -67,6 +75,8 @@ export interface PoolProgress {
   readonly total: number;
   /** Estimated time left, from this run's throughput; null until a first job is done. */
   readonly etaMs: number | null;
+  /** In a mode that iterates (ascent): the steps over every layer. */
+  readonly steps?: StepsProgress;
 }
 
 /** A job that threw (it fails alone, its neurons count as done-and-failed), or a worker that could not start (layer ''). */

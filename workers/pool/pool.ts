@@ -9,6 +9,7 @@ import { asError, guarded, WorkerSlots, type Slot, type WorkerHandle } from './l
 import { canShareMemory } from './pack';
 import type { InjectedFault, PackedModel, WorkerMemory } from './protocol';
 import { DEFAULT_MIN_JOB_TIMEOUT_MS, emptyProgress, jobTimeoutMs, Run, type Job, type RunLayer } from './run';
+import { callCompute } from './job-call';
 import { ResultTransfer } from './transfer';
 
 export interface HostPoolOptions extends PoolOptions {
@@ -205,11 +206,26 @@ export class WorkerPool implements GalleryPool {
     const known = this.transfer.knownRows(run, job, summary.inputShape);
     // A wedged worker (an endless loop, a hang) is stopped and replaced; its job goes again (onLost).
     const limit = jobTimeoutMs(job, summary.layerFlops[summary.layers.findIndex((l) => l.id === job.layer)] ?? 0, this.minJobTimeoutMs);
-    const timer = setTimeout(() => {
-      if (slot.job === job && slot.state === 'busy') this.workers.stop(slot, `no answer after ${Math.round(limit / 1000)} s`);
-    }, limit);
-    guarded(slot, (t) => t.compute({ layer: job.layer, neurons: job.neurons, settings: job.settings, fault, ...(known.length > 0 ? { known } : {}) }))
-      .finally(() => clearTimeout(timer))
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (slot.job === job && slot.state === 'busy') this.workers.stop(slot, `no answer after ${Math.round(limit / 1000)} s`);
+      }, limit);
+    };
+    arm();
+    // A report of more steps done is a sign of life: the whole job's limit starts again. Steps only
+    // grow to their total, so a worker that reports and never answers is still stopped in the end.
+    const onSteps = (done: number, total: number): void => {
+      if (run !== this.current || !run.steps(job, done, total)) return;
+      arm();
+      this.progressEvents.emit(this.progress());
+    };
+    guarded(slot, (t) => callCompute(t, { layer: job.layer, neurons: job.neurons, settings: job.settings, fault, ...(known.length > 0 ? { known } : {}) }, onSteps))
+      .finally(() => {
+        clearTimeout(timer);
+        run.settled(job);
+      })
       .then(
         (result) => this.onJobDone(slot, job, result),
         (e: unknown) => this.onJobFailed(slot, job, e),

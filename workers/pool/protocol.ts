@@ -1,3 +1,4 @@
+import type { Observable } from 'threads/observable';
 import type { GallerySettings } from '../engine/compute';
 import type { Graph } from '../engine/graph';
 import type { LayerResult } from '../engine/layer-result';
@@ -37,6 +38,17 @@ export interface ComputeRequest {
   readonly known?: readonly KnownRows[];
 }
 
+/**
+ * What a job sends while it runs: the steps done and in all, as a mode that iterates (ascent)
+ * finishes them (at most every STEPS_INTERVAL_MS, and the last), then once its result.
+ */
+export type JobMessage =
+  | { readonly kind: 'steps'; readonly done: number; readonly total: number }
+  | { readonly kind: 'result'; readonly result: LayerResult };
+
+/** Steps reports of a running job are at least this far apart (the first and the last aside). */
+export const STEPS_INTERVAL_MS = 100;
+
 /** Some results of one layer: x* rows side by side, their norms ‖a‖ and the activations they reach. */
 export type KnownRows = Pick<LayerResult, 'layer' | 'neurons' | 'norms' | 'xstar' | 'activations'>;
 
@@ -46,8 +58,8 @@ export type WorkerApi = {
   open(files: readonly InputFile[], options: OpenOptions): Promise<Opened>;
   /** Loads a model packed by open() (in this or another worker). */
   adopt(packed: PackedModel): Promise<void>;
-  /** One job's answer; its arrays are transferred, not copied. */
-  compute(request: ComputeRequest): Promise<LayerResult>;
+  /** One job: its steps as they finish, then its answer, whose arrays are transferred, not copied. */
+  compute(request: ComputeRequest): Observable<JobMessage> | Promise<never>;
   /** This worker's own memory (Node: its isolate's heap and array buffers; null where the host does not tell). */
   memory(): Promise<WorkerMemory | null>;
 };

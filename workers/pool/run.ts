@@ -2,12 +2,9 @@
  * Scheduling: one run of the pool (a generation): which neurons are pending (queue.ts),
  * the jobs that go out, the retries of jobs whose worker was lost, and the progress.
  */
-import { DEFAULT_ASCENT_STEPS } from '../engine/ascent';
-import { DEFAULT_READABLE_STEPS } from '../engine/ascent-readable';
-import type { GallerySettings } from '../engine/compute';
+import { stepsPerNeuron, type GallerySettings } from '../engine/compute';
 import { estimateGallery } from '../engine/estimate';
-import { modeById } from '../engine/modes/index';
-import type { LayerProgress, PoolProgress } from './api';
+import type { LayerProgress, PoolProgress, StepsProgress } from './api';
 import { NeuronQueue } from './queue';
 
 /** Some neurons of one layer, sent to one worker. */
@@ -39,9 +36,7 @@ export const DEFAULT_MIN_JOB_TIMEOUT_MS = 120_000;
  * ascent's steps.
  */
 export function jobTimeoutMs(job: Pick<Job, 'neurons' | 'settings'>, flopsPerNeuron: number, minMs: number): number {
-  const ascent = job.settings.ascent;
-  const ascentSteps = modeById(job.settings.mode).readsAscent ? (ascent?.steps ?? (ascent?.style === 'readable' ? DEFAULT_READABLE_STEPS : DEFAULT_ASCENT_STEPS)) : undefined;
-  const estimatedSeconds = estimateGallery([{ id: '', neurons: job.neurons.length, flopsPerNeuron }], 0, { workers: 1, ascentSteps }).seconds;
+  const estimatedSeconds = estimateGallery([{ id: '', neurons: job.neurons.length, flopsPerNeuron }], 0, { workers: 1, ascentSteps: stepsPerNeuron(job.settings) }).seconds;
   return Math.max(minMs, Math.ceil(estimatedSeconds * 1000 * TIMEOUT_PER_ESTIMATED_SECOND));
 }
 
@@ -61,6 +56,10 @@ export class Run {
   private computed = 0;
   private firstDispatch: number | null = null;
   private readonly retries: Job[] = [];
+  /** Steps per neuron in a mode that iterates (ascent), else undefined: progress then counts steps too. */
+  private readonly stepsPerNeuron: number | undefined;
+  /** Running jobs' share of their steps done (0…1), as their workers report it. */
+  private readonly running = new Map<Job, number>();
 
   constructor(
     readonly generation: number,
@@ -73,6 +72,7 @@ export class Run {
     this.queue = new NeuronQueue(layers, maxBatch);
     this.layers = layers.map((l) => ({ id: l.id, done: 0, failed: 0, total: l.neurons }));
     this.layerIndex = new Map(layers.map((l, i) => [l.id, i]));
+    this.stepsPerNeuron = stepsPerNeuron(settings);
   }
 
   /** The next job for one of `workers` workers: a retry first, then the queue's next batch. */
@@ -88,8 +88,22 @@ export class Run {
     this.firstDispatch ??= now();
   }
 
+  /** A running job's worker reports its steps; false unless it moved on (a sign of life, not a repeat). */
+  steps(job: Job, done: number, total: number): boolean {
+    const share = total > 0 ? Math.min(1, done / total) : 1;
+    if (!(share > (this.running.get(job) ?? 0))) return false;
+    this.running.set(job, share);
+    return true;
+  }
+
+  /** A job is over (answered, failed or lost): its steps count through its neurons from now on. */
+  settled(job: Job): void {
+    this.running.delete(job);
+  }
+
   /** A job whose worker was lost goes again, once; false when it already went twice. */
   retry(job: Job): boolean {
+    this.settled(job);
     job.losses++;
     if (job.losses >= 2) return false;
     this.retries.push(job);
@@ -108,18 +122,35 @@ export class Run {
     this.layers[this.layerIndex.get(layer)!].failed += neurons.length;
   }
 
+  /**
+   * Steps of a layer, counted per neuron: every neuron done or failed has taken its steps, a
+   * running job its reported share of its neurons' steps.
+   */
+  private layerSteps(l: { id: string; done: number; failed: number; total: number }, perNeuron: number): StepsProgress {
+    let running = 0;
+    for (const [job, share] of this.running) if (job.layer === l.id) running += share * job.neurons.length;
+    return { done: Math.round((l.done + l.failed + running) * perNeuron), total: l.total * perNeuron };
+  }
+
   progress(): PoolProgress {
     let done = 0;
     let failed = 0;
     let total = 0;
+    const perNeuron = this.stepsPerNeuron;
+    const allSteps = { done: 0, total: 0 };
     const layers: LayerProgress[] = this.layers.map((l) => {
       done += l.done;
       failed += l.failed;
       total += l.total;
-      return { layer: l.id, done: l.done + l.failed, failed: l.failed, total: l.total };
+      const layer = { layer: l.id, done: l.done + l.failed, failed: l.failed, total: l.total };
+      if (perNeuron === undefined) return layer;
+      const steps = this.layerSteps(l, perNeuron);
+      allSteps.done += steps.done;
+      allSteps.total += steps.total;
+      return { ...layer, steps };
     });
     const left = total - done - failed;
     const etaMs = left === 0 ? 0 : this.computed > 0 && this.firstDispatch !== null ? ((now() - this.firstDispatch) / this.computed) * left : null;
-    return { generation: this.generation, layers, done: done + failed, failed, total, etaMs };
+    return { generation: this.generation, layers, done: done + failed, failed, total, etaMs, ...(perNeuron === undefined ? {} : { steps: allSteps }) };
   }
 }

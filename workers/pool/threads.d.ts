@@ -5,9 +5,14 @@
 // spawn() a browser module Worker or a worker_threads adapter: `worker` is unknown here.
 
 declare module 'threads' {
-  /** A spawned worker: each exposed method, called across threads, answers with a promise. */
+  type Observable<T> = import('threads/observable').Observable<T>;
+  /** What a call answers with: an Observable's values (a promise of the first), or a promise's. */
+  type Answer<R> = R extends Observable<infer T> ? T : Awaited<R>;
+  /** A promise of a call's first value that can also be subscribed to for all of them. */
+  export type ObservablePromise<T> = Promise<T> & Pick<Observable<T>, 'subscribe'>;
+  /** A spawned worker: each exposed method, called across threads, answers with an ObservablePromise. */
   export type ModuleThread<Api> = {
-    readonly [K in keyof Api]: Api[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+    readonly [K in keyof Api]: Api[K] extends (...args: infer A) => infer R ? (...args: A) => ObservablePromise<Answer<R>> : never;
   };
   export function spawn<Api>(worker: unknown, options?: { timeout?: number }): Promise<ModuleThread<Api>>;
   export const Thread: {
@@ -23,4 +28,17 @@ declare module 'threads/worker' {
   /** Sends `payload` with these buffers moved, not copied. */
   export function Transfer<T>(payload: T, transferables: Transferable[]): TransferDescriptor<T>;
   export function expose(api: Record<string, (...args: never[]) => unknown>): void;
+}
+
+declare module 'threads/observable' {
+  export interface Observer<T> {
+    next(value: T): void;
+    error(error: unknown): void;
+    complete(): void;
+  }
+  /** observable-fns' Observable (zen-observable): the subscriber runs on subscribe. */
+  export class Observable<T> {
+    constructor(subscriber: (observer: Observer<T>) => void | (() => void));
+    subscribe(observer: Partial<Observer<T>>): { unsubscribe(): void };
+  }
 }
