@@ -217,7 +217,10 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
     let r: LayerResult;
     try {
       throwTestFault(layer.id, neurons);
-      r = computeNeurons(model, layer.id, neurons, settings, known);
+      const perNeuron = stepsPerNeuron(settings);
+      // A job's steps (a batch's, or each neuron's in turn) counted per neuron, as the pool counts them.
+      const onSteps = perNeuron === undefined ? undefined : (d: number, t: number) => progress.stepped(layer.id, { done: Math.round((d / t) * neurons.length * perNeuron), total: neurons.length * perNeuron });
+      r = computeNeurons(model, layer.id, neurons, settings, known, onSteps);
     } catch (e) {
       // As on the pool: the layer is reported in the manifest's "failed", the others complete.
       failed.push({ layer: layer.id, reason: e instanceof Error ? e.message : String(e) });
@@ -246,7 +249,7 @@ async function computeOnPool(
     const drawsImages = args.formats.includes('png') || args.formats.includes('svg');
     const outcome = await computeGallery(
       pool, settings, layers.map((l) => l.id),
-      (p) => progress.report(p.done, p.total, p.etaMs),
+      (p) => progress.report(p),
       { neuronLimit: args.neurons },
       (id, parts) => {
         const joined = joinResults(id, model.inputFeatureShape, parts, { xstar: drawsImages });

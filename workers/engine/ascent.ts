@@ -126,7 +126,8 @@ export function ascendLayer(
     const seed = new Float32Array(sizeOf(layer.featureShape));
     writeSeed(layer, neurons[row], options.objective, seed, 0);
     const x0 = xstar.slice(row * inputSize, (row + 1) * inputSize);
-    const run = ascend({ model, layerId, seed, radius: options.radius, settings, grid, rng: mulberry32(settings.seed + neurons[row]) }, x0);
+    const onStep = options.onProgress && ((step: number) => options.onProgress!(row * settings.steps + step, neurons.length * settings.steps));
+    const run = ascend({ model, layerId, seed, radius: options.radius, settings, grid, rng: mulberry32(settings.seed + neurons[row]), onStep }, x0);
     xstar.set(run.x, row * inputSize);
     activations[row] = run.trace[run.trace.length - 1];
     traces.push(Float32Array.from(run.trace));
@@ -144,6 +145,8 @@ interface Problem {
   readonly settings: Settings;
   readonly grid: Grid | undefined;
   readonly rng: () => number;
+  /** Called with the steps this neuron has taken. */
+  readonly onStep?: (step: number) => void;
 }
 
 interface Point {
@@ -238,6 +241,7 @@ function ascend(p: Problem, x0: Float32Array): { x: Float32Array; trace: number[
     const improvement = (next.objective - at.objective) / Math.max(Math.abs(at.objective), 1e-12);
     at = next;
     trace.push(at.activation);
+    p.onStep?.(step + 1);
     if (improvement < tolerance) break;
   }
   return { x: at.x, trace };
