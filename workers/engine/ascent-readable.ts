@@ -8,7 +8,8 @@ import type { LayerInfo, PreparedModel } from './prepare';
 import { unionCrop } from './receptive-field';
 import { mulberry32 } from './random';
 import type { LayerResult } from './layer-result';
-import { reverseLayer, reverseSeeds, type ReverseOptions } from './reverse';
+import { referenceValues, reverseLayer, reverseSeeds, type ReverseOptions } from './reverse';
+import { alone, ascentFamily, keepRow, sameRow, settingsKey, sharedSeeds, takeRow, type AscentFamily, type SharedRow } from './ascent-family';
 import { layerById, writeSeed, type Objective } from './seeds';
 import { sizeOf, type Tensor } from './tensor';
 
@@ -65,59 +66,114 @@ export function ascendReadable(
   const layer = layerById(model, layerId);
   const window = receptiveWindow(model, layer, options.objective, range);
   const grid = window?.crop ?? inputGrid(model);
-  const image = fourierImage(grid, range);
   const ranges = settings.transforms === null ? undefined : (settings.transforms ?? (window ? cropRanges(grid) : defaultRanges(grid)));
+  const run: Run = { model, options, image: fourierImage(grid, range), grid, window, ranges, steps, lr, seed: settings.seed ?? 0, onStep: settings.onStep };
 
   const start = reverseLayer(model, layerId, neurons, { ...options, mode: 'surrogate' });
+  const key = settingsKey({ steps, lr, range, transforms: settings.transforms, seed: run.seed, radius: options.radius, objective: options.objective }, options.reference);
+  const rows: (SharedRow | null | undefined)[] = neurons.map((n) => takeRow(model, key, layerId, n));
+  const missing = neurons.filter((_, i) => rows[i] === undefined);
+  if (missing.length > 0) {
+    const family = ascentFamily(model, layer, options.objective);
+    const shared = ascendFamily(run, family, missing);
+    family.members.slice(1).forEach((m, k) => shared[k + 1].forEach((row, i) => keepRow(model, key, m.layer.id, missing[i], row)));
+    missing.forEach((_, i) => (rows[neurons.indexOf(missing[i])] = shared[0][i]));
+  }
+  // A ReLU layer whose shared x* leaves it off runs its own ascent.
+  const own = neurons.filter((_, i) => !rows[i]);
+  if (own.length > 0) ascendFamily(run, alone(layer), own)[0].forEach((row, i) => (rows[neurons.indexOf(own[i])] = row));
   const inputSize = sizeOf(model.inputFeatureShape);
-  const outSize = sizeOf(layer.featureShape);
-  const count = neurons.length;
-  const seeds = new Float32Array(count * outSize);
-  neurons.forEach((neuron, row) => writeSeed(layer, neuron, options.objective, seeds, row * outSize));
-
-  const params = neurons.map((_, row) => {
-    if (start.dead[row]) return new Float64Array(parameterCount(image));
-    const x = start.xstar.subarray(row * inputSize, (row + 1) * inputSize);
-    return warmStart(image, window ? window.extract(x) : x);
+  const xstar = new Float32Array(neurons.length * inputSize);
+  const norms = new Float32Array(neurons.length);
+  const activations = new Float32Array(neurons.length);
+  rows.forEach((row, i) => {
+    xstar.set(row!.xstar, i * inputSize);
+    activations[i] = row!.activation;
+    let sq = 0;
+    for (const v of row!.xstar) sq += v * v;
+    norms[i] = Math.sqrt(sq);
   });
+  return { ...start, xstar, norms, activations, traces: rows.map((row) => row!.trace) };
+}
+
+/** What every ascent of a layer's job runs with. */
+interface Run {
+  readonly model: PreparedModel;
+  readonly options: ReverseOptions;
+  readonly image: FourierImage;
+  readonly grid: Grid;
+  readonly window: Window | undefined;
+  readonly ranges: TransformRanges | undefined;
+  readonly steps: number;
+  readonly lr: number;
+  readonly seed: number;
+  readonly onStep?: (done: number, total: number) => void;
+}
+
+/**
+ * The ascent of `neurons` on the family's tensor (ascent-family.ts), started from the
+ * surrogate's x* there, with each member's activation on the true model recorded at the same
+ * images: per member, per neuron, its best recorded image, or null where the member does not
+ * share the neuron (another seed, or a ReLU still off at its best image).
+ */
+function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]): (SharedRow | null)[][] {
+  const { model, options, image, window, steps } = run;
+  const count = neurons.length;
+  const inputSize = sizeOf(model.inputFeatureShape);
+  const members = family.members.map((m) => {
+    const outSize = sizeOf(m.layer.featureShape);
+    const seeds = new Float32Array(count * outSize);
+    neurons.forEach((neuron, row) => writeSeed(m.layer, neuron, options.objective, seeds, row * outSize));
+    return { ...m, readoutSeeds: sharedSeeds(model, m.readoutTransposes, seeds, count), shared: sharedSeeds(model, m.transposes, seeds, count) };
+  });
+  const seeds = members[0].shared;
+  const outSize = seeds.length / Math.max(count, 1);
+  const chunk = imagesPerPass(model, family.tensor);
+
+  const params: Float64Array[] = [];
+  for (let from = 0; from < count; from += chunk) {
+    const rows = Math.min(chunk, count - from);
+    const a = reverseSeeds(model, family.tensor, seeds.subarray(from * outSize, (from + rows) * outSize), rows, 'surrogate', referenceValues(model, options.reference));
+    for (let b = 0; b < rows; b++) params.push(warmStart(image, a.subarray(b * inputSize, (b + 1) * inputSize), options.radius, window));
+  }
   const adam = neurons.map(() => ({ m: new Float64Array(parameterCount(image)), v: new Float64Array(parameterCount(image)) }));
-  const rngs = neurons.map((n) => mulberry32(((settings.seed ?? 0) * 0x9e3779b1 + n) | 0));
-  const traces: number[][] = neurons.map(() => []);
-  // The best image seen on the true model at the recorded steps: the ascent runs on transformed
-  // copies, so the untransformed image's activation need not rise at every step.
-  const xstar = new Float32Array(count * inputSize);
-  const activations = new Float32Array(count).fill(-Infinity);
+  const rngs = neurons.map((n) => mulberry32((run.seed * 0x9e3779b1 + n) | 0));
+  // The best image seen on the true model at the recorded steps, per member: the ascent runs on
+  // transformed copies, so the untransformed image's activation need not rise at every step.
+  const best = members.map(() => ({ xstar: new Float32Array(count * inputSize), activations: new Float32Array(count).fill(-Infinity), traces: neurons.map((): number[] => []) }));
   const record = (): void => {
     const xs = rendered(image, params, inputSize, window);
-    const acts = trueActivations(model, layerId, xs, seeds, count);
-    acts.forEach((a, row) => {
-      traces[row].push(a);
-      if (!(a > activations[row])) return;
-      activations[row] = a;
-      xstar.set(xs.subarray(row * inputSize, (row + 1) * inputSize), row * inputSize);
+    trueActivations(model, members.map((m) => m.readout), xs, members.map((m) => m.readoutSeeds), count).forEach((acts, k) => {
+      const b = best[k];
+      acts.forEach((a, row) => {
+        b.traces[row].push(a);
+        if (!(a > b.activations[row])) return;
+        b.activations[row] = a;
+        b.xstar.set(xs.subarray(row * inputSize, (row + 1) * inputSize), row * inputSize);
+      });
     });
   };
   record();
   const every = Math.max(1, Math.ceil(steps / TRACE_POINTS));
-  const chunk = imagesPerPass(model, layerId);
   for (let step = 1; step <= steps; step++) {
     for (let from = 0; from < count; from += chunk) {
       const rows = Math.min(chunk, count - from);
-      const transforms = rngs.slice(from, from + rows).map((rng) => (ranges ? drawResampling(grid, ranges, rng) : undefined));
-      const gradients = spectrumGradients(model, layerId, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window);
-      gradients.forEach((gp, b) => adamStep(params[from + b], gp, adam[from + b], step, lr));
+      const transforms = rngs.slice(from, from + rows).map((rng) => (run.ranges ? drawResampling(run.grid, run.ranges, rng) : undefined));
+      const gradients = spectrumGradients(model, family.tensor, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window);
+      gradients.forEach((gp, b) => adamStep(params[from + b], gp, adam[from + b], step, run.lr));
     }
-    settings.onStep?.(step, steps);
+    run.onStep?.(step, steps);
     if (step % every === 0 && step < steps) record();
   }
   if (steps > 0) record();
-  const norms = new Float32Array(count);
-  for (let row = 0; row < count; row++) {
-    let sq = 0;
-    for (let i = row * inputSize; i < (row + 1) * inputSize; i++) sq += xstar[i] * xstar[i];
-    norms[row] = Math.sqrt(sq);
-  }
-  return { ...start, xstar, norms, activations, traces: traces.map((t) => Float32Array.from(t)) };
+  return members.map((m, k) =>
+    neurons.map((_, row) => {
+      const b = best[k];
+      if (k > 0 && !sameRow(m.shared, seeds, row, outSize)) return null;
+      if (m.gated && !(b.activations[row] > 0)) return null;
+      return { xstar: b.xstar.slice(row * inputSize, (row + 1) * inputSize), activation: b.activations[row], trace: Float32Array.from(b.traces[row]) };
+    }),
+  );
 }
 
 /**
@@ -208,12 +264,19 @@ function cropRanges(g: Grid): TransformRanges {
 }
 
 /**
- * The surrogate's x* as an image of the data range, mid-grey + x* (the radius is a quarter of
- * the range per value by default), as a spectrum seen through the 1/f prior.
+ * The surrogate's x* (its reversal a scaled to the radius) as an image of the data range,
+ * mid-grey + x* (the radius is a quarter of the range per value by default), as a spectrum
+ * seen through the 1/f prior; a dead neuron (a = 0) starts from mid-grey.
  */
-function warmStart(image: FourierImage, xstar: ArrayLike<number>): Float64Array {
+function warmStart(image: FourierImage, a: Float32Array, radius: number, window: Window | undefined): Float64Array {
+  let sq = 0;
+  for (const v of a) sq += v * v;
+  const norm = Math.sqrt(sq);
+  if (!(norm > 0) || !Number.isFinite(norm)) return new Float64Array(parameterCount(image));
+  const scale = radius / norm;
+  const xstar = Float32Array.from(a, (v) => v * scale);
   const mid = (image.lo + image.hi) / 2;
-  return spectrumOf(image, Float64Array.from(xstar, (v) => mid + v));
+  return spectrumOf(image, Float64Array.from(window ? window.extract(xstar) : xstar, (v) => mid + v));
 }
 
 /**
@@ -312,22 +375,31 @@ function adamStep(p: Float64Array, g: Float64Array, state: { m: Float64Array; v:
   }
 }
 
-/** seed·layer(x) on the true model for every row, in batched forward passes. */
-function trueActivations(model: PreparedModel, layerId: string, xs: Float32Array, seeds: Float32Array, count: number): Float32Array {
+/**
+ * seed·tensor(x) on the true model for every row and every tensor of `tensors` (along one
+ * chain, the forward pass to the deepest holds the others), in batched forward passes.
+ */
+function trueActivations(model: PreparedModel, tensors: readonly string[], xs: Float32Array, seeds: readonly Float32Array[], count: number): Float32Array[] {
   const inputSize = sizeOf(model.inputShape);
-  const outSize = seeds.length / Math.max(count, 1);
-  let largest = inputSize;
-  for (const v of model.nodes) for (const s of v.outputShapes) largest = Math.max(largest, sizeOf(s));
-  const chunk = Math.max(1, Math.floor(MAX_FORWARD_VALUES / largest));
-  const out = new Float32Array(count);
+  const deepest = tensors.reduce((a, b) => (ancestorsOf(model, b).length > ancestorsOf(model, a).length ? b : a));
+  let held = inputSize;
+  if (tensors.length > 1) for (const v of ancestorsOf(model, deepest)) for (const s of v.outputShapes) held += sizeOf(s);
+  else for (const v of model.nodes) for (const s of v.outputShapes) held = Math.max(held, sizeOf(s));
+  const chunk = Math.max(1, Math.floor(MAX_FORWARD_VALUES / held));
+  const out = tensors.map(() => new Float32Array(count));
   for (let from = 0; from < count; from += chunk) {
     const n = Math.min(chunk, count - from);
-    const y = runForwardBatch(model, xs.subarray(from * inputSize, (from + n) * inputSize), n, layerId);
-    for (let b = 0; b < n; b++) {
-      let a = 0;
-      for (let i = 0; i < outSize; i++) a += seeds[(from + b) * outSize + i] * y[b * outSize + i];
-      out[from + b] = a;
-    }
+    const batch = xs.subarray(from * inputSize, (from + n) * inputSize);
+    const values = tensors.length > 1 ? runForwardBatchValues(model, batch, n, deepest) : undefined;
+    tensors.forEach((tensor, k) => {
+      const y = values?.get(tensor)?.data ?? runForwardBatch(model, batch, n, tensor);
+      const outSize = seeds[k].length / Math.max(count, 1);
+      for (let b = 0; b < n; b++) {
+        let a = 0;
+        for (let i = 0; i < outSize; i++) a += seeds[k][(from + b) * outSize + i] * y[b * outSize + i];
+        out[k][from + b] = a;
+      }
+    });
   }
   return out;
 }

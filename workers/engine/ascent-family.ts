@@ -1,0 +1,184 @@
+import { attrNumber } from './graph';
+import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
+import { reverseContext } from './reverse-context';
+import type { Objective } from './seeds';
+import { sizeOf } from './tensor';
+
+/**
+ * Layers that share one readable ascent (issue 18). A neuron of a BatchNormalization layer
+ * whose channel scale s = γ/√(var + ε) is positive is s·z + t of the neuron z of the layer
+ * before it: its gradient at every image is s times z's, Adam is invariant to a positive
+ * scale of the gradient (up to its ε), and the best recorded image of s·z + t is the best of
+ * z. So both layers have the same ascent, and it runs once, on z. Transposes (the channels-
+ * last layers of Keras and TF.js models) only move the seed. A ReLU after them, relu(s·z + t),
+ * has that gradient too wherever it is on, and the best recorded image of z is its best as
+ * long as it is on there: it takes the shared x* when its own activation there is positive
+ * (checked on the true model), and runs its own ascent otherwise.
+ *
+ * The ascent runs on `tensor`, the last tensor before any of this, with the seed pulled back
+ * through the Transposes; each member's activation is still read on its own tensor.
+ */
+export interface AscentMember {
+  readonly layer: LayerInfo;
+  /** A ReLU lies between the member and the shared tensor: its x* is checked. */
+  readonly gated: boolean;
+  /** The Transposes from the member's tensor back to the shared tensor, last first. */
+  readonly transposes: readonly VariableNode[];
+  /** The member's tensor before the Transposes that end it: where its activation is read. */
+  readonly readout: string;
+  /** Those Transposes, last first. */
+  readonly readoutTransposes: readonly VariableNode[];
+}
+
+export interface AscentFamily {
+  readonly tensor: string;
+  readonly members: readonly AscentMember[];
+}
+
+/** The shared tensor behind a layer, and how the layer reaches it. */
+function pathOf(model: PreparedModel, layer: LayerInfo): { tensor: string; member: AscentMember } {
+  let tensor = layer.id;
+  let gated = false;
+  let affine = false;
+  const transposes: VariableNode[] = [];
+  let readout: string | undefined;
+  let readoutTransposes: readonly VariableNode[] = [];
+  for (;;) {
+    const v = model.producer.get(tensor);
+    if (!v || v.node.outputs.length !== 1) break;
+    const variables = v.node.inputs.filter((name) => name !== '' && !model.constants.has(name));
+    if (variables.length !== 1 || v.node.inputs[0] !== variables[0]) break;
+    const op = v.node.opType;
+    if (op !== 'Transpose' && readout === undefined) {
+      readout = tensor;
+      readoutTransposes = [...transposes];
+    }
+    if (op === 'Transpose') transposes.push(v);
+    // One ReLU at most, and only after every affine step: relu(s·z + t) is on exactly where it is positive.
+    else if (op === 'Relu' && !gated && !affine) gated = true;
+    else if (op === 'BatchNormalization' && positiveScales(model, v)) affine = true;
+    else break;
+    tensor = variables[0];
+  }
+  return { tensor, member: { layer, gated, transposes, readout: readout ?? tensor, readoutTransposes: readout === undefined ? transposes : readoutTransposes } };
+}
+
+/** A BatchNormalization in inference mode whose every channel scale γ/√(var + ε) is positive. */
+function positiveScales(model: PreparedModel, v: VariableNode): boolean {
+  if (v.ctx.opset >= 14 && attrNumber(v.node, 'training_mode', 0) !== 0) return false;
+  const [scale, , , variance] = v.node.inputs.slice(1, 5).map((name) => model.constants.get(name)?.data);
+  if (!scale || !variance || scale.length !== variance.length || !v.node.inputs.slice(1, 5).every((name) => model.constants.has(name))) return false;
+  const eps = attrNumber(v.node, 'epsilon', 1e-5);
+  for (let c = 0; c < scale.length; c++) if (!(scale[c] / Math.sqrt(variance[c] + eps) > 0)) return false;
+  return true;
+}
+
+const families = new WeakMap<PreparedModel, Map<string, AscentFamily>>();
+
+/**
+ * The family of a layer under an objective: every layer of the model on the same tensor with
+ * the same receptive field, the layer itself first. Only the neuron objective is shared (its
+ * seed stays a one-hot through each step); any other objective runs alone on the layer.
+ */
+export function ascentFamily(model: PreparedModel, layer: LayerInfo, objective: Objective): AscentFamily {
+  if (objective.kind !== 'neuron') return alone(layer);
+  let perModel = families.get(model);
+  if (!perModel) {
+    perModel = new Map();
+    const paths = model.layers.map((l) => pathOf(model, l));
+    for (const { tensor, member } of paths) {
+      const same = paths.filter((p) => p.tensor === tensor && sameCrop(p.member.layer, member.layer)).map((p) => p.member);
+      perModel.set(member.layer.id, { tensor, members: [member, ...same.filter((m) => m !== member)] });
+    }
+    families.set(model, perModel);
+  }
+  return perModel.get(layer.id) ?? alone(layer);
+}
+
+/** A layer's ascent on its own tensor. */
+export function alone(layer: LayerInfo): AscentFamily {
+  return { tensor: layer.id, members: [{ layer, gated: false, transposes: [], readout: layer.id, readoutTransposes: [] }] };
+}
+
+function sameCrop(a: LayerInfo, b: LayerInfo): boolean {
+  return JSON.stringify(a.crops?.neuron) === JSON.stringify(b.crops?.neuron) && a.neurons === b.neurons;
+}
+
+/** Seeds (`rows` of a member's layer) moved back through Transposes (the member's, or those ending it). */
+export function sharedSeeds(model: PreparedModel, transposes: readonly VariableNode[], seeds: Float32Array, rows: number): Float32Array {
+  let g = seeds;
+  for (const v of transposes) g = v.op.reverse!(reverseContext(model, v, rows, 'surrogate'), [g])[0]!;
+  return g;
+}
+
+/** Whether two seed rows are equal (the same neuron of the shared tensor). */
+export function sameRow(a: Float32Array, b: Float32Array, row: number, size: number): boolean {
+  for (let i = row * size; i < (row + 1) * size; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** sizeOf the shared tensor (one image). */
+export function tensorSize(model: PreparedModel, tensor: string): number {
+  const v = model.producer.get(tensor);
+  const shape = v ? v.outputShapes[v.node.outputs.indexOf(tensor)] : model.inputShape;
+  return sizeOf(shape);
+}
+
+/** One member's result for one neuron: its best image, the activation there, its trace. */
+export interface SharedRow {
+  readonly xstar: Float32Array;
+  readonly activation: number;
+  readonly trace: Float32Array;
+}
+
+/** Results kept for the other members of a family, per model: at most this many bytes of images. */
+const KEPT_BYTES = 64 * 1024 * 1024;
+
+interface Kept {
+  /** null: the member does not share the neuron's x* (its ReLU stayed off): it runs its own ascent. */
+  readonly rows: Map<string, SharedRow | null>;
+  bytes: number;
+}
+
+const kept = new WeakMap<PreparedModel, Kept>();
+const referenceIds = new WeakMap<Float32Array, number>();
+let nextReferenceId = 1;
+
+/** The settings a shared result was computed under, as a key (the reference input by identity). */
+export function settingsKey(settings: object, reference: Float32Array | undefined): string {
+  let id = 0;
+  if (reference) {
+    id = referenceIds.get(reference) ?? nextReferenceId++;
+    referenceIds.set(reference, id);
+  }
+  return `${JSON.stringify(settings)}|${id}`;
+}
+
+/**
+ * Keeps a member's row until its own job takes it (this worker's later jobs: a member whose
+ * job runs on another worker computes the family again, with the same result).
+ */
+export function keepRow(model: PreparedModel, key: string, layer: string, neuron: number, row: SharedRow | null): void {
+  let k = kept.get(model);
+  if (!k) kept.set(model, (k = { rows: new Map(), bytes: 0 }));
+  const size = bytesOf(row);
+  if (k.bytes + size > KEPT_BYTES) return;
+  const name = `${key}|${layer}|${neuron}`;
+  k.bytes += size - bytesOf(k.rows.get(name));
+  k.rows.set(name, row);
+}
+
+function bytesOf(row: SharedRow | null | undefined): number {
+  return row ? row.xstar.byteLength + row.trace.byteLength : 16;
+}
+
+/** The row kept for a member's neuron (null: it runs its own ascent), removed from the store; undefined when none is kept. */
+export function takeRow(model: PreparedModel, key: string, layer: string, neuron: number): SharedRow | null | undefined {
+  const k = kept.get(model);
+  const name = `${key}|${layer}|${neuron}`;
+  const row = k?.rows.get(name);
+  if (!k || row === undefined) return undefined;
+  k.rows.delete(name);
+  k.bytes -= bytesOf(row);
+  return row;
+}
