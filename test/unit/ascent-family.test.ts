@@ -71,7 +71,9 @@ function activationAt(model: ReturnType<typeof prepare>, layer: string, x: Float
   const y = runForward(model, x, [layer]).get(layer)!.data;
   const seed = new Float32Array(y.length);
   writeSeed(layerById(model, layer), n, { kind: 'neuron' }, seed, 0);
-  return y.reduce((a, v, i) => a + v * seed[i], 0);
+  let a = 0;
+  for (let i = 0; i < y.length; i++) a += y[i] * seed[i];
+  return a;
 }
 
 describe('layers sharing one readable ascent (BatchNormalization, ReLU after it)', () => {
