@@ -12,6 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const KERNELS = [
   { source: 'workers/engine/kernels/assembly/gemm.ts', module: 'workers/engine/kernels/gemm-wasm-binary.ts', constant: 'GEMM_WASM_BASE64' },
+  { source: 'workers/engine/kernels/assembly/depthwise.ts', module: 'workers/engine/kernels/depthwise-wasm-binary.ts', constant: 'DEPTHWISE_WASM_BASE64' },
 ];
 
 const FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '0'];

@@ -1,4 +1,5 @@
 import { GEMM_WASM_BASE64 } from './gemm-wasm-binary';
+import { instantiateWasm, reserveWasm } from './wasm-module';
 
 /**
  * Host side of the WebAssembly SIMD GEMM (kernels/assembly/gemm.ts). Memory layout, in
@@ -13,7 +14,6 @@ interface GemmModule {
 
 /** Floats of A and C rows per chunk (16 MB). */
 const CHUNK_FLOATS = 1 << 22;
-const PAGE = 65536;
 
 let loaded: GemmModule | null | undefined;
 let calls = 0;
@@ -23,46 +23,16 @@ export function wasmGemmCalls(): number {
   return calls;
 }
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  const value = new Int8Array(128).fill(-1);
-  for (let i = 0; i < alphabet.length; i++) value[alphabet.charCodeAt(i)] = i;
-  const clean = text.replace(/=+$/, '');
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (let i = 0; i < clean.length; i++) {
-    acc = (acc << 6) | value[clean.charCodeAt(i)];
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
-}
-
 /** The compiled kernel, or null where WebAssembly SIMD is unavailable (or a CSP forbids compiling it). */
 export function wasmGemm(): GemmModule | null {
   if (loaded !== undefined) return loaded;
-  try {
-    const module = new WebAssembly.Module(decodeBase64(GEMM_WASM_BASE64));
-    const exports = new WebAssembly.Instance(module, {}).exports as {
-      memory: WebAssembly.Memory;
-      gemm: GemmModule['gemm'];
-      PACK_BYTES: WebAssembly.Global;
-    };
-    loaded = { memory: exports.memory, gemm: exports.gemm, packBytes: Number(exports.PACK_BYTES.value) };
-  } catch {
-    loaded = null;
-  }
+  const exports = instantiateWasm(GEMM_WASM_BASE64) as { memory: WebAssembly.Memory; gemm: GemmModule['gemm']; PACK_BYTES: WebAssembly.Global } | null;
+  loaded = exports && { memory: exports.memory, gemm: exports.gemm, packBytes: Number(exports.PACK_BYTES.value) };
   return loaded;
 }
 
 function reserve(w: GemmModule, bytes: number): void {
-  const have = w.memory.buffer.byteLength;
-  if (have < bytes) w.memory.grow(Math.ceil((bytes - have) / PAGE));
+  reserveWasm(w.memory, bytes);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { cachedTranspose, gemm, transpose } from '../kernels/gemm';
 import { boxSize, cropGeometry, gatherBox, nonzeroBox } from '../kernels/active-region';
 import { col2im, im2col } from '../kernels/im2col';
+import { depthwiseWasm } from '../kernels/depthwise-wasm';
 import { recycleFloats, zeroedFloats } from '../kernels/scratch';
 import { isOptimised } from '../optimise';
 import { windowAccumulate, windowAccumulateTransposed } from '../kernels/window';
@@ -46,6 +47,7 @@ function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array
   const K = g.kernelSize;
   const rows = cg * K;
   if (isDirect(p)) {
+    if (isOptimised() && depthwiseWasm('forward', g, p, x, w, y)) return;
     for (let n = 0; n < images; n++) {
       for (let m = 0; m < maps; m++) {
         const c = Math.floor(m / mg);
@@ -138,6 +140,7 @@ function convolveTransposedFull(p: ConvPlan, images: number, gy: Float32Array, w
   const rows = cg * K;
   const gx = zeroedFloats(images * channels * inSize);
   if (isDirect(p)) {
+    if (isOptimised() && depthwiseWasm('transposed', g, { ...p, images }, gy, w, gx)) return gx;
     for (let n = 0; n < images; n++) {
       for (let m = 0; m < maps; m++) {
         const c = Math.floor(m / mg);

@@ -1,0 +1,202 @@
+// AssemblyScript (compiled to WebAssembly by build/build-wasm.mjs, not by tsc).
+// Depthwise window products over 2-D planes in single precision, any kernel, stride,
+// dilation and padding (negative too: cropped geometries have it). Each plane is first
+// copied into a zero-bordered scratch laid out so that every kernel offset reads a
+// contiguous run of the row it feeds: then an output row is, per four outputs, one f32x4
+// sum over the taps (pointer, weight) that reach it, stored once, with no bounds test.
+//   forward:    y[o] = Σ_k w[k] · x[o·s − p + k·d]      (stride: the scratch holds each
+//               input row as `s` column phases, so a tap reads consecutive floats)
+//   transposed: gx[i] = Σ_k w[k] · gy[(i + p − k·d) / s] where it divides (the scratch
+//               holds each gy row with s − 1 zeros between columns; rows are picked exactly)
+// Host layout in bytes: [0, HEADER_BYTES) the tap list and the window's geometry, then
+// whatever the host places.
+
+/** The most taps (kernel offsets × planes summed) one output row may have. */
+export const MAX_TAPS: i32 = 2048;
+const TAP_WEIGHTS: usize = <usize>MAX_TAPS * 4;
+/** Twelve i32: inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, pH, pW (the host writes them). */
+export const GEOMETRY: i32 = MAX_TAPS * 8;
+export const HEADER_BYTES: i32 = GEOMETRY + 64;
+
+@inline
+function geometry(index: i32): i32 {
+  return load<i32>(<usize>(GEOMETRY + 4 * index));
+}
+
+/** Floats of forward scratch per plane: inH rows × s phases × rowLength. */
+function forwardRowLength(outW: i32, kW: i32, sW: i32, dW: i32, pW: i32): i32 {
+  const shift = phaseShift(sW, pW);
+  return ((outW + 3) & ~3) + ((kW - 1) * dW - pW + shift) / sW;
+}
+
+/** A multiple of the stride at least the padding, so every column offset k·d − p + shift is ≥ 0. */
+function phaseShift(sW: i32, pW: i32): i32 {
+  return pW > 0 ? ((pW + sW - 1) / sW) * sW : 0;
+}
+
+export function forwardScratchFloats(inH: i32, outW: i32, kW: i32, sW: i32, dW: i32, pW: i32): i32 {
+  return inH * sW * forwardRowLength(outW, kW, sW, dW, pW);
+}
+
+export function transposedScratchFloats(mg: i32, outH: i32, inW: i32, kW: i32, dW: i32): i32 {
+  return mg * outH * (((inW + 3) & ~3) + (kW - 1) * dW);
+}
+
+/**
+ * y planes (images × maps, outH × outW) = the window product of x planes (images ×
+ * channels, inH × inW) with w (maps × kH × kW); output map m reads input channel m / mg.
+ */
+export function forward(planes: i32, channels: i32, maps: i32, mg: i32, x: usize, w: usize, y: usize, scratch: usize): void {
+  const inH = geometry(0), inW = geometry(1), outH = geometry(2), outW = geometry(3), kH = geometry(4), kW = geometry(5);
+  const sH = geometry(6), sW = geometry(7), dH = geometry(8), dW = geometry(9), pH = geometry(10), pW = geometry(11);
+  const shift = phaseShift(sW, pW);
+  const rowLength = forwardRowLength(outW, kW, sW, dW, pW);
+  const inPlane = inH * inW;
+  const outPlane = outH * outW;
+  const K = kH * kW;
+  let lastInput = -1;
+  for (let plane = 0; plane < planes; plane++) {
+    const n = plane / maps;
+    const m = plane - n * maps;
+    const input = n * channels + m / mg;
+    if (input !== lastInput) {
+      // Phase q of row r: scratch[(r·s + q)·rowLength + t] = x[r][t·s + q − shift], zero outside.
+      const src = x + (<usize>(input * inPlane) << 2);
+      for (let r = 0; r < inH; r++) {
+        for (let q = 0; q < sW; q++) {
+          const dst = scratch + (<usize>((r * sW + q) * rowLength) << 2);
+          // t covers columns [0, inW) for t ∈ [lo, hi).
+          const lo = min(rowLength, max(0, (shift - q + sW - 1) / sW));
+          const hi = max(lo, min(rowLength, (inW - 1 + shift - q) / sW + 1));
+          memory.fill(dst, 0, <usize>lo << 2);
+          const from = src + (<usize>(r * inW + lo * sW + q - shift) << 2);
+          if (sW === 1) memory.copy(dst + (<usize>lo << 2), from, <usize>(hi - lo) << 2);
+          else for (let t = lo; t < hi; t++) store<f32>(dst + (<usize>t << 2), load<f32>(from + (<usize>((t - lo) * sW) << 2)));
+          memory.fill(dst + (<usize>hi << 2), 0, <usize>(rowLength - hi) << 2);
+        }
+      }
+      lastInput = input;
+    }
+    const wm = w + (<usize>(m * K) << 2);
+    for (let oh = 0; oh < outH; oh++) {
+      let taps = 0;
+      for (let kh = 0; kh < kH; kh++) {
+        const ih = oh * sH + kh * dH - pH;
+        if (ih < 0 || ih >= inH) continue;
+        for (let kw = 0; kw < kW; kw++) {
+          const c = kw * dW - pW + shift;
+          const q = c % sW;
+          const a = c / sW;
+          store<u32>(<usize>taps << 2, <u32>(scratch + (<usize>((ih * sW + q) * rowLength + a) << 2)));
+          store<f32>(TAP_WEIGHTS + (<usize>taps << 2), load<f32>(wm + (<usize>(kh * kW + kw) << 2)));
+          taps++;
+        }
+      }
+      sumTaps(y + (<usize>(plane * outPlane + oh * outW) << 2), outW, taps);
+    }
+  }
+}
+
+/**
+ * gx planes (images × channels, inH × inW) = the transpose of forward() applied to gy
+ * planes (images × maps, outH × outW): channel c sums its mg maps.
+ */
+export function transposed(planes: i32, channels: i32, maps: i32, mg: i32, gy: usize, w: usize, gx: usize, scratch: usize): void {
+  const inH = geometry(0), inW = geometry(1), outH = geometry(2), outW = geometry(3), kH = geometry(4), kW = geometry(5);
+  const sH = geometry(6), sW = geometry(7), dH = geometry(8), dW = geometry(9), pH = geometry(10), pW = geometry(11);
+  const reach = (kW - 1) * dW;
+  const rowLength = ((inW + 3) & ~3) + reach;
+  const low = pW - reach;
+  const inPlane = inH * inW;
+  const outPlane = outH * outW;
+  const K = kH * kW;
+  for (let plane = 0; plane < planes; plane++) {
+    const n = plane / channels;
+    const c = plane - n * channels;
+    // Map j's rows, spread: scratch[(j·outH + oh)·rowLength + ow·s − low] = gy[oh][ow], zeros between.
+    memory.fill(scratch, 0, <usize>(mg * outH * rowLength) << 2);
+    // ow covers t ∈ [0, rowLength) for ow ∈ [lo, hi).
+    const lo = min(outW, max(0, (low + sW - 1) / sW));
+    const hi = max(lo, min(outW, (rowLength - 1 + low) / sW + 1));
+    for (let j = 0; j < mg; j++) {
+      const src = gy + (<usize>((n * maps + c * mg + j) * outPlane) << 2);
+      for (let oh = 0; oh < outH; oh++) {
+        const dst = scratch + (<usize>((j * outH + oh) * rowLength + lo * sW - low) << 2);
+        const from = src + (<usize>(oh * outW) << 2);
+        if (sW === 1) memory.copy(dst, from + (<usize>lo << 2), <usize>(hi - lo) << 2);
+        else for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>((ow - lo) * sW) << 2), load<f32>(from + (<usize>ow << 2)));
+      }
+    }
+    for (let ih = 0; ih < inH; ih++) {
+      let taps = 0;
+      for (let j = 0; j < mg; j++) {
+        const wm = w + (<usize>((c * mg + j) * K) << 2);
+        for (let kh = 0; kh < kH; kh++) {
+          const at = ih + pH - kh * dH;
+          if (at < 0) continue;
+          const oh = at / sH;
+          if (oh * sH !== at || oh >= outH) continue;
+          const row = scratch + (<usize>((j * outH + oh) * rowLength) << 2);
+          for (let kw = 0; kw < kW; kw++) {
+            store<u32>(<usize>taps << 2, <u32>(row + (<usize>(reach - kw * dW) << 2)));
+            store<f32>(TAP_WEIGHTS + (<usize>taps << 2), load<f32>(wm + (<usize>(kh * kW + kw) << 2)));
+            taps++;
+          }
+        }
+      }
+      sumTaps(gx + (<usize>(plane * inPlane + ih * inW) << 2), inW, taps);
+    }
+  }
+}
+
+/** out[0 … width) = Σ over the tap list of weight · the run at its pointer. */
+function sumTaps(out: usize, width: i32, taps: i32): void {
+  if (taps === 9) {
+    sumNineTaps(out, width);
+    return;
+  }
+  for (let i = 0; i < width; i += 4) {
+    const offset = <usize>i << 2;
+    let acc = f32x4.splat(0);
+    for (let t = 0; t < taps; t++) {
+      const tap = <usize>t << 2;
+      acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(TAP_WEIGHTS + tap), v128.load(<usize>load<u32>(tap) + offset)));
+    }
+    storeRow(out + offset, acc, width - i);
+  }
+}
+
+/** sumTaps for nine taps (a 3×3 window inside the plane: most rows), weights and pointers in registers. */
+function sumNineTaps(out: usize, width: i32): void {
+  const w0 = v128.load32_splat(TAP_WEIGHTS), w1 = v128.load32_splat(TAP_WEIGHTS, 4), w2 = v128.load32_splat(TAP_WEIGHTS, 8);
+  const w3 = v128.load32_splat(TAP_WEIGHTS, 12), w4 = v128.load32_splat(TAP_WEIGHTS, 16), w5 = v128.load32_splat(TAP_WEIGHTS, 20);
+  const w6 = v128.load32_splat(TAP_WEIGHTS, 24), w7 = v128.load32_splat(TAP_WEIGHTS, 28), w8 = v128.load32_splat(TAP_WEIGHTS, 32);
+  let p0 = <usize>load<u32>(0), p1 = <usize>load<u32>(4), p2 = <usize>load<u32>(8);
+  let p3 = <usize>load<u32>(12), p4 = <usize>load<u32>(16), p5 = <usize>load<u32>(20);
+  let p6 = <usize>load<u32>(24), p7 = <usize>load<u32>(28), p8 = <usize>load<u32>(32);
+  for (let i = 0; i < width; i += 4) {
+    let acc = f32x4.mul(w0, v128.load(p0));
+    acc = f32x4.add(acc, f32x4.mul(w1, v128.load(p1)));
+    acc = f32x4.add(acc, f32x4.mul(w2, v128.load(p2)));
+    acc = f32x4.add(acc, f32x4.mul(w3, v128.load(p3)));
+    acc = f32x4.add(acc, f32x4.mul(w4, v128.load(p4)));
+    acc = f32x4.add(acc, f32x4.mul(w5, v128.load(p5)));
+    acc = f32x4.add(acc, f32x4.mul(w6, v128.load(p6)));
+    acc = f32x4.add(acc, f32x4.mul(w7, v128.load(p7)));
+    acc = f32x4.add(acc, f32x4.mul(w8, v128.load(p8)));
+    storeRow(out + (<usize>i << 2), acc, width - i);
+    p0 += 16; p1 += 16; p2 += 16; p3 += 16; p4 += 16; p5 += 16; p6 += 16; p7 += 16; p8 += 16;
+  }
+}
+
+/** out[0 … min(left, 4)) = acc. */
+@inline
+function storeRow(out: usize, acc: v128, left: i32): void {
+  if (left >= 4) {
+    v128.store(out, acc);
+    return;
+  }
+  store<f32>(out, f32x4.extract_lane(acc, 0));
+  if (left > 1) store<f32>(out, f32x4.extract_lane(acc, 1), 4);
+  if (left > 2) store<f32>(out, f32x4.extract_lane(acc, 2), 8);
+}
