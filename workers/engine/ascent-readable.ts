@@ -67,21 +67,24 @@ export function ascendReadable(
   const window = receptiveWindow(model, layer, options.objective, range);
   const grid = window?.crop ?? inputGrid(model);
   const ranges = settings.transforms === null ? undefined : (settings.transforms ?? (window ? cropRanges(grid) : defaultRanges(grid)));
-  const run: Run = { model, options, image: fourierImage(grid, range), grid, window, ranges, steps, lr, seed: settings.seed ?? 0, onStep: settings.onStep };
+  const run: Run = { model, options, image: fourierImage(grid, range), grid, window, ranges, steps, lr, seed: settings.seed ?? 0 };
 
   const start = reverseLayer(model, layerId, neurons, { ...options, mode: 'surrogate' });
   const key = settingsKey({ steps, lr, range, transforms: settings.transforms, seed: run.seed, radius: options.radius, objective: options.objective }, options.reference);
   const rows: (SharedRow | null | undefined)[] = neurons.map((n) => takeRow(model, key, layerId, n));
   const missing = neurons.filter((_, i) => rows[i] === undefined);
+  const family = ascentFamily(model, layer, options.objective);
+  // Progress: a ReLU layer may run its own ascent after the shared one, so its job counts both.
+  const total = family.members[0].gated ? 2 * steps : steps;
   if (missing.length > 0) {
-    const family = ascentFamily(model, layer, options.objective);
-    const shared = ascendFamily(run, family, missing);
+    const shared = ascendFamily(run, family, missing, (step) => settings.onStep?.(step, total));
     family.members.slice(1).forEach((m, k) => shared[k + 1].forEach((row, i) => keepRow(model, key, m.layer.id, missing[i], row)));
     missing.forEach((_, i) => (rows[neurons.indexOf(missing[i])] = shared[0][i]));
   }
   // A ReLU layer whose shared x* leaves it off runs its own ascent.
   const own = neurons.filter((_, i) => !rows[i]);
-  if (own.length > 0) ascendFamily(run, alone(layer), own)[0].forEach((row, i) => (rows[neurons.indexOf(own[i])] = row));
+  if (own.length > 0) ascendFamily(run, alone(layer), own, (step) => settings.onStep?.(steps + step, total))[0].forEach((row, i) => (rows[neurons.indexOf(own[i])] = row));
+  settings.onStep?.(total, total);
   const inputSize = sizeOf(model.inputFeatureShape);
   const xstar = new Float32Array(neurons.length * inputSize);
   const norms = new Float32Array(neurons.length);
@@ -107,7 +110,6 @@ interface Run {
   readonly steps: number;
   readonly lr: number;
   readonly seed: number;
-  readonly onStep?: (done: number, total: number) => void;
 }
 
 /**
@@ -116,7 +118,7 @@ interface Run {
  * images: per member, per neuron, its best recorded image, or null where the member does not
  * share the neuron (another seed, or a ReLU still off at its best image).
  */
-function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]): (SharedRow | null)[][] {
+function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[], onStep: (step: number) => void): (SharedRow | null)[][] {
   const { model, options, image, window, steps } = run;
   const count = neurons.length;
   const inputSize = sizeOf(model.inputFeatureShape);
@@ -162,7 +164,7 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
       const gradients = spectrumGradients(model, family.tensor, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window);
       gradients.forEach((gp, b) => adamStep(params[from + b], gp, adam[from + b], step, run.lr));
     }
-    run.onStep?.(step, steps);
+    onStep(step);
     if (step % every === 0 && step < steps) record();
   }
   if (steps > 0) record();
