@@ -97,13 +97,20 @@ const api = {
     if (request.fault === 'spin') spinForever();
     const prepared = model;
     if (!prepared) throw new Error('no model loaded in this worker');
-    // threads runs the subscriber on subscribe: the job runs here, its messages go out as it goes.
     return new Observable<JobMessage>((observer) => {
-      const known = knownFrom(request.known, request.settings.radius);
-      const r = computeNeurons(prepared, request.layer, request.neurons, withStableReference(request.settings), known, stepsReporter((m) => observer.next(m)));
-      // threads unwraps the Transfer descriptor of an emitted value as it does a returned one.
-      observer.next(Transfer({ kind: 'result', result: r }, resultBuffers(r)) as unknown as JobMessage);
-      observer.complete();
+      // Not in the subscriber itself: what an Observable emits while it is being subscribed to
+      // is held back until the subscriber returns, so the steps would all leave with the result.
+      queueMicrotask(() => {
+        try {
+          const known = knownFrom(request.known, request.settings.radius);
+          const r = computeNeurons(prepared, request.layer, request.neurons, withStableReference(request.settings), known, stepsReporter((m) => observer.next(m)));
+          // threads unwraps the Transfer descriptor of an emitted value as it does a returned one.
+          observer.next(Transfer({ kind: 'result', result: r }, resultBuffers(r)) as unknown as JobMessage);
+          observer.complete();
+        } catch (e) {
+          observer.error(e);
+        }
+      });
     });
   },
 

@@ -3,7 +3,7 @@ import type { GallerySettings } from '../../workers/engine/compute';
 import type { PoolProgress, PoolResult } from '../../workers/pool/api';
 import { joinResults, xstarRow } from '../../workers/engine/layer-result';
 import { computeGallery } from '../../workers/pool/gallery';
-import { engineLayer, expectSameAsEngine, neurovisNet, prepareFiles, smallNet, testPool, waitFor } from './helpers';
+import { engineLayer, expectSameAsEngine, fixtureFile, neurovisNet, prepareFiles, smallNet, testPool, waitFor } from './helpers';
 
 const SURROGATE: GallerySettings = { mode: 'surrogate', objective: { kind: 'neuron' }, radius: 1 };
 
@@ -273,6 +273,20 @@ describe('ascent steps', () => {
     expect(events[events.length - 1].steps).toEqual({ done: 12 * steps, total: 12 * steps });
     // The reports change nothing in the results.
     expectSameAsEngine(outcome.results.get('dense3')!, engineLayer(prepareFiles(files), 'dense3', ascent, ['dense3']));
+  });
+
+  it('reports leave the worker while the job runs, not held back with its result', async () => {
+    const readable: GallerySettings = { mode: 'ascent', objective: { kind: 'neuron' }, radius: 1, ascent: { style: 'readable', steps: 600 } };
+    const pool = testPool({ size: 1 });
+    await pool.load([fixtureFile('modes/relu_cnn.onnx')]);
+    const seen: { at: number; steps: number }[] = [];
+    const start = performance.now();
+    await computeGallery(pool, readable, ['output'], (p) => seen.push({ at: performance.now(), steps: p.layers[0].steps!.done }));
+    const end = seen[seen.length - 1].at;
+    const first = seen.find((e) => e.steps > 0)!;
+    // One job of 5 neurons × 600 steps: its first report comes after a step, most of the job before its result.
+    expect(end - first.at).toBeGreaterThan(0.5 * (end - start));
+    expect(new Set(seen.map((e) => e.steps)).size).toBeGreaterThan(3);
   });
 
   it('other modes report no steps', async () => {
