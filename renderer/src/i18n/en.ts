@@ -47,6 +47,8 @@ export const en = {
     layerFailed: '1 neuron failed: {reason} | {n} neurons failed: {reason}',
     crop: 'crop {h}×{w}',
     cropHint: 'Thumbnails show the receptive field: the part of the input that can change these neurons (x* is zero elsewhere). The neuron view shows it inside the whole input.',
+    steps: '{done} / {total} steps',
+    stepsLabel: 'Gradient ascent steps of this layer (each neuron’s steps count)',
   },
   layers: { title: 'Layers', input: 'input', nonlinear: 'nonlinear ({n} nodes)', linear: 'linear', quantized: 'quantised: {description}' },
   budget: {
@@ -60,6 +62,7 @@ export const en = {
   },
   jobs: {
     progress: '{done} of {total} neurons',
+    steps: '{done} of {total} ascent steps',
     failed: '{n} failed',
     eta: 'about {time} left',
     estimating: 'estimating time left…',

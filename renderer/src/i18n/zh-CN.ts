@@ -49,6 +49,8 @@ export const zhCN: Messages = {
     layerFailed: '1 个神经元失败：{reason} | {n} 个神经元失败：{reason}',
     crop: '裁剪 {h}×{w}',
     cropHint: '缩略图只显示感受野：能影响这些神经元的那部分输入（其余位置的 x* 为零）。神经元详情页会在完整输入中标出它。',
+    steps: '{done} / {total} 步',
+    stepsLabel: '本层的梯度上升步数（每个神经元的步数都计入）',
   },
   layers: { title: '层', input: '输入', nonlinear: '非线性（{n} 个节点）', linear: '线性', quantized: '已量化：{description}' },
   budget: {
@@ -62,6 +64,7 @@ export const zhCN: Messages = {
   },
   jobs: {
     progress: '已完成 {done} / {total} 个神经元',
+    steps: '梯度上升 {done} / {total} 步',
     failed: '{n} 个失败',
     eta: '约剩 {time}',
     estimating: '正在估计剩余时间…',

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import type { GalleryPool, GallerySettings, ModelSummary, PoolProgress } from '../../../workers/pool/api';
+import type { GalleryPool, GallerySettings, ModelSummary, PoolProgress, StepsProgress } from '../../../workers/pool/api';
 import { modeById } from '../../../workers/engine/modes/index';
 import { formatBytes, formatDuration } from '../../../workers/engine/estimate';
 import { layerKeys } from '../domain/affects';
@@ -164,5 +164,13 @@ export const useJobs = defineStore('jobs', () => {
 
   const etaMs = computed(() => (running.value ? (progress.value?.etaMs ?? null) : null));
 
-  return { generation, progress, runLayers, running, cancelled, runs, etaMs, ask, answerAsk, attach, recompute, cancel, resume, prioritize };
+  /** Ascent steps (counted per neuron) of the run's layers under way: started and not yet complete. */
+  const layerSteps = computed(() => {
+    const steps = new Map<string, StepsProgress>();
+    if (!running.value) return steps;
+    for (const l of progress.value?.layers ?? []) if (l.steps && l.steps.done > 0 && l.done < l.total) steps.set(l.layer, l.steps);
+    return steps;
+  });
+
+  return { generation, progress, runLayers, running, cancelled, runs, etaMs, layerSteps, ask, answerAsk, attach, recompute, cancel, resume, prioritize };
 });
