@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BENCH_MODELS } from '../../bench/models';
-import { runForwardBatch } from '../../workers/engine/forward-batch';
-import { runForwardRegion, seedBox, type SpatialBox } from '../../workers/engine/forward-region';
+import { runForwardBatch, runForwardBatchValues } from '../../workers/engine/forward-batch';
+import { runForwardRegion, runForwardRegionValues, seedBox, type SpatialBox } from '../../workers/engine/forward-region';
+import { reverseSeeds } from '../../workers/engine/reverse';
 import { prepare, type PreparedModel } from '../../workers/engine/prepare';
 import { sizeOf } from '../../workers/engine/tensor';
 import { normalSampler } from '../../workers/formats/neurovis/init';
@@ -18,6 +19,7 @@ import { loadModeNetwork } from '../fixtures/modes/load';
  */
 const SHARED = join(__dirname, '..', '..', '..', 'shared', 'models');
 const MOBILENET = join(SHARED, 'onnx', 'pytorch_mobilenetv2_slim_mnist.onnx');
+const RESNET8 = join(SHARED, 'keras', 'keras2.4_mlcommons_resnet8_cifar10.h5');
 
 function boxesOf(shape: readonly number[]): SpatialBox[] {
   const [, H, W] = shape;
@@ -98,4 +100,48 @@ describe('forward pass cropped to the cone = whole-map forward pass, inside the 
     expect(seedBox([2, 4, 5], new Float32Array(40), 1)).toBeNull();
     expect(seedBox([40], new Float32Array(40), 1)).toBeNull();
   });
+
+  /**
+   * The readable ascent's step: a local reversal, each seed at its own image, from the values
+   * kept on the cone (zero outside it) is the reversal from the whole-map values (to 1e-5).
+   */
+  function coneReversalError(model: PreparedModel, tensors: readonly string[], batch: number): { error: number; cropped: number } {
+    const size = sizeOf(model.inputShape);
+    const next = normalSampler(9);
+    const inputs = Float32Array.from({ length: batch * size }, () => 0.5 + 0.25 * next());
+    let error = 0;
+    let cropped = 0;
+    for (const tensor of tensors) {
+      const v = model.producer.get(tensor)!;
+      const [, C, H, W] = v.outputShapes[0];
+      const seeds = new Float32Array(batch * C * H * W);
+      for (let b = 0; b < batch; b++) seeds[((b * C + (b % C)) * H + (H >> 1)) * W + (W >> 1)] = 1;
+      const box = seedBox([C, H, W], seeds, batch)!;
+      const kept = runForwardRegionValues(model, inputs, batch, tensor, box);
+      if (!kept) continue;
+      cropped++;
+      const want = reverseSeeds(model, tensor, seeds, batch, 'local', runForwardBatchValues(model, inputs, batch, tensor), true);
+      const got = reverseSeeds(model, tensor, seeds, batch, 'local', kept, true);
+      const scale = Math.max(...want.map(Math.abs));
+      expect(scale, tensor).toBeGreaterThan(0);
+      for (let i = 0; i < want.length; i++) error = Math.max(error, Math.abs(got[i] - want[i]) / scale);
+    }
+    return { error, cropped };
+  }
+
+  it('values kept on the cone give the per-seed local reversal of the whole-map values (resnet_block fixture)', () => {
+    const { model } = loadModeNetwork('resnet_block');
+    const tensors = model.layers.filter((l) => l.featureShape.length === 3).map((l) => l.id);
+    const { error, cropped } = coneReversalError(model, tensors, 3);
+    expect(cropped).toBeGreaterThan(0);
+    expect(error).toBeLessThanOrEqual(1e-5);
+  });
+
+  it.skipIf(!existsSync(RESNET8))('… and on a Keras ResNet-8 with a channels-last input (the input Transpose runs whole; needs ../shared/models)', () => {
+    const model = prepare(readModel([{ name: basename(RESNET8), bytes: new Uint8Array(readFileSync(RESNET8)) }]));
+    const tensors = ['conv2d_1/conv', 'activation_2/relu', 'batch_normalization_3/batch_norm', 'conv2d_6/conv'];
+    const { error, cropped } = coneReversalError(model, tensors, 2);
+    expect(cropped).toBe(tensors.length);
+    expect(error).toBeLessThanOrEqual(1e-5);
+  }, 60_000);
 });

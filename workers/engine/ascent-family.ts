@@ -2,7 +2,6 @@ import { attrNumber } from './graph';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { reverseContext } from './reverse-context';
 import type { Objective } from './seeds';
-import { sizeOf } from './tensor';
 
 /**
  * Layers that share one readable ascent (issue 18). A neuron of a BatchNormalization layer
@@ -81,7 +80,7 @@ const families = new WeakMap<PreparedModel, Map<string, AscentFamily>>();
  * seed stays a one-hot through each step); any other objective runs alone on the layer.
  */
 export function ascentFamily(model: PreparedModel, layer: LayerInfo, objective: Objective): AscentFamily {
-  if (objective.kind !== 'neuron') return alone(layer);
+  if (objective.kind !== 'neuron') return alone(model, layer);
   let perModel = families.get(model);
   if (!perModel) {
     perModel = new Map();
@@ -92,12 +91,20 @@ export function ascentFamily(model: PreparedModel, layer: LayerInfo, objective: 
     }
     families.set(model, perModel);
   }
-  return perModel.get(layer.id) ?? alone(layer);
+  return perModel.get(layer.id) ?? alone(model, layer);
 }
 
-/** A layer's ascent on its own tensor. */
-export function alone(layer: LayerInfo): AscentFamily {
-  return { tensor: layer.id, members: [{ layer, gated: false, transposes: [], readout: layer.id, readoutTransposes: [] }] };
+/** A layer's ascent on its own tensor (before the Transposes that end it). */
+export function alone(model: PreparedModel, layer: LayerInfo): AscentFamily {
+  const transposes: VariableNode[] = [];
+  let tensor = layer.id;
+  for (;;) {
+    const v = model.producer.get(tensor);
+    if (!v || v.node.opType !== 'Transpose' || v.node.outputs.length !== 1 || model.constants.has(v.node.inputs[0])) break;
+    transposes.push(v);
+    tensor = v.node.inputs[0];
+  }
+  return { tensor, members: [{ layer, gated: false, transposes, readout: tensor, readoutTransposes: transposes }] };
 }
 
 function sameCrop(a: LayerInfo, b: LayerInfo): boolean {
@@ -115,13 +122,6 @@ export function sharedSeeds(model: PreparedModel, transposes: readonly VariableN
 export function sameRow(a: Float32Array, b: Float32Array, row: number, size: number): boolean {
   for (let i = row * size; i < (row + 1) * size; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** sizeOf the shared tensor (one image). */
-export function tensorSize(model: PreparedModel, tensor: string): number {
-  const v = model.producer.get(tensor);
-  const shape = v ? v.outputShapes[v.node.outputs.indexOf(tensor)] : model.inputShape;
-  return sizeOf(shape);
 }
 
 /** One member's result for one neuron: its best image, the activation there, its trace. */

@@ -3,6 +3,7 @@ import { fourierImage, imageGradientsToSpectra, imageGradientToSpectrum, paramet
 import { defaultRanges, drawResampling, resample, resampleAdjoint, type Resampling, type TransformRanges } from './ascent-transforms';
 import { ancestorsOf, runForward } from './forward';
 import { runForwardBatch, runForwardBatchValues } from './forward-batch';
+import { runForwardRegionValues, seedBox } from './forward-region';
 import { ModelError } from './graph';
 import type { LayerInfo, PreparedModel } from './prepare';
 import { unionCrop } from './receptive-field';
@@ -83,7 +84,7 @@ export function ascendReadable(
   }
   // A ReLU layer whose shared x* leaves it off runs its own ascent.
   const own = neurons.filter((_, i) => !rows[i]);
-  if (own.length > 0) ascendFamily(run, alone(layer), own, (step) => settings.onStep?.(steps + step, total))[0].forEach((row, i) => (rows[neurons.indexOf(own[i])] = row));
+  if (own.length > 0) ascendFamily(run, alone(model, layer), own, (step) => settings.onStep?.(steps + step, total))[0].forEach((row, i) => (rows[neurons.indexOf(own[i])] = row));
   settings.onStep?.(total, total);
   const inputSize = sizeOf(model.inputFeatureShape);
   const xstar = new Float32Array(neurons.length * inputSize);
@@ -329,7 +330,9 @@ export function spectrumGradients(
     moved.set(t ? resample(image.grid, t, x) : x, b * imageSize);
   });
   const seen = window ? window.paste(moved) : moved;
-  const values = runForwardBatchValues(model, seen, rows, layerId);
+  // The seeds read one box of the tensor (its centre for the neuron objective): only that box's cone is computed.
+  const box = seedBox(featureShapeOf(model, layerId), seeds, rows);
+  const values = (box && runForwardRegionValues(model, seen, rows, layerId, box)) || runForwardBatchValues(model, seen, rows, layerId);
   const g = reverseSeeds(model, layerId, seeds, rows, 'local', values, true);
   const off: number[] = [];
   for (let b = 0; b < rows; b++) if (allZero(g, b * inputSize, inputSize)) off.push(b);
@@ -345,6 +348,13 @@ export function spectrumGradients(
     return t ? resampleAdjoint(image.grid, t, gb) : gb;
   });
   return imageGradientsToSpectra(image, back, slopes);
+}
+
+/** A tensor's shape without the batch dimension. */
+function featureShapeOf(model: PreparedModel, tensor: string): readonly number[] {
+  const v = model.producer.get(tensor);
+  const shape = v ? v.outputShapes[v.node.outputs.indexOf(tensor)] : model.inputShape;
+  return shape.slice(1);
 }
 
 function allZero(a: Float32Array, from: number, n: number): boolean {

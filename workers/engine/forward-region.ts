@@ -26,7 +26,8 @@ export interface SpatialBox {
   readonly w1: number;
 }
 
-type Rule = 'window' | 'pointwise';
+/** 'whole': a Transpose of the model's input (a channels-last input made channels-first), run on the whole input. */
+type Rule = 'window' | 'pointwise' | 'whole';
 
 /** The cropped pass is used when its tensors hold at most this share of the whole-map values. */
 const WORTH_CROPPING = 0.6;
@@ -54,6 +55,7 @@ function isVariable(model: PreparedModel, name: string): boolean {
 function ruleOf(model: PreparedModel, v: VariableNode): Rule | null {
   const { node, ctx } = v;
   if (node.outputs.length !== 1 || !isImage(v.outputShapes[0])) return null;
+  if (node.opType === 'Transpose' && node.inputs.length === 1 && node.inputs[0] === model.inputName) return 'whole';
   const variables = node.inputs.map((name) => isVariable(model, name));
   if (variables.some((isVar, i) => isVar && !isImage(ctx.inputShapes[i]))) return null;
   if (node.opType === 'Conv') return variables[0] && !variables[1] && !variables[2] ? 'window' : null;
@@ -119,6 +121,10 @@ function makePlan(model: PreparedModel, target: string, box: SpatialBox): Region
     rules[n] = rule;
     const out = boxes.get(v.node.outputs[0]);
     if (!out) return null;
+    if (rule === 'whole') {
+      boxes.set(v.node.outputs[0], fullBox(v.outputShapes[0]));
+      continue;
+    }
     const need = rule === 'window' ? convInputBox(v.ctx, out) : out;
     if (need.h0 >= need.h1 || need.w0 >= need.w1) return null;
     for (const name of v.node.inputs) if (isVariable(model, name)) boxes.set(name, union(boxes.get(name), need));
@@ -138,6 +144,8 @@ function makePlan(model: PreparedModel, target: string, box: SpatialBox): Region
   nodes.forEach((v, n) => v.node.inputs.forEach((name) => name && name !== target && lastUse.set(name, n)));
   return { nodes, rules, boxes, lastUse };
 }
+
+const fullBox = (s: Shape): SpatialBox => ({ h0: 0, h1: s[2], w0: 0, w1: s[3] });
 
 interface BoxedValue {
   readonly box: SpatialBox;
@@ -190,13 +198,55 @@ function shiftedPads(ctx: OpContext, input: SpatialBox, out: SpatialBox): Record
 export function runForwardRegion(model: PreparedModel, inputs: Float32Array, batch: number, target: string, box: SpatialBox): Float32Array | null {
   const plan = regionPlan(model, target, box);
   if (!plan) return null;
+  return cropTo(regionValues(model, plan, inputs, batch, false).get(target)!, box, batch);
+}
+
+/**
+ * Every tensor behind `target` for each of `batch` inputs, computed on the cone of `box` only
+ * and kept, each as whole maps that are zero outside its box (per-image shape, batch ×
+ * size(shape) values, as runForwardBatchValues gives them); null where runForwardRegion is.
+ * A reversal from seeds inside `box` reads these values only inside the boxes (its gradients
+ * are zero elsewhere), so it gives what it gives at the whole-map values.
+ */
+export function runForwardRegionValues(model: PreparedModel, inputs: Float32Array, batch: number, target: string, box: SpatialBox): Map<string, Tensor> | null {
+  const plan = regionPlan(model, target, box);
+  if (!plan) return null;
+  const shapes = new Map<string, Shape>([[model.inputName, model.inputShape]]);
+  for (const v of plan.nodes) shapes.set(v.node.outputs[0], v.outputShapes[0]);
+  const out = new Map<string, Tensor>();
+  for (const [name, value] of regionValues(model, plan, inputs, batch, true)) {
+    const shape = shapes.get(name)!;
+    out.set(name, { dtype: 'float32', shape, data: name === model.inputName ? value.data : wholeMaps(value, shape, batch) });
+  }
+  return out;
+}
+
+/** A boxed value as whole maps of `shape`, zero outside its box. */
+function wholeMaps(value: BoxedValue, shape: Shape, batch: number): Float32Array {
+  const [, C, H, W] = shape;
+  const { h0, h1, w0, w1 } = value.box;
+  if (h0 === 0 && w0 === 0 && h1 === H && w1 === W) return value.data;
+  const out = new Float32Array(batch * C * H * W);
+  let i = 0;
+  for (let plane = 0; plane < batch * C; plane++) {
+    for (let h = h0; h < h1; h++) {
+      const row = (plane * H + h) * W;
+      for (let w = w0; w < w1; w++) out[row + w] = value.data[i++];
+    }
+  }
+  return out;
+}
+
+/** The plan's tensors for `batch` inputs, each on its box; with `keep`, none is dropped after its last use. */
+function regionValues(model: PreparedModel, plan: RegionPlan, inputs: Float32Array, batch: number, keep: boolean): Map<string, BoxedValue> {
   const [, C, H, W] = model.inputShape;
   const values = new Map<string, BoxedValue>([[model.inputName, { box: { h0: 0, h1: H, w0: 0, w1: W }, channels: C, data: inputs }]]);
   for (let n = 0; n < plan.nodes.length; n++) {
     const v = plan.nodes[n];
     const outName = v.node.outputs[0];
     const out = plan.boxes.get(outName)!;
-    const need = plan.rules[n] === 'window' ? convInputBox(v.ctx, out) : out;
+    const rule = plan.rules[n];
+    const need = rule === 'window' ? convInputBox(v.ctx, out) : out;
     const shapes: (Shape | undefined)[] = [...v.ctx.inputShapes];
     const tensors: (Tensor | undefined)[] = v.node.inputs.map((name, i) => {
       if (name === '') return undefined;
@@ -204,11 +254,15 @@ export function runForwardRegion(model: PreparedModel, inputs: Float32Array, bat
       if (constant) return constant;
       const value = values.get(name);
       if (!value) throw new ModelError(`node "${v.node.name}" (${v.node.opType}) reads "${name}", which has no value`);
+      if (rule === 'whole') {
+        shapes[i] = [batch, ...v.ctx.inputShapes[i]!.slice(1)];
+        return { dtype: 'float32', shape: shapes[i]!, data: value.data };
+      }
       const shape = [batch, value.channels, need.h1 - need.h0, need.w1 - need.w0];
       shapes[i] = shape;
       return { dtype: 'float32', shape, data: cropTo(value, need, batch) };
     });
-    const node = plan.rules[n] === 'window' ? { ...v.node, attrs: shiftedPads(v.ctx, need, out) } : v.node;
+    const node = rule === 'window' ? { ...v.node, attrs: shiftedPads(v.ctx, need, out) } : v.node;
     const [result] = v.op.forward({ ...v.ctx, node, inputShapes: shapes }, tensors);
     const channels = v.outputShapes[0][1];
     const expected = batch * channels * (out.h1 - out.h0) * (out.w1 - out.w0);
@@ -216,10 +270,10 @@ export function runForwardRegion(model: PreparedModel, inputs: Float32Array, bat
       throw new ModelError(`node "${v.node.name}" (${v.node.opType}): the cropped forward made ${result.data.length} values, expected ${expected}`);
     }
     values.set(outName, { box: out, channels, data: result.data });
+    if (keep) continue;
     for (const name of v.node.inputs) if (name && plan.lastUse.get(name) === n && name !== model.inputName) values.delete(name);
   }
-  const value = values.get(target)!;
-  return cropTo(value, box, batch);
+  return values;
 }
 
 /** The smallest box holding every non-zero value of `batch` seeds over a C×H×W layer, or null for other layers (or all-zero seeds). */
