@@ -83,7 +83,7 @@ export async function timeGallery(
   const pool = createNodePool({ size, workerPath });
   try {
     await loadGraph(pool, model.graph);
-    await computeGallery(pool, { ...settings, radius: settings.radius * 2 }, warmAll ? layers : layers.slice(0, 1));
+    await computeGallery(pool, { ...settings, radius: typeof settings.radius === 'number' ? settings.radius * 2 : 1 }, warmAll ? layers : layers.slice(0, 1));
     const t0 = performance.now();
     const outcome = await computeGallery(pool, settings, layers);
     const seconds = (performance.now() - t0) / 1000;

@@ -42,6 +42,8 @@ export interface GalleryArgs {
   /** Start even past the time budget (never past the memory budget). */
   force: boolean;
   quiet: boolean;
+  /** Images on the symmetric scale x/(2·max|x|) + ½ instead of x0 + x* in data units. */
+  stretchContrast: boolean;
 }
 
 export interface InfoArgs {
@@ -75,7 +77,8 @@ export const USAGE = `Usage:
       [--mode auto|${GALLERY_MODES.join('|')}]   (default: auto = exact on
                                     linear networks, surrogate otherwise)
       [--objective neuron|channel]  (default: neuron)
-      [--radius R]                  (default: ¼·(hi−lo)·√(input size): relative to the value range)
+      [--radius R]                  (one radius for every layer; default per layer: ¼·(hi−lo)·√n, n the
+                                    input values in the layer's receptive field: \`info\` lists it)
       [--value-range 0-1|0-255|-1-1|imagenet|LO,HI]   (default: what the model states, else 0-1)
       [--input-shape 1,28,28]       (for symbolic input dimensions; no batch dimension)
       [--input-layout NCHW|NHWC|NCW|NWC|flat]   (default: from the model)
@@ -89,6 +92,9 @@ export const USAGE = `Usage:
                                     in a 1/f Fourier basis inside the value range, with jitter,
                                     scale and rotation)
       [--steps N] [--seed S]        (ascent: step limit, default 200 sphere / 256 readable; seed)
+      [--stretch-contrast]          (images: x* alone on x/(2·max|x|) + ½; default: what the model sees,
+                                    reference (mid-grey when none) + x*, lo → black, hi → white, clipped;
+                                    readable ascent's x* is the image itself; exact keeps the ± scale)
       [--force]                     (start even when the estimate passes ~10 minutes of work)
       [--memory-budget 2GB]         (what the model and the gallery may take; default: a quarter of free memory, at most 2 GB)
       [--quiet]
@@ -110,12 +116,15 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const options = new Map<string, string>();
   let quiet = false;
   let force = false;
+  let stretchContrast = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === '--quiet' || a === '-q') {
       quiet = true;
     } else if (a === '--force') {
       force = true;
+    } else if (a === '--stretch-contrast') {
+      stretchContrast = true;
     } else if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(0, eq) : a;
@@ -186,6 +195,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     memoryBudget,
     force,
     quiet,
+    stretchContrast,
   };
 }
 

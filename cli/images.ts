@@ -6,6 +6,7 @@ import { unionCrop } from '../workers/engine/receptive-field';
 import type { Objective } from '../workers/engine/seeds';
 import type { GalleryLayer } from '../workers/export/manifest';
 import type { SheetOptions } from '../workers/export/sprite';
+import type { DataUnits } from '../workers/imaging/data-units';
 import { drawingShape } from '../workers/imaging/input-layout';
 import { ensureDir, writeInto } from './files';
 
@@ -21,13 +22,14 @@ export async function writeLayerImages(
   base: string,
   formats: readonly string[],
   objective: Objective['kind'],
+  units: DataUnits | null,
   options: SheetOptions = DEFAULT_SHEET_OPTIONS,
 ): Promise<void> {
   const png = formats.includes('png');
   const svg = formats.includes('svg');
   if (!png && !svg) return;
   const drawing = drawingShape({ inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape });
-  const gallery = drawnGallery(r.info.name, r.xstar, drawing, { activations: r.activations, crop: unionCrop(r.info.crops, objective), labels: rowLabels(r) });
+  const gallery = drawnGallery(r.info.name, r.xstar, drawing, { activations: r.activations, crop: unionCrop(r.info.crops, objective), labels: rowLabels(r), units });
   let madeFolder = false;
   for (const file of layerImageFiles(gallery, base, { png, svg }, options)) {
     const dir = file.folder ? join(out, file.folder) : out;

@@ -1,4 +1,4 @@
-import { computeNeurons, allNeurons, resolveMode, stepsPerNeuron, type GallerySettings } from '../workers/engine/compute';
+import { computeNeurons, allNeurons, radiusOfLayer, resolveMode, stepsPerNeuron, type GallerySettings } from '../workers/engine/compute';
 import { version } from '../package.json';
 import { ModelError, errorMessage, printable } from '../workers/engine/graph';
 import { modeById } from '../workers/engine/modes/index';
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { memoryBudget, setMemoryBudget } from '../workers/engine/budget';
 import { knownFromResults } from '../workers/engine/reuse';
 import { formatShape, sizeOf } from '../workers/engine/tensor';
-import { defaultRadius, DEFAULT_VALUE_RANGE, midGrey } from '../workers/engine/value-range';
+import { DEFAULT_VALUE_RANGE, midGrey } from '../workers/engine/value-range';
 import { buildManifest, safeFileNames, type GalleryLayer } from '../workers/export/manifest';
 import { readModel } from '../workers/formats/index';
 import { decodeNpy } from '../workers/formats/numpy/npy';
@@ -27,6 +27,8 @@ import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs } from '.
 import { readInputFiles, readModelFiles, writeInto, writeNpyRowsInto } from './files';
 import { cleanUpOnSignals, stageGallery } from './staging';
 import { writeLayerImages } from './images';
+import { dataUnitsOf } from '../workers/imaging/data-units';
+import { DEFAULT_SHEET_OPTIONS } from '../workers/export/layer-images';
 import { Progress } from './progress';
 import { checkLayers, checkModeFits, SettingError } from '../workers/settings/validate';
 
@@ -45,8 +47,14 @@ async function loadModel(args: GalleryArgs | InfoArgs): Promise<LoadedModel> {
   return { files, model: prepare(graph, { inputShape: args.inputShape, inputLayout: args.inputLayout, imageShape: args.imageShape }) };
 }
 
+/** A radius for `info`: four significant digits. */
+function formatRadius(r: number): string {
+  return Number(r.toPrecision(4)).toString();
+}
+
 async function info(args: InfoArgs): Promise<void> {
   const { model } = await loadModel(args);
+  const range = model.graph.inputRange ?? DEFAULT_VALUE_RANGE;
   const s = model.graph.source;
   const lines = [
     `${s.fileName}: ${s.format}${s.producer ? ` (${s.producer})` : ''}${s.opset ? `, opset ${s.opset}` : ''}`,
@@ -55,7 +63,8 @@ async function info(args: InfoArgs): Promise<void> {
     ...(s.notes ?? []).map((n) => `note: ${n}`),
     model.nonlinearNodes.length > 0 ? `nonlinear nodes: ${model.nonlinearNodes.join(', ')}` : 'linear: the exact mode applies',
     `${model.layers.length} layers:`,
-    ...model.layers.map((l) => `  ${l.id}\t${l.op}\t${formatShape(l.outputShape)}\t${l.neurons} neurons`),
+    ...model.layers.map((l) => `  ${l.id}\t${l.op}\t${formatShape(l.outputShape)}\t${l.neurons} neurons\tr ${formatRadius(radiusOfLayer(model, l.id, { radius: { range }, objective: { kind: 'neuron' } }))}`),
+    `r: the default radius ¼·(hi−lo)·√(values in the layer's receptive field), value range [${range[0]}, ${range[1]}]${model.graph.inputRange ? ' (the model’s)' : ' (assumed; --value-range)'}; --radius R sets one for every layer`,
     describeDefaultGallery(model),
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -98,10 +107,11 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<FailedLayer
   const valueRange = args.valueRange ?? model.graph.inputRange ?? DEFAULT_VALUE_RANGE;
   // Local, deconvnet and guided linearise at a mid-grey image in the data range, unless told otherwise.
   if (!reference && modeById(mode).reference === 'always') reference = midGrey(valueRange, values);
-  const radius = args.radius ?? defaultRadius(valueRange, values);
+  const radius = args.radius ?? { range: valueRange };
   const ascent = args.ascentStyle !== undefined || args.steps !== undefined || args.seed !== undefined ? { style: args.ascentStyle, steps: args.steps, seed: args.seed, range: valueRange } : undefined;
   const settings: GallerySettings = { mode, objective: { kind: args.objective }, radius, reference, ascent };
   checkModeFits(settings.mode, model);
+  const units = dataUnitsOf(settings, valueRange, values);
   const layers = checkLayers(args.layers, model).map((id) => layerById(model, id));
   const workers = args.workers ?? defaultNodePoolSize();
   checkEstimate(model, layers, settings, args, workers);
@@ -118,7 +128,7 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<FailedLayer
     const i = index.get(r.layer)!;
     writing = writing.then(async () => {
       if (args.formats.includes('npy')) await writeNpyRowsInto(out, npyNames[i], [rows.length, ...model.inputFeatureShape], rows);
-      await writeLayerImages(out, model, r, imageBases[i], args.formats, settings.objective.kind);
+      await writeLayerImages(out, model, r, imageBases[i], args.formats, settings.objective.kind, units, { ...DEFAULT_SHEET_OPTIONS, stretch: args.stretchContrast });
       written.set(r.layer, { ...r, xstar: new Float32Array(0) });
     });
   };
@@ -211,7 +221,7 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
   const progress = new Progress(layers.map((l) => ({ id: l.id, total: chosenNeurons(model, l, settings, args.neurons).length })), args.quiet);
   // Each layer may reuse the results of the layers before it (engine/reuse.ts), as on the pool.
   const done = new Map<string, { neurons: readonly number[]; xstar: Float32Array; norms: Float32Array; activations: Float32Array }>();
-  const known = modeById(settings.mode).reusesKnown ? knownFromResults(done, settings.radius) : undefined;
+  const known = modeById(settings.mode).reusesKnown ? knownFromResults(done) : undefined;
   for (const layer of layers) {
     const neurons = chosenNeurons(model, layer, settings, args.neurons);
     let r: LayerResult;

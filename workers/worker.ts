@@ -39,8 +39,8 @@ function withStableReference(settings: GallerySettings): GallerySettings {
 }
 
 /** The reversals a job brings along, recovered from x* and ‖a‖ when the engine asks. */
-function knownFrom(rows: readonly KnownRows[] | undefined, radius: number): KnownReversals | undefined {
-  return rows && rows.length > 0 ? knownFromResults(new Map(rows.map((r) => [r.layer, r])), radius) : undefined;
+function knownFrom(rows: readonly KnownRows[] | undefined): KnownReversals | undefined {
+  return rows && rows.length > 0 ? knownFromResults(new Map(rows.map((r) => [r.layer, r]))) : undefined;
 }
 
 function exitNow(): Promise<never> {
@@ -102,7 +102,7 @@ const api = {
       // is held back until the subscriber returns, so the steps would all leave with the result.
       queueMicrotask(() => {
         try {
-          const known = knownFrom(request.known, request.settings.radius);
+          const known = knownFrom(request.known);
           const r = computeNeurons(prepared, request.layer, request.neurons, withStableReference(request.settings), known, stepsReporter((m) => observer.next(m)));
           // threads unwraps the Transfer descriptor of an emitted value as it does a returned one.
           observer.next(Transfer({ kind: 'result', result: r }, resultBuffers(r)) as unknown as JobMessage);

@@ -98,12 +98,17 @@ describe('neurovis gallery', () => {
     };
     const unit = run('range01');
     expect(unit.manifest.valueRange).toEqual([0, 1]);
-    expect(unit.manifest.radius).toBeCloseTo(0.25 * Math.sqrt(size), 5);
+    // A dense network: every layer's receptive field is the whole input.
+    expect(unit.manifest.radius).toBeNull();
+    expect(unit.manifest.layers.map((l: { radius: number }) => l.radius)).toEqual(unit.manifest.layers.map(() => 0.25 * Math.sqrt(size)));
     const bytes = run('range255', '--value-range', '0-255');
     expect(bytes.manifest.valueRange).toEqual([0, 255]);
-    expect(bytes.manifest.radius).toBeCloseTo(0.25 * 255 * Math.sqrt(size), 3);
+    expect(bytes.manifest.layers[0].radius).toBeCloseTo(0.25 * 255 * Math.sqrt(size), 3);
     const x = decodeNpy(new Uint8Array(readFileSync(join(bytes.out, bytes.manifest.layers[0].file))), 'x').data;
-    expect(Math.hypot(...Array.from(x.subarray(0, size)))).toBeCloseTo(bytes.manifest.radius, 1);
+    expect(Math.hypot(...Array.from(x.subarray(0, size)))).toBeCloseTo(bytes.manifest.layers[0].radius, 1);
+    const fixed = run('fixed', '--radius', '3');
+    expect(fixed.manifest.radius).toBe(3);
+    expect(fixed.manifest.layers.map((l: { radius: number }) => l.radius)).toEqual(fixed.manifest.layers.map(() => 3));
     // guided with no --reference equals guided with an explicit mid-grey reference of the range.
     writeFileSync(join(work, 'grey.npy'), encodeNpy([size], new Float32Array(size).fill(127.5)));
     const implicit = run('guided-default', '--mode', 'guided', '--value-range', '0,255');

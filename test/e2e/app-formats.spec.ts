@@ -9,7 +9,7 @@ import { readModel } from '../../workers/formats/index';
 import { modelInputLayout } from '../../workers/imaging/input-layout';
 import { channelIndex } from '../../workers/imaging/thumbnail';
 import { detailValues, dropFiles, focusLayer, openApp, waitForAllLayers } from './app-helpers';
-import { defaultRadius, DEFAULT_VALUE_RANGE } from '../../workers/engine/value-range';
+import { DEFAULT_VALUE_RANGE } from '../../workers/engine/value-range';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SHARED = path.resolve(ROOT, '../shared/models');
@@ -70,8 +70,7 @@ for (const c of CASES) {
     if (quantization) await expect(page.getByTestId('model-quantized')).toContainText(quantization.description);
     const last = model.layers[model.layers.length - 1];
     const mode = model.nonlinearNodes.length > 0 ? 'surrogate' : 'exact';
-    const inputSize = model.inputFeatureShape.reduce((a, b) => a * b, 1);
-    const truth = computeNeurons(model, last.id, [0], { mode, objective: { kind: 'neuron' }, radius: defaultRadius(model.graph.inputRange ?? DEFAULT_VALUE_RANGE, inputSize) });
+    const truth = computeNeurons(model, last.id, [0], { mode, objective: { kind: 'neuron' }, radius: { range: model.graph.inputRange ?? DEFAULT_VALUE_RANGE } });
     const layout = modelInputLayout({ inputShape: model.inputFeatureShape, inputLayout: model.inputLayout, imageShape: model.imageShape });
     const channels = layout.kind === 'image' ? layout.channels : 1;
     await openLastNeuron(page, last.id, channels);

@@ -25,34 +25,38 @@ test('thumbnails are cut to the receptive field of each layer', async ({ page })
   await page.screenshot({ path: path.join(SHOTS, 'readability-crops.png') });
 });
 
-test('the value range sets the radius, which the settings show and every layer recomputes with', async ({ page }) => {
+test('the value range and each layer’s receptive field set its radius, which the settings and the headers show and every layer recomputes with', async ({ page }) => {
   await openApp(page);
   await openExample(page, 'small-convnet');
   await waitForAllLayers(page);
   await page.getByTestId('open-settings').click();
   const used = page.getByTestId('radius-used');
-  // ¼ · (hi − lo) · √n over the default 0–1 with n = 784 values: 7, the CLI's default.
-  await expect(used).toHaveAttribute('data-value', String(defaultRadius([0, 1], 784)));
+  // ¼ · (hi − lo) · √n over the default 0–1, n the values in the layer's receptive field: conv1's
+  // 5×5 box (the smallest) to the logits' whole 28×28 input, as the CLI's default.
+  const radii = (range: readonly [number, number]): string => [defaultRadius(range, 25), defaultRadius(range, 784)].join(',');
+  await expect(used).toHaveAttribute('data-value', radii([0, 1]));
+  await expect(page.locator('[data-testid=gallery-header][data-layer=conv1] [data-testid=gallery-radius]')).toHaveAttribute('data-value', String(defaultRadius([0, 1], 25)));
+  await expect(page.locator('[data-testid=gallery-header][data-layer=logits] [data-testid=gallery-radius]')).toHaveText('r 7');
   await page.getByTestId('setting-value-range').selectOption('0-255');
-  await expect(used).toHaveAttribute('data-value', String(defaultRadius([0, 255], 784)));
+  await expect(used).toHaveAttribute('data-value', radii([0, 255]));
   await page.getByTestId('setting-value-range').selectOption('imagenet');
-  const imagenet = defaultRadius(VALUE_RANGE_PRESETS.imagenet, 784);
-  await expect(used).toHaveAttribute('data-value', String(imagenet));
-  await expect(used).toContainText('Radius used: 33.31');
+  const imagenet = radii(VALUE_RANGE_PRESETS.imagenet);
+  await expect(used).toHaveAttribute('data-value', imagenet);
+  await expect(used).toContainText('Radius used: 5.947 … 33.31');
   // A radius of one's own wins over the range, and emptying it goes back to the rule.
   await page.getByTestId('setting-radius').fill('2');
   await page.getByTestId('setting-radius').press('Enter');
   await expect(used).toHaveAttribute('data-value', '2');
   await page.getByTestId('setting-radius').fill('');
   await page.getByTestId('setting-radius').press('Enter');
-  await expect(used).toHaveAttribute('data-value', String(imagenet));
+  await expect(used).toHaveAttribute('data-value', imagenet);
   await page.getByTestId('settings-close').click();
-  // Every layer's results belong to the new radius (its staleness key), and the detail says the radius used.
+  // Every layer's results belong to the new range (its staleness key), and the detail says the layer's radius.
   const states = await waitForAllLayers(page);
-  expect(states.every((s) => s.key.includes(`r:${imagenet}|`))).toBe(true);
+  expect(states.every((s) => s.key.includes(`r:rf:${VALUE_RANGE_PRESETS.imagenet.join(',')}|`))).toBe(true);
   await focusLayer(page, 'conv1');
   await page.keyboard.press('Enter');
-  expect(await detailNumber(page, 'radius')).toBe(imagenet);
+  expect(await detailNumber(page, 'radius')).toBeCloseTo(defaultRadius(VALUE_RANGE_PRESETS.imagenet, 25), 6);
 });
 
 /** A 784-value MLP: its input is a flat vector, drawn as bars until the user says it is 28×28. */

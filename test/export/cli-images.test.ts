@@ -9,7 +9,7 @@ import { colormapLut } from '../../workers/imaging/colormap';
 import { computeNeurons } from '../../workers/engine/compute';
 import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
-import { decodeNpy } from '../../workers/formats/numpy/npy';
+import { decodeNpy, encodeNpy } from '../../workers/formats/numpy/npy';
 import { unionCrop } from '../../workers/engine/receptive-field';
 import { DEFAULT_SHEET_OPTIONS, drawnGallery, resolveOptions } from '../../workers/export/layer-images';
 import { layoutSheets } from '../../workers/export/sprite';
@@ -91,6 +91,51 @@ describe('neurovis gallery --format png,svg', () => {
       const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
       expect(doc.getElementsByTagName('image')).toHaveLength(layer.neurons + 1);
     }
+  });
+
+  it('draws x* in data units: each per-neuron PNG pixel is reference + x* through the value range, clipped; --stretch-contrast draws x* alone', () => {
+    const [lo, hi] = [-1, 3];
+    // A reference spread over the range, so that reference + x* leaves it (and clips) at some pixels.
+    const x0 = Float32Array.from({ length: 36 }, (_, i) => lo + ((i * 7) % 36) * ((hi - lo) / 35));
+    writeFileSync(join(work, 'x0.npy'), encodeNpy([1, 6, 6], x0));
+    const run = (name: string, ...extra: string[]) => {
+      const out = join(work, name);
+      const r = spawnSync(process.execPath, [cli, 'gallery', join(work, 'tiny.neurovis.json'), '--out', out, '--mode', 'local', '--reference', join(work, 'x0.npy'), '--value-range', `${lo},${hi}`, '--layers', 'conv', '--format', 'png,npy,json', '--workers', '0', '--quiet', ...extra], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toBe('');
+      return out;
+    };
+    const out = run('units');
+    const stretched = run('stretched', '--stretch-contrast');
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const entry = manifest.layers[0];
+    const x = decodeNpy(new Uint8Array(readFileSync(join(out, entry.file))), entry.file).data;
+    const [y0, c0, h, w] = entry.crop as number[];
+    const base = entry.file.replace(/\.npy$/, '');
+    const files = readdirSync(join(out, base)).sort();
+    const lut = colormapLut(DEFAULT_SHEET_OPTIONS.colormap);
+    let clipped = 0;
+    for (let n = 0; n < files.length; n++) {
+      const own = decodePng(new Uint8Array(readFileSync(join(out, base, files[n]))));
+      const plain = decodePng(new Uint8Array(readFileSync(join(stretched, base, files[n]))));
+      const f = own.width / w;
+      const row = x.subarray(n * 36, (n + 1) * 36);
+      let m = 0;
+      for (const v of row) m = Math.max(m, Math.abs(v));
+      for (let i = 0; i < h; i++) {
+        for (let j = 0; j < w; j++) {
+          const p = (y0 + i) * 6 + c0 + j;
+          const seen = x0[p] + row[p];
+          const t = Math.min(1, Math.max(0, (seen - lo) / (hi - lo)));
+          if (seen < lo || seen > hi) clipped++;
+          const g = Math.round(t * 255);
+          const [px, py] = [j * f + (f >> 1), i * f + (f >> 1)];
+          expect(pixel(own, px, py), `neuron ${n} (${i}, ${j})`).toEqual([g, g, g, 255]);
+          const k = Math.round((row[p] / (2 * m) + 0.5) * 254) * 3;
+          expect(pixel(plain, px, py)).toEqual([lut[k], lut[k + 1], lut[k + 2], 255]);
+        }
+      }
+    }
+    expect(clipped).toBeGreaterThan(0);
   });
 
   it('writes only the formats asked for, with no temporary files left', () => {

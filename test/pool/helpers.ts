@@ -52,7 +52,7 @@ export function prepareFiles(files: readonly InputFile[]): PreparedModel {
 export function engineLayer(model: PreparedModel, layer: string, settings: GallerySettings, runLayers?: readonly string[]) {
   const run = runLayers ?? model.layers.map((l) => l.id);
   const results = new Map<string, ReturnType<typeof computeNeurons>>();
-  const known = knownFromResults(results, settings.radius);
+  const known = knownFromResults(results);
   const upTo = run.indexOf(layer);
   for (const id of upTo >= 0 ? run.slice(0, upTo + 1) : [layer]) {
     const reuses = settings.mode !== 'ascent' && model.layers.find((l) => l.id === id)!.reuses.some((s) => results.has(s));

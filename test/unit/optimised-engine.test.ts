@@ -25,7 +25,7 @@ function maxGalleryDifference(
   // Layers in order, each offered the optimised results of the layers before it, recovered
   // from x* and ‖a‖ as the worker pool recovers them from its cache.
   const done = new Map<string, ReturnType<typeof computeNeurons>>();
-  const recovered = knownFromResults(done, settings.radius);
+  const recovered = knownFromResults(done);
   let reused = 0;
   const known: KnownReversals = {
     reversal(layer, neuron) {
@@ -119,7 +119,7 @@ describe('work shared between layers (reuse.ts)', () => {
         for (const layer of model.layers.filter((l) => l.op === 'Relu' && l.reuses.length === 1)) {
           const source = layer.reuses[0];
           const ids = allNeurons(model, layer.id, settings.objective);
-          const known = knownFromResults(new Map([[source, computeNeurons(model, source, ids, settings)]]), settings.radius);
+          const known = knownFromResults(new Map([[source, computeNeurons(model, source, ids, settings)]]));
           // A source activation moved by +1000 comes out of the ReLU moved by +1000: proof that no forward pass ran.
           const moved: KnownReversals = { reversal: known.reversal, activation: (l, n) => known.activation(l, n)! + 1000 };
           const reference = withOptimised(false, () => computeNeurons(model, layer.id, ids, settings));

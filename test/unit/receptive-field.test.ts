@@ -1,6 +1,6 @@
 // Receptive-field crops (issue 17) against where the engine's own reversals are non-zero.
 import { describe, expect, it } from 'vitest';
-import { computeNeurons } from '../../workers/engine/compute';
+import { computeNeurons, radiusOfLayer } from '../../workers/engine/compute';
 import type { AttrValue, Graph, GraphNode } from '../../workers/engine/graph';
 import { prepare, type PreparedModel } from '../../workers/engine/prepare';
 import type { CropBox } from '../../workers/engine/prepared-model';
@@ -121,5 +121,35 @@ describe('receptive-field crops', () => {
     expect(model.layers.find((l) => l.id === g)!.crops).toEqual({ neuron: null, channel: null });
     expect(model.layers.find((l) => l.id === d)!.crops).toEqual({ neuron: null, channel: null });
     expect(cropOf(model.layers[0].crops, 'neuron', 1)).toEqual([3, 3, 3, 3]);
+  });
+});
+
+describe('the default radius follows each layer’s receptive field', () => {
+  it('‖x*‖ = ¼·(hi − lo)·√(C·h·w) with h × w the support of the exact x*, found by brute force; a number is one radius for all', () => {
+    const b = new Builder();
+    const c1 = b.conv('x', 3, 4, 3, { pads: [1, 1, 1, 1] });
+    const c2 = b.conv(c1, 4, 4, 3, { strides: [2, 2], pads: [1, 1, 1, 1] });
+    const c3 = b.conv(c2, 4, 2, 5, { dilations: [2, 2] });
+    const g = b.node('GlobalAveragePool', [c3]);
+    const model = prepare(b.graph([1, 3, 31, 29], [g]));
+    const [c, h, w] = model.inputFeatureShape;
+    const range = [-1, 3] as const;
+    const seen: number[] = [];
+    for (const layer of model.layers) {
+      const neurons = Array.from({ length: layer.neurons }, (_, i) => i);
+      const r = computeNeurons(model, layer.id, neurons, { mode: 'exact', objective: { kind: 'neuron' }, radius: { range } });
+      const fixed = computeNeurons(model, layer.id, neurons, { mode: 'exact', objective: { kind: 'neuron' }, radius: 2.5 });
+      neurons.forEach((i) => {
+        const support = nonzeroBox(r.xstar, i, c, h, w)!;
+        const values = c * support[2] * support[3];
+        seen.push(values);
+        const norm = (x: Float32Array): number => Math.hypot(...Array.from(x.subarray(i * c * h * w, (i + 1) * c * h * w)));
+        expect(norm(r.xstar), `${layer.id} ${i}`).toBeCloseTo(0.25 * (range[1] - range[0]) * Math.sqrt(values), 4);
+        expect(radiusOfLayer(model, layer.id, { radius: { range }, objective: { kind: 'neuron' } })).toBeCloseTo(norm(r.xstar), 4);
+        expect(norm(fixed.xstar)).toBeCloseTo(2.5, 5);
+      });
+    }
+    // 3×3; 5×5 after a second 3×3; 21×21 after the 5×5 dilated by 2 at stride 2 (5 + 2·2·4); the whole input after global pooling.
+    expect([...new Set(seen)]).toEqual([3 * 9, 3 * 25, 3 * 21 * 21, c * h * w]);
   });
 });

@@ -134,13 +134,15 @@ describe('the value range in the settings store (as the CLI resolves it)', () =>
     gallery.reset({ ...summary, inputShape: [1, 28, 28] } as unknown as ModelSummary);
     const settings = useSettings();
     settings.setCompute({ mode: 'local' });
-    // ¼ · (hi − lo) · √n, n = 784.
-    expect(settings.effective.radius).toBe(7);
+    // ¼ · (hi − lo) · √n, n = 784 (layers without crops see the whole input).
+    const conv1 = gallery.summary!.layers[0];
+    expect(settings.effective.radius).toEqual({ range: [0, 1] });
+    expect(settings.radiusOf(conv1)).toBe(7);
     expect(settings.referenceId).toBe('mid:0,1');
     expect(settings.gallerySettings.reference?.every((v) => v === 0.5)).toBe(true);
     const before = layerKeys(gallery.summary!, settings.effective, settings.referenceId);
     settings.setCompute({ valueRange: '0-255' });
-    expect(settings.effective.radius).toBe(0.25 * 255 * 28);
+    expect(settings.radiusOf(conv1)).toBe(0.25 * 255 * 28);
     expect(settings.referenceId).toBe('mid:0,255');
     expect(settings.gallerySettings.reference?.every((v) => v === 127.5)).toBe(true);
     expect(changedLayers(before, layerKeys(gallery.summary!, settings.effective, settings.referenceId))).toEqual(['conv1', 'relu1', 'conv2', 'fc']);
@@ -149,13 +151,13 @@ describe('the value range in the settings store (as the CLI resolves it)', () =>
     expect(settings.referenceId).toBeNull();
     const fixed = layerKeys(gallery.summary!, settings.effective, settings.referenceId);
     settings.setCompute({ valueRange: 'imagenet' });
-    expect(settings.effective.radius).toBe(3);
+    expect(settings.radiusOf(conv1)).toBe(3);
     expect(changedLayers(fixed, layerKeys(gallery.summary!, settings.effective, settings.referenceId))).toEqual([]);
     // The model's own range (TFLite input quantisation) is the default when the user names none.
     settings.setCompute({ valueRange: 'auto', radius: null });
     gallery.reset({ ...summary, inputShape: [1, 28, 28], inputRange: [-1, 1] } as unknown as ModelSummary);
     expect(settings.valueRangeSource).toBe('model');
-    expect(settings.effective.radius).toBe(14);
+    expect(settings.radiusOf(gallery.summary!.layers[0])).toBe(14);
   });
 });
 

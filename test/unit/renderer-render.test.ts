@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { colormapLut, colormapStops, lucidByte, lutIndex, LUT_CENTRE, LUT_SIZE } from '../../workers/imaging/colormap';
 import { cellAt, cellPosition, fitInCell, layoutGallery, scrollToReveal, visibleRanges } from '../../renderer/src/render/gallery-layout';
 import { barsImage, imagePixels, inputLayout, renderThumbnail, upscaleNearest } from '../../workers/imaging/thumbnail';
+import { dataUnitsOf } from '../../workers/imaging/data-units';
+import { renderInputThumbnail } from '../../workers/imaging/input-layout';
 
 const hex = (h: string): number[] => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
 
@@ -93,6 +95,45 @@ describe('x* → pixels', () => {
     expect(alpha(1, 8)).toBe(0);
     expect(alpha(5, 8)).toBe(255); // bar 1 reaches the bottom
     expect(alpha(5, 0)).toBe(0);
+  });
+});
+
+describe('x* in data units (what the model sees)', () => {
+  it('RGB pixels are reference + x* mapped lo → 0, hi → 255 and clipped, in either channel order', () => {
+    // Range [-1, 3]: a byte is round((v + 1)/4 · 255), 0 below −1, 255 above 3.
+    const x = Float32Array.from([0.5, -3, 1, 2.5, /* G */ 0, 0, -0.5, 1, /* B */ 4, -1, 0.25, 0]);
+    const base = Float32Array.from([0, 1, 1, 1, /* G */ -1, 3, 1, 0, /* B */ 0, 0, 0, 1]);
+    const units = { range: [-1, 3] as const, base };
+    const first = imagePixels(x, 0, { kind: 'image', channels: 3, height: 2, width: 2, channelsLast: false }, 'rdbu', 1, units);
+    // Pixel by pixel, by hand: R = 0.5, −2 (clipped), 2, 3.5 (clipped); G = −1, 3, 0.5, 1; B = 4 (clipped), −1, 0.25, 1.
+    expect(Array.from(first.data)).toEqual([96, 0, 255, 255, 0, 255, 0, 255, 191, 96, 80, 255, 255, 128, 128, 255]);
+    const last = new Float32Array(12);
+    const lastBase = new Float32Array(12);
+    for (let c = 0; c < 3; c++) for (let p = 0; p < 4; p++) [last[p * 3 + c], lastBase[p * 3 + c]] = [x[c * 4 + p], base[c * 4 + p]];
+    const b = imagePixels(last, 0, { kind: 'image', channels: 3, height: 2, width: 2, channelsLast: true }, 'rdbu', 1, { range: [-1, 3], base: lastBase });
+    expect(Array.from(b.data)).toEqual(Array.from(first.data));
+  });
+
+  it('one channel is grey; readable ascent’s x* (no base) is drawn as the image it is; a crop cuts the base with x*', () => {
+    const x = Float32Array.from([0, 0.25, 0.5, 1.5]);
+    const grey = imagePixels(x, 0, { kind: 'image', channels: 1, height: 2, width: 2, channelsLast: false }, 'rdbu', 1, { range: [0, 1], base: null });
+    expect(Array.from(grey.data)).toEqual([0, 64, 128, 255].flatMap((g) => [g, g, g, 255]));
+    // A 1×3×3 input, the box [1, 1, 2, 2]: pixels (1,1) (1,2) (2,1) (2,2) with their own base values.
+    const full = Float32Array.from([9, 9, 9, 9, 0.125, 0.25, 9, 0.375, -0.375]);
+    const base = Float32Array.from([9, 9, 9, 9, 0.5, 0.5, 9, 0.5, 0.5]);
+    const cut = renderInputThumbnail(full, 0, { shape: [1, 3, 3], channelsLast: false, crop: [1, 1, 2, 2] }, { colormap: 'rdbu', scale: 9, size: 2, units: { range: [0, 1], base } });
+    // Thumbnails are at least 4 pixels a side: the 2×2 crop is upscaled twice.
+    const want = { width: 2, height: 2, data: Uint8ClampedArray.from([0.625, 0.75, 0.875, 0.125].flatMap((v) => [Math.round(v * 255), Math.round(v * 255), Math.round(v * 255), 255])) };
+    expect(Array.from(cut.data)).toEqual(Array.from(upscaleNearest(want, 2).data));
+  });
+
+  it('which modes draw in data units, and on what base', () => {
+    const reference = Float32Array.from([0.2, 0.4]);
+    expect(dataUnitsOf({ mode: 'exact' }, [0, 1], 2)).toBeNull();
+    expect(dataUnitsOf({ mode: 'local', reference }, [0, 1], 2)).toEqual({ range: [0, 1], base: reference });
+    expect(dataUnitsOf({ mode: 'surrogate' }, [-1, 3], 2)).toEqual({ range: [-1, 3], base: Float32Array.from([1, 1]) });
+    expect(dataUnitsOf({ mode: 'ascent', ascent: { style: 'readable' } }, [0, 1], 2)).toEqual({ range: [0, 1], base: null });
+    expect(dataUnitsOf({ mode: 'ascent' }, [0, 1], 2)?.base).toEqual(Float32Array.from([0.5, 0.5]));
   });
 });
 

@@ -5,6 +5,7 @@ import { modeById, type GalleryMode } from './modes/index';
 export type { GalleryMode } from './modes/index';
 import type { PreparedModel } from './prepare';
 import { neuronCount } from './reverse';
+import { layerRadius, type Radius } from './layer-radius';
 import type { KnownReversals } from './reuse';
 import { layerById, type Objective } from './seeds';
 
@@ -20,7 +21,8 @@ export function resolveMode(choice: ModeChoice, model: Pick<PreparedModel, 'nonl
 export interface GallerySettings {
   readonly mode: GalleryMode;
   readonly objective: Objective;
-  readonly radius: number;
+  /** One radius for every layer, or relative to the value range and each layer's receptive field (layer-radius.ts). */
+  readonly radius: Radius;
   /** x0 for the modes that linearise at it (modes/: `reference`); zero when absent. */
   readonly reference?: Float32Array;
   readonly ascent?: AscentOptions;
@@ -39,7 +41,7 @@ export function computeNeurons(
   const mode = modeById(settings.mode);
   return mode.run(model, layerId, neurons, {
     objective: settings.objective,
-    radius: settings.radius,
+    radius: radiusOfLayer(model, layerId, settings),
     reference: settings.reference,
     ascent: settings.ascent,
     known: mode.reusesKnown ? known : undefined,
@@ -51,6 +53,12 @@ export function computeNeurons(
 export function stepsPerNeuron(settings: Pick<GallerySettings, 'mode' | 'ascent'>): number | undefined {
   if (!modeById(settings.mode).readsAscent) return undefined;
   return settings.ascent?.steps ?? (settings.ascent?.style === 'readable' ? DEFAULT_READABLE_STEPS : DEFAULT_ASCENT_STEPS);
+}
+
+/** The radius a layer's x* get under these settings (the manifest's per-layer `radius`). */
+export function radiusOfLayer(model: PreparedModel, layerId: string, settings: Pick<GallerySettings, 'radius' | 'objective'>): number {
+  const input = { inputShape: model.inputFeatureShape, inputLayout: model.inputLayout };
+  return layerRadius(settings.radius, input, layerById(model, layerId).crops, settings.objective.kind);
 }
 
 /** Every neuron index of a layer under an objective. */

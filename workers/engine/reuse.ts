@@ -191,10 +191,16 @@ export function layerNode(model: PreparedModel, layer: LayerInfo): VariableNode 
   return v;
 }
 
-/** a recovered from a result: x* = r·a/‖a‖, so a = x*·‖a‖/r (zero for dead neurons). */
-function reversalFromResult(xstar: Float32Array, norm: number, radius: number): Float32Array {
+/**
+ * a recovered from a result: x* = r·a/‖a‖, so a = x*·‖a‖/‖x*‖ (zero for dead neurons). ‖x*‖
+ * stands for r, which differs from layer to layer when it follows the receptive field.
+ */
+function reversalFromResult(xstar: Float32Array, norm: number): Float32Array {
+  let sq = 0;
+  for (let i = 0; i < xstar.length; i++) sq += xstar[i] * xstar[i];
   const a = new Float32Array(xstar.length);
-  const scale = norm / radius;
+  if (!(sq > 0)) return a;
+  const scale = norm / Math.sqrt(sq);
   for (let i = 0; i < a.length; i++) a[i] = xstar[i] * scale;
   return a;
 }
@@ -202,7 +208,6 @@ function reversalFromResult(xstar: Float32Array, norm: number, radius: number): 
 /** Known reversals from whole results of earlier layers (a single-threaded gallery, tests). */
 export function knownFromResults(
   results: ReadonlyMap<string, { readonly neurons: readonly number[]; readonly xstar: Float32Array; readonly norms: Float32Array; readonly activations?: Float32Array }>,
-  radius: number,
 ): KnownReversals {
   const find = (layer: string, neuron: number) => {
     const r = results.get(layer);
@@ -215,7 +220,7 @@ export function knownFromResults(
       if (!hit) return undefined;
       const { r, i } = hit;
       const size = r.xstar.length / r.neurons.length;
-      return reversalFromResult(r.xstar.subarray(i * size, (i + 1) * size), r.norms[i], radius);
+      return reversalFromResult(r.xstar.subarray(i * size, (i + 1) * size), r.norms[i]);
     },
     activation(layer, neuron) {
       const hit = find(layer, neuron);

@@ -12,6 +12,7 @@ import { unionCrop } from '../engine/receptive-field';
 import { drawnGallery, layerImageFiles, rowLabels, type ImageFormats } from './layer-images';
 import { buildManifest, safeFileNames, type GalleryLayer } from './manifest';
 import type { SheetOptions } from './sprite';
+import type { DataUnits } from '../imaging/data-units';
 
 export interface ExportFormats extends ImageFormats {
   readonly npy: boolean;
@@ -27,6 +28,8 @@ export interface ExportInput {
   readonly settings: Pick<GallerySettings, 'mode' | 'objective' | 'radius'>;
   readonly layers: readonly GalleryLayer[];
   readonly quantized?: QuantizationInfo;
+  /** Images in data units (reference + x* in the value range), or absent for the symmetric scale. */
+  readonly units?: DataUnits | null;
 }
 
 export interface CollectedFile {
@@ -78,7 +81,7 @@ export async function collectExport(input: ExportInput, formats: ExportFormats, 
       files.push({ name: npyNames[i], bytes: encodeNpy([l.norms.length, ...input.inputShape], l.xstar) });
       await check();
     }
-    const gallery = drawnGallery(l.info.name, l.xstar, drawing, { activations: l.activations, crop: unionCrop(l.info.crops, input.settings.objective.kind), labels: rowLabels(l) });
+    const gallery = drawnGallery(l.info.name, l.xstar, drawing, { activations: l.activations, crop: unionCrop(l.info.crops, input.settings.objective.kind), labels: rowLabels(l), units: input.units });
     for (const f of layerImageFiles(gallery, base, formats, options)) {
       files.push({ name: f.folder ? `${f.folder}.${f.name}` : f.name, bytes: typeof f.bytes === 'string' ? encoder.encode(f.bytes) : f.bytes });
       await check();

@@ -2,16 +2,18 @@
  * The image files of one layer, built the same way by the CLI and by the app: PNG sprite
  * sheets, their SVGs, and a PNG per neuron. Pure; the caller decides where they go.
  */
-import { cropRows } from '../imaging/input-layout';
+import type { DataUnits } from '../imaging/data-units';
+import { cropRows, croppedUnits } from '../imaging/input-layout';
 import { encodePng } from '../imaging/png';
 import { renderSheetSvg } from './svg';
-import { drawSheet, galleryLayout, layerThumbnails, layoutSheets, nativeImageSide, CHART_SIZE, type LayerGallery, type SheetOptions } from './sprite';
+import { drawnUnits, drawSheet, galleryLayout, layerThumbnails, layoutSheets, nativeImageSide, CHART_SIZE, type LayerGallery, type SheetOptions } from './sprite';
 
-/** What a sheet shows beside x*: activations, the receptive-field crop [y, x, h, w], class names (one per row). */
+/** What a sheet shows beside x*: activations, the receptive-field crop [y, x, h, w], class names (one per row), data units (the base one full input). */
 export interface GalleryExtras {
   readonly activations?: Float32Array;
   readonly crop?: readonly number[] | null;
   readonly labels?: readonly string[];
+  readonly units?: DataUnits | null;
 }
 
 /**
@@ -22,9 +24,10 @@ export function drawnGallery(title: string, xstar: Float32Array, drawing: { shap
   const { activations, crop, labels } = extras;
   if (crop && drawing.shape.length === 3) {
     const cut = cropRows(xstar, drawing.shape, drawing.channelsLast, crop);
-    return { title, xstar: cut.xstar, inputShape: cut.shape, channelsLast: drawing.channelsLast, activations, labels };
+    const units = croppedUnits(extras.units, drawing.shape, drawing.channelsLast, crop);
+    return { title, xstar: cut.xstar, inputShape: cut.shape, channelsLast: drawing.channelsLast, activations, labels, units };
   }
-  return { title, xstar, inputShape: drawing.shape, channelsLast: drawing.channelsLast, activations, labels };
+  return { title, xstar, inputShape: drawing.shape, channelsLast: drawing.channelsLast, activations, labels, units: extras.units ?? null };
 }
 
 /** The class names of a layer's rows: a preview (fewer rows than `total`) holds only some neurons. */
@@ -80,8 +83,10 @@ export function* layerImageFiles(g: LayerGallery, base: string, formats: ImageFo
   const probe = thumbs[0] ?? { width: CHART_SIZE * options.factor, height: CHART_SIZE * options.factor };
   const sheets = layoutSheets(g, probe.width, probe.height, options);
   for (let s = 0; s < sheets.length; s++) {
-    if (formats.png) yield { folder: null, name: sheetName(base, s, sheets.length, '.png'), bytes: encodePng(drawSheet(sheets[s], thumbs, options.colormap)) };
-    if (formats.svg) yield { folder: null, name: sheetName(base, s, sheets.length, '.svg'), bytes: renderSheetSvg(sheets[s], thumbs, options.colormap) };
+    // In data units the colour bar is the grey ramp lo → hi.
+    const legend = drawnUnits(g, options) ? 'gray' : options.colormap;
+    if (formats.png) yield { folder: null, name: sheetName(base, s, sheets.length, '.png'), bytes: encodePng(drawSheet(sheets[s], thumbs, legend)) };
+    if (formats.svg) yield { folder: null, name: sheetName(base, s, sheets.length, '.svg'), bytes: renderSheetSvg(sheets[s], thumbs, legend) };
   }
   if (formats.png) {
     for (let i = 0; i < thumbs.length; i++) yield { folder: base, name: neuronFileName(i, thumbs.length), bytes: encodePng(thumbs[i]) };

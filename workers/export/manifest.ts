@@ -1,4 +1,5 @@
 import type { GallerySettings } from '../engine/compute';
+import { layerRadius } from '../engine/layer-radius';
 import { cropOf, isBoxList } from '../engine/receptive-field';
 import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
 import { drawnImageShape, type InputDrawing } from '../imaging/input-layout';
@@ -15,6 +16,8 @@ export interface ManifestLayer {
   neurons: number;
   indices?: number[];
   file: string;
+  /** ‖x*‖ of this layer's rows: the gallery's radius, or by default ¼·(hi − lo)·√(values in the layer's receptive field). */
+  radius: number;
   activations: number[];
   norms: number[];
   /** Indices of dead neurons (a = 0). */
@@ -43,8 +46,8 @@ export interface Manifest {
   quantized: QuantizationInfo | null;
   mode: string;
   objective: string;
-  /** ‖x*‖ (by default relative to the value range: engine/value-range.ts). */
-  radius: number;
+  /** ‖x*‖ of every layer, or null: by default each layer's own, relative to the value range and its receptive field (layers[].radius, engine/layer-radius.ts). */
+  radius: number | null;
   /** The input's value range [lo, hi] the radius and the reference were chosen for. */
   valueRange?: [number, number];
   layers: ManifestLayer[];
@@ -98,7 +101,7 @@ export function buildManifest(
     quantized: quantized ? { scheme: quantized.scheme, description: quantized.description } : null,
     mode: settings.mode,
     objective: settings.objective.kind,
-    radius: settings.radius,
+    radius: typeof settings.radius === 'number' ? settings.radius : null,
     layers: layers.map((l, i) => ({
       id: l.info.id,
       name: l.info.name,
@@ -107,6 +110,7 @@ export function buildManifest(
       neurons: l.total ?? l.norms.length,
       ...(l.neurons.length < (l.total ?? 0) ? { indices: [...l.neurons] } : {}),
       file: fileNames[i],
+      radius: layerRadius(settings.radius, input, l.info.crops, settings.objective.kind),
       activations: clean(l.activations),
       norms: clean(l.norms),
       dead: Array.from(l.dead.entries()).filter(([, d]) => d === 1).map(([i]) => i),

@@ -6,6 +6,7 @@
  * into several complete sheets. Pure: no DOM, no Node.
  */
 import { colormapLut, LUT_SIZE, type ColormapName } from '../imaging/colormap';
+import type { DataUnits } from '../imaging/data-units';
 import { inputLayout, maxAbs, renderThumbnail, layoutSize, type InputLayout, type RGBAImage } from '../imaging/thumbnail';
 import { drawText, fitText, textWidth, GLYPH_HEIGHT } from './font';
 
@@ -19,6 +20,8 @@ export interface SheetOptions {
   readonly factor: number;
   /** Prints each neuron's activation under its index. */
   readonly showValues: boolean;
+  /** Stretch contrast: x* on the symmetric scale x/(2·m) + ½ even where the gallery has data units. */
+  readonly stretch?: boolean;
   /** Largest sheet side in pixels (default MAX_SHEET_SIDE). */
   readonly maxSide?: number;
 }
@@ -35,6 +38,8 @@ export interface LayerGallery {
   readonly activations?: Float32Array;
   /** Class names, one per row (the output layer of a model that comes with them): a caption under each index. */
   readonly labels?: readonly string[];
+  /** Images drawn as base + x* in the value range (base in the drawn shape, one row); absent: the symmetric scale. */
+  readonly units?: DataUnits | null;
 }
 
 export const MAX_SHEET_SIDE = 8192;
@@ -98,7 +103,12 @@ export function neuronThumbnail(g: LayerGallery, neuron: number, options: SheetO
   const layout = galleryLayout(g);
   const factor = Math.max(1, Math.floor(options.factor));
   const native = layout.kind === 'image' ? nativeImageSide(layout) : CHART_SIZE;
-  return renderThumbnail(g.xstar, neuron, layout, { colormap: options.colormap, scale: scaleOf(g, neuron, options.scale, layerMax), size: native * factor });
+  return renderThumbnail(g.xstar, neuron, layout, { colormap: options.colormap, scale: scaleOf(g, neuron, options.scale, layerMax), size: native * factor, units: drawnUnits(g, options) });
+}
+
+/** The data units a sheet's images are drawn in, or null for the symmetric scale (charts, stretch contrast, no units). */
+export function drawnUnits(g: LayerGallery, options: Pick<SheetOptions, 'stretch'>): DataUnits | null {
+  return g.units && !options.stretch && galleryLayout(g).kind === 'image' ? g.units : null;
 }
 
 /** The longer side of an image thumbnail at factor 1. */
@@ -129,6 +139,7 @@ export function layoutSheets(g: LayerGallery, thumbWidth: number, thumbHeight: n
   const cellHeight = thumbHeight + 2 + LINE * textLines;
   const headerHeight = MARGIN + GLYPH_HEIGHT * TITLE_SCALE + 4 + LINE + GAP;
   const layout = galleryLayout(g);
+  const units = drawnUnits(g, options);
   const legendShown = !(layout.kind === 'image' && layout.channels === 3);
   const footerHeight = GAP + LEGEND_HEIGHT + 2 + LINE + MARGIN;
   const minWidth = 2 * MARGIN + LEGEND_WIDTH + 2 * textWidth('-0.000e+00');
@@ -153,7 +164,7 @@ export function layoutSheets(g: LayerGallery, thumbWidth: number, thumbHeight: n
     texts.push({ text: fitText(g.title, width - 2 * MARGIN, TITLE_SCALE), x: MARGIN, y: MARGIN, scale: TITLE_SCALE });
     const range = count === 0 ? 'no neurons' : `neurons ${first}-${last} of ${count}`;
     const sheetNote = sheetCount > 1 ? `, sheet ${s + 1}/${sheetCount}` : '';
-    const scaleNote = options.scale === 'layer' ? 'scale: layer' : 'scale: per neuron';
+    const scaleNote = units ? 'x0 + x* in data units' : options.scale === 'layer' ? 'scale: layer' : 'scale: per neuron';
     texts.push({ text: fitText(`${range}${sheetNote}, ${scaleNote}`, width - 2 * MARGIN), x: MARGIN, y: MARGIN + GLYPH_HEIGHT * TITLE_SCALE + 4, scale: 1 });
     const cells: SheetCell[] = [];
     for (let i = first; i <= last; i++) {
@@ -172,10 +183,13 @@ export function layoutSheets(g: LayerGallery, thumbWidth: number, thumbHeight: n
     if (legendShown) {
       legend = { x: MARGIN, y: legendY, width: LEGEND_WIDTH, height: LEGEND_HEIGHT };
       const labelY = legendY + LEGEND_HEIGHT + 2;
-      const [low, high] = options.scale === 'layer' ? [formatValue(-layerMax), formatValue(layerMax)] : ['-max|x|', '+max|x|'];
+      const [low, high] = units ? units.range.map(formatValue) : options.scale === 'layer' ? [formatValue(-layerMax), formatValue(layerMax)] : ['-max|x|', '+max|x|'];
+      const middle = units ? formatValue((units.range[0] + units.range[1]) / 2) : '0';
       texts.push({ text: low, x: MARGIN, y: labelY, scale: 1 });
-      texts.push({ text: '0', x: MARGIN + Math.floor(LEGEND_WIDTH / 2) - 2, y: labelY, scale: 1 });
+      texts.push({ text: middle, x: MARGIN + Math.floor((LEGEND_WIDTH - textWidth(middle)) / 2), y: labelY, scale: 1 });
       texts.push({ text: high, x: MARGIN + LEGEND_WIDTH - textWidth(high), y: labelY, scale: 1 });
+    } else if (units) {
+      texts.push({ text: fitText(`RGB = x0 + x* from ${formatValue(units.range[0])} (0) to ${formatValue(units.range[1])} (255)`, width - 2 * MARGIN), x: MARGIN, y: legendY, scale: 1 });
     } else {
       texts.push({ text: 'RGB = x/(2 max|x|) + 1/2', x: MARGIN, y: legendY, scale: 1 });
     }

@@ -1,4 +1,5 @@
 import type { InputLayout as LayoutName } from '../engine/graph';
+import type { DataUnits } from './data-units';
 import { inputLayout, renderThumbnail, type InputLayout, type RGBAImage, type ThumbnailOptions } from './thumbnail';
 
 /** What decides how an x* is drawn: the input's shape, its layout, and the image shape the user asked for. */
@@ -76,6 +77,8 @@ export interface ThumbnailDrawing {
   readonly shape: readonly number[];
   readonly channelsLast: boolean;
   readonly crop: readonly number[] | null;
+  /** Draw reference + x* in data units (the base one full input), or the symmetric scale when absent. */
+  readonly units?: DataUnits | null;
 }
 
 /** The drawing of a layer's thumbnails: the model's drawing shape and the layer's crop (kept for images only). */
@@ -92,5 +95,12 @@ export function renderInputThumbnail(xstar: Float32Array, row: number, drawing: 
   if (!drawing.crop) return renderThumbnail(xstar, row, inputLayout(drawing.shape, drawing.channelsLast), options);
   const size = drawing.shape.reduce((a, b) => a * b, 1);
   const cut = cropRows(xstar.subarray(row * size, (row + 1) * size), drawing.shape, drawing.channelsLast, drawing.crop);
-  return renderThumbnail(cut.xstar, 0, inputLayout(cut.shape, drawing.channelsLast), options);
+  return renderThumbnail(cut.xstar, 0, inputLayout(cut.shape, drawing.channelsLast), { ...options, units: croppedUnits(options.units, drawing.shape, drawing.channelsLast, drawing.crop) });
+}
+
+/** Data units whose base is cut to the same box as x* (the base is one full input). */
+export function croppedUnits(units: DataUnits | null | undefined, shape: readonly number[], channelsLast: boolean, box: readonly number[] | null): DataUnits | null {
+  if (!units) return null;
+  if (!units.base || !box || shape.length !== 3) return units;
+  return { range: units.range, base: cropRows(units.base, shape, channelsLast, box).xstar };
 }

@@ -3,6 +3,7 @@
  * in the app, written to PNG by the export and by the CLI.
  */
 import { colormapLut, lucidByte, lutIndex, type ColormapName } from './colormap';
+import { dataByte, type DataUnits } from './data-units';
 
 /** How one x* is shown, from the model's input feature shape and layout. */
 export type InputLayout =
@@ -71,6 +72,11 @@ export interface ThumbnailOptions {
   readonly scale: number;
   /** Target size in pixels of the longer side; images are upscaled by the largest integer factor that fits (at least 1). */
   readonly size: number;
+  /**
+   * Images only: draw base + x* through the value range (grey, or RGB for three channels)
+   * instead of the symmetric scale; `scale` and `colormap` then do not apply. Charts keep the symmetric scale.
+   */
+  readonly units?: DataUnits | null;
 }
 
 /** Grid of a mosaic of `channels` tiles: columns, rows. */
@@ -84,15 +90,20 @@ const MOSAIC_GAP = 1;
 
 /**
  * One x* at native resolution (one pixel per value): a heatmap for one channel, Lucid RGB
- * for three, a mosaic of heatmaps otherwise. Transparent between mosaic tiles.
+ * for three, a mosaic of heatmaps otherwise. Transparent between mosaic tiles. With `units`,
+ * base + x* in data units: grey for one channel (and each tile of a mosaic), RGB for three.
  */
-export function imagePixels(x: Float32Array, offset: number, layout: Extract<InputLayout, { kind: 'image' }>, colormap: ColormapName, m: number): RGBAImage {
+export function imagePixels(x: Float32Array, offset: number, layout: Extract<InputLayout, { kind: 'image' }>, colormap: ColormapName, m: number, units?: DataUnits | null): RGBAImage {
   const { channels, height: h, width: w } = layout;
   const lut = colormapLut(colormap);
+  const inData = (i: number): number => dataByte(x[offset + i] + (units!.base ? units!.base[i] : 0), units!.range);
   if (channels === 3) {
     const data = new Uint8ClampedArray(w * h * 4);
     for (let p = 0; p < w * h; p++) {
-      for (let c = 0; c < 3; c++) data[p * 4 + c] = lucidByte(x[offset + channelIndex(layout, c, p)], m);
+      for (let c = 0; c < 3; c++) {
+        const i = channelIndex(layout, c, p);
+        data[p * 4 + c] = units ? inData(i) : lucidByte(x[offset + i], m);
+      }
       data[p * 4 + 3] = 255;
     }
     return { width: w, height: h, data };
@@ -106,11 +117,16 @@ export function imagePixels(x: Float32Array, offset: number, layout: Extract<Inp
     const y0 = Math.floor(c / cols) * (h + MOSAIC_GAP);
     for (let i = 0; i < h; i++) {
       for (let j = 0; j < w; j++) {
-        const k = lutIndex(x[offset + channelIndex(layout, c, i * w + j)], m) * 3;
+        const index = channelIndex(layout, c, i * w + j);
         const o = ((y0 + i) * width + x0 + j) * 4;
-        data[o] = lut[k];
-        data[o + 1] = lut[k + 1];
-        data[o + 2] = lut[k + 2];
+        if (units) {
+          data[o] = data[o + 1] = data[o + 2] = inData(index);
+        } else {
+          const k = lutIndex(x[offset + index], m) * 3;
+          data[o] = lut[k];
+          data[o + 1] = lut[k + 1];
+          data[o + 2] = lut[k + 2];
+        }
         data[o + 3] = 255;
       }
     }
@@ -247,7 +263,7 @@ export function renderThumbnail(xstar: Float32Array, row: number, layout: InputL
   const size = Math.max(4, Math.round(options.size));
   if (layout.kind === 'vector') return barsImage(xstar, offset, n, options.colormap, options.scale, size, size);
   if (layout.kind === 'sequence') return linesImage(xstar, offset, layout, options.scale, size, size);
-  const native = imagePixels(xstar, offset, layout, options.colormap, options.scale);
+  const native = imagePixels(xstar, offset, layout, options.colormap, options.scale, options.units);
   const factor = Math.max(1, Math.floor(size / Math.max(native.width, native.height)));
   return upscaleNearest(native, factor);
 }

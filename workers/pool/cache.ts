@@ -1,5 +1,6 @@
 import type { GallerySettings } from '../engine/compute';
 import type { LayerResult, ResultRow } from '../engine/layer-result';
+import { radiusKey } from '../engine/layer-radius';
 import { modeById } from '../engine/modes/index';
 import { digestFloats } from './digest';
 
@@ -13,7 +14,7 @@ export function settingsKey(modelKey: string, settings: GallerySettings): string
     o.kind === 'position' ? `position:${o.position.join(',')}` : o.kind === 'direction' ? `direction:${digestFloats(o.vector)}` : o.kind;
   const reference = settings.reference ? digestFloats(settings.reference) : 'zero';
   const ascent = modeById(settings.mode).readsAscent ? JSON.stringify(settings.ascent ?? {}) : '';
-  return [modelKey, settings.mode, objective, `r=${settings.radius}`, `x0=${reference}`, ascent].join('|');
+  return [modelKey, settings.mode, objective, `r=${radiusKey(settings.radius)}`, `x0=${reference}`, ascent].join('|');
 }
 
 interface Entry {

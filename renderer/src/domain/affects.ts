@@ -8,6 +8,7 @@
 import type { LayerInfo } from '../../../workers/engine/prepare';
 import type { ModelSummary } from '../../../workers/pool/api';
 import { modeById } from '../../../workers/engine/modes/index';
+import { radiusKey } from '../../../workers/engine/layer-radius';
 import type { ResolvedCompute } from './settings-types';
 
 /**
@@ -52,7 +53,7 @@ export function layerKey(
   const reference = readsReference && rule !== 'linear' ? (context.referenceId ?? 'zero') : '-';
   const ascent = mode.readsAscent ? `steps:${settings.ascentSteps}` : '-';
   // A preview holds fewer neurons: its layer data is sized to them.
-  return [rule, objective, `r:${settings.radius}`, reference, ascent, `n:${settings.preview}`].join('|');
+  return [rule, objective, `r:${radiusKey(settings.radius)}`, reference, ascent, `n:${settings.preview}`].join('|');
 }
 
 /** The key of every layer of a model under these settings. */

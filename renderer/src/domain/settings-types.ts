@@ -1,3 +1,4 @@
+import type { Radius } from '../../../workers/engine/layer-radius';
 import type { GalleryMode } from '../../../workers/engine/modes/index';
 import type { ColormapName } from '../../../workers/imaging/colormap';
 
@@ -12,7 +13,7 @@ export interface ComputeSettings {
   readonly objective: ObjectiveKind;
   /** Spatial position for the 'position' objective (row, column or index). */
   readonly position: readonly number[];
-  /** The radius r = ‖x*‖, or null: relative to the value range, ¼·(hi − lo)·√n as in the CLI (engine/value-range.ts). */
+  /** The radius r = ‖x*‖ of every layer, or null: each layer's own, ¼·(hi − lo)·√n with n the values in its receptive field, as in the CLI (engine/layer-radius.ts). */
   readonly radius: number | null;
   /** The input's value range: 'auto' (the model's own where it says, else 0–1), a preset name or "lo,hi" (as the CLI's --value-range). */
   readonly valueRange: string;
@@ -22,8 +23,8 @@ export interface ComputeSettings {
   readonly preview: number;
 }
 
-/** The compute settings in effect: the radius resolved to a number. */
-export type ResolvedCompute = Omit<ComputeSettings, 'radius'> & { readonly radius: number };
+/** The compute settings in effect: the radius resolved to a number, or to the value range each layer's radius follows. */
+export type ResolvedCompute = Omit<ComputeSettings, 'radius'> & { readonly radius: Radius };
 
 /** A reference input x0 for the local, deconvnet and guided rules. */
 export interface ReferenceInput {
@@ -39,4 +40,6 @@ export interface DisplaySettings {
   readonly scale: ScaleMode;
   /** Thumbnail size in CSS pixels. */
   readonly thumbSize: number;
+  /** Stretch contrast: x* alone on x/(2·max|x|) + ½, instead of what the model sees (reference + x* in the value range). */
+  readonly stretch: boolean;
 }

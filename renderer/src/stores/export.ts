@@ -74,7 +74,7 @@ export const useExport = defineStore('export', () => {
 
   function sheetOptions(): SheetOptions {
     const settings = useSettings();
-    return { colormap: settings.display.colormap, scale: settings.display.scale, factor: factor.value, showValues: showValues.value };
+    return { colormap: settings.display.colormap, scale: settings.display.scale, factor: factor.value, showValues: showValues.value, stretch: settings.display.stretch };
   }
 
   /** The files of the current neuron: its thumbnail PNG and its x* as a [1, …input] .npy. */
@@ -90,7 +90,7 @@ export const useExport = defineStore('export', () => {
     const drawing = drawingShape(summary);
     // The layer's receptive-field crop, as on the CLI's sheets.
     const crop = unionCrop(data.layer.crops, useSettings().gallerySettings.objective.kind);
-    const g = drawnGallery(data.layer.name, row, drawing, { crop });
+    const g = drawnGallery(data.layer.name, row, drawing, { crop, units: useSettings().drawingUnits });
     // The scale of the layer when asked for, else the neuron's own.
     const options = resolveOptions(g, sheetOptions());
     const layerMax = options.scale === 'layer' ? data.layerMax : undefined;
@@ -121,7 +121,7 @@ export const useExport = defineStore('export', () => {
     }
     if (pending.length > 0) throw new ExportProblem('export.errors.pending', { layers: pending.join(', ') });
     const g = settings.gallerySettings;
-    return { source: summary.source, quantized: summary.quantization, inputShape: summary.inputShape, inputLayout: summary.inputLayout, imageShape: summary.imageShape, settings: { mode: g.mode, objective: JSON.parse(JSON.stringify(g.objective)) as typeof g.objective, radius: g.radius }, layers };
+    return { source: summary.source, quantized: summary.quantization, inputShape: summary.inputShape, inputLayout: summary.inputLayout, imageShape: summary.imageShape, settings: { mode: g.mode, objective: JSON.parse(JSON.stringify(g.objective)) as typeof g.objective, radius: g.radius }, layers, units: settings.drawingUnits };
   }
 
   async function run(): Promise<void> {

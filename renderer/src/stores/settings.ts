@@ -5,7 +5,10 @@ import { GALLERY_MODES, modeById, type GalleryMode } from '../../../workers/engi
 import type { Objective } from '../../../workers/engine/seeds';
 import { COLORMAPS } from '../../../workers/imaging/colormap';
 import type { InputLayout } from '../../../workers/engine/graph';
-import { defaultRadius, DEFAULT_VALUE_RANGE, midGrey, parseValueRange } from '../../../workers/engine/value-range';
+import { DEFAULT_VALUE_RANGE, midGrey, parseValueRange } from '../../../workers/engine/value-range';
+import { layerRadius } from '../../../workers/engine/layer-radius';
+import { dataUnitsOf, type DataUnits } from '../../../workers/imaging/data-units';
+import type { LayerInfo } from '../../../workers/engine/prepare';
 import type { ComputeSettings, DisplaySettings, LocaleChoice, ObjectiveKind, ReferenceInput, ResolvedCompute, ThemeChoice } from '../domain/settings-types';
 import { isValidRadius } from '../../../workers/settings/validate';
 import { useGallery } from './gallery';
@@ -16,7 +19,7 @@ export const THUMB_SIZES = { min: 32, max: 192, step: 8 } as const;
 export const MAX_WORKERS = 16;
 
 const DEFAULT_COMPUTE: ComputeSettings = { mode: 'exact', objective: 'neuron', position: [0, 0], radius: null, valueRange: 'auto', ascentSteps: 200, preview: 0 };
-const DEFAULT_DISPLAY: DisplaySettings = { colormap: 'rdbu', scale: 'neuron', thumbSize: 72 };
+const DEFAULT_DISPLAY: DisplaySettings = { colormap: 'rdbu', scale: 'neuron', thumbSize: 72, stretch: false };
 
 /**
  * 2: the radius may be null (relative to the value range). Settings stored before kept the
@@ -62,6 +65,7 @@ export function sanitize(raw: unknown): Persisted {
     colormap: COLORMAPS.includes(d.colormap as never) ? d.colormap! : DEFAULT_DISPLAY.colormap,
     scale: d.scale === 'layer' || d.scale === 'neuron' ? d.scale : DEFAULT_DISPLAY.scale,
     thumbSize: typeof d.thumbSize === 'number' && d.thumbSize >= THUMB_SIZES.min && d.thumbSize <= THUMB_SIZES.max ? Math.round(d.thumbSize) : DEFAULT_DISPLAY.thumbSize,
+    stretch: d.stretch === true,
   };
   if (typeof r.inputShape === 'string') out.inputShape = r.inputShape;
   if (Number.isInteger(r.workers) && r.workers! >= 0 && r.workers! <= MAX_WORKERS) out.workers = r.workers!;
@@ -117,11 +121,19 @@ export const useSettings = defineStore('settings', () => {
     compute.value.valueRange !== 'auto' ? 'user' : gallery.summary?.inputRange ? 'model' : 'default',
   );
   const inputValues = computed(() => (gallery.summary?.inputShape ?? []).reduce((a, b) => a * b, 1));
-  /** The compute settings in effect: the mode chosen for the model, the radius resolved against the value range. */
+  /** The compute settings in effect: the mode chosen for the model, the radius the user's or each layer's own from the value range. */
   const effective = computed<ResolvedCompute>(() => {
     const c = compute.value;
-    return { ...c, mode: autoMode.value ?? c.mode, radius: c.radius ?? defaultRadius(valueRange.value, inputValues.value) };
+    const [lo, hi] = valueRange.value;
+    return { ...c, mode: autoMode.value ?? c.mode, radius: c.radius ?? { range: [lo, hi] } };
   });
+  /** The radius a layer's x* get (the user's, or ¼·(hi − lo)·√n with n the values in its receptive field). */
+  function radiusOf(layer: Pick<LayerInfo, 'crops'>): number {
+    const s = gallery.summary;
+    const input = { inputShape: s?.inputShape ?? [inputValues.value], inputLayout: s?.inputLayout ?? 'flat' };
+    const objective = effective.value.objective;
+    return layerRadius(effective.value.radius, input, layer.crops, objective);
+  }
   /** The reference input a mode gets: the user's, or for modes that linearise at every nonlinearity a mid-grey image in the value range (as in the CLI). */
   function referenceFor(mode: GalleryMode): Float32Array | undefined {
     if (reference.value) return reference.value.values;
@@ -167,6 +179,9 @@ export const useSettings = defineStore('settings', () => {
     };
   });
 
+  /** How thumbnails are drawn: reference + x* in the value range (imaging/data-units.ts), or null for the symmetric scale (stretch contrast, the exact mode). */
+  const drawingUnits = computed<DataUnits | null>(() => (display.value.stretch ? null : dataUnitsOf(gallerySettings.value, valueRange.value, inputValues.value)));
+
   function setCompute(patch: Partial<ComputeSettings>): void {
     if (patch.mode !== undefined) autoMode.value = null;
     compute.value = sanitize({ compute: { ...compute.value, ...patch } }).compute;
@@ -190,6 +205,6 @@ export const useSettings = defineStore('settings', () => {
 
   return {
     compute, autoMode, effective, display, inputShape, parsedInputShape, inputLayout, imageShape, parsedImageShape, workers, theme, locale, reference, referenceId,
-    valueRange, valueRangeSource, referenceFor, gallerySettings, setCompute, setDisplay, reset,
+    valueRange, valueRangeSource, referenceFor, radiusOf, gallerySettings, drawingUnits, setCompute, setDisplay, reset,
   };
 });

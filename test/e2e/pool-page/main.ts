@@ -87,7 +87,7 @@ async function engineGallery(request: PageRequest): Promise<PageAnswer['layers']
   const layers: PageAnswer['layers'] = {};
   // Layers in order, each offered the results before it, as the pool offers them (engine/reuse.ts).
   const results = new Map<string, ReturnType<typeof computeNeurons>>();
-  const known = knownFromResults(results, settings.radius);
+  const known = knownFromResults(results);
   for (const layer of model.layers) {
     const neurons = allNeurons(model, layer.id, settings.objective);
     const r = computeNeurons(model, layer.id, neurons, settings, settings.mode === 'ascent' ? undefined : known);
