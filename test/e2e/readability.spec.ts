@@ -2,10 +2,12 @@
 // receptive field, the input's layout and value range as settings, x* in data units.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { renderInputThumbnail, thumbnailDrawing } from '../../workers/imaging/input-layout';
+import type { RGBAImage } from '../../workers/imaging/thumbnail';
 import { defaultRadius, VALUE_RANGE_PRESETS } from '../../workers/engine/value-range';
 import type { NetworkSpec } from '../../workers/formats/neurovis/spec';
-import { detailNumber, detailValues, dropFiles, focusLayer, openApp, openExample, specFile, waitForAllLayers } from './app-helpers';
+import { appRadius, detailNumber, detailValues, dropFiles, engineResult, focusLayer, openApp, openExample, specFile, waitForAllLayers } from './app-helpers';
 
 const SHOTS = path.join(import.meta.dirname, 'screenshots');
 
@@ -96,6 +98,78 @@ test('an image shape of 28, 28 draws a 784-value input as a 28×28 image', async
   // The same x*, read row by row.
   const byIndex = new Map(before.map((v) => [v.col, v.value]));
   for (const v of after) expect(v.value).toBe(byIndex.get(v.row * 28 + v.col));
+});
+
+/** Pixels read off the page. */
+interface Pixels {
+  readonly width: number;
+  readonly height: number;
+  readonly data: readonly number[];
+}
+
+/**
+ * The first thumbnail's cell of a layer as the gallery's canvas holds it: the header's left
+ * edge and the grid's top (GalleryPane: a header band of 52 px, the header's 6 px margin).
+ */
+async function firstCell(page: Page, layer: string, thumb: number): Promise<Pixels> {
+  const header = (await page.locator(`[data-testid=gallery-header][data-layer="${layer}"]`).boundingBox())!;
+  return page.evaluate(
+    ({ x, y, thumb }) => {
+      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid=gallery] canvas')!;
+      const box = canvas.getBoundingClientRect();
+      const k = canvas.width / box.width;
+      const data = canvas.getContext('2d')!.getImageData(Math.round((x - box.x) * k), Math.round((y - box.y) * k), thumb, thumb).data;
+      return { width: thumb, height: thumb, data: [...data] };
+    },
+    { x: header.x, y: header.y - 6 + 52, thumb },
+  );
+}
+
+/** Where the imaging module's picture differs from what the page drew, centred in the cell as the gallery draws it. */
+function mismatches(shot: Pixels, img: RGBAImage): number {
+  const ox = Math.round((shot.width - img.width) / 2);
+  const oy = Math.round((shot.height - img.height) / 2);
+  let bad = 0;
+  for (let y = 0; y < img.height; y++)
+    for (let x = 0; x < img.width; x++) {
+      const i = 4 * (y * img.width + x);
+      if (img.data[i + 3] === 0) continue;
+      const j = 4 * ((y + oy) * shot.width + x + ox);
+      if ([0, 1, 2].some((c) => Math.abs(img.data[i + c] - shot.data[j + c]) > 3)) bad++;
+    }
+  return bad;
+}
+
+test('an image shape of 28, 28 redraws a 784-value input’s thumbnails from bars into the 28×28 picture of x*', async ({ page }) => {
+  const thumb = 112;
+  await openApp(page, { display: { colormap: 'rdbu', scale: 'neuron', thumbSize: thumb } });
+  await dropFiles(page, [specFile(FLAT_MLP)]);
+  await waitForAllLayers(page);
+  // The truth: the engine's x* of neuron 0 (a linear network: the exact mode, at the app's radius), drawn by workers/imaging.
+  const xstar = engineResult(FLAT_MLP, 'hidden', [0], { mode: 'exact', objective: { kind: 'neuron' }, radius: appRadius(FLAT_MLP) }).xstar;
+  const scale = xstar.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const draw = (imageShape: number[] | null): RGBAImage =>
+    renderInputThumbnail(xstar, 0, thumbnailDrawing({ inputShape: [784], inputLayout: 'flat', imageShape }, null), { colormap: 'rdbu', scale, size: thumb });
+  const bars = draw(null);
+  const picture = draw([28, 28]);
+  expect([picture.width, picture.height]).toEqual([thumb, thumb]);
+  // The bars leave part of their frame transparent; the comparison reads only what they paint, at least a tenth of it.
+  const painted = (img: RGBAImage): number => img.data.filter((v, i) => i % 4 === 3 && v > 0).length;
+  expect(painted(bars)).toBeGreaterThan(thumb * thumb * 0.1);
+  expect(painted(picture)).toBe(thumb * thumb);
+
+  await expect.poll(async () => mismatches(await firstCell(page, 'hidden', thumb), bars)).toBe(0);
+  expect(mismatches(await firstCell(page, 'hidden', thumb), picture)).toBeGreaterThan(thumb * thumb * 0.5);
+
+  await page.getByTestId('open-settings').click();
+  await page.getByTestId('setting-image-shape').fill('28, 28');
+  await page.getByTestId('setting-image-shape').press('Enter');
+  await page.getByTestId('settings-close').click();
+  await expect(page.getByTestId('gallery')).toHaveAttribute('data-image-shape', '28,28');
+  await waitForAllLayers(page);
+  await expect.poll(async () => mismatches(await firstCell(page, 'hidden', thumb), picture)).toBe(0);
+  // Rows of 28 values: the picture is not the bars' values in another frame.
+  expect(mismatches(await firstCell(page, 'hidden', thumb), bars)).toBeGreaterThan(0);
 });
 
 test('the neuron detail outlines the receptive field in the whole input and zooms into it', async ({ page }) => {
