@@ -67,6 +67,18 @@ function stepsReporter(send: (message: JobMessage) => void): (done: number, tota
   };
 }
 
+/** Test-only: a job busy for 3 s that reports a step every 10 ms (past a short time limit, yet alive). */
+function crawl(report: (done: number, total: number) => void): void {
+  const start = performance.now();
+  const total = 300;
+  for (let done = 1; done <= total; done++) {
+    while (performance.now() - start < done * 10) {
+      // spin
+    }
+    report(done, total);
+  }
+}
+
 /** Test-only: a worker that never answers again (only terminating it ends this). */
 function spinForever(): never {
   for (;;) {
@@ -102,8 +114,10 @@ const api = {
       // is held back until the subscriber returns, so the steps would all leave with the result.
       queueMicrotask(() => {
         try {
+          const report = stepsReporter((m) => observer.next(m));
+          if (request.fault === 'crawl') crawl(report);
           const known = knownFrom(request.known);
-          const r = computeNeurons(prepared, request.layer, request.neurons, withStableReference(request.settings), known, stepsReporter((m) => observer.next(m)));
+          const r = computeNeurons(prepared, request.layer, request.neurons, withStableReference(request.settings), known, report);
           // threads unwraps the Transfer descriptor of an emitted value as it does a returned one.
           observer.next(Transfer({ kind: 'result', result: r }, resultBuffers(r)) as unknown as JobMessage);
           observer.complete();

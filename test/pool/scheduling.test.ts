@@ -289,6 +289,25 @@ describe('ascent steps', () => {
     expect(new Set(seen.map((e) => e.steps)).size).toBeGreaterThan(3);
   });
 
+  it('a job that reports steps outlives its time limit (reports are signs of life); one that does not is stopped', async () => {
+    const files = [smallNet()];
+    const model = prepareFiles(files);
+    const pool = testPool({ size: 1, maxBatch: 4, minJobTimeoutMs: 1000 });
+    await pool.load(files);
+    // Busy for 3 s, three times its limit, reporting steps every 100 ms.
+    pool.injectFault('crawl', 'dense3', 5);
+    const outcome = await computeGallery(pool, SURROGATE, ['dense3']);
+    expect(outcome.errors).toEqual([]);
+    expect(pool.replacedWorkers).toBe(0);
+    expectSameAsEngine(outcome.results.get('dense3')!, engineLayer(model, 'dense3', SURROGATE, ['dense3']));
+    // The same limit stops a job that spins without a word (and the job goes again).
+    pool.clearCache();
+    pool.injectFault('spin', 'dense3', 5);
+    const wedged = await computeGallery(pool, SURROGATE, ['dense3']);
+    expect(wedged.errors).toEqual([]);
+    expect(pool.replacedWorkers).toBe(1);
+  });
+
   it('other modes report no steps', async () => {
     const pool = testPool({ size: 1 });
     await pool.load([smallNet()]);

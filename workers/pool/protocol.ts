@@ -26,8 +26,11 @@ export interface Opened {
   readonly packed: PackedModel;
 }
 
-/** A test-only fault a job can carry: its worker exits (dies), the job throws, or it spins forever (a wedged worker). */
-export type InjectedFault = 'exit' | 'throw' | 'spin';
+/**
+ * A test-only fault a job can carry: its worker exits (dies), the job throws, it spins forever
+ * (a wedged worker), or it crawls: busy for 3 s before its work, reporting steps all along.
+ */
+export type InjectedFault = 'exit' | 'throw' | 'spin' | 'crawl';
 
 export interface ComputeRequest {
   readonly layer: string;
