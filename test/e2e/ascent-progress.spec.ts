@@ -17,6 +17,9 @@ interface Seen {
   readonly min: number;
   readonly label: string;
   readonly jobs: string;
+  /** The jobs bar's neuron count ("8 of 28 neurons") and its track's width in per cent. */
+  readonly neurons: string;
+  readonly track: number;
 }
 
 test('an ascent gallery shows each running layer’s steps as a bar that advances', async ({ page }) => {
@@ -28,6 +31,8 @@ test('an ascent gallery shows each running layer’s steps as a bar that advance
     (window as unknown as { seenSteps: Seen[] }).seenSteps = seen;
     const look = (): void => {
       const jobs = document.querySelector('[data-testid=jobs-steps]')?.textContent ?? '';
+      const neurons = document.querySelector('[data-testid=progress-text]')?.textContent?.trim() ?? '';
+      const track = parseFloat(document.querySelector<HTMLElement>('[data-testid=jobs-bar] .track > span')?.style.width ?? '');
       for (const bar of document.querySelectorAll<HTMLElement>('[data-testid=layer-steps]')) {
         seen.push({
           layer: bar.dataset.layer!,
@@ -36,6 +41,8 @@ test('an ascent gallery shows each running layer’s steps as a bar that advance
           min: Number(bar.getAttribute('aria-valuemin')),
           label: bar.getAttribute('aria-label') ?? '',
           jobs,
+          neurons,
+          track,
         });
       }
       requestAnimationFrame(look);
@@ -74,4 +81,11 @@ test('an ascent gallery shows each running layer’s steps as a bar that advance
   for (const s of seen) byLayer.set(s.layer, [...(byLayer.get(s.layer) ?? []), s.now]);
   for (const values of byLayer.values()) for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]);
   expect(Math.max(...[...byLayer.values()].map((v) => new Set(v).size))).toBeGreaterThan(1);
+  // The jobs bar's track moves with the steps: never behind the neurons received, ahead of them between jobs' results.
+  const ahead = seen.map((s) => {
+    const [received, total] = s.neurons.split(' of ').map((n) => Number(n.replace(/\D/g, '')));
+    return s.track - (100 * received) / total;
+  });
+  expect(Math.min(...ahead)).toBeGreaterThanOrEqual(-1e-9);
+  expect(Math.max(...ahead)).toBeGreaterThan(0);
 });
