@@ -71,15 +71,16 @@ export function ascendReadable(
   const run: Run = { model, options, image: fourierImage(grid, range), grid, window, ranges, steps, lr, seed: settings.seed ?? 0 };
 
   const start = reverseLayer(model, layerId, neurons, { ...options, mode: 'surrogate' });
-  const key = settingsKey({ steps, lr, range, transforms: settings.transforms, seed: run.seed, radius: options.radius, objective: options.objective }, options.reference);
-  const rows: (SharedRow | null | undefined)[] = neurons.map((n) => takeRow(model, key, layerId, n));
-  const missing = neurons.filter((_, i) => rows[i] === undefined);
   const family = ascentFamily(model, layer, options.objective);
+  // Only a layer with siblings can find rows kept for it (the neuron objective: its key is small).
+  const key = family.members.length > 1 ? settingsKey({ steps, lr, range, transforms: settings.transforms, seed: run.seed, radius: options.radius }, options.reference) : undefined;
+  const rows: (SharedRow | null | undefined)[] = neurons.map((n) => (key === undefined ? undefined : takeRow(model, key, layerId, n)));
+  const missing = neurons.filter((_, i) => rows[i] === undefined);
   // Progress: a ReLU layer may run its own ascent after the shared one, so its job counts both.
   const total = family.members[0].gated ? 2 * steps : steps;
   if (missing.length > 0) {
     const shared = ascendFamily(run, family, missing, (step) => settings.onStep?.(step, total));
-    family.members.slice(1).forEach((m, k) => shared[k + 1].forEach((row, i) => keepRow(model, key, m.layer.id, missing[i], row)));
+    family.members.slice(1).forEach((m, k) => shared[k + 1].forEach((row, i) => keepRow(model, key!, m.layer.id, missing[i], row)));
     missing.forEach((_, i) => (rows[neurons.indexOf(missing[i])] = shared[0][i]));
   }
   // A ReLU layer whose shared x* leaves it off runs its own ascent.
