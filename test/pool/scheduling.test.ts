@@ -268,6 +268,8 @@ describe('ascent steps', () => {
     const during = layer.filter((l) => l.steps!.done > l.done * steps);
     expect(during.length).toBeGreaterThan(0);
     expect(during.some((l) => l.steps!.done < l.steps!.total)).toBe(true);
+    // The ETA comes from the steps, before any job's result.
+    expect(events.some((p) => p.done === 0 && p.steps!.done > 0 && p.etaMs !== null && p.etaMs > 0)).toBe(true);
     expect(done.every((d) => d <= 12 * steps)).toBe(true);
     expect(layer[layer.length - 1]).toMatchObject({ done: 12, total: 12, steps: { done: 12 * steps, total: 12 * steps } });
     expect(events[events.length - 1].steps).toEqual({ done: 12 * steps, total: 12 * steps });

@@ -150,7 +150,12 @@ export class Run {
       return { ...layer, steps };
     });
     const left = total - done - failed;
-    const etaMs = left === 0 ? 0 : this.computed > 0 && this.firstDispatch !== null ? ((now() - this.firstDispatch) / this.computed) * left : null;
+    let etaMs = left === 0 ? 0 : this.computed > 0 && this.firstDispatch !== null ? ((now() - this.firstDispatch) / this.computed) * left : null;
+    if (left > 0 && perNeuron !== undefined && this.firstDispatch !== null) {
+      // Ascent: the throughput in steps, known from a job's first reports rather than its result.
+      const worked = allSteps.done - (done - this.computed) * perNeuron;
+      if (worked > 0) etaMs = ((now() - this.firstDispatch) / worked) * (allSteps.total - allSteps.done);
+    }
     return { generation: this.generation, layers, done: done + failed, failed, total, etaMs, ...(perNeuron === undefined ? {} : { steps: allSteps }) };
   }
 }
