@@ -7,6 +7,7 @@ import { renderInputThumbnail, thumbnailDrawing } from '../../workers/imaging/in
 import type { RGBAImage } from '../../workers/imaging/thumbnail';
 import { defaultRadius, VALUE_RANGE_PRESETS } from '../../workers/engine/value-range';
 import type { NetworkSpec } from '../../workers/formats/neurovis/spec';
+import { cellPosition, layoutGallery } from '../../renderer/src/render/gallery-layout';
 import { appRadius, detailNumber, detailValues, dropFiles, engineResult, focusLayer, openApp, openExample, specFile, waitForAllLayers } from './app-helpers';
 
 const SHOTS = path.join(import.meta.dirname, 'screenshots');
@@ -236,3 +237,46 @@ for (const real of REAL) {
     await page.screenshot({ path: path.join(SHOTS, `${real.shot}-detail.png`) });
   });
 }
+
+test('thumbnails show reference + x* in data units (grey for a one-channel input); stretch contrast shows x* alone through the colormap', async ({ page }) => {
+  // Local mode linearises at mid-grey: the picture is mid-grey + x*, drawn black → white over 0 … 1.
+  await openApp(page, { version: 2, compute: { mode: 'local' } });
+  await openExample(page, 'small-convnet');
+  await waitForAllLayers(page);
+  const gallery = page.getByTestId('gallery');
+  await page.mouse.move(0, 0);
+  const layers = await page.getByTestId('layer-item').evaluateAll((items) => items.map((e) => ({ id: (e as HTMLElement).dataset.layer!, neurons: Number((e as HTMLElement).dataset.total) })));
+  const width = await gallery.evaluate((e) => e.clientWidth);
+  const layout = layoutGallery(layers, { thumb: 72, label: 18, gap: 10, header: 52, padding: 16, width });
+  const cell = cellPosition(layout, layout.sections[0], 0);
+  const m = layout.metrics.thumb;
+  // A grid over the middle of conv1's first thumbnail (its 5×5 crop fills the cell).
+  const points: [number, number][] = [];
+  for (let i = 0; i < 7; i++) for (let j = 0; j < 7; j++) points.push([cell.x + m * (0.2 + 0.1 * j), cell.y + m * (0.2 + 0.1 * i)]);
+  const sample = async (): Promise<number[][]> => {
+    const size = (await gallery.boundingBox())!;
+    const shot = [...(await gallery.screenshot())];
+    return page.evaluate(
+      async ({ bytes, points, cssWidth }) => {
+        const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/png' }));
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const ctx = canvas.getContext('2d')!;
+        ctx.drawImage(bitmap, 0, 0);
+        const k = bitmap.width / cssWidth;
+        return points.map(([x, y]) => [...ctx.getImageData(Math.round(x * k), Math.round(y * k), 1, 1).data]);
+      },
+      { bytes: shot, points, cssWidth: size.width },
+    );
+  };
+  const units = await sample();
+  // Grey: red = green = blue at every point, and the picture is not flat.
+  expect(units.every(([r, g, b]) => r === g && g === b)).toBe(true);
+  expect(new Set(units.map(([r]) => r)).size).toBeGreaterThan(3);
+  await page.getByTestId('open-settings').click();
+  await page.getByTestId('setting-stretch').check();
+  await page.getByTestId('settings-close').click();
+  await page.mouse.move(0, 0);
+  // The red–blue colormap: x* alone, its signs in red and blue.
+  await expect.poll(async () => (await sample()).filter(([r, , b]) => Math.abs(r - b) > 40).length).toBeGreaterThan(5);
+  await page.screenshot({ path: path.join(SHOTS, 'readability-stretch.png') });
+});

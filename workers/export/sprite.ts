@@ -164,7 +164,7 @@ export function layoutSheets(g: LayerGallery, thumbWidth: number, thumbHeight: n
     texts.push({ text: fitText(g.title, width - 2 * MARGIN, TITLE_SCALE), x: MARGIN, y: MARGIN, scale: TITLE_SCALE });
     const range = count === 0 ? 'no neurons' : `neurons ${first}-${last} of ${count}`;
     const sheetNote = sheetCount > 1 ? `, sheet ${s + 1}/${sheetCount}` : '';
-    const scaleNote = units ? 'x0 + x* in data units' : options.scale === 'layer' ? 'scale: layer' : 'scale: per neuron';
+    const scaleNote = units ? `${units.base ? 'x0 + x*' : 'x*'} in data units` : options.scale === 'layer' ? 'scale: layer' : 'scale: per neuron';
     texts.push({ text: fitText(`${range}${sheetNote}, ${scaleNote}`, width - 2 * MARGIN), x: MARGIN, y: MARGIN + GLYPH_HEIGHT * TITLE_SCALE + 4, scale: 1 });
     const cells: SheetCell[] = [];
     for (let i = first; i <= last; i++) {
@@ -189,7 +189,7 @@ export function layoutSheets(g: LayerGallery, thumbWidth: number, thumbHeight: n
       texts.push({ text: middle, x: MARGIN + Math.floor((LEGEND_WIDTH - textWidth(middle)) / 2), y: labelY, scale: 1 });
       texts.push({ text: high, x: MARGIN + LEGEND_WIDTH - textWidth(high), y: labelY, scale: 1 });
     } else if (units) {
-      texts.push({ text: fitText(`RGB = x0 + x* from ${formatValue(units.range[0])} (0) to ${formatValue(units.range[1])} (255)`, width - 2 * MARGIN), x: MARGIN, y: legendY, scale: 1 });
+      texts.push({ text: fitText(`RGB = ${units.base ? 'x0 + x*' : 'x*'} from ${formatValue(units.range[0])} (0) to ${formatValue(units.range[1])} (255)`, width - 2 * MARGIN), x: MARGIN, y: legendY, scale: 1 });
     } else {
       texts.push({ text: 'RGB = x/(2 max|x|) + 1/2', x: MARGIN, y: legendY, scale: 1 });
     }
