@@ -7,6 +7,7 @@ import { prepare } from '../../workers/engine/prepare';
 import type { NetworkSpec } from '../../workers/formats/neurovis/spec';
 import { readModel } from '../../workers/formats/index';
 import { defaultRadius, DEFAULT_VALUE_RANGE, midGrey } from '../../workers/engine/value-range';
+import type { Radius } from '../../workers/engine/layer-radius';
 import { EXAMPLES, specFile } from '../../renderer/src/examples/index';
 
 export { EXAMPLES, specFile };
@@ -31,7 +32,13 @@ export const SLOW_WIDE: NetworkSpec = {
   layers: [{ kind: 'flatten' }, { kind: 'dense', name: 'wide', units: 4096, init: { kind: 'normal', seed: 7 } }, { kind: 'activation', name: 'relu', fn: 'relu' }],
 };
 
-/** The app's default radius for an input of `values` values: ¼·(hi − lo)·√n over the default range 0–1, the CLI's rule. */
+/**
+ * The app's default radius choice: each layer's own, ¼·(hi − lo)·√n over the default range 0–1
+ * with n the input values in its receptive field (engine/layer-radius.ts), the CLI's rule.
+ */
+export const APP_RADIUS: Radius = { range: DEFAULT_VALUE_RANGE };
+
+/** The app's default radius of a layer that sees the whole input of `values` values (dense layers, 1-D inputs). */
 export function appRadius(values: number | NetworkSpec): number {
   const n = typeof values === 'number' ? values : values.input.shape.reduce((a, b) => a * b, 1);
   return defaultRadius(DEFAULT_VALUE_RANGE, n);

@@ -8,7 +8,7 @@ import { prepare } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import { encodeNpy } from '../../workers/formats/numpy/npy';
 import {
-  appRadius,
+  APP_RADIUS, appRadius,
   appReference,
   detailNumber,
   detailValues,
@@ -71,7 +71,7 @@ test('a neuron of a nonlinear network shows the engine’s x* and numbers (surro
   await expect(detail).toHaveAttribute('data-layer', 'conv2');
   await expect(detail).toHaveAttribute('data-neuron', '5');
 
-  const truth = engineResult(example('small-convnet'), 'conv2', [5], { mode: 'surrogate', objective: NEURON, radius: appRadius(example('small-convnet')) });
+  const truth = engineResult(example('small-convnet'), 'conv2', [5], { mode: 'surrogate', objective: NEURON, radius: APP_RADIUS });
   const values = await detailValues(page);
   expect(values).toHaveLength(28 * 28);
   for (const v of values) expect(Math.abs(v.value - truth.xstar[v.row * 28 + v.col])).toBeLessThan(1e-5);
@@ -150,7 +150,7 @@ test('changing a setting recomputes only the layers it affects', async ({ page }
   await focusLayer(page, 'pool1');
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Enter');
-  const truth = engineResult(example('small-convnet'), 'pool1', [1], { mode: 'local', objective: { kind: 'channel' }, radius: appRadius(example('small-convnet')), reference: appReference(example('small-convnet')) });
+  const truth = engineResult(example('small-convnet'), 'pool1', [1], { mode: 'local', objective: { kind: 'channel' }, radius: APP_RADIUS, reference: appReference(example('small-convnet')) });
   const values = await detailValues(page);
   for (const v of values) expect(Math.abs(v.value - truth.xstar[v.row * 28 + v.col])).toBeLessThan(1e-5);
 });
@@ -284,7 +284,7 @@ test('a reference input dropped in the settings drives the local mode', async ({
   await page.getByTestId('settings-close').click();
 
   // A ReLU neuron inactive at x0 is dead in the local mode; look at the first one that is not.
-  const all = engineResult(example('small-convnet'), 'relu2', Array.from({ length: 16 }, (_, i) => i), { mode: 'local', objective: NEURON, radius: appRadius(example('small-convnet')), reference: x0 });
+  const all = engineResult(example('small-convnet'), 'relu2', Array.from({ length: 16 }, (_, i) => i), { mode: 'local', objective: NEURON, radius: APP_RADIUS, reference: x0 });
   const alive = all.dead.indexOf(0);
   expect(alive).toBeGreaterThanOrEqual(0);
   await focusLayer(page, 'relu2');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { layoutGraph, REARRANGEMENTS } from '../../renderer/src/domain/graph-layout';
 import { describeStructure } from '../../workers/engine/structure';
 import { encodeNpy } from '../../workers/formats/numpy/npy';
-import { appRadius, appReference, dropFiles, engineResult, example, openApp, openExample, pageErrors, specFile } from './app-helpers';
+import { APP_RADIUS, appReference, dropFiles, engineResult, example, openApp, openExample, pageErrors, specFile } from './app-helpers';
 
 test('the graph view draws the model, shows a node\'s shapes and parameters, and opens its gallery section', async ({ page }) => {
   const errors = pageErrors(page);
@@ -108,7 +108,7 @@ test('comparing a neuron shows it under several modes, each with the activation 
     const card = page.locator(`[data-testid=compare-card][data-mode=${mode}]`);
     await expect(card).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
     const spec = example('small-convnet');
-    const truth = engineResult(spec, 'conv2', [3], { mode, objective: { kind: 'neuron' }, radius: appRadius(spec), ...(mode === 'guided' ? { reference: appReference(spec) } : {}) });
+    const truth = engineResult(spec, 'conv2', [3], { mode, objective: { kind: 'neuron' }, radius: APP_RADIUS, ...(mode === 'guided' ? { reference: appReference(spec) } : {}) });
     const shown = Number(await card.getAttribute('data-activation'));
     expect(Math.abs(shown - truth.activations[0]), mode).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(truth.activations[0])));
     await expect(card.locator('img')).toBeVisible();
@@ -143,7 +143,7 @@ test('comparing a neuron at two reference inputs under one mode shows each x* wi
     const card = page.locator(`[data-testid=compare-card][data-reference=${side}]`);
     await expect(card).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
     await expect(card.locator('img')).toBeVisible();
-    const truth = engineResult(spec, 'conv2', [3], { mode: 'guided', objective: { kind: 'neuron' }, radius: appRadius(spec), reference });
+    const truth = engineResult(spec, 'conv2', [3], { mode: 'guided', objective: { kind: 'neuron' }, radius: APP_RADIUS, reference });
     const activation = Number(await card.getAttribute('data-activation'));
     expect(Math.abs(activation - truth.activations[0]), side).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(truth.activations[0])));
     shown.push(activation);
