@@ -76,23 +76,45 @@ export async function writeInto(dir: string, name: string, data: Uint8Array | st
   }
 }
 
+/** A float32 .npy being written row by row, in any order (cli/layer-stream.ts). */
+export interface NpyRows {
+  /** Writes `row` as row `index` of the array. */
+  write(index: number, row: Float32Array): Promise<void>;
+  close(): Promise<void>;
+}
+
 /**
- * Writes a float32 .npy of `rows` (each one row of the array, C order) without joining them
- * into one array first: a layer of a 224-pixel model holds hundreds of MB of x* (issue 18).
+ * Opens a float32 .npy of `shape` (rows × one row's shape, C order) whose rows are written as
+ * they are computed, each at its place: a layer of a 224-pixel model holds hundreds of MB of
+ * x*, which are never joined in memory (issue 18).
  */
-export async function writeNpyRowsInto(dir: string, name: string, shape: readonly number[], rows: readonly Float32Array[]): Promise<void> {
+export async function openNpyRows(dir: string, name: string, shape: readonly number[]): Promise<NpyRows> {
   const path = join(dir, name);
+  const failed = (e: unknown): ModelError => pathError(path, e, 'cannot write');
+  const file = await open(path, 'w').catch((e: unknown) => {
+    throw failed(e);
+  });
+  const header = npyHeader(shape);
+  const rowBytes = 4 * shape.slice(1).reduce((a, b) => a * b, 1);
   try {
-    const file = await open(path, 'w');
-    try {
-      await file.write(npyHeader(shape));
-      for (const row of rows) await file.write(littleEndianBytes(row));
-    } finally {
-      await file.close();
-    }
+    await file.write(header);
   } catch (e) {
-    throw pathError(path, e, 'cannot write');
+    await file.close();
+    throw failed(e);
   }
+  return {
+    async write(index, row) {
+      const bytes = littleEndianBytes(row);
+      await file.write(bytes, 0, bytes.byteLength, header.byteLength + index * rowBytes).catch((e: unknown) => {
+        throw failed(e);
+      });
+    },
+    async close() {
+      await file.close().catch((e: unknown) => {
+        throw failed(e);
+      });
+    },
+  };
 }
 
 function littleEndianBytes(row: Float32Array): Uint8Array {

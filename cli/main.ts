@@ -7,7 +7,7 @@ import { computeGallery } from '../workers/pool/gallery';
 import { digestFiles } from '../workers/pool/digest';
 import { packModel } from '../workers/pool/pack';
 import { summarize } from '../workers/pool/summary';
-import { joinResults, orderedRows, type LayerResult } from '../workers/engine/layer-result';
+import type { LayerResult } from '../workers/engine/layer-result';
 import type { InputFile } from '../workers/formats/types';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
 import { neuronCount } from '../workers/engine/reverse';
@@ -24,9 +24,10 @@ import { buildManifest, safeFileNames, type GalleryLayer } from '../workers/expo
 import { readModel } from '../workers/formats/index';
 import { decodeNpy } from '../workers/formats/numpy/npy';
 import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs } from './args';
-import { readInputFiles, readModelFiles, writeInto, writeNpyRowsInto } from './files';
+import { readInputFiles, readModelFiles, writeInto } from './files';
 import { cleanUpOnSignals, stageGallery } from './staging';
-import { writeLayerImages } from './images';
+import { layerDrawing, writeLayerImages } from './images';
+import { LayerStream } from './layer-stream';
 import { dataUnitsOf } from '../workers/imaging/data-units';
 import { DEFAULT_SHEET_OPTIONS } from '../workers/export/layer-images';
 import { Progress } from './progress';
@@ -116,24 +117,42 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<FailedLayer
   const workers = args.workers ?? defaultNodePoolSize();
   checkEstimate(model, layers, settings, args, workers);
 
-  // Each layer's files are written as soon as it is complete and its x* dropped (issue 18:
-  // a 224-pixel gallery's x* do not fit in memory at once); the manifest keeps the statistics.
+  // Each result's rows are written as soon as it comes, and dropped (issue 18: a 224-pixel
+  // gallery's x* do not fit in memory at once); the manifest keeps the statistics.
   const npyNames = safeFileNames(layers.map((l) => l.id), '.npy');
   const imageBases = safeFileNames(layers.map((l) => l.id), '');
   const index = new Map(layers.map((l, i) => [l.id, i]));
   const written = new Map<string, GalleryLayer>();
+  const drawsImages = args.formats.includes('png') || args.formats.includes('svg');
+  const streams = new Map<string, LayerStream>();
+  const streamOf = (id: string): LayerStream => {
+    let s = streams.get(id);
+    if (!s) {
+      const i = index.get(id)!;
+      const neurons = chosenNeurons(model, layers[i], settings, args.neurons);
+      s = new LayerStream(id, model.inputFeatureShape, neurons, args.formats.includes('npy') ? { dir: out, name: npyNames[i] } : null, drawsImages ? layerDrawing(model, layers[i], settings.objective.kind, units) : null);
+      streams.set(id, s);
+    }
+    return s;
+  };
   let writing = Promise.resolve();
-  // rows: each neuron's x*; r.xstar joins them only where images are drawn from it.
-  const sink = (r: GalleryLayer, rows: readonly Float32Array[]): void => {
-    const i = index.get(r.layer)!;
-    writing = writing.then(async () => {
-      if (args.formats.includes('npy')) await writeNpyRowsInto(out, npyNames[i], [rows.length, ...model.inputFeatureShape], rows);
-      await writeLayerImages(out, model, r, imageBases[i], args.formats, settings.objective.kind, units, { ...DEFAULT_SHEET_OPTIONS, stretch: args.stretchContrast });
-      written.set(r.layer, { ...r, xstar: new Float32Array(0) });
-    });
+  const sink: LayerSink = {
+    part: (r) => streamOf(r.layer).add(r),
+    done: (id) => {
+      const stream = streamOf(id);
+      streams.delete(id);
+      const i = index.get(id)!;
+      writing = writing.then(async () => {
+        const { stats, drawn } = await stream.finish();
+        const layer = galleryLayer(layers[i], settings, stats);
+        if (drawsImages) await writeLayerImages(out, layer, layerDrawing(model, layers[i], settings.objective.kind, units), drawn, imageBases[i], args.formats, { ...DEFAULT_SHEET_OPTIONS, stretch: args.stretchContrast });
+        written.set(id, layer);
+      });
+      return writing;
+    },
   };
   let failed: FailedLayer[] = [];
-  if (workers === 0) failed = computeHere(model, layers, settings, args, sink);
+  if (workers === 0) failed = await computeHere(model, layers, settings, args, sink);
   else failed = await computeOnPool(loaded, args, layers, settings, workers, sink);
   await writing;
   // A layer that failed (after its job's retry) leaves no files: the manifest names it and why.
@@ -213,13 +232,19 @@ function galleryLayer(layer: LayerInfo, settings: GallerySettings, result: Layer
   return { ...result, info: layer, ...(result.neurons.length < total ? { total } : {}) };
 }
 
-/** Every neuron of every chosen layer, on this thread (`--workers 0`). */
-type LayerSink = (r: GalleryLayer, rows: readonly Float32Array[]) => void;
+/** Where results go: each result as it comes, then each layer once it is complete. */
+interface LayerSink {
+  part(r: LayerResult): void;
+  /** Resolves once the layer's files are written. */
+  done(layer: string): Promise<void>;
+}
 
-function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, sink: LayerSink): FailedLayer[] {
+/** Every neuron of every chosen layer, on this thread (`--workers 0`). */
+async function computeHere(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, sink: LayerSink): Promise<FailedLayer[]> {
   const failed: FailedLayer[] = [];
   const progress = new Progress(layers.map((l) => ({ id: l.id, total: chosenNeurons(model, l, settings, args.neurons).length })), args.quiet);
-  // Each layer may reuse the results of the layers before it (engine/reuse.ts), as on the pool.
+  // Each layer may reuse the results of the layers before it (engine/reuse.ts), as on the pool;
+  // a result is dropped once no layer after it reuses it.
   const done = new Map<string, { neurons: readonly number[]; xstar: Float32Array; norms: Float32Array; activations: Float32Array }>();
   const known = modeById(settings.mode).reusesKnown ? knownFromResults(done) : undefined;
   for (const layer of layers) {
@@ -239,7 +264,11 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
     }
     done.set(layer.id, r);
     progress.advance(layer.id, neurons.length);
-    sink(galleryLayer(layer, settings, r), orderedRows([r]));
+    sink.part(r);
+    // Written before the next layer, so its rows can go.
+    await sink.done(layer.id);
+    const later = layers.slice(layers.indexOf(layer) + 1);
+    for (const id of [...done.keys()]) if (!later.some((l) => l.reuses.includes(id))) done.delete(id);
   }
   progress.finish();
   return failed;
@@ -249,21 +278,22 @@ function computeHere(model: PreparedModel, layers: readonly LayerInfo[], setting
 async function computeOnPool(
   { model, files }: LoadedModel, args: GalleryArgs, layers: readonly LayerInfo[], settings: GallerySettings, workers: number, sink: LayerSink,
 ): Promise<FailedLayer[]> {
-  const pool = createNodePool({ size: workers, ...testJobTimeout() });
+  // No cache: a gallery is computed once; the run keeps only what its layers reuse (pool/reuse-hold.ts).
+  // The workers share the memory budget (engine/budget.ts workerBudget).
+  const pool = createNodePool({ size: workers, cacheBytes: 0, memoryBudget: memoryBudget(), ...testJobTimeout() });
   try {
     injectTestFault(pool);
     const packed = packModel(model, pool.sharesWeights);
     await pool.loadPacked(summarize(model, digestFiles(files), packed), packed);
     const progress = new Progress(layers.map((l) => ({ id: l.id, total: 0 })), args.quiet);
-    const byId = new Map(layers.map((l) => [l.id, l]));
-    const drawsImages = args.formats.includes('png') || args.formats.includes('svg');
     const outcome = await computeGallery(
       pool, settings, layers.map((l) => l.id),
       (p) => progress.report(p),
       { neuronLimit: args.neurons },
-      (id, parts) => {
-        const joined = joinResults(id, model.inputFeatureShape, parts, { xstar: drawsImages });
-        sink(galleryLayer(byId.get(id)!, settings, joined), orderedRows(parts));
+      (id) => void sink.done(id),
+      (r) => {
+        sink.part(r);
+        return { ...r, xstar: new Float32Array(0) };
       },
     );
     progress.finish();

@@ -109,6 +109,7 @@ const api = {
     if (request.fault === 'spin') spinForever();
     const prepared = model;
     if (!prepared) throw new Error('no model loaded in this worker');
+    if (request.memoryBudget !== undefined) setMemoryBudget(request.memoryBudget);
     return new Observable<JobMessage>((observer) => {
       // Not in the subscriber itself: what an Observable emits while it is being subscribed to
       // is held back until the subscriber returns, so the steps would all leave with the result.

@@ -36,6 +36,20 @@ export function workingBytes(): number {
   return Math.min(MAX_WORKING_BYTES, budgetBytes * WORKING_SHARE);
 }
 
+/** No worker plans on less than this, whatever the budget: its fixed holdings (forward values, kernels) need about as much. */
+const MIN_WORKER_BYTES = 64 * 1024 ** 2;
+
+/**
+ * Each worker's share of a pool's budget (issue 18): the weights come off first, once when the
+ * workers share them, once per worker when each holds a copy; the rest is divided among the
+ * workers. A worker's batch sizes then follow its share (batchFor).
+ */
+export function workerBudget(totalBytes: number, workers: number, weights: { readonly bytes: number; readonly shared: boolean }): number {
+  const n = Math.max(1, Math.floor(workers));
+  const rest = totalBytes - (weights.shared ? weights.bytes : n * weights.bytes);
+  return Math.max(MIN_WORKER_BYTES, Math.floor(rest / n));
+}
+
 /** How many images (seeds, or inputs of a forward pass) fit the working memory when each holds `live` float32 tensors of `values` values. */
 export function batchFor(values: number, live: number): number {
   return Math.max(1, Math.floor(workingBytes() / (4 * live * Math.max(1, values))));

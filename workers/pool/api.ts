@@ -152,8 +152,14 @@ export interface PoolOptions {
   readonly shareWeights?: boolean;
   /** Upper bound on neurons per job (default 16): smaller reacts faster to priorities and cancellation. */
   readonly maxBatch?: number;
-  /** Upper bound on cached x* bytes (default 256 MiB); least recently used go first. */
+  /** Upper bound on cached x* bytes (default 256 MiB); least recently used go first. 0: results are kept only until the layers of the run that reuse them have them. */
   readonly cacheBytes?: number;
+  /**
+   * Bytes the workers may use together, weights included (the CLI's --memory-budget): each job
+   * carries its worker's share (engine/budget.ts workerBudget), which sets the worker's batch
+   * sizes. Default: each worker keeps the budget it read the model with, or the engine's default.
+   */
+  readonly memoryBudget?: number;
   /**
    * The least time a job may take before its worker counts as wedged (default 2 minutes);
    * a job's own limit is scaled to its estimated work (pool/run.ts jobTimeoutMs).

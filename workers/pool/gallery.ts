@@ -8,7 +8,9 @@ import type { GalleryOutcome, GalleryPool, PoolError, PoolProgress, RunOptions }
  * neuron order. Rejects if the run is cancelled or replaced by another run before it completes.
  * With `onLayer`, each layer is handed over as soon as it is complete, as the results the
  * pool delivered (not joined), and not kept: a gallery of a large model is never held whole
- * (issue 18); the outcome then holds no results.
+ * (issue 18); the outcome then holds no results. With `keep` too, each delivered result goes
+ * through it at once, and only what it returns waits for the layer to complete (the CLI writes
+ * the rows and keeps the statistics).
  */
 export function computeGallery(
   pool: GalleryPool,
@@ -17,6 +19,7 @@ export function computeGallery(
   onProgress?: (progress: PoolProgress) => void,
   options: RunOptions = {},
   onLayer?: (layer: string, parts: readonly LayerResult[]) => void,
+  keep: (result: LayerResult) => LayerResult = (result) => result,
 ): Promise<GalleryOutcome> {
   return new Promise<GalleryOutcome>((resolve, reject) => {
     const byLayer = new Map<string, LayerResult[]>();
@@ -31,7 +34,7 @@ export function computeGallery(
       if (r.generation !== generation) return;
       let list = byLayer.get(r.layer);
       if (!list) byLayer.set(r.layer, (list = []));
-      list.push(r);
+      list.push(keep(r));
     });
     const offError = pool.onError((e) => {
       if (e.generation === generation) errors.push(e);

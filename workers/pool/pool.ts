@@ -1,4 +1,5 @@
 import type { GallerySettings } from '../engine/compute';
+import { workerBudget } from '../engine/budget';
 import { ModelError } from '../engine/graph';
 import type { LayerResult } from '../engine/layer-result';
 import { modeById } from '../engine/modes/index';
@@ -51,6 +52,7 @@ export class WorkerPool implements GalleryPool {
   private readonly maxBatch: number;
   private readonly minJobTimeoutMs: number;
   private readonly share: boolean;
+  private readonly memoryBudget: number | undefined;
   private model: LoadedModel | null = null;
   private loading = 0;
   private loadToken = 0;
@@ -72,6 +74,7 @@ export class WorkerPool implements GalleryPool {
     this.minJobTimeoutMs = options.minJobTimeoutMs ?? DEFAULT_MIN_JOB_TIMEOUT_MS;
     this.transfer = new ResultTransfer(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.share = (options.shareWeights ?? true) && canShareMemory();
+    this.memoryBudget = options.memoryBudget;
     this.workers = new WorkerSlots<Job>(size, options.spawnWorker, {
       ready: () => this.schedule(),
       lost: (job, reason) => this.onLost(job, reason),
@@ -150,6 +153,7 @@ export class WorkerPool implements GalleryPool {
     const run = new Run(this.generation, settings, settingsKey(model.key, settings), runLayers, this.maxBatch);
     this.current = run;
     const cached = this.transfer.cached(run, runLayers, model.summary.inputShape);
+    for (const r of cached) run.hold.keep(r);
     queueMicrotask(() => {
       if (this.current !== run) return;
       if (cached.length > 0) this.deliver(run, cached, false);
@@ -221,7 +225,9 @@ export class WorkerPool implements GalleryPool {
       arm();
       this.progressEvents.emit(this.progress());
     };
-    guarded(slot, (t) => callCompute(t, { layer: job.layer, neurons: job.neurons, settings: job.settings, fault, ...(known.length > 0 ? { known } : {}) }, onSteps))
+    const memoryBudget = this.memoryBudget === undefined ? undefined : workerBudget(this.memoryBudget, this.workers.slots.length, { bytes: summary.weightBytes, shared: summary.sharedWeights });
+    const request = { layer: job.layer, neurons: job.neurons, settings: job.settings, fault, memoryBudget, ...(known.length > 0 ? { known } : {}) };
+    guarded(slot, (t) => callCompute(t, request, onSteps))
       .finally(() => {
         clearTimeout(timer);
         run.settled(job);
@@ -243,7 +249,11 @@ export class WorkerPool implements GalleryPool {
     if (!this.release(slot, job)) return;
     const delivered = this.transfer.received(job, result);
     const run = this.current;
-    if (run && run.generation === job.generation) this.deliver(run, [delivered], true);
+    if (run && run.generation === job.generation) {
+      run.hold.keep(result);
+      run.hold.release(job.layer, job.neurons);
+      this.deliver(run, [delivered], true);
+    }
     this.schedule();
   }
 
@@ -257,6 +267,7 @@ export class WorkerPool implements GalleryPool {
 
   private failJob(run: Run, job: Job, message: string): void {
     run.failed(job.layer, job.neurons);
+    run.hold.release(job.layer, job.neurons);
     this.errors.emit({ layer: job.layer, neurons: [...job.neurons], message, generation: run.generation });
     this.progressEvents.emit(this.progress());
   }

@@ -39,6 +39,8 @@ export interface ComputeRequest {
   readonly fault?: InjectedFault;
   /** Results of layers the job's layer reuses (engine/reuse.ts), same settings, from the pool's cache. */
   readonly known?: readonly KnownRows[];
+  /** The worker's share of the pool's memory budget (engine/budget.ts workerBudget): its batch sizes follow it. */
+  readonly memoryBudget?: number;
 }
 
 /**

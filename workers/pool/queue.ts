@@ -63,6 +63,8 @@ class LayerQueue {
   readonly done: Uint8Array;
   /** The layers of the run this one reuses (engine/reuse.ts): their neuron n goes before its neuron n. */
   sources: LayerQueue[] = [];
+  /** The layers of the run that reuse this one. */
+  reusers: LayerQueue[] = [];
   /** 0: default order; otherwise the prioritize() call that boosted it (later calls are higher). */
   readonly priority: Int32Array;
   readonly boosted = new BoostHeap();
@@ -121,7 +123,9 @@ class LayerQueue {
  * A layer that reuses other layers of the run (engine/reuse.ts: a BatchNormalization after
  * its conv, a residual Add) gets neuron n only once their neuron n is back, and boosting its
  * neurons boosts theirs first: then the worker combines their results instead of reversing
- * the whole network again.
+ * the whole network again. In the default order a reusing layer's ready neurons go before the
+ * next neurons of other layers: the results it reuses are then dropped soon after they came
+ * (pool/reuse-hold.ts), instead of a whole layer of x* waiting for it.
  */
 export class NeuronQueue {
   private readonly layers: LayerQueue[];
@@ -136,6 +140,7 @@ export class NeuronQueue {
     layers.forEach((l, i) => {
       // Only earlier layers: a source listed later (or missing from the run) is not waited for.
       this.layers[i].sources = (l.reuses ?? []).map((id) => this.byId.get(id)).filter((s): s is LayerQueue => !!s && this.layers.indexOf(s) < i);
+      for (const s of this.layers[i].sources) s.reusers.push(this.layers[i]);
     });
   }
 
@@ -149,6 +154,13 @@ export class NeuronQueue {
   markDone(layer: string, neuron: number): void {
     const l = this.byId.get(layer);
     if (l && neuron >= 0 && neuron < l.total) l.done[neuron] = 1;
+  }
+
+  /** How many layers of the run will still ask for neuron n of `layer` to reuse it (their neuron n not yet handed out). */
+  waitingReusers(layer: string, neuron: number): number {
+    let n = 0;
+    for (const r of this.byId.get(layer)?.reusers ?? []) if (neuron < r.total && r.taken[neuron] === 0) n++;
+    return n;
   }
 
   /** The layers of the run whose results `layer` reuses. */
@@ -206,12 +218,14 @@ export class NeuronQueue {
       }
       return { layer: best.id, neurons };
     }
-    for (const l of this.layers) {
-      if (l.pending === 0) continue;
-      const neurons = l.nextDefault(this.limit(l.pending, workers));
-      if (neurons.length === 0) continue;
-      for (const n of neurons) l.take(n);
-      return { layer: l.id, neurons };
+    for (const reusersFirst of [true, false]) {
+      for (const l of this.layers) {
+        if (l.pending === 0 || (reusersFirst && l.sources.length === 0)) continue;
+        const neurons = l.nextDefault(this.limit(l.pending, workers));
+        if (neurons.length === 0) continue;
+        for (const n of neurons) l.take(n);
+        return { layer: l.id, neurons };
+      }
     }
     return null;
   }

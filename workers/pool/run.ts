@@ -6,6 +6,7 @@ import { stepsPerNeuron, type GallerySettings } from '../engine/compute';
 import { estimateGallery } from '../engine/estimate';
 import type { LayerProgress, PoolProgress, StepsProgress } from './api';
 import { NeuronQueue } from './queue';
+import { ReuseHold } from './reuse-hold';
 
 /** Some neurons of one layer, sent to one worker. */
 export interface Job {
@@ -50,6 +51,8 @@ export function emptyProgress(generation: number): PoolProgress {
 
 export class Run {
   readonly queue: NeuronQueue;
+  /** Results the run's reusing layers still need. */
+  readonly hold: ReuseHold;
   private readonly layers: { id: string; done: number; failed: number; total: number }[];
   private readonly layerIndex: Map<string, number>;
   /** Neurons computed by workers in this run, and when the first job went out: the ETA's throughput. */
@@ -70,6 +73,7 @@ export class Run {
     maxBatch: number,
   ) {
     this.queue = new NeuronQueue(layers, maxBatch);
+    this.hold = new ReuseHold(this.queue);
     this.layers = layers.map((l) => ({ id: l.id, done: 0, failed: 0, total: l.neurons }));
     this.layerIndex = new Map(layers.map((l, i) => [l.id, i]));
     this.stepsPerNeuron = stepsPerNeuron(settings);

@@ -34,11 +34,11 @@ export class ResultTransfer {
     return out;
   }
 
-  /** The cached results of the layers the job's layer reuses, for the same neurons (engine/reuse.ts). */
+  /** The results of the layers the job's layer reuses, for the same neurons (engine/reuse.ts): held by the run, or cached. */
   knownRows(run: Run, job: Job, inputShape: readonly number[]): KnownRows[] {
     const out: KnownRows[] = [];
     for (const source of run.queue.sourcesOf(job.layer)) {
-      const hits = job.neurons.map((n) => this.cache.get(job.settingsKey, source, n)).filter((h): h is ResultRow => !!h);
+      const hits = job.neurons.map((n) => run.hold.get(source, n) ?? this.cache.get(job.settingsKey, source, n)).filter((h): h is ResultRow => !!h);
       if (hits.length === 0) continue;
       const { neurons, norms, xstar, activations } = gatherRows(source, inputShape, hits);
       out.push({ layer: source, neurons, norms, xstar, activations });
