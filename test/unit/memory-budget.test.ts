@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultMemoryBudget } from '../../workers/engine/estimate';
-import { batchFor, DEFAULT_MEMORY_BUDGET_BYTES, setMemoryBudget } from '../../workers/engine/budget';
+import { batchFor, DEFAULT_MEMORY_BUDGET_BYTES, setMemoryBudget, workerBudget } from '../../workers/engine/budget';
 import { reverseLayer } from '../../workers/engine/reverse';
 import { sizeOf } from '../../workers/engine/tensor';
 import { loadModeNetwork } from '../fixtures/modes/load';
@@ -101,6 +101,25 @@ describe('memory budget', () => {
     expect(() => readModel([{ name: 'ortho.neurovis.json', bytes }])).toThrow(
       /^ortho\.neurovis\.json: layer big, W: an orthogonal initialisation of \[10000, 10000\] takes about 2\.0e\+12 operations \(Gram–Schmidt\); use "init": \{"kind": "normal"\}/,
     );
+  });
+
+  it('each worker gets its share of a pool\'s budget, the weights taken off first, and its batches follow the share', () => {
+    const MB = 1024 ** 2;
+    // Shared weights come off once, copied weights once per worker.
+    expect(workerBudget(2048 * MB, 2, { bytes: 48 * MB, shared: true })).toBe(1000 * MB);
+    expect(workerBudget(2048 * MB, 2, { bytes: 48 * MB, shared: false })).toBe(976 * MB);
+    expect(workerBudget(2048 * MB, 1, { bytes: 48 * MB, shared: true })).toBe(2000 * MB);
+    // A budget too small for the workers still leaves each the least a worker needs.
+    expect(workerBudget(100 * MB, 4, { bytes: 90 * MB, shared: true })).toBe(64 * MB);
+    // A 224×224 MobileNetV2's largest map (96×112×112 float32) × 4 live tensors a seed: 19 MB.
+    const largest = 96 * 112 * 112;
+    const seeds = (budget: number): number => {
+      setMemoryBudget(budget);
+      return batchFor(largest, 4);
+    };
+    expect(seeds(workerBudget(2048 * MB, 2, { bytes: 14 * MB, shared: true }))).toBe(13);
+    expect(seeds(workerBudget(512 * MB, 2, { bytes: 14 * MB, shared: true }))).toBe(3);
+    expect(seeds(workerBudget(256 * MB, 4, { bytes: 14 * MB, shared: true }))).toBe(1);
   });
 
   it('batch sizes come from the budget; a budget that fits one seed at a time gives the same x* and activations', () => {

@@ -24,6 +24,8 @@ export interface Slot<J> {
   sync: Promise<void>;
   /** Rejects when the worker dies, so calls to it never hang. */
   readonly death: Promise<never>;
+  /** Called with the error when the worker dies (the calls under way: guarded). */
+  readonly onDie: Set<(e: Error) => void>;
   die(reason: string): void;
   readonly handle: WorkerHandle;
 }
@@ -46,10 +48,19 @@ export function asError(e: unknown): Error {
   return new Error(errorMessage(e));
 }
 
-/** A call to a worker that rejects, instead of hanging, if the worker dies meanwhile. */
+/**
+ * A call to a worker that rejects, instead of hanging, if the worker dies meanwhile. Not a
+ * Promise.race with `slot.death`: each race would leave a reaction on that promise, which
+ * lives as long as the worker, holding the race's result: every LayerResult the worker ever
+ * sent stayed reachable (issue 18: the CLI's main thread grew by each x* it received).
+ */
 export function guarded<J, T>(slot: Slot<J>, call: (thread: ModuleThread<WorkerApi>) => Promise<T>): Promise<T> {
-  if (!slot.thread || slot.state === 'dead') return Promise.reject(new Error('the worker is not running'));
-  return Promise.race([call(slot.thread), slot.death]);
+  const thread = slot.thread;
+  if (!thread || slot.state === 'dead') return Promise.reject(new Error('the worker is not running'));
+  return new Promise<T>((resolve, reject) => {
+    slot.onDie.add(reject);
+    call(thread).then(resolve, reject).finally(() => slot.onDie.delete(reject));
+  });
 }
 
 export class WorkerSlots<J> {
@@ -64,13 +75,18 @@ export class WorkerSlots<J> {
   }
 
   private start(): Slot<J> {
+    const onDie = new Set<(e: Error) => void>();
     let die!: (reason: string) => void;
     const death = new Promise<never>((_, reject) => {
-      die = (reason) => reject(new Error(`the worker died (${reason})`));
+      die = (reason) => {
+        const e = new Error(`the worker died (${reason})`);
+        reject(e);
+        for (const f of [...onDie]) f(e);
+      };
     });
     death.catch(() => undefined);
     const handle = this.spawnWorker();
-    const slot: Slot<J> = { thread: null, state: 'starting', job: null, modelVersion: 0, sync: Promise.resolve(), death, die, handle };
+    const slot: Slot<J> = { thread: null, state: 'starting', job: null, modelVersion: 0, sync: Promise.resolve(), death, onDie, die, handle };
     handle.onDeath((reason) => this.onDeath(slot, reason));
     const ready = Promise.race([spawn<WorkerApi>(handle.worker), death]);
     slot.sync = ready.then(

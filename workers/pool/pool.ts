@@ -312,6 +312,11 @@ export class WorkerPool implements GalleryPool {
     return Promise.all(this.workers.live().map((s) => guarded(s, (t) => t.memory()).catch(() => null)));
   }
 
+  /** Rows the current run holds for the layers that reuse them (pool/reuse-hold.ts; tests). */
+  heldResults(): number {
+    return this.current?.hold.size ?? 0;
+  }
+
   /** Results held by the cache (for tests and the UI's memory display). */
   cachedResults(): number {
     return this.transfer.size;
