@@ -107,7 +107,7 @@ function maxError(actual: Float32Array, expected: Float32Array): number {
 
 describe('WebAssembly SIMD depthwise kernel', () => {
   for (const c of [...fixed, ...randomCases(40)]) {
-    it(`${c.name}: forward and transposed match the TypeScript kernel to 1e-5`, () => {
+    it(`${c.name}: forward and transposed (cropped to where gy is non-zero) match the TypeScript kernel to 1e-5`, () => {
       const { g, images, channels, mg } = c;
       const maps = channels * mg;
       const next = random(c.name.length * 7919);
@@ -119,9 +119,22 @@ describe('WebAssembly SIMD depthwise kernel', () => {
       const gx = new Float32Array(images * channels * g.inSize).fill(NaN);
       expect(depthwiseWasm('forward', g, { images, channels, maps, mg }, x, w, y)).toBe(true);
       expect(depthwiseWasm('transposed', g, { images, channels, maps, mg }, gy, w, gx)).toBe(true);
-      expect(wasmDepthwiseCalls()).toBe(before + 2);
+            expect(wasmDepthwiseCalls()).toBe(before + 2);
       expect(maxError(y, reference(c, false, x, w))).toBeLessThanOrEqual(1e-5);
       expect(maxError(gx, reference(c, true, gy, w))).toBeLessThanOrEqual(1e-5);
+      // The transposed kernel crops to the box where gy is non-zero: a box of the planes, then none.
+      const [, outH, outW] = g.outShape;
+      const [r0, r1, c0, c1] = [Math.floor(outH / 3), Math.ceil((2 * outH) / 3), Math.floor(outW / 2), outW];
+      const boxed = gy.map((v, i) => {
+        const [r, col] = [Math.floor((i % g.outSize) / outW), i % outW];
+        return r >= r0 && r < r1 && col >= c0 && col < c1 ? v : i % 2 ? -0 : 0;
+      });
+      gx.fill(NaN);
+      expect(depthwiseWasm('transposed', g, { images, channels, maps, mg }, boxed, w, gx)).toBe(true);
+      expect(maxError(gx, reference(c, true, boxed, w))).toBeLessThanOrEqual(1e-5);
+      gx.fill(NaN);
+      depthwiseWasm('transposed', g, { images, channels, maps, mg }, new Float32Array(gy.length), w, gx);
+      expect(gx.every((v) => v === 0)).toBe(true);
     });
   }
 });

@@ -17,7 +17,9 @@ interface DepthwiseModule {
   readonly forwardScratchFloats: (inH: number, outW: number, kW: number, sW: number, dW: number, pW: number) => number;
   readonly transposedScratchFloats: (mg: number, outH: number, inW: number, kW: number, dW: number) => number;
   readonly MAX_TAPS: WebAssembly.Global;
+  readonly nonzeroBox: (planar: number, planes: number, rows: number, rowLength: number) => void;
   readonly GEOMETRY: WebAssembly.Global;
+  readonly BOX: WebAssembly.Global;
   readonly HEADER_BYTES: WebAssembly.Global;
 }
 
@@ -48,8 +50,10 @@ export interface DepthwisePlanes {
 /**
  * forward: dst (images × maps × outSize) = the window product of src (images × channels ×
  * inSize) with w (maps × kernelSize); transposed: dst (images × channels × inSize) = its
- * transpose applied to src (images × maps × outSize). dst is overwritten. Returns false,
- * doing nothing, when the kernel is unavailable or the window is not 2-D.
+ * transpose applied to src (images × maps × outSize), computed only over the box of output
+ * positions where src is non-zero (the seeds' cone: the same sums, exactly). dst is
+ * overwritten. Returns false, doing nothing, when the kernel is unavailable or the window
+ * is not 2-D.
  */
 export function depthwiseWasm(
   direction: 'forward' | 'transposed', g: WindowGeometry, p: DepthwisePlanes,
@@ -83,13 +87,25 @@ export function depthwiseWasm(
   }
   calls++;
   const heap = new Float32Array(m.memory.buffer);
-  new Int32Array(m.memory.buffer, Number(m.GEOMETRY.value), 12).set([inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, pH, pW]);
+  const geometry = new Int32Array(m.memory.buffer, Number(m.GEOMETRY.value), 15);
+  const box = new Int32Array(m.memory.buffer, Number(m.BOX.value), 4);
   heap.set(w, wAt >> 2);
-  const run = forward ? m.forward : m.transposed;
   for (let n0 = 0; n0 < images; n0 += chunk) {
     const count = Math.min(chunk, images - n0);
     heap.set(src.subarray(n0 * srcPlanes, (n0 + count) * srcPlanes), srcAt >> 2);
-    run(count * (forward ? maps : channels), channels, maps, mg, srcAt, wAt, dstAt, scratchAt);
+    if (forward) {
+      geometry.set([inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, pH, pW, inW, inH * inW, 0]);
+      m.forward(count * maps, channels, maps, mg, srcAt, wAt, dstAt, scratchAt);
+    } else {
+      m.nonzeroBox(srcAt, count * maps, outH, outW);
+      const [row0, rows, col0, cols] = box;
+      if (rows === 0) {
+        dst.fill(0, n0 * dstPlanes, (n0 + count) * dstPlanes);
+        continue;
+      }
+      geometry.set([inH, inW, rows, cols, kH, kW, sH, sW, dH, dW, pH - row0 * sH, pW - col0 * sW, outW, outH * outW, row0 * outW + col0]);
+      m.transposed(count * channels, channels, maps, mg, srcAt, wAt, dstAt, scratchAt);
+    }
     dst.set(heap.subarray(dstAt >> 2, (dstAt >> 2) + count * dstPlanes), n0 * dstPlanes);
   }
   return true;

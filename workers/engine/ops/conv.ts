@@ -119,6 +119,12 @@ function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Fl
  * The optimised engine first crops gy to the box where it is non-zero (the seeds' cone).
  */
 function convolveTransposed(p: ConvPlan, images: number, gy: Float32Array, w: Float32Array): Float32Array {
+  if (isOptimised() && isDirect(p)) {
+    // The WebAssembly kernel crops to the box itself (a SIMD scan of the planes it copies in).
+    const gx = zeroedFloats(images * p.channels * p.geometry.inSize);
+    if (depthwiseWasm('transposed', p.geometry, { ...p, images }, gy, w, gx)) return gx;
+    recycleFloats(gx);
+  }
   if (isOptimised() && !p.pointwise && !p.wholeInput) {
     const box = nonzeroBox(p.geometry, gy, images * p.maps);
     if (!box) return zeroedFloats(images * p.channels * p.geometry.inSize);
@@ -140,7 +146,6 @@ function convolveTransposedFull(p: ConvPlan, images: number, gy: Float32Array, w
   const rows = cg * K;
   const gx = zeroedFloats(images * channels * inSize);
   if (isDirect(p)) {
-    if (isOptimised() && depthwiseWasm('transposed', g, { ...p, images }, gy, w, gx)) return gx;
     for (let n = 0; n < images; n++) {
       for (let m = 0; m < maps; m++) {
         const c = Math.floor(m / mg);

@@ -14,9 +14,15 @@
 /** The most taps (kernel offsets × planes summed) one output row may have. */
 export const MAX_TAPS: i32 = 2048;
 const TAP_WEIGHTS: usize = <usize>MAX_TAPS * 4;
-/** Twelve i32: inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, pH, pW (the host writes them). */
+/**
+ * Fifteen i32 (the host writes them): inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, pH, pW,
+ * then where transposed() reads gy's planes: their row length, their size and the offset of
+ * (0, 0) in them (a box inside larger planes).
+ */
 export const GEOMETRY: i32 = MAX_TAPS * 8;
-export const HEADER_BYTES: i32 = GEOMETRY + 64;
+/** Where nonzeroBox() writes. */
+export const BOX: i32 = GEOMETRY + 64;
+export const HEADER_BYTES: i32 = BOX + 16;
 
 @inline
 function geometry(index: i32): i32 {
@@ -104,11 +110,11 @@ export function forward(planes: i32, channels: i32, maps: i32, mg: i32, x: usize
 export function transposed(planes: i32, channels: i32, maps: i32, mg: i32, gy: usize, w: usize, gx: usize, scratch: usize): void {
   const inH = geometry(0), inW = geometry(1), outH = geometry(2), outW = geometry(3), kH = geometry(4), kW = geometry(5);
   const sH = geometry(6), sW = geometry(7), dH = geometry(8), dW = geometry(9), pH = geometry(10), pW = geometry(11);
+  const srcW = geometry(12), srcPlane = geometry(13), srcAt = geometry(14);
   const reach = (kW - 1) * dW;
   const rowLength = ((inW + 3) & ~3) + reach;
   const low = pW - reach;
   const inPlane = inH * inW;
-  const outPlane = outH * outW;
   const K = kH * kW;
   for (let plane = 0; plane < planes; plane++) {
     const n = plane / channels;
@@ -119,10 +125,10 @@ export function transposed(planes: i32, channels: i32, maps: i32, mg: i32, gy: u
     const lo = min(outW, max(0, (low + sW - 1) / sW));
     const hi = max(lo, min(outW, (rowLength - 1 + low) / sW + 1));
     for (let j = 0; j < mg; j++) {
-      const src = gy + (<usize>((n * maps + c * mg + j) * outPlane) << 2);
+      const src = gy + (<usize>((n * maps + c * mg + j) * srcPlane + srcAt) << 2);
       for (let oh = 0; oh < outH; oh++) {
         const dst = scratch + (<usize>((j * outH + oh) * rowLength + lo * sW - low) << 2);
-        const from = src + (<usize>(oh * outW) << 2);
+        const from = src + (<usize>(oh * srcW) << 2);
         if (sW === 1) memory.copy(dst, from + (<usize>lo << 2), <usize>(hi - lo) << 2);
         else for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>((ow - lo) * sW) << 2), load<f32>(from + (<usize>ow << 2)));
       }
@@ -147,6 +153,39 @@ export function transposed(planes: i32, channels: i32, maps: i32, mg: i32, gy: u
       sumTaps(gx + (<usize>(plane * inPlane + ih * inW) << 2), inW, taps);
     }
   }
+}
+
+/**
+ * The smallest box of rows × columns holding every non-zero value of `planes` planes of
+ * `rows` rows of `rowLength` floats, as four i32 at BOX: first row, row count, first column,
+ * column count (all zero when every value is zero; −0 counts as zero, NaN does not).
+ */
+export function nonzeroBox(planar: usize, planes: i32, rows: i32, rowLength: i32): void {
+  let rowLo = rows, rowHi = 0, colLo = rowLength, colHi = 0;
+  const whole = rowLength & ~3;
+  const zero = f32x4.splat(0);
+  for (let p = 0; p < planes; p++) {
+    for (let r = 0; r < rows; r++) {
+      const row = planar + (<usize>((p * rows + r) * rowLength) << 2);
+      let first = 0;
+      while (first < whole && !v128.any_true(f32x4.ne(v128.load(row + (<usize>first << 2)), zero))) first += 4;
+      while (first < rowLength && load<f32>(row + (<usize>first << 2)) == 0) first++;
+      if (first === rowLength) continue;
+      // The last non-zero column, from the right down to the first.
+      let last = rowLength - 1;
+      while (last - 3 > first && !v128.any_true(f32x4.ne(v128.load(row + (<usize>(last - 3) << 2)), zero))) last -= 4;
+      while (load<f32>(row + (<usize>last << 2)) == 0) last--;
+      if (r < rowLo) rowLo = r;
+      if (r >= rowHi) rowHi = r + 1;
+      if (first < colLo) colLo = first;
+      if (last >= colHi) colHi = last + 1;
+    }
+  }
+  const empty = rowHi === 0;
+  store<i32>(BOX, empty ? 0 : rowLo);
+  store<i32>(BOX, empty ? 0 : rowHi - rowLo, 4);
+  store<i32>(BOX, empty ? 0 : colLo, 8);
+  store<i32>(BOX, empty ? 0 : colHi - colLo, 12);
 }
 
 /** out[0 … width) = Σ over the tap list of weight · the run at its pointer. */
