@@ -30,6 +30,8 @@ const FILE = join(here, '..', '..', '..', 'shared', 'models', 'keras', 'keras2.4
  * range. Outside the range the surrogate can reach what no image can: conv2d_1's neuron 0
  * reaches −1.32 at the raw x*, while sign-gradient ascent over the whole [0, 1] box tops out
  * at −1.92 (and the readable ascent reaches −1.92).
+ * Both use the radius the gallery gives each layer (its receptive field's), and the layers
+ * compared have no upper clip (ReLU, not the ReLU6 of MobileNets, where both would sit at 6).
  */
 describe('readable ascent on a trained CIFAR-10 ResNet-8', () => {
   it.skipIf(!existsSync(FILE))('reaches at least the surrogate picture’s activation for most neurons, with less high-frequency energy (needs ../shared/models)', () => {
