@@ -12,7 +12,7 @@ import type { InputFile } from '../workers/formats/types';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
 import { neuronCount } from '../workers/engine/reverse';
 import { layerById } from '../workers/engine/seeds';
-import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describeEstimate, estimateGallery, flopsPerNeuron, formatBytes, formatDuration, defaultMemoryBudget } from '../workers/engine/estimate';
+import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describeEstimate, estimateGallery, flopsPerNeuron, layerAscends, formatBytes, formatDuration, defaultMemoryBudget } from '../workers/engine/estimate';
 import { freemem } from 'node:os';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -202,12 +202,13 @@ function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], setti
 
 /** Neurons, time and memory of a gallery of `layers` (engine/estimate.ts); layers are written as they complete. */
 function galleryEstimate(model: PreparedModel, layers: readonly LayerInfo[], settings: Pick<GallerySettings, 'mode' | 'objective' | 'ascent'>, neuronLimit: number | undefined, workers: number): GalleryEstimate {
-  const costs = layers.map((l) => ({ id: l.id, neurons: neuronCount(l, settings.objective), flopsPerNeuron: flopsPerNeuron(model, l) }));
+  const costs = layers.map((l) => ({ id: l.id, neurons: neuronCount(l, settings.objective), flopsPerNeuron: flopsPerNeuron(model, l), ascends: layerAscends(model, l) }));
   return estimateGallery(costs, sizeOf(model.inputFeatureShape), {
     neuronLimit,
     workers,
     streamed: true,
     ascentSteps: stepsPerNeuron(settings),
+    ascentStyle: settings.ascent?.style,
   });
 }
 
@@ -254,7 +255,7 @@ async function computeHere(model: PreparedModel, layers: readonly LayerInfo[], s
       throwTestFault(layer.id, neurons);
       const perNeuron = stepsPerNeuron(settings);
       // A job's steps (a batch's, or each neuron's in turn) counted per neuron, as the pool counts them.
-      const onSteps = perNeuron === undefined ? undefined : (d: number, t: number) => progress.stepped(layer.id, { done: Math.round((d / t) * neurons.length * perNeuron), total: neurons.length * perNeuron });
+      const onSteps = perNeuron === undefined ? undefined : (d: number, t: number) => progress.stepped(layer.id, { done: Math.round((t > 0 ? d / t : 1) * neurons.length * perNeuron), total: neurons.length * perNeuron });
       r = computeNeurons(model, layer.id, neurons, settings, known, onSteps);
     } catch (e) {
       // As on the pool: the layer is reported in the manifest's "failed", the others complete.

@@ -116,23 +116,26 @@ export function ascendLayer(
   const xstar = Float32Array.from(start.xstar);
   const activations = Float32Array.from(start.activations);
   const traces: Float32Array[] = [];
+  // Steps taken by the neurons done: each stops on its own, so the total shrinks to the steps taken.
+  let taken = 0;
+  const report = (row: number, step: number): void => options.onProgress?.(taken + step, taken + (neurons.length - row) * settings.steps);
   for (let row = 0; row < neurons.length; row++) {
     if (start.dead[row]) {
       // Nothing to start from: the surrogate sees no input that changes this objective.
       traces.push(Float32Array.of(start.activations[row]));
-      options.onProgress?.((row + 1) * settings.steps, neurons.length * settings.steps);
+      report(row + 1, 0);
       continue;
     }
     const seed = new Float32Array(sizeOf(layer.featureShape));
     writeSeed(layer, neurons[row], options.objective, seed, 0);
     const x0 = xstar.slice(row * inputSize, (row + 1) * inputSize);
-    const onStep = options.onProgress && ((step: number) => options.onProgress!(row * settings.steps + step, neurons.length * settings.steps));
+    const onStep = options.onProgress && ((step: number) => report(row, step));
     const run = ascend({ model, layerId, seed, radius: options.radius, settings, grid, rng: mulberry32(settings.seed + neurons[row]), onStep }, x0);
     xstar.set(run.x, row * inputSize);
     activations[row] = run.trace[run.trace.length - 1];
     traces.push(Float32Array.from(run.trace));
-    // Each neuron stops on its own, so progress counts its step limit as done.
-    options.onProgress?.((row + 1) * settings.steps, neurons.length * settings.steps);
+    taken += run.trace.length - 1;
+    report(row + 1, 0);
   }
   return { ...start, xstar, activations, traces };
 }

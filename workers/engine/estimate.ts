@@ -11,7 +11,13 @@ import { formatBytes } from './budget';
  * × (inputs per output value) floating-point operations, at one throughput per worker. The
  * optimised engine crops early layers to their receptive field (faster than estimated), and
  * depthwise convolutions and element-wise layers run far below that throughput (slower); the
- * estimate predicts neither. Ascent repeats the pass once per step.
+ * estimate predicts neither.
+ *
+ * Ascent starts from the surrogate's reversal and then takes steps (ascentStepCount). A step
+ * costs less than that reversal (the reversal at the point is cone-cropped like it, but the
+ * forward pass to the layer is the only other work: ASCENT_STEP_SHARE of the flops, measured on
+ * the ResNet-8 and a MobileNetV2 at 64×64), plus a fixed cost per neuron and step that small models
+ * are made of (node dispatch, the readable style's Fourier image and transforms, Adam).
  */
 
 /**
@@ -20,6 +26,18 @@ import { formatBytes } from './budget';
  * CIFAR model estimated 12 s, took 14 s; the MobileNetV2 MNIST ONNX (depthwise) estimated 52 s, took 181 s.
  */
 const FLOPS_PER_WORKER = 1.5e9;
+
+/** A step's flops as a share of one reversal and check (flopsPerNeuron). */
+const ASCENT_STEP_SHARE = 0.4;
+/** A step's fixed cost, in flops at FLOPS_PER_WORKER (about 1 ms per neuron and step). */
+const ASCENT_STEP_OVERHEAD_FLOPS = 1.5e6;
+/**
+ * The sphere's steps, as a share of its step limit, on layers behind a nonlinearity: each neuron
+ * stops when a step no longer improves it. With 200 steps, ResNet-8 neurons took 0–20 in the first
+ * blocks and 50–200 in the last, 26% of the limit over all its layers; the fixture's 27%.
+ * Layers with no nonlinearity before them stop at step 0.
+ */
+const SPHERE_STEP_SHARE = 0.3;
 
 /** Past these, the CLI refuses and the app asks (DESIGN.md §4: ~10 minutes of work, 25% of free memory). */
 export const DEFAULT_TIME_BUDGET_SECONDS = 600;
@@ -63,6 +81,8 @@ export interface LayerCost {
   /** Neurons under the objective ('direction': 1). */
   readonly neurons: number;
   readonly flopsPerNeuron: number;
+  /** A nonlinearity lies before the layer (layerAscends): else the sphere's ascent stops where it starts. Unknown: assumed. */
+  readonly ascends?: boolean;
 }
 
 export interface EstimateOptions {
@@ -71,6 +91,8 @@ export interface EstimateOptions {
   readonly workers: number;
   /** Ascent: steps per neuron (each a forward and a backward pass). */
   readonly ascentSteps?: number;
+  /** Ascent: 'sphere' (default) stops early, 'readable' takes every step. */
+  readonly ascentStyle?: 'sphere' | 'readable';
   /** Each layer is written out and dropped as soon as it is complete (the CLI): only the largest is held. */
   readonly streamed?: boolean;
 }
@@ -103,13 +125,30 @@ export function flopsPerNeuron(model: PreparedModel, layer: LayerInfo): number {
   return 2 * flops;
 }
 
+/** Whether a nonlinear node lies before the layer: the ascent can only move on such layers. */
+export function layerAscends(model: PreparedModel, layer: LayerInfo): boolean {
+  return ancestorsOf(model, layer.id).some((v) => v.nonlinear);
+}
+
+/** The steps per neuron the estimate counts on in an ascent of this layer (tests compare them with the steps taken). */
+export function ascentStepCount(layer: Pick<LayerCost, 'ascends'>, steps: number, style: EstimateOptions['ascentStyle']): number {
+  if (style === 'readable') return steps;
+  return layer.ascends === false ? 0 : SPHERE_STEP_SHARE * steps;
+}
+
+/** Flops (at FLOPS_PER_WORKER) of one neuron: its reversal and check, and its ascent's steps. */
+function neuronFlops(layer: LayerCost, options: EstimateOptions): number {
+  if (options.ascentSteps === undefined) return layer.flopsPerNeuron;
+  const step = ASCENT_STEP_SHARE * layer.flopsPerNeuron + ASCENT_STEP_OVERHEAD_FLOPS;
+  return layer.flopsPerNeuron + ascentStepCount(layer, options.ascentSteps, options.ascentStyle) * step;
+}
+
 /** `inputSize`: values of one x* (the model's input without its batch dimension). */
 export function estimateGallery(layers: readonly LayerCost[], inputSize: number, options: EstimateOptions): GalleryEstimate {
-  const passes = options.ascentSteps ?? 1;
   const workers = Math.max(1, options.workers);
   const estimates = layers.map((layer): LayerEstimate => {
     const neurons = options.neuronLimit === undefined ? layer.neurons : Math.min(layer.neurons, options.neuronLimit);
-    const cpuSeconds = (neurons * layer.flopsPerNeuron * passes) / FLOPS_PER_WORKER;
+    const cpuSeconds = (neurons * neuronFlops(layer, options)) / FLOPS_PER_WORKER;
     return { id: layer.id, neurons, seconds: cpuSeconds / workers, bytes: neurons * inputSize * 4 };
   });
   return {

@@ -31,6 +31,8 @@ export interface ModelSummary {
   readonly layers: readonly LayerInfo[];
   /** Per layer (same order): floating-point operations to compute one neuron, for the estimate before a run (engine/estimate.ts). */
   readonly layerFlops: readonly number[];
+  /** Per layer: a nonlinearity lies before it, so an ascent moves from its start (engine/estimate.ts layerAscends). */
+  readonly layerAscends?: readonly boolean[];
   /** Names of nonlinear nodes (the exact mode refuses the model when there are any). */
   readonly nonlinearNodes: readonly string[];
   /** The nonlinear nodes with no linear counterpart, which the surrogate linearises at the reference input (engine/gates.ts). */

@@ -37,7 +37,7 @@ export const DEFAULT_MIN_JOB_TIMEOUT_MS = 120_000;
  * ascent's steps.
  */
 export function jobTimeoutMs(job: Pick<Job, 'neurons' | 'settings'>, flopsPerNeuron: number, minMs: number): number {
-  const estimatedSeconds = estimateGallery([{ id: '', neurons: job.neurons.length, flopsPerNeuron }], 0, { workers: 1, ascentSteps: stepsPerNeuron(job.settings) }).seconds;
+  const estimatedSeconds = estimateGallery([{ id: '', neurons: job.neurons.length, flopsPerNeuron }], 0, { workers: 1, ascentSteps: stepsPerNeuron(job.settings), ascentStyle: job.settings.ascent?.style }).seconds;
   return Math.max(minMs, Math.ceil(estimatedSeconds * 1000 * TIMEOUT_PER_ESTIMATED_SECOND));
 }
 

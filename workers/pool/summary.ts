@@ -1,4 +1,4 @@
-import { flopsPerNeuron } from '../engine/estimate';
+import { flopsPerNeuron, layerAscends } from '../engine/estimate';
 import { gateNodes } from '../engine/gates';
 import type { PreparedModel } from '../engine/prepare';
 import { describeStructure } from '../engine/structure';
@@ -23,6 +23,7 @@ export function summarize(prepared: PreparedModel, digest: string, packed: Packe
     imageShape,
     layers: prepared.layers,
     layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),
+    layerAscends: prepared.layers.map((l) => layerAscends(prepared, l)),
     nonlinearNodes: prepared.nonlinearNodes,
     gateNodes: gateNodes(prepared),
     weightBytes: packed.buffer.byteLength,

@@ -1,6 +1,6 @@
 /** The estimate before a run in the app (engine/estimate.ts): what the user is asked about. */
 import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, defaultMemoryBudget, describeEstimate, estimateGallery, type BudgetVerdict, type GalleryEstimate } from '../../../workers/engine/estimate';
-import { modeById } from '../../../workers/engine/modes/index';
+import { stepsPerNeuron } from '../../../workers/engine/compute';
 import { sizeOf } from '../../../workers/engine/tensor';
 import type { GallerySettings, ModelSummary } from '../../../workers/pool/api';
 
@@ -20,12 +20,13 @@ export function estimateRun(summary: ModelSummary, layers: readonly string[], se
   const index = new Map(summary.layers.map((l, i) => [l.id, i]));
   const costs = layers.map((id) => {
     const i = index.get(id)!;
-    return { id, neurons: settings.objective.kind === 'direction' ? 1 : summary.layers[i].neurons, flopsPerNeuron: summary.layerFlops[i] };
+    return { id, neurons: settings.objective.kind === 'direction' ? 1 : summary.layers[i].neurons, flopsPerNeuron: summary.layerFlops[i], ascends: summary.layerAscends?.[i] };
   });
   const estimate = estimateGallery(costs, sizeOf(summary.inputShape), {
     neuronLimit: options.neuronLimit,
     workers: options.workers,
-    ascentSteps: modeById(settings.mode).readsAscent ? settings.ascent?.steps : undefined,
+    ascentSteps: stepsPerNeuron(settings),
+    ascentStyle: settings.ascent?.style,
   });
   const verdict = checkBudget(estimate, { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: options.memoryBytes });
   return { estimate, verdict, text: describeEstimate(estimate, options.workers) };
