@@ -9,18 +9,15 @@ import type { Objective } from './seeds';
  * before it: its gradient at every image is s times z's, Adam is invariant to a positive
  * scale of the gradient (up to its ε), and the best recorded image of s·z + t is the best of
  * z. So both layers have the same ascent, and it runs once, on z. Transposes (the channels-
- * last layers of Keras and TF.js models) only move the seed. A ReLU after them, relu(s·z + t),
- * has that gradient too wherever it is on, and the best recorded image of z is its best as
- * long as it is on there: it takes the shared x* when its own activation there is positive
- * (checked on the true model), and runs its own ascent otherwise.
+ * last layers of Keras and TF.js models) only move the seed. A ReLU after them is not shared:
+ * where it is off at some step's image its gradient is not z's, and checking its x* afterwards
+ * costs a second ascent wherever it stayed off (measured: no gain on 2 workers, bench/RESULTS-notes.md).
  *
  * The ascent runs on `tensor`, the last tensor before any of this, with the seed pulled back
  * through the Transposes; each member's activation is still read on its own tensor.
  */
 export interface AscentMember {
   readonly layer: LayerInfo;
-  /** A ReLU lies between the member and the shared tensor: its x* is checked. */
-  readonly gated: boolean;
   /** The Transposes from the member's tensor back to the shared tensor, last first. */
   readonly transposes: readonly VariableNode[];
   /** The member's tensor before the Transposes that end it: where its activation is read. */
@@ -37,8 +34,6 @@ export interface AscentFamily {
 /** The shared tensor behind a layer, and how the layer reaches it. */
 function pathOf(model: PreparedModel, layer: LayerInfo): { tensor: string; member: AscentMember } {
   let tensor = layer.id;
-  let gated = false;
-  let affine = false;
   const transposes: VariableNode[] = [];
   let readout: string | undefined;
   let readoutTransposes: readonly VariableNode[] = [];
@@ -53,13 +48,10 @@ function pathOf(model: PreparedModel, layer: LayerInfo): { tensor: string; membe
       readoutTransposes = [...transposes];
     }
     if (op === 'Transpose') transposes.push(v);
-    // One ReLU at most, and only after every affine step: relu(s·z + t) is on exactly where it is positive.
-    else if (op === 'Relu' && !gated && !affine) gated = true;
-    else if (op === 'BatchNormalization' && positiveScales(model, v)) affine = true;
-    else break;
+    else if (op !== 'BatchNormalization' || !positiveScales(model, v)) break;
     tensor = variables[0];
   }
-  return { tensor, member: { layer, gated, transposes, readout: readout ?? tensor, readoutTransposes: readout === undefined ? transposes : readoutTransposes } };
+  return { tensor, member: { layer, transposes, readout: readout ?? tensor, readoutTransposes: readout === undefined ? transposes : readoutTransposes } };
 }
 
 /** A BatchNormalization in inference mode whose every channel scale γ/√(var + ε) is positive. */
@@ -95,7 +87,7 @@ export function ascentFamily(model: PreparedModel, layer: LayerInfo, objective: 
 }
 
 /** A layer's ascent on its own tensor (before the Transposes that end it). */
-export function alone(model: PreparedModel, layer: LayerInfo): AscentFamily {
+function alone(model: PreparedModel, layer: LayerInfo): AscentFamily {
   const transposes: VariableNode[] = [];
   let tensor = layer.id;
   for (;;) {
@@ -104,7 +96,7 @@ export function alone(model: PreparedModel, layer: LayerInfo): AscentFamily {
     transposes.push(v);
     tensor = v.node.inputs[0];
   }
-  return { tensor, members: [{ layer, gated: false, transposes, readout: tensor, readoutTransposes: transposes }] };
+  return { tensor, members: [{ layer, transposes, readout: tensor, readoutTransposes: transposes }] };
 }
 
 function sameCrop(a: LayerInfo, b: LayerInfo): boolean {
@@ -135,8 +127,7 @@ export interface SharedRow {
 const KEPT_BYTES = 64 * 1024 * 1024;
 
 interface Kept {
-  /** null: the member does not share the neuron's x* (its ReLU stayed off): it runs its own ascent. */
-  readonly rows: Map<string, SharedRow | null>;
+  readonly rows: Map<string, SharedRow>;
   bytes: number;
 }
 
@@ -158,7 +149,7 @@ export function settingsKey(settings: object, reference: Float32Array | undefine
  * Keeps a member's row until its own job takes it (this worker's later jobs: a member whose
  * job runs on another worker computes the family again, with the same result).
  */
-export function keepRow(model: PreparedModel, key: string, layer: string, neuron: number, row: SharedRow | null): void {
+export function keepRow(model: PreparedModel, key: string, layer: string, neuron: number, row: SharedRow): void {
   let k = kept.get(model);
   if (!k) kept.set(model, (k = { rows: new Map(), bytes: 0 }));
   const size = bytesOf(row);
@@ -168,16 +159,16 @@ export function keepRow(model: PreparedModel, key: string, layer: string, neuron
   k.rows.set(name, row);
 }
 
-function bytesOf(row: SharedRow | null | undefined): number {
-  return row ? row.xstar.byteLength + row.trace.byteLength : 16;
+function bytesOf(row: SharedRow | undefined): number {
+  return row ? row.xstar.byteLength + row.trace.byteLength : 0;
 }
 
-/** The row kept for a member's neuron (null: it runs its own ascent), removed from the store; undefined when none is kept. */
-export function takeRow(model: PreparedModel, key: string, layer: string, neuron: number): SharedRow | null | undefined {
+/** The row kept for a member's neuron, removed from the store. */
+export function takeRow(model: PreparedModel, key: string, layer: string, neuron: number): SharedRow | undefined {
   const k = kept.get(model);
   const name = `${key}|${layer}|${neuron}`;
   const row = k?.rows.get(name);
-  if (!k || row === undefined) return undefined;
+  if (!k || !row) return undefined;
   k.rows.delete(name);
   k.bytes -= bytesOf(row);
   return row;

@@ -10,7 +10,7 @@ import { unionCrop } from './receptive-field';
 import { mulberry32 } from './random';
 import type { LayerResult } from './layer-result';
 import { referenceValues, reverseLayer, reverseSeeds, type ReverseOptions } from './reverse';
-import { alone, ascentFamily, keepRow, sameRow, settingsKey, sharedSeeds, takeRow, type AscentFamily, type SharedRow } from './ascent-family';
+import { ascentFamily, keepRow, sameRow, settingsKey, sharedSeeds, takeRow, type AscentFamily, type SharedRow } from './ascent-family';
 import { layerById, writeSeed, type Objective } from './seeds';
 import { sizeOf, type Tensor } from './tensor';
 
@@ -74,19 +74,15 @@ export function ascendReadable(
   const family = ascentFamily(model, layer, options.objective);
   // Only a layer with siblings can find rows kept for it (the neuron objective: its key is small).
   const key = family.members.length > 1 ? settingsKey({ steps, lr, range, transforms: settings.transforms, seed: run.seed, radius: options.radius }, options.reference) : undefined;
-  const rows: (SharedRow | null | undefined)[] = neurons.map((n) => (key === undefined ? undefined : takeRow(model, key, layerId, n)));
-  const missing = neurons.filter((_, i) => rows[i] === undefined);
-  // Progress: a ReLU layer may run its own ascent after the shared one, so its job counts both.
-  const total = family.members[0].gated ? 2 * steps : steps;
+  const rows: (SharedRow | undefined)[] = neurons.map((n) => (key === undefined ? undefined : takeRow(model, key, layerId, n)));
+  const missing = neurons.filter((_, i) => !rows[i]);
   if (missing.length > 0) {
-    const shared = ascendFamily(run, family, missing, (step) => settings.onStep?.(step, total));
-    family.members.slice(1).forEach((m, k) => shared[k + 1].forEach((row, i) => keepRow(model, key!, m.layer.id, missing[i], row)));
-    missing.forEach((_, i) => (rows[neurons.indexOf(missing[i])] = shared[0][i]));
+    const shared = ascendFamily(run, family, missing, (step) => settings.onStep?.(step, steps));
+    family.members.slice(1).forEach((m, k) => shared[k + 1].forEach((row, i) => row && keepRow(model, key!, m.layer.id, missing[i], row)));
+    // The job's own layer shares every neuron with itself.
+    missing.forEach((_, i) => (rows[neurons.indexOf(missing[i])] = shared[0][i]!));
   }
-  // A ReLU layer whose shared x* leaves it off runs its own ascent.
-  const own = neurons.filter((_, i) => !rows[i]);
-  if (own.length > 0) ascendFamily(run, alone(model, layer), own, (step) => settings.onStep?.(steps + step, total))[0].forEach((row, i) => (rows[neurons.indexOf(own[i])] = row));
-  settings.onStep?.(total, total);
+  settings.onStep?.(steps, steps);
   const inputSize = sizeOf(model.inputFeatureShape);
   const xstar = new Float32Array(neurons.length * inputSize);
   const norms = new Float32Array(neurons.length);
@@ -118,7 +114,7 @@ interface Run {
  * The ascent of `neurons` on the family's tensor (ascent-family.ts), started from the
  * surrogate's x* there, with each member's activation on the true model recorded at the same
  * images: per member, per neuron, its best recorded image, or null where the member does not
- * share the neuron (another seed, or a ReLU still off at its best image).
+ * share the neuron (its seed is another).
  */
 function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[], onStep: (step: number) => void): (SharedRow | null)[][] {
   const { model, options, image, window, steps } = run;
@@ -174,7 +170,6 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
     neurons.map((_, row) => {
       const b = best[k];
       if (k > 0 && !sameRow(m.shared, seeds, row, outSize)) return null;
-      if (m.gated && !(b.activations[row] > 0)) return null;
       return { xstar: b.xstar.slice(row * inputSize, (row + 1) * inputSize), activation: b.activations[row], trace: Float32Array.from(b.traces[row]) };
     }),
   );
