@@ -1,6 +1,7 @@
 /** The one gallery pool of this window (Web Workers); recreated when the worker count changes. */
 import type { GalleryPool } from '../../../workers/pool/api';
 import { createBrowserPool } from '../../../workers/pool/browser';
+import { memoryBudget } from '../domain/budget';
 
 let pool: GalleryPool | undefined;
 let poolSize: number | undefined;
@@ -10,7 +11,9 @@ export async function ensurePool(workers: number): Promise<{ pool: GalleryPool; 
   const size = workers > 0 ? workers : undefined;
   if (pool && poolSize === size) return { pool, created: false };
   if (pool) await pool.terminate();
-  pool = createBrowserPool(size === undefined ? {} : { size });
+  // The workers share the page's budget (engine/budget.ts workerBudget): their batch sizes follow it.
+  const nav = globalThis.navigator as { deviceMemory?: number } | undefined;
+  pool = createBrowserPool({ ...(size === undefined ? {} : { size }), memoryBudget: memoryBudget(nav?.deviceMemory) });
   poolSize = size;
   return { pool, created: true };
 }
