@@ -22,7 +22,8 @@ import { benchReal, formatRealBench } from './real';
  * it) and, where python3-torch is installed, PyTorch in the same run.
  * Options: --models mlp,lenet5,vgg,resnet18  --budget SECONDS (reference engine, per layer before sampling)
  *          --pool-models mlp,lenet5,vgg:5 (worker pool with 1 and 2 workers; NAME:K = first K layers; 'none' to skip)
- *          --browser mlp,lenet5,vgg:5,vgg (Chromium against Node on the same gallery; 'none' to skip)
+ *          --browser mlp,lenet5,vgg:5,vgg (Chromium against Node on the same gallery; FILE.onnx:MODE[:N] a model file,
+ *                 the first N neurons of each layer, files from one folder; 'none' to skip)
  *          --real mobilenetv2-64-linear:exact,FILE.onnx:surrogate,mobilenetv2-224-relu6:surrogate:16 (real networks
  *                 through the CLI, NAME:MODE[:first N neurons of each layer]: bench/real.ts; MODE readable: the
  *                 readable ascent, 256 steps; 'none' to skip)

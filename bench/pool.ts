@@ -5,6 +5,7 @@ import { prepare } from '../workers/engine/prepare';
 import { computeGallery } from '../workers/pool/gallery';
 import { loadGraph } from '../workers/pool/graph-load';
 import { createNodePool } from '../workers/pool/node';
+import type { RunOptions } from '../workers/pool/api';
 import type { WorkerMemory } from '../workers/pool/protocol';
 
 /**
@@ -78,14 +79,14 @@ function workerBytes(m: WorkerMemory | null): number {
  * first layer only with `warmAll` false (long galleries, where compiling is a rounding error).
  */
 export async function timeGallery(
-  model: PoolBenchModel, size: number, settings: GallerySettings, layers: readonly string[], workerPath?: string, warmAll = true,
+  model: PoolBenchModel, size: number, settings: GallerySettings, layers: readonly string[], workerPath?: string, warmAll = true, run: RunOptions = {},
 ): Promise<number> {
   const pool = createNodePool({ size, workerPath });
   try {
     await loadGraph(pool, model.graph);
-    await computeGallery(pool, { ...settings, radius: typeof settings.radius === 'number' ? settings.radius * 2 : 1 }, warmAll ? layers : layers.slice(0, 1));
+    await computeGallery(pool, { ...settings, radius: typeof settings.radius === 'number' ? settings.radius * 2 : 1 }, warmAll ? layers : layers.slice(0, 1), undefined, run);
     const t0 = performance.now();
-    const outcome = await computeGallery(pool, settings, layers);
+    const outcome = await computeGallery(pool, settings, layers, undefined, run);
     const seconds = (performance.now() - t0) / 1000;
     if (outcome.errors.length > 0) throw new Error(outcome.errors[0].message);
     return seconds;
