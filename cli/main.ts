@@ -17,7 +17,7 @@ import { freemem } from 'node:os';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { memoryBudget, setMemoryBudget } from '../workers/engine/budget';
-import { knownFromResults } from '../workers/engine/reuse';
+import { knownFromResults, reusedLayers } from '../workers/engine/reuse';
 import { formatShape, sizeOf } from '../workers/engine/tensor';
 import { DEFAULT_VALUE_RANGE, midGrey } from '../workers/engine/value-range';
 import { buildManifest, safeFileNames, type GalleryLayer } from '../workers/export/manifest';
@@ -269,7 +269,7 @@ async function computeHere(model: PreparedModel, layers: readonly LayerInfo[], s
     // Written before the next layer, so its rows can go.
     await sink.done(layer.id);
     const later = layers.slice(layers.indexOf(layer) + 1);
-    for (const id of [...done.keys()]) if (!later.some((l) => l.reuses.includes(id))) done.delete(id);
+    for (const id of [...done.keys()]) if (!later.some((l) => reusedLayers(l, settings.mode).includes(id))) done.delete(id);
   }
   progress.finish();
   return failed;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, inject } from 'vitest';
 import { allNeurons, computeNeurons, type GallerySettings } from '../../workers/engine/compute';
-import { knownFromResults } from '../../workers/engine/reuse';
+import { knownFromResults, reusedLayers } from '../../workers/engine/reuse';
 import { prepare, type PreparedModel } from '../../workers/engine/prepare';
 import { readModel } from '../../workers/formats/index';
 import type { InputFile } from '../../workers/formats/types';
@@ -55,7 +55,7 @@ export function engineLayer(model: PreparedModel, layer: string, settings: Galle
   const known = knownFromResults(results);
   const upTo = run.indexOf(layer);
   for (const id of upTo >= 0 ? run.slice(0, upTo + 1) : [layer]) {
-    const reuses = settings.mode !== 'ascent' && model.layers.find((l) => l.id === id)!.reuses.some((s) => results.has(s));
+    const reuses = settings.mode !== 'ascent' && reusedLayers(model.layers.find((l) => l.id === id)!, settings.mode).some((s) => results.has(s));
     results.set(id, computeNeurons(model, id, allNeurons(model, id, settings.objective), settings, reuses ? known : undefined));
   }
   return results.get(layer)!;

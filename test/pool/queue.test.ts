@@ -52,7 +52,7 @@ describe('NeuronQueue', () => {
 
   it('gives a layer that reuses another (engine/reuse.ts) neuron n only once that layer\'s neuron n is back', () => {
     const q = new NeuronQueue([{ id: 'conv', neurons: 4 }, { id: 'bn', neurons: 4, reuses: ['conv'] }], 2);
-    expect(q.sourcesOf('bn')).toEqual(['conv']);
+    expect(q.sourcesOf('bn')).toEqual({ same: ['conv'], all: [] });
     expect(q.next(1)).toEqual({ layer: 'conv', neurons: [0, 1] });
     expect(q.next(1)).toEqual({ layer: 'conv', neurons: [2, 3] });
     expect(q.next(1)).toBeNull();
@@ -80,9 +80,32 @@ describe('NeuronQueue', () => {
     expect(q.next(1)).toEqual({ layer: 'add', neurons: [5, 6] });
   });
 
+  it('gives a layer that reuses every neuron of another (a dense layer, a 1×1 convolution) none until all are back, in its own job size', () => {
+    const q = new NeuronQueue([{ id: 'pool', neurons: 3 }, { id: 'fc', neurons: 10, reusesAll: ['pool'], maxBatch: 6 }], 2);
+    expect(q.sourcesOf('fc')).toEqual({ same: [], all: ['pool'] });
+    expect(q.next(1)).toEqual({ layer: 'pool', neurons: [0, 1] });
+    expect(q.next(1)).toEqual({ layer: 'pool', neurons: [2] });
+    q.markDone('pool', 0);
+    q.markDone('pool', 2);
+    q.markDone('pool', 2);
+    expect(q.next(1)).toBeNull();
+    q.markDone('pool', 1);
+    expect(q.next(1)).toEqual({ layer: 'fc', neurons: [0, 1, 2, 3, 4, 5] });
+    expect(q.next(1)).toEqual({ layer: 'fc', neurons: [6, 7, 8, 9] });
+  });
+
+  it('boosting a dense layer boosts every neuron of its source first', () => {
+    const q = new NeuronQueue([{ id: 'pool', neurons: 4 }, { id: 'other', neurons: 4 }, { id: 'fc', neurons: 4, reusesAll: ['pool'] }], 8);
+    q.prioritize('fc', [1]);
+    expect(q.next(1)).toEqual({ layer: 'pool', neurons: [0, 1, 2, 3] });
+    expect(q.next(1)).toEqual({ layer: 'other', neurons: [0, 1, 2, 3] });
+    for (let n = 0; n < 4; n++) q.markDone('pool', n);
+    expect(q.next(1)).toEqual({ layer: 'fc', neurons: [1] });
+  });
+
   it('does not wait for a source outside the run or after the layer', () => {
     const q = new NeuronQueue([{ id: 'bn', neurons: 2, reuses: ['conv', 'later'] }, { id: 'later', neurons: 2 }], 4);
-    expect(q.sourcesOf('bn')).toEqual([]);
+    expect(q.sourcesOf('bn')).toEqual({ same: [], all: [] });
     expect(q.next(1)).toEqual({ layer: 'bn', neurons: [0, 1] });
   });
 });

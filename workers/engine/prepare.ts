@@ -255,11 +255,41 @@ function findLayers(
   const layerIds = new Set(out.map((l) => l.id));
   return out.map((l) => {
     const v = byTensor.get(l.id)!;
-    if (!v.op.elementwise) return l;
+    if (!v.op.elementwise) {
+      const input = denseSource(v, shapes, featureOf);
+      const source = input === undefined ? undefined : sameOrderSource(input, (t) => byTensor.get(t));
+      return source !== undefined && source !== l.id && layerIds.has(source) ? { ...l, reusesAll: [source] } : l;
+    }
     const same = (t: string): boolean => formatShape(shapes.get(t) ?? []) === formatShape(l.outputShape);
     const reuses = [...new Set(v.node.inputs.filter((t) => t !== l.id && layerIds.has(t) && same(t)))];
     return { ...l, reuses };
   });
+}
+
+/** The tensor that `tensor` relabels (Reshape, Flatten, Squeeze …: the values in the same order), followed back; itself when none. */
+export function sameOrderSource(tensor: string, producer: (tensor: string) => VariableNode | undefined): string {
+  let t = tensor;
+  for (let v = producer(t); v && kindOf(v.op, v.ctx) === 'reshape' && v.node.inputs[0]; v = producer(t)) t = v.node.inputs[0];
+  return t;
+}
+
+/**
+ * The one variable input of a linear node whose reversal sends a layer's seed onto the seeds of
+ * that input's neurons (LayerInfo.reusesAll): a Gemm or MatMul on a rank-1 tensor, a 1×1
+ * convolution keeping the spatial size (its seed at a position goes back to the same position).
+ */
+function denseSource(v: VariableNode, shapes: ReadonlyMap<string, Shape>, featureOf: (tensor: string) => number[]): string | undefined {
+  if (v.nonlinear || v.node.outputs.length !== 1) return undefined;
+  const variables = v.node.inputs.filter((t, i) => t !== '' && !v.ctx.constants[i]);
+  if (variables.length !== 1 || v.node.inputs[0] !== variables[0] || !shapes.has(variables[0])) return undefined;
+  // A dense layer after pooling reads the pooled layer through a Flatten: the values in the same order.
+  const input = featureOf(variables[0]);
+  const output = featureOf(v.node.outputs[0]);
+  if (v.node.opType === 'Gemm' || v.node.opType === 'MatMul') return input.length === 1 && output.length === 1 ? variables[0] : undefined;
+  if (v.node.opType !== 'Conv') return undefined;
+  const w = v.ctx.inputShapes[1];
+  const pointwise = !!w && w.length === 4 && w[2] === 1 && w[3] === 1 && Number(v.node.attrs.group ?? 1) === 1;
+  return pointwise && input.length === 3 && output.length === 3 && input[1] === output[1] && input[2] === output[2] ? variables[0] : undefined;
 }
 
 /** The tensor a chain of rearrangements ending at `tensor` starts from. */

@@ -35,6 +35,13 @@ export interface LayerInfo {
    * reversal is a combination of theirs for the same neurons (engine/reuse.ts).
    */
   readonly reuses: readonly string[];
+  /**
+   * Layers whose every neuron this layer's reversal combines, in the modes whose rule is
+   * linear in the seed (exact, surrogate, local): a Gemm or MatMul reading a rank-1 layer,
+   * a 1×1 convolution reading an image layer of its size. Its seed goes back through its node
+   * onto seeds of theirs, so a = W·A(source): one GEMM instead of a pass per neuron (engine/reuse.ts).
+   */
+  readonly reusesAll?: readonly string[];
   /** The input boxes that can influence the neurons (receptive-field crops); absent or null: the whole input. */
   readonly crops?: LayerCrops;
   /** Class names of its neurons: the model's output layer, when the model comes with them (Graph.labels). */

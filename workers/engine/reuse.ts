@@ -1,6 +1,8 @@
+import { batchFor } from './budget';
 import { UnsupportedOpError } from './graph';
+import { gemm } from './kernels/gemm';
 import type { ReversalMode } from './op';
-import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
+import { sameOrderSource, type LayerInfo, type PreparedModel, type VariableNode } from './prepare';
 import { reverseContext } from './reverse-context';
 import { layerById, writeSeed, type Objective } from './seeds';
 import { sizeOf, type Tensor } from './tensor';
@@ -16,10 +18,12 @@ import { sizeOf, type Tensor } from './tensor';
 
 /** Results of other layers already computed under the same settings, by layer and neuron. */
 export interface KnownReversals {
-  /** The reversal a = Jᵀ·seed. */
-  reversal(layer: string, neuron: number): Float32Array | undefined;
+  /** Writes the reversal a = Jᵀ·seed into out[offset …]; false when it is not known. */
+  reversal(layer: string, neuron: number, out: Float32Array, offset: number): boolean;
   /** The objective the true model reaches at the neuron's x* (undefined when not known). */
   activation(layer: string, neuron: number): number | undefined;
+  /** ‖x*‖ of the neuron's result: its layer's radius (0 for a dead neuron; undefined when not known). */
+  radius(layer: string, neuron: number): number | undefined;
 }
 
 /** Flat index of each neuron's seed in a layer (one-hot objectives only), and the neuron at each index (-1 elsewhere). */
@@ -65,10 +69,34 @@ export interface Reused {
   readonly sourceActivation: Float32Array;
 }
 
+const producers = new WeakMap<PreparedModel, Map<string, VariableNode>>();
+
+/** The node writing each tensor of a model. */
+function producerIn(model: PreparedModel): (tensor: string) => VariableNode | undefined {
+  let byTensor = producers.get(model);
+  if (!byTensor) {
+    byTensor = new Map();
+    for (const v of model.nodes) for (const o of v.node.outputs) if (o) byTensor.set(o, v);
+    producers.set(model, byTensor);
+  }
+  const map = byTensor;
+  return (tensor) => map.get(tensor);
+}
+
+/** The layers whose known reversals a layer's reversal may combine under a mode's rule. */
+export function reusedLayers(layer: Pick<LayerInfo, 'reuses' | 'reusesAll'>, mode: string): readonly string[] {
+  // A dense combination Σ α·a(source, n) over many neurons holds only where the rule is linear in the seed.
+  return homogeneousOnly(mode) ? layer.reuses : [...layer.reuses, ...(layer.reusesAll ?? [])];
+}
+
+const homogeneousOnly = (mode: string): boolean => mode === 'deconvnet' || mode === 'guided';
+
 /**
  * a for `batch` seeds of a layer from the known reversals of the layers it reuses, seed by
  * seed: `reused[b]` is 1 where seed b's row was made so, 0 where it must be reversed the
  * usual way (it leaves their neurons, a needed reversal is unknown, or the rule forbids it).
+ * The combination is one GEMM: the seeds' factors (batch × rows) times the distinct source
+ * rows they need, taken in chunks that fit the working memory.
  */
 export function reuseReversals(
   model: PreparedModel,
@@ -79,9 +107,11 @@ export function reuseReversals(
   objective: Objective,
   known: KnownReversals,
   node: VariableNode,
+  radius: number,
   reference?: ReadonlyMap<string, Tensor>,
 ): Reused | null {
-  if (layer.reuses.length === 0 || !node.op.reverse) return null;
+  const sources = reusedLayers(layer, mode);
+  if (sources.length === 0 || !node.op.reverse) return null;
   const ctx = reverseContext(model, node, batch, mode, reference);
   const gradInputs = node.op.reverse(ctx, node.node.outputs.map((o) => (o === layer.id ? seeds : undefined)));
   // Each variable input with a gradient: the source layer, and the neuron at each of its indices.
@@ -90,41 +120,81 @@ export function reuseReversals(
     const name = node.node.inputs[i];
     const g = gradInputs[i];
     if (!name || !g || model.constants.has(name)) continue;
-    if (!layer.reuses.includes(name)) return null;
-    const source = layerById(model, name);
+    const sourceId = sources.includes(name) ? name : sameOrderSource(name, producerIn(model));
+    if (!sources.includes(sourceId)) return null;
+    const source = layerById(model, sourceId);
     const neuronAt = cachedSeedIndex(source, objective);
-    if (!neuronAt) return null;
+    if (!neuronAt || g.length !== batch * neuronAt.length) return null;
     inputs.push({ g, source, neuronAt });
   }
-  const homogeneousOnly = mode === 'deconvnet' || mode === 'guided';
+  const homogeneous = homogeneousOnly(mode);
   const inputSize = sizeOf(model.inputShape);
-  const a = new Float32Array(batch * inputSize);
   const reused = new Uint8Array(batch);
   const sourceActivation = new Float32Array(batch).fill(NaN);
-  const terms: { alpha: number; row: Float32Array; source: string; neuron: number }[] = [];
+  // The distinct source neurons the seeds need (rows of the GEMM's right factor), and each seed's terms.
+  const rowOf = new Map<string, number>();
+  let rows: { source: string; neuron: number }[] = [];
+  const terms: { row: number; alpha: number }[][] = [];
   for (let b = 0; b < batch; b++) {
-    terms.length = 0;
+    const own: { row: number; alpha: number }[] = [];
     let ok = true;
-    let sources = 0;
     for (const { g, source, neuronAt } of inputs) {
       const size = neuronAt.length;
-      let used = false;
       for (let j = 0; j < size && ok; j++) {
         const alpha = g[b * size + j];
         if (alpha === 0) continue;
         const n = neuronAt[j];
-        const row = n < 0 || (homogeneousOnly && alpha < 0) ? undefined : known.reversal(source.id, n);
-        if (!row || row.length !== inputSize) ok = false;
-        else terms.push({ alpha, row, source: source.id, neuron: n });
-        used = true;
+        if (n < 0 || (homogeneous && alpha < 0)) {
+          ok = false;
+          break;
+        }
+        const key = `${source.id}\u0000${n}`;
+        let row = rowOf.get(key);
+        if (row === undefined) {
+          rowOf.set(key, (row = rows.length));
+          rows.push({ source: source.id, neuron: n });
+        }
+        own.push({ row, alpha });
       }
-      if (used) sources++;
     }
-    if (!ok || (homogeneousOnly && sources > 1)) continue;
-    const out = b * inputSize;
-    for (const { alpha, row } of terms) for (let k = 0; k < inputSize; k++) a[out + k] += alpha * row[k];
-    reused[b] = 1;
-    if (terms.length === 1 && terms[0].alpha > 0) sourceActivation[b] = known.activation(terms[0].source, terms[0].neuron) ?? NaN;
+    // Deconvnet and guided are only positively homogeneous: one term, α ≥ 0.
+    if (ok && homogeneous && own.length > 1) ok = false;
+    terms.push(ok ? own : []);
+    reused[b] = ok ? 1 : 0;
+  }
+  // Rows in source and neuron order, whatever seeds the batch holds: the same sum in the same order for a neuron in any job.
+  const order = rows.map((_, r) => r).sort((x, y) => (rows[x].source < rows[y].source ? -1 : rows[x].source > rows[y].source ? 1 : rows[x].neuron - rows[y].neuron));
+  const rank = new Int32Array(rows.length);
+  order.forEach((r, i) => (rank[r] = i));
+  rows = order.map((r) => rows[r]);
+  for (const own of terms) for (const t of own) t.row = rank[t.row];
+  const a = new Float32Array(batch * inputSize);
+  const chunk = Math.max(1, batchFor(inputSize, 2));
+  const factors = new Float32Array(batch * Math.min(chunk, Math.max(1, rows.length)));
+  const missing = new Uint8Array(rows.length);
+  for (let r0 = 0; r0 < rows.length; r0 += chunk) {
+    const count = Math.min(chunk, rows.length - r0);
+    const right = new Float32Array(count * inputSize);
+    for (let r = 0; r < count; r++) {
+      const { source, neuron } = rows[r0 + r];
+      if (!known.reversal(source, neuron, right, r * inputSize)) missing[r0 + r] = 1;
+    }
+    factors.fill(0);
+    for (let b = 0; b < batch; b++) {
+      for (const { row, alpha } of terms[b]) if (row >= r0 && row < r0 + count) factors[b * count + row - r0] += alpha;
+    }
+    gemm({ m: batch, n: inputSize, k: count, a: factors, b: right, c: a, accumulate: true });
+  }
+  for (let b = 0; b < batch; b++) {
+    if (!reused[b]) continue;
+    if (terms[b].some(({ row }) => missing[row])) {
+      reused[b] = 0;
+      continue;
+    }
+    const only = terms[b].length === 1 ? terms[b][0] : undefined;
+    // The same x* only where the source's results have this layer's radius (a per-layer radius follows the receptive field).
+    const same = only && only.alpha > 0 && Math.abs((known.radius(rows[only.row].source, rows[only.row].neuron) ?? 0) - radius) <= 1e-6 * radius;
+    if (only && same) sourceActivation[b] = known.activation(rows[only.row].source, rows[only.row].neuron) ?? NaN;
   }
   return { a, reused, sourceActivation };
 }
@@ -191,40 +261,49 @@ export function layerNode(model: PreparedModel, layer: LayerInfo): VariableNode 
   return v;
 }
 
-/**
- * a recovered from a result: x* = r·a/‖a‖, so a = x*·‖a‖/‖x*‖ (zero for dead neurons). ‖x*‖
- * stands for r, which differs from layer to layer when it follows the receptive field.
- */
-function reversalFromResult(xstar: Float32Array, norm: number): Float32Array {
-  let sq = 0;
-  for (let i = 0; i < xstar.length; i++) sq += xstar[i] * xstar[i];
-  const a = new Float32Array(xstar.length);
-  if (!(sq > 0)) return a;
-  const scale = norm / Math.sqrt(sq);
-  for (let i = 0; i < a.length; i++) a[i] = xstar[i] * scale;
-  return a;
+type KnownResult = { readonly neurons: readonly number[]; readonly xstar: Float32Array; readonly norms: Float32Array; readonly activations?: Float32Array };
+
+const rowIndex = new WeakMap<KnownResult, Map<number, number>>();
+
+/** The row of a neuron in a result (indexed once per result). */
+function rowOfNeuron(r: KnownResult, neuron: number): number {
+  let index = rowIndex.get(r);
+  if (!index) rowIndex.set(r, (index = new Map(r.neurons.map((n, i) => [n, i]))));
+  return index.get(neuron) ?? -1;
 }
 
-/** Known reversals from whole results of earlier layers (a single-threaded gallery, tests). */
-export function knownFromResults(
-  results: ReadonlyMap<string, { readonly neurons: readonly number[]; readonly xstar: Float32Array; readonly norms: Float32Array; readonly activations?: Float32Array }>,
-): KnownReversals {
-  const find = (layer: string, neuron: number) => {
-    const r = results.get(layer);
-    const i = r ? r.neurons.indexOf(neuron) : -1;
-    return r && i >= 0 ? { r, i } : undefined;
-  };
+/**
+ * Known reversals from whole results of other layers (a single-threaded gallery, tests). a is
+ * recovered from x* = r·a/‖a‖ as a = x*·‖a‖/‖x*‖ (zero for dead neurons): ‖x*‖ stands for r,
+ * which differs from layer to layer when it follows the receptive field.
+ */
+export function knownFromResults(results: ReadonlyMap<string, KnownResult>): KnownReversals {
   return {
-    reversal(layer, neuron) {
-      const hit = find(layer, neuron);
-      if (!hit) return undefined;
-      const { r, i } = hit;
+    reversal(layer, neuron, out, offset) {
+      const r = results.get(layer);
+      const i = r ? rowOfNeuron(r, neuron) : -1;
+      if (!r || i < 0) return false;
       const size = r.xstar.length / r.neurons.length;
-      return reversalFromResult(r.xstar.subarray(i * size, (i + 1) * size), r.norms[i]);
+      const start = i * size;
+      let sq = 0;
+      for (let k = 0; k < size; k++) sq += r.xstar[start + k] * r.xstar[start + k];
+      const scale = sq > 0 ? r.norms[i] / Math.sqrt(sq) : 0;
+      for (let k = 0; k < size; k++) out[offset + k] = r.xstar[start + k] * scale;
+      return true;
     },
     activation(layer, neuron) {
-      const hit = find(layer, neuron);
-      return hit?.r.activations?.[hit.i];
+      const r = results.get(layer);
+      const i = r ? rowOfNeuron(r, neuron) : -1;
+      return r && i >= 0 ? r.activations?.[i] : undefined;
+    },
+    radius(layer, neuron) {
+      const r = results.get(layer);
+      const i = r ? rowOfNeuron(r, neuron) : -1;
+      if (!r || i < 0) return undefined;
+      const size = r.xstar.length / r.neurons.length;
+      let sq = 0;
+      for (let k = i * size; k < (i + 1) * size; k++) sq += r.xstar[k] * r.xstar[k];
+      return Math.sqrt(sq);
     },
   };
 }

@@ -6,7 +6,7 @@ import { dotInBox, runForwardRegion, seedBox } from './forward-region';
 import type { ReversalMode } from './op';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { isOptimised } from './optimise';
-import { layerNode, reachedFromSource, reuseReversals, type KnownReversals } from './reuse';
+import { layerNode, reachedFromSource, reusedLayers, reuseReversals, type KnownReversals } from './reuse';
 import { reverseContext } from './reverse-context';
 import { layerById, writeSeed, type Objective } from './seeds';
 import { recycleFloats, zeroedFloats } from './kernels/scratch';
@@ -84,9 +84,9 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
     const batch = Math.min(chunk, count - start);
     const seeds = zeroedFloats(batch * outSize);
     for (let b = 0; b < batch; b++) writeSeed(layer, neurons[start + b], objective, seeds, b * outSize);
-    const reusing = isOptimised() && options.known && layer.reuses.length > 0;
+    const reusing = isOptimised() && options.known && reusedLayers(layer, mode).length > 0;
     const { a, sourceActivation } = reusing
-      ? reverseReusing(model, layer, seeds, batch, mode, objective, options.known!, reference)
+      ? reverseReusing(model, layer, seeds, batch, mode, objective, options.known!, radius, reference)
       : { a: reverseSeeds(model, layer.id, seeds, batch, mode, reference), sourceActivation: undefined };
     for (let b = 0; b < batch; b++) {
       const row = start + b;
@@ -180,9 +180,9 @@ function dotRows(a: Float32Array, aOff: number, b: Float32Array, bOff: number, n
 /** a for a batch of seeds: reused from known reversals where it can be (reuse.ts), reversed the usual way for the rest. */
 function reverseReusing(
   model: PreparedModel, layer: LayerInfo, seeds: Float32Array, batch: number, mode: ReversalMode, objective: Objective,
-  known: KnownReversals, reference?: ReadonlyMap<string, Tensor>,
+  known: KnownReversals, radius: number, reference?: ReadonlyMap<string, Tensor>,
 ): { a: Float32Array; sourceActivation?: Float32Array } {
-  const reuse = reuseReversals(model, layer, seeds, batch, mode, objective, known, layerNode(model, layer), reference);
+  const reuse = reuseReversals(model, layer, seeds, batch, mode, objective, known, layerNode(model, layer), radius, reference);
   if (!reuse) return { a: reverseSeeds(model, layer.id, seeds, batch, mode, reference) };
   const rest: number[] = [];
   for (let b = 0; b < batch; b++) if (reuse.reused[b] === 0) rest.push(b);

@@ -152,7 +152,11 @@ export interface PoolOptions {
    * allows it (Node; browsers with crossOriginIsolated). false copies them into each worker.
    */
   readonly shareWeights?: boolean;
-  /** Upper bound on neurons per job (default 16): smaller reacts faster to priorities and cancellation. */
+  /**
+   * Upper bound on neurons per job (default 16): smaller reacts faster to priorities and
+   * cancellation. By default a layer that reuses every neuron of another (engine/reuse.ts)
+   * takes larger jobs, as its sources' rows travel with each job.
+   */
   readonly maxBatch?: number;
   /** Upper bound on cached x* bytes (default 256 MiB); least recently used go first. 0: results are kept only until the layers of the run that reuse them have them. */
   readonly cacheBytes?: number;

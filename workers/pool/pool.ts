@@ -3,6 +3,7 @@ import { workerBudget } from '../engine/budget';
 import { ModelError } from '../engine/graph';
 import type { LayerResult } from '../engine/layer-result';
 import { modeById } from '../engine/modes/index';
+import { reusedLayers } from '../engine/reuse';
 import type { InputFile } from '../formats/types';
 import type { GalleryPool, LoadOptions, ModelSummary, PoolError, PoolOptions, PoolProgress, PoolResult, RunOptions } from './api';
 import { settingsKey } from './cache';
@@ -21,6 +22,19 @@ export interface HostPoolOptions extends PoolOptions {
 
 const DEFAULT_MAX_BATCH = 16;
 const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+/**
+ * A layer that reuses every neuron of its sources (a 1×1 convolution, a dense layer after
+ * pooling: engine/reuse.ts) gets their rows with each job: only when they take at most this
+ * (a 224-pixel MobileNetV2's 1,280 source rows would be 770 MB) …
+ */
+const DENSE_SOURCE_BYTES = 96 * 1024 * 1024;
+/** … and then in jobs large enough that the rows travel about once per four neurons, their results at most this. */
+const DENSE_JOB_BYTES = 48 * 1024 * 1024;
+
+function denseBatch(sourceBytes: number, rowBytes: number, maxBatch: number): number {
+  const rows = sourceBytes / rowBytes;
+  return Math.max(maxBatch, Math.min(Math.ceil(rows / 4), Math.floor(DENSE_JOB_BYTES / rowBytes)));
+}
 
 interface LoadedModel {
   readonly summary: ModelSummary;
@@ -50,6 +64,8 @@ export class WorkerPool implements GalleryPool {
   private readonly workers: WorkerSlots<Job>;
   private readonly transfer: ResultTransfer;
   private readonly maxBatch: number;
+  /** The bound on a dense layer's jobs: none by default (denseBatch sizes them), else the caller's maxBatch. */
+  private readonly maxDenseBatch: number;
   private readonly minJobTimeoutMs: number;
   private readonly share: boolean;
   private readonly memoryBudget: number | undefined;
@@ -71,6 +87,7 @@ export class WorkerPool implements GalleryPool {
     const size = options.size ?? options.defaultSize;
     if (!Number.isInteger(size) || size < 1) throw new Error(`pool size must be a whole number ≥ 1, got ${size}`);
     this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? DEFAULT_MAX_BATCH));
+    this.maxDenseBatch = options.maxBatch === undefined ? Infinity : this.maxBatch;
     this.minJobTimeoutMs = options.minJobTimeoutMs ?? DEFAULT_MIN_JOB_TIMEOUT_MS;
     this.transfer = new ResultTransfer(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.share = (options.shareWeights ?? true) && canShareMemory();
@@ -144,12 +161,22 @@ export class WorkerPool implements GalleryPool {
 
     this.stopRun();
     const limit = options.neuronLimit ?? Infinity;
-    const runLayers: RunLayer[] = chosen.map((id) => ({
-      id,
-      neurons: Math.min(limit, settings.objective.kind === 'direction' ? 1 : known.get(id)!.neurons),
-      // Modes that are no reversal (ascent) have nothing to reuse between their layers.
-      reuses: modeById(settings.mode).reusesKnown ? known.get(id)!.reuses : [],
-    }));
+    const neuronsOf = (id: string): number => Math.min(limit, settings.objective.kind === 'direction' ? 1 : known.get(id)!.neurons);
+    // Modes that are no reversal (ascent) have nothing to reuse between their layers.
+    const reusing = modeById(settings.mode).reusesKnown;
+    const rowBytes = 4 * model.summary.inputShape.reduce((a, b) => a * b, 1);
+    const runLayers: RunLayer[] = chosen.map((id) => {
+      const layer = known.get(id)!;
+      const dense = reusing ? reusedLayers(layer, settings.mode).filter((s) => !layer.reuses.includes(s) && chosen.includes(s)) : [];
+      const sourceBytes = dense.reduce((n, s) => n + neuronsOf(s) * rowBytes, 0);
+      const denseFits = dense.length > 0 && sourceBytes <= DENSE_SOURCE_BYTES;
+      return {
+        id,
+        neurons: neuronsOf(id),
+        reuses: reusing ? layer.reuses : [],
+        ...(denseFits ? { reusesAll: dense, maxBatch: Math.min(this.maxDenseBatch, denseBatch(sourceBytes, rowBytes, this.maxBatch)) } : {}),
+      };
+    });
     const run = new Run(this.generation, settings, settingsKey(model.key, settings), runLayers, this.maxBatch);
     this.current = run;
     const cached = this.transfer.cached(run, runLayers, model.summary.inputShape);

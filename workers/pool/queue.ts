@@ -63,8 +63,16 @@ class LayerQueue {
   readonly done: Uint8Array;
   /** The layers of the run this one reuses (engine/reuse.ts): their neuron n goes before its neuron n. */
   sources: LayerQueue[] = [];
-  /** The layers of the run that reuse this one. */
+  /** The layers of the run that reuse this one neuron by neuron. */
   reusers: LayerQueue[] = [];
+  /** The layers of the run that reuse all of this one. */
+  allReusers: LayerQueue[] = [];
+  /** The layers of the run it reuses densely: all their neurons go before any of its. */
+  allSources: LayerQueue[] = [];
+  /** Neurons back (done[n] = 1). */
+  doneCount = 0;
+  /** Neurons per batch when not the queue's default. */
+  maxBatch?: number;
   /** 0: default order; otherwise the prioritize() call that boosted it (later calls are higher). */
   readonly priority: Int32Array;
   readonly boosted = new BoostHeap();
@@ -96,6 +104,7 @@ class LayerQueue {
   /** Whether neuron n's sources are all back, so the worker can reuse them. */
   ready(n: number): boolean {
     for (const s of this.sources) if (n < s.total && s.done[n] === 0) return false;
+    for (const s of this.allSources) if (s.doneCount < s.total) return false;
     return true;
   }
 
@@ -134,13 +143,21 @@ export class NeuronQueue {
   private readonly levelSizes = new Map<number, number>();
   private level = 0;
 
-  constructor(layers: readonly { id: string; neurons: number; reuses?: readonly string[] }[], private readonly maxBatch: number) {
+  constructor(
+    layers: readonly { id: string; neurons: number; reuses?: readonly string[]; reusesAll?: readonly string[]; maxBatch?: number }[],
+    private readonly maxBatch: number,
+  ) {
     this.layers = layers.map((l) => new LayerQueue(l.id, l.neurons));
     for (const l of this.layers) this.byId.set(l.id, l);
     layers.forEach((l, i) => {
       // Only earlier layers: a source listed later (or missing from the run) is not waited for.
-      this.layers[i].sources = (l.reuses ?? []).map((id) => this.byId.get(id)).filter((s): s is LayerQueue => !!s && this.layers.indexOf(s) < i);
+      const earlier = (ids: readonly string[] | undefined): LayerQueue[] =>
+        (ids ?? []).map((id) => this.byId.get(id)).filter((s): s is LayerQueue => !!s && this.layers.indexOf(s) < i);
+      this.layers[i].sources = earlier(l.reuses);
+      this.layers[i].allSources = earlier(l.reusesAll);
+      this.layers[i].maxBatch = l.maxBatch;
       for (const s of this.layers[i].sources) s.reusers.push(this.layers[i]);
+      for (const s of this.layers[i].allSources) s.allReusers.push(this.layers[i]);
     });
   }
 
@@ -153,19 +170,34 @@ export class NeuronQueue {
   /** Marks a neuron's result (or failure) as back: the layers reusing it may have that neuron now. */
   markDone(layer: string, neuron: number): void {
     const l = this.byId.get(layer);
-    if (l && neuron >= 0 && neuron < l.total) l.done[neuron] = 1;
+    if (l && neuron >= 0 && neuron < l.total && l.done[neuron] === 0) {
+      l.done[neuron] = 1;
+      l.doneCount++;
+    }
   }
 
-  /** How many layers of the run will still ask for neuron n of `layer` to reuse it (their neuron n not yet handed out). */
+  /**
+   * How many layers of the run will still ask for neuron n of `layer` to reuse it: those reusing
+   * it neuron by neuron whose neuron n is not handed out yet, and those reusing all of it with
+   * neurons still to hand out.
+   */
   waitingReusers(layer: string, neuron: number): number {
+    const l = this.byId.get(layer);
     let n = 0;
-    for (const r of this.byId.get(layer)?.reusers ?? []) if (neuron < r.total && r.taken[neuron] === 0) n++;
+    for (const r of l?.reusers ?? []) if (neuron < r.total && r.taken[neuron] === 0) n++;
+    for (const r of l?.allReusers ?? []) if (r.pending > 0) n++;
     return n;
   }
 
-  /** The layers of the run whose results `layer` reuses. */
-  sourcesOf(layer: string): string[] {
-    return this.byId.get(layer)?.sources.map((s) => s.id) ?? [];
+  /** Whether every neuron of a layer was handed out. */
+  allTaken(layer: string): boolean {
+    return (this.byId.get(layer)?.pending ?? 0) === 0;
+  }
+
+  /** The layers of the run whose results `layer` reuses: for the same neurons, and for all their neurons. */
+  sourcesOf(layer: string): { same: string[]; all: string[] } {
+    const l = this.byId.get(layer);
+    return { same: l?.sources.map((s) => s.id) ?? [], all: l?.allSources.map((s) => s.id) ?? [] };
   }
 
   get pending(): number {
@@ -184,6 +216,7 @@ export class NeuronQueue {
   /** Boosts the neurons, and first the same neurons of the layers it reuses (earlier layers win ties). */
   private boostLevel(l: LayerQueue, neurons: readonly number[], priority: number): void {
     for (const s of l.sources) this.boostLevel(s, neurons, priority);
+    for (const s of l.allSources) this.boostLevel(s, Array.from({ length: s.total }, (_, n) => n), priority);
     let count = 0;
     for (const n of neurons) {
       if (!Number.isInteger(n) || n < 0 || n >= l.total || l.taken[n] === 1 || l.priority[n] === priority) continue;
@@ -207,7 +240,7 @@ export class NeuronQueue {
       }
     }
     if (best && bestTop) {
-      const limit = this.limit(this.levelSizes.get(bestTop.priority) ?? 1, workers);
+      const limit = this.limit(this.levelSizes.get(bestTop.priority) ?? 1, workers, best.maxBatch);
       const neurons: number[] = [];
       while (neurons.length < limit) {
         const top = best.topBoost();
@@ -220,8 +253,8 @@ export class NeuronQueue {
     }
     for (const reusersFirst of [true, false]) {
       for (const l of this.layers) {
-        if (l.pending === 0 || (reusersFirst && l.sources.length === 0)) continue;
-        const neurons = l.nextDefault(this.limit(l.pending, workers));
+        if (l.pending === 0 || (reusersFirst && l.sources.length === 0 && l.allSources.length === 0)) continue;
+        const neurons = l.nextDefault(this.limit(l.pending, workers, l.maxBatch));
         if (neurons.length === 0) continue;
         for (const n of neurons) l.take(n);
         return { layer: l.id, neurons };
@@ -230,7 +263,7 @@ export class NeuronQueue {
     return null;
   }
 
-  private limit(levelSize: number, workers: number): number {
-    return Math.max(1, Math.min(this.maxBatch, Math.ceil(levelSize / Math.max(1, workers))));
+  private limit(levelSize: number, workers: number, maxBatch = this.maxBatch): number {
+    return Math.max(1, Math.min(maxBatch, Math.ceil(levelSize / Math.max(1, workers))));
   }
 }

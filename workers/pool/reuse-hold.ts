@@ -18,6 +18,8 @@ const key = (layer: string, neuron: number): string => `${layer}\u0000${neuron}`
 
 export class ReuseHold {
   private readonly rows = new Map<string, Held>();
+  /** Layers reusing all of their sources that released them. */
+  private readonly denseDone = new Set<string>();
 
   constructor(private readonly queue: NeuronQueue) {}
 
@@ -33,15 +35,25 @@ export class ReuseHold {
     return this.rows.get(key(layer, neuron))?.row;
   }
 
-  /** A reusing layer's job finished (or failed for good): its sources' rows for its neurons are one layer less wanted. */
+  /**
+   * A reusing layer's job finished (or failed for good): its sources' rows for its neurons are
+   * one layer less wanted; a layer reusing all of its sources releases all their rows once
+   * every neuron of it was handed out (each job took the rows along when it went).
+   */
   release(layer: string, neurons: readonly number[]): void {
-    for (const source of this.queue.sourcesOf(layer)) {
-      for (const n of neurons) {
-        const k = key(source, n);
-        const held = this.rows.get(k);
-        if (held && --held.waiting <= 0) this.rows.delete(k);
-      }
+    const { same, all } = this.queue.sourcesOf(layer);
+    for (const source of same) for (const n of neurons) this.drop(key(source, n));
+    if (all.length === 0 || !this.queue.allTaken(layer) || this.denseDone.has(layer)) return;
+    this.denseDone.add(layer);
+    for (const source of all) {
+      const prefix = key(source, 0).slice(0, -1);
+      for (const k of [...this.rows.keys()]) if (k.startsWith(prefix)) this.drop(k);
     }
+  }
+
+  private drop(k: string): void {
+    const held = this.rows.get(k);
+    if (held && --held.waiting <= 0) this.rows.delete(k);
   }
 
   /** Rows held. */

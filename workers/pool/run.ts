@@ -23,7 +23,12 @@ export interface Job {
 export interface RunLayer {
   readonly id: string;
   readonly neurons: number;
+  /** Element by element: its neuron n reuses their neuron n. */
   readonly reuses: readonly string[];
+  /** Densely (LayerInfo.reusesAll): each of its neurons reuses every neuron of theirs. */
+  readonly reusesAll?: readonly string[];
+  /** Neurons per job when not the pool's default (a dense layer: its sources' rows travel once per job). */
+  readonly maxBatch?: number;
 }
 
 /** A job gets this many times its estimated time (engine/estimate.ts), which can be several times off (depthwise layers, a loaded machine). */
@@ -77,6 +82,12 @@ export class Run {
     this.layers = layers.map((l) => ({ id: l.id, done: 0, failed: 0, total: l.neurons }));
     this.layerIndex = new Map(layers.map((l, i) => [l.id, i]));
     this.stepsPerNeuron = stepsPerNeuron(settings);
+  }
+
+  /** Every neuron of a layer of the run. */
+  neuronsOf(layer: string): number[] {
+    const i = this.layerIndex.get(layer);
+    return i === undefined ? [] : Array.from({ length: this.layers[i].total }, (_, n) => n);
   }
 
   /** The next job for one of `workers` workers: a retry first, then the queue's next batch. */

@@ -34,11 +34,16 @@ export class ResultTransfer {
     return out;
   }
 
-  /** The results of the layers the job's layer reuses, for the same neurons (engine/reuse.ts): held by the run, or cached. */
+  /**
+   * The results of the layers the job's layer reuses (engine/reuse.ts), held by the run or
+   * cached: for the same neurons, or all of them where it reuses densely.
+   */
   knownRows(run: Run, job: Job, inputShape: readonly number[]): KnownRows[] {
     const out: KnownRows[] = [];
-    for (const source of run.queue.sourcesOf(job.layer)) {
-      const hits = job.neurons.map((n) => run.hold.get(source, n) ?? this.cache.get(job.settingsKey, source, n)).filter((h): h is ResultRow => !!h);
+    const { same, all } = run.queue.sourcesOf(job.layer);
+    const wanted = [...same.map((source) => ({ source, neurons: job.neurons })), ...all.map((source) => ({ source, neurons: run.neuronsOf(source) }))];
+    for (const { source, neurons: asked } of wanted) {
+      const hits = asked.map((n) => run.hold.get(source, n) ?? this.cache.get(job.settingsKey, source, n)).filter((h): h is ResultRow => !!h);
       if (hits.length === 0) continue;
       const { neurons, norms, xstar, activations } = gatherRows(source, inputShape, hits);
       out.push({ layer: source, neurons, norms, xstar, activations });
