@@ -46,6 +46,8 @@ describe('pool memory', () => {
     const model = prepareFiles(files);
     const reusing = model.layers.filter((l) => l.reuses.length > 0);
     expect(reusing.length).toBeGreaterThan(0);
+    // The last dense layer reuses every neuron of the ReLU (engine/reuse.ts): held until all its jobs went.
+    expect(model.layers.filter((l) => (l.reusesAll ?? []).length > 0).map((l) => l.op)).toEqual(['dense']);
     const pool = testPool({ size: 2, maxBatch: 2, cacheBytes: 0 });
     await pool.load(files);
     const outcome = await computeGallery(pool, SURROGATE);
