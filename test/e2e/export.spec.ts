@@ -96,7 +96,11 @@ test('exporting the whole model gives the same PNG pixels, .npy and manifest as 
   // The arrays are the engine's, computed here independently of both.
   const dense3 = decodeNpy(appFiles.get('dense3.npy')!, 'dense3.npy');
   const truth = engineResult(spec, 'dense3', [...Array(10).keys()], { mode: 'exact', objective: { kind: 'neuron' }, radius: appRadius(spec) });
-  expect(Array.from(dense3.data)).toEqual(Array.from(truth.xstar));
+  // The gallery builds dense3 from dense2's reversals (a = W·A, one GEMM), the truth reverses it alone: equal up to float rounding.
+  expect(dense3.data.length).toBe(truth.xstar.length);
+  const scale = Math.max(...Array.from(truth.xstar, Math.abs));
+  const worst = Math.max(...Array.from(dense3.data, (v, i) => Math.abs(v - truth.xstar[i])));
+  expect(worst / scale).toBeLessThan(1e-5);
   const manifest = JSON.parse(new TextDecoder().decode(appFiles.get('manifest.json')!));
   const cliManifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   expect(manifest.layers).toEqual(cliManifest.layers);
