@@ -118,7 +118,7 @@ const api = {
           const report = stepsReporter((m) => observer.next(m));
           if (request.fault === 'crawl') crawl(report);
           const known = knownFrom(request.known);
-          const r = computeNeurons(prepared, request.layer, request.neurons, withStableReference(request.settings), known, report);
+          const r = computeNeurons(prepared, request.layer, request.neurons, withStableReference(request.settings), known, report, request.familyResults);
           // threads unwraps the Transfer descriptor of an emitted value as it does a returned one.
           observer.next(Transfer({ kind: 'result', result: r }, resultBuffers(r)) as unknown as JobMessage);
           observer.complete();

@@ -33,6 +33,25 @@ describe('NeuronQueue', () => {
     ]);
   });
 
+  it('a layer sharing another’s ascent waits for its leader’s neurons, which bring its own (claim), and is boosted behind it', () => {
+    const q = new NeuronQueue([{ id: 'c', neurons: 4 }, { id: 'n', neurons: 4, follows: 'c' }, { id: 'r', neurons: 2 }], 2);
+    expect(q.followersOf('c')).toEqual(['n']);
+    expect(q.next(1)).toEqual({ layer: 'c', neurons: [0, 1] });
+    expect(q.next(1)).toEqual({ layer: 'c', neurons: [2, 3] });
+    // The leader's neurons are out, not back: the follower waits, the next layer goes.
+    expect(q.next(1)).toEqual({ layer: 'r', neurons: [0, 1] });
+    expect(q.next(1)).toBeNull();
+    for (const n of [0, 1]) q.markDone('c', n);
+    expect(q.claim('n', [0, 1])).toEqual([0, 1]);
+    for (const n of [2, 3]) q.markDone('c', n);
+    // The leader's job for 2 and 3 failed to bring them: the follower computes them itself.
+    expect(q.next(1)).toEqual({ layer: 'n', neurons: [2, 3] });
+    expect(q.claim('n', [2, 3])).toEqual([]);
+    const boosted = new NeuronQueue([{ id: 'c', neurons: 4 }, { id: 'n', neurons: 4, follows: 'c' }], 8);
+    boosted.prioritize('n', [3]);
+    expect(boosted.next(1)).toEqual({ layer: 'c', neurons: [3] });
+  });
+
   it('splits a priority level over the workers so each gets a share', () => {
     const q = new NeuronQueue([{ id: 'a', neurons: 100 }], 64);
     q.prioritize('a', [10, 11, 12, 13, 14, 15]);

@@ -86,6 +86,17 @@ export function ascentFamily(model: PreparedModel, layer: LayerInfo, objective: 
   return perModel.get(layer.id) ?? alone(model, layer);
 }
 
+/**
+ * The member of a layer's family (neuron objective) that runs the family's ascent on a worker
+ * pool: the earliest in the model's order. null when it is the layer itself or it has no family.
+ * The pool runs the head's neurons first and hands each sibling the head job's rows for it.
+ */
+export function ascentHead(model: PreparedModel, layer: LayerInfo): string | null {
+  const members = new Set(ascentFamily(model, layer, { kind: 'neuron' }).members.map((m) => m.layer.id));
+  const head = model.layers.find((l) => members.has(l.id));
+  return head && head.id !== layer.id ? head.id : null;
+}
+
 /** A layer's ascent on its own tensor (before the Transposes that end it). */
 function alone(model: PreparedModel, layer: LayerInfo): AscentFamily {
   const transposes: VariableNode[] = [];

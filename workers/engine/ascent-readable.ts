@@ -55,7 +55,7 @@ export function ascendReadable(
   model: PreparedModel,
   layerId: string,
   neurons: readonly number[],
-  options: ReverseOptions & { readable?: ReadableOptions },
+  options: ReverseOptions & { readable?: ReadableOptions; familyResults?: boolean },
 ): LayerResult & { traces: Float32Array[] } {
   const settings = options.readable ?? {};
   const steps = settings.steps ?? DEFAULT_READABLE_STEPS;
@@ -76,25 +76,43 @@ export function ascendReadable(
   const key = family.members.length > 1 ? settingsKey({ steps, lr, range, transforms: settings.transforms, seed: run.seed, radius: options.radius }, options.reference) : undefined;
   const rows: (SharedRow | undefined)[] = neurons.map((n) => (key === undefined ? undefined : takeRow(model, key, layerId, n)));
   const missing = neurons.filter((_, i) => !rows[i]);
+  const siblings: LayerResult[] = [];
   if (missing.length > 0) {
     const shared = ascendFamily(run, family, missing, (step) => settings.onStep?.(step, steps));
-    family.members.slice(1).forEach((m, k) => shared[k + 1].forEach((row, i) => row && keepRow(model, key!, m.layer.id, missing[i], row)));
+    family.members.slice(1).forEach((m, k) => {
+      // A pool hands the siblings' rows to their layers (familyResults); a lone caller keeps them for its later jobs.
+      if (options.familyResults) siblings.push(...siblingResult(model, m.layer.id, missing, shared[k + 1], options));
+      else shared[k + 1].forEach((row, i) => row && keepRow(model, key!, m.layer.id, missing[i], row));
+    });
     // The job's own layer shares every neuron with itself.
     missing.forEach((_, i) => (rows[neurons.indexOf(missing[i])] = shared[0][i]!));
   }
   settings.onStep?.(steps, steps);
+  return { ...withRows(model, start, rows as SharedRow[]), ...(options.familyResults ? { family: siblings } : {}) };
+}
+
+/** A sibling's result for the neurons it shares with the job's layer (none: no result). */
+function siblingResult(model: PreparedModel, layerId: string, neurons: readonly number[], rows: readonly (SharedRow | null)[], options: ReverseOptions): LayerResult[] {
+  const shared = neurons.filter((_, i) => rows[i]);
+  if (shared.length === 0) return [];
+  const start = reverseLayer(model, layerId, shared, { ...options, mode: 'surrogate' });
+  return [withRows(model, start, rows.filter((r): r is SharedRow => !!r))];
+}
+
+/** The surrogate's result (the start) with the ascent's rows in place of its x*, activations and traces. */
+function withRows(model: PreparedModel, start: LayerResult, rows: readonly SharedRow[]): LayerResult & { traces: Float32Array[] } {
   const inputSize = sizeOf(model.inputFeatureShape);
-  const xstar = new Float32Array(neurons.length * inputSize);
-  const norms = new Float32Array(neurons.length);
-  const activations = new Float32Array(neurons.length);
+  const xstar = new Float32Array(rows.length * inputSize);
+  const norms = new Float32Array(rows.length);
+  const activations = new Float32Array(rows.length);
   rows.forEach((row, i) => {
-    xstar.set(row!.xstar, i * inputSize);
-    activations[i] = row!.activation;
+    xstar.set(row.xstar, i * inputSize);
+    activations[i] = row.activation;
     let sq = 0;
-    for (const v of row!.xstar) sq += v * v;
+    for (const v of row.xstar) sq += v * v;
     norms[i] = Math.sqrt(sq);
   });
-  return { ...start, xstar, norms, activations, traces: rows.map((row) => row!.trace) };
+  return { ...start, xstar, norms, activations, traces: rows.map((row) => row.trace) };
 }
 
 /** What every ascent of a layer's job runs with. */

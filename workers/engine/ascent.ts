@@ -101,7 +101,7 @@ export function ascendLayer(
   model: PreparedModel,
   layerId: string,
   neurons: readonly number[],
-  options: ReverseOptions & { ascent?: AscentOptions; onProgress?: (done: number, total: number) => void },
+  options: ReverseOptions & { ascent?: AscentOptions; onProgress?: (done: number, total: number) => void; familyResults?: boolean },
 ): LayerResult & { traces: Float32Array[] } {
   if (options.ascent?.style === 'readable') {
     const { steps, seed, range } = options.ascent;

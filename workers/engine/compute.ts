@@ -33,10 +33,11 @@ export interface GallerySettings {
  * the settings' mode (modes/). `known`: reversals of other layers under the same settings,
  * which the optimised engine may reuse (reuse.ts); the result is the same to rounding either way.
  * `onProgress`: the steps done and the steps in all, as a mode that iterates (ascent) finishes them.
+ * `familyResults`: readable ascent returns the results of the layers sharing its ascent (LayerResult.family).
  */
 export function computeNeurons(
   model: PreparedModel, layerId: string, neurons: readonly number[], settings: GallerySettings, known?: KnownReversals,
-  onProgress?: (done: number, total: number) => void,
+  onProgress?: (done: number, total: number) => void, familyResults?: boolean,
 ): LayerResult {
   const mode = modeById(settings.mode);
   return mode.run(model, layerId, neurons, {
@@ -46,6 +47,7 @@ export function computeNeurons(
     ascent: settings.ascent,
     known: mode.reusesKnown ? known : undefined,
     onProgress,
+    familyResults,
   });
 }
 

@@ -28,6 +28,11 @@ export interface LayerResult {
   readonly linearisedAt: readonly string[];
   /** Ascent only: the real activation at every step, one array per row. */
   readonly traces?: readonly Float32Array[];
+  /**
+   * Readable ascent, when the job asked for them: the results of the layers sharing this
+   * layer's ascent (ascent-family.ts) for the same neurons, which the pool delivers as theirs.
+   */
+  readonly family?: readonly LayerResult[];
 }
 
 /** Values in one x* row. */
@@ -47,6 +52,7 @@ export function resultBuffers(r: LayerResult): ArrayBuffer[] {
   for (const a of [r.xstar, r.norms, r.activations, r.baselines, r.dead, ...(r.traces ?? [])]) {
     if (a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
   }
+  for (const f of r.family ?? []) for (const b of resultBuffers(f)) buffers.add(b);
   return [...buffers];
 }
 

@@ -33,6 +33,8 @@ export interface ModelSummary {
   readonly layerFlops: readonly number[];
   /** Per layer: a nonlinearity lies before it, so an ascent moves from its start (engine/estimate.ts layerAscends). */
   readonly layerAscends?: readonly boolean[];
+  /** Per layer: the layer whose readable ascent it shares (engine/ascent-family.ts ascentHead), or null. */
+  readonly ascentHeads?: readonly (string | null)[];
   /** Names of nonlinear nodes (the exact mode refuses the model when there are any). */
   readonly nonlinearNodes: readonly string[];
   /** The nonlinear nodes with no linear counterpart, which the surrogate linearises at the reference input (engine/gates.ts). */

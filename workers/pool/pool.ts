@@ -1,7 +1,7 @@
 import type { GallerySettings } from '../engine/compute';
 import { workerBudget } from '../engine/budget';
 import { ModelError } from '../engine/graph';
-import type { LayerResult } from '../engine/layer-result';
+import { gatherRows, type LayerResult } from '../engine/layer-result';
 import { modeById } from '../engine/modes/index';
 import { reusedLayers } from '../engine/reuse';
 import type { InputFile } from '../formats/types';
@@ -30,6 +30,11 @@ const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 const DENSE_SOURCE_BYTES = 96 * 1024 * 1024;
 /** … and then in jobs large enough that the rows travel about once per four neurons, their results at most this. */
 const DENSE_JOB_BYTES = 48 * 1024 * 1024;
+
+/** Whether layers may share one ascent under these settings (engine/ascent-family.ts: readable, neuron objective). */
+function sharesAscent(settings: GallerySettings): boolean {
+  return settings.mode === 'ascent' && settings.ascent?.style === 'readable' && settings.objective.kind === 'neuron';
+}
 
 function denseBatch(sourceBytes: number, rowBytes: number, maxBatch: number): number {
   const rows = sourceBytes / rowBytes;
@@ -165,7 +170,9 @@ export class WorkerPool implements GalleryPool {
     // Modes that are no reversal (ascent) have nothing to reuse between their layers.
     const reusing = modeById(settings.mode).reusesKnown;
     const rowBytes = 4 * model.summary.inputShape.reduce((a, b) => a * b, 1);
+    const headOf = sharesAscent(settings) ? new Map(model.summary.layers.map((l, i) => [l.id, model.summary.ascentHeads?.[i] ?? null])) : undefined;
     const runLayers: RunLayer[] = chosen.map((id) => {
+      const head = headOf?.get(id);
       const layer = known.get(id)!;
       const dense = reusing ? reusedLayers(layer, settings.mode).filter((s) => !layer.reuses.includes(s) && chosen.includes(s)) : [];
       const sourceBytes = dense.reduce((n, s) => n + neuronsOf(s) * rowBytes, 0);
@@ -175,6 +182,7 @@ export class WorkerPool implements GalleryPool {
         neurons: neuronsOf(id),
         reuses: reusing ? layer.reuses : [],
         ...(denseFits ? { reusesAll: dense, maxBatch: Math.min(this.maxDenseBatch, denseBatch(sourceBytes, rowBytes, this.maxBatch)) } : {}),
+        ...(head && chosen.includes(head) ? { follows: head } : {}),
       };
     });
     const run = new Run(this.generation, settings, settingsKey(model.key, settings), runLayers, this.maxBatch);
@@ -253,7 +261,8 @@ export class WorkerPool implements GalleryPool {
       this.progressEvents.emit(this.progress());
     };
     const memoryBudget = this.memoryBudget === undefined ? undefined : workerBudget(this.memoryBudget, this.workers.slots.length, { bytes: summary.weightBytes, shared: summary.sharedWeights });
-    const request = { layer: job.layer, neurons: job.neurons, settings: job.settings, fault, memoryBudget, ...(known.length > 0 ? { known } : {}) };
+    const familyResults = run.queue.followersOf(job.layer).length > 0;
+    const request = { layer: job.layer, neurons: job.neurons, settings: job.settings, fault, memoryBudget, ...(known.length > 0 ? { known } : {}), ...(familyResults ? { familyResults } : {}) };
     guarded(slot, (t) => callCompute(t, request, onSteps))
       .finally(() => {
         clearTimeout(timer);
@@ -274,12 +283,23 @@ export class WorkerPool implements GalleryPool {
 
   private onJobDone(slot: Slot<Job>, job: Job, result: LayerResult): void {
     if (!this.release(slot, job)) return;
-    const delivered = this.transfer.received(job, result);
+    const { family, ...own } = result;
+    const delivered = this.transfer.received(job, own);
     const run = this.current;
-    if (run && run.generation === job.generation) {
-      run.hold.keep(result);
-      run.hold.release(job.layer, job.neurons);
-      this.deliver(run, [delivered], true);
+    const current = run && run.generation === job.generation ? run : undefined;
+    if (current) {
+      current.hold.keep(own);
+      current.hold.release(job.layer, job.neurons);
+      this.deliver(current, [delivered], true);
+    }
+    // The results of the layers sharing the job's ascent: theirs, for the neurons still pending.
+    for (const f of family ?? []) {
+      const cached = this.transfer.received({ ...job, layer: f.layer, neurons: f.neurons }, f);
+      const claimed = current?.queue.claim(f.layer, f.neurons) ?? [];
+      if (!current || claimed.length === 0) continue;
+      const part = claimed.length === f.neurons.length ? cached : { ...gatherRows(f.layer, f.inputShape, claimed.map((n) => ({ result: f, row: f.neurons.indexOf(n) }))), generation: job.generation };
+      current.hold.keep(part);
+      this.deliver(current, [part], true);
     }
     this.schedule();
   }

@@ -41,6 +41,8 @@ export interface ComputeRequest {
   readonly known?: readonly KnownRows[];
   /** The worker's share of the pool's memory budget (engine/budget.ts workerBudget): its batch sizes follow it. */
   readonly memoryBudget?: number;
+  /** Readable ascent: send the results of the layers sharing the job's ascent with it (LayerResult.family). */
+  readonly familyResults?: boolean;
 }
 
 /**

@@ -69,6 +69,10 @@ class LayerQueue {
   allReusers: LayerQueue[] = [];
   /** The layers of the run it reuses densely: all their neurons go before any of its. */
   allSources: LayerQueue[] = [];
+  /** The layer whose readable ascent it shares (RunLayer.follows): its neuron n goes first and brings this one's. */
+  leaders: LayerQueue[] = [];
+  /** The layers of the run sharing this one's ascent. */
+  followers: LayerQueue[] = [];
   /** Neurons back (done[n] = 1). */
   doneCount = 0;
   /** Neurons per batch when not the queue's default. */
@@ -104,6 +108,7 @@ class LayerQueue {
   /** Whether neuron n's sources are all back, so the worker can reuse them. */
   ready(n: number): boolean {
     for (const s of this.sources) if (n < s.total && s.done[n] === 0) return false;
+    for (const s of this.leaders) if (n < s.total && s.done[n] === 0) return false;
     for (const s of this.allSources) if (s.doneCount < s.total) return false;
     return true;
   }
@@ -134,7 +139,8 @@ class LayerQueue {
  * neurons boosts theirs first: then the worker combines their results instead of reversing
  * the whole network again. In the default order a reusing layer's ready neurons go before the
  * next neurons of other layers: the results it reuses are then dropped soon after they came
- * (pool/reuse-hold.ts), instead of a whole layer of x* waiting for it.
+ * (pool/reuse-hold.ts), instead of a whole layer of x* waiting for it. A layer sharing another's
+ * readable ascent (RunLayer.follows) waits for it the same way: the leader's job brings its results.
  */
 export class NeuronQueue {
   private readonly layers: LayerQueue[];
@@ -144,7 +150,7 @@ export class NeuronQueue {
   private level = 0;
 
   constructor(
-    layers: readonly { id: string; neurons: number; reuses?: readonly string[]; reusesAll?: readonly string[]; maxBatch?: number }[],
+    layers: readonly { id: string; neurons: number; reuses?: readonly string[]; reusesAll?: readonly string[]; follows?: string; maxBatch?: number }[],
     private readonly maxBatch: number,
   ) {
     this.layers = layers.map((l) => new LayerQueue(l.id, l.neurons));
@@ -155,8 +161,10 @@ export class NeuronQueue {
         (ids ?? []).map((id) => this.byId.get(id)).filter((s): s is LayerQueue => !!s && this.layers.indexOf(s) < i);
       this.layers[i].sources = earlier(l.reuses);
       this.layers[i].allSources = earlier(l.reusesAll);
+      this.layers[i].leaders = earlier(l.follows === undefined ? [] : [l.follows]);
       this.layers[i].maxBatch = l.maxBatch;
       for (const s of this.layers[i].sources) s.reusers.push(this.layers[i]);
+      for (const s of this.layers[i].leaders) s.followers.push(this.layers[i]);
       for (const s of this.layers[i].allSources) s.allReusers.push(this.layers[i]);
     });
   }
@@ -165,6 +173,20 @@ export class NeuronQueue {
   markTaken(layer: string, neuron: number): void {
     const l = this.byId.get(layer);
     if (l && neuron >= 0 && neuron < l.total && l.taken[neuron] === 0) l.take(neuron);
+  }
+
+  /** The layers of the run that share `layer`'s ascent (their results come with its jobs'). */
+  followersOf(layer: string): string[] {
+    return this.byId.get(layer)?.followers.map((f) => f.id) ?? [];
+  }
+
+  /** Takes the neurons of a layer still pending (a leader's job brought their results), and returns them. */
+  claim(layer: string, neurons: readonly number[]): number[] {
+    const l = this.byId.get(layer);
+    if (!l) return [];
+    const out = neurons.filter((n) => Number.isInteger(n) && n >= 0 && n < l.total && l.taken[n] === 0);
+    for (const n of out) l.take(n);
+    return out;
   }
 
   /** Marks a neuron's result (or failure) as back: the layers reusing it may have that neuron now. */
@@ -216,6 +238,7 @@ export class NeuronQueue {
   /** Boosts the neurons, and first the same neurons of the layers it reuses (earlier layers win ties). */
   private boostLevel(l: LayerQueue, neurons: readonly number[], priority: number): void {
     for (const s of l.sources) this.boostLevel(s, neurons, priority);
+    for (const s of l.leaders) this.boostLevel(s, neurons, priority);
     for (const s of l.allSources) this.boostLevel(s, Array.from({ length: s.total }, (_, n) => n), priority);
     let count = 0;
     for (const n of neurons) {
@@ -253,7 +276,7 @@ export class NeuronQueue {
     }
     for (const reusersFirst of [true, false]) {
       for (const l of this.layers) {
-        if (l.pending === 0 || (reusersFirst && l.sources.length === 0 && l.allSources.length === 0)) continue;
+        if (l.pending === 0 || (reusersFirst && l.sources.length === 0 && l.allSources.length === 0 && l.leaders.length === 0)) continue;
         const neurons = l.nextDefault(this.limit(l.pending, workers, l.maxBatch));
         if (neurons.length === 0) continue;
         for (const n of neurons) l.take(n);

@@ -29,6 +29,11 @@ export interface RunLayer {
   readonly reusesAll?: readonly string[];
   /** Neurons per job when not the pool's default (a dense layer: its sources' rows travel once per job). */
   readonly maxBatch?: number;
+  /**
+   * Readable ascent: the layer whose ascent this one shares (ModelSummary.ascentHeads). Its neuron
+   * n goes first, and its job brings this layer's neuron n (LayerResult.family), so the ascent runs once.
+   */
+  readonly follows?: string;
 }
 
 /** A job gets this many times its estimated time (engine/estimate.ts), which can be several times off (depthwise layers, a loaded machine). */

@@ -1,3 +1,4 @@
+import { ascentHead } from '../engine/ascent-family';
 import { flopsPerNeuron, layerAscends } from '../engine/estimate';
 import { gateNodes } from '../engine/gates';
 import type { PreparedModel } from '../engine/prepare';
@@ -24,6 +25,7 @@ export function summarize(prepared: PreparedModel, digest: string, packed: Packe
     layers: prepared.layers,
     layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),
     layerAscends: prepared.layers.map((l) => layerAscends(prepared, l)),
+    ascentHeads: prepared.layers.map((l) => ascentHead(prepared, l)),
     nonlinearNodes: prepared.nonlinearNodes,
     gateNodes: gateNodes(prepared),
     weightBytes: packed.buffer.byteLength,

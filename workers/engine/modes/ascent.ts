@@ -15,5 +15,5 @@ export const ascentMode: ModeDef = {
   reusesKnown: false,
   reports: ['linearisedAt', 'traces'],
   run: (model, layerId, neurons, run) =>
-    ascendLayer(model, layerId, neurons, { mode: 'surrogate', objective: run.objective, radius: run.radius, reference: run.reference, ascent: run.ascent, onProgress: run.onProgress }),
+    ascendLayer(model, layerId, neurons, { mode: 'surrogate', objective: run.objective, radius: run.radius, reference: run.reference, ascent: run.ascent, onProgress: run.onProgress, familyResults: run.familyResults }),
 };

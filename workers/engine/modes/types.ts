@@ -18,6 +18,8 @@ export interface ModeRun {
   readonly known?: KnownReversals;
   /** Modes that iterate (ascent): called as steps finish, with the steps done and the steps in all. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Readable ascent: return the results of the layers sharing the ascent (LayerResult.family) instead of keeping them. */
+  readonly familyResults?: boolean;
 }
 
 /** Everything the app, the CLI, the pool and the export know about one mode. */
