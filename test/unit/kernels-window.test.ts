@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { lcgValues as values } from '../fixtures/lcg-values';
 import { withOptimised } from '../../workers/engine/optimise';
 import { windowAccumulate, windowAccumulateTransposed } from '../../workers/engine/kernels/window';
 import { windowGeometry, type WindowSpec } from '../../workers/engine/kernels/window-geometry';
-
-function values(count: number, seed: number): Float32Array {
-  const out = new Float32Array(count);
-  let s = seed >>> 0;
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s >>> 8) / 2 ** 24 - 0.5;
-  }
-  return out;
-}
 
 /** y[o] = Σ_k w[k]·x[o·s − p + k·d] over in-bounds inputs, straight from the definition (2-D). */
 function direct(spec: WindowSpec, x: Float32Array, w: Float32Array): Float64Array {

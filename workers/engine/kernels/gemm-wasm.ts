@@ -64,6 +64,11 @@ function residentCopy(w: GemmModule, src: Float32Array, offset: number, length: 
   return at;
 }
 
+/** The first byte of WebAssembly memory free for a caller's own operands (after the packing scratch and the resident weights). */
+export function wasmScratchStart(w: GemmModule): number {
+  return w.packBytes + residentTop;
+}
+
 export interface WasmOperands {
   /** A is constant and every row of it is listed (0 … m−1): keep it resident. */
   readonly wholeA: boolean;

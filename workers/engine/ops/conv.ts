@@ -2,6 +2,7 @@ import { cachedTranspose, gemm, transpose } from '../kernels/gemm';
 import { boxSize, cropGeometry, gatherBox, nonzeroBox } from '../kernels/active-region';
 import { col2im, im2col } from '../kernels/im2col';
 import { depthwiseWasm } from '../kernels/depthwise-wasm';
+import { shiftedApplies, shiftedConv } from '../kernels/conv-shifted';
 import { recycleFloats, zeroedFloats } from '../kernels/scratch';
 import { isOptimised } from '../optimise';
 import { windowAccumulate, windowAccumulateTransposed } from '../kernels/window';
@@ -56,6 +57,7 @@ function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array
     }
     return;
   }
+  if (isOptimised() && shiftedApplies(p) && shiftedConv('forward', p, w, x, y)) return;
   // Side by side only where a map is narrower than a GEMM row wants: wider maps go straight
   // from x into y (the copies in and out were as costly as the GEMM on 32×32 maps, measured).
   if (isOptimised() && images > 1 && imagesPerPass(P, rows, images) > 1) {
@@ -159,6 +161,7 @@ function convolveTransposedFull(p: ConvPlan, images: number, gy: Float32Array, w
     gemm({ m: images, n: rows, k: maps, a: gy, b: w, c: gx, constantB: true });
     return gx;
   }
+  if (isOptimised() && shiftedApplies({ ...p, images }) && shiftedConv('transposed', { ...p, images }, w, gy, gx)) return gx;
   // wT holds each group's Wᵀ (rows × mg), made once for every seed (and kept by the optimised engine).
   const wT = group === 1 && isOptimised() ? cachedTranspose(w, 0, mg, rows) : groupTransposes(w, group, mg, rows);
   if (p.pointwise) {
