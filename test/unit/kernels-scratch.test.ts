@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recycleFloats, zeroedFloats } from '../../workers/engine/kernels/scratch';
+import { recycleFloats, scratchFloats, zeroedFloats } from '../../workers/engine/kernels/scratch';
 import { withOptimised } from '../../workers/engine/optimise';
 
 describe('recycled gradient arrays (kernels/scratch.ts)', () => {
@@ -37,6 +37,20 @@ describe('recycled gradient arrays (kernels/scratch.ts)', () => {
       recycleFloats(a);
       expect(zeroedFloats(N + 4)).toBe(a);
       expect(zeroedFloats(N + 4)).not.toBe(a);
+    });
+  });
+
+  it('scratchFloats hands a recycled array out as it is (the caller overwrites it), a fresh one zeroed', () => {
+    withOptimised(true, () => {
+      const a = zeroedFloats(N + 8);
+      a.fill(3);
+      recycleFloats(a);
+      const b = scratchFloats(N + 8);
+      expect(b).toBe(a);
+      expect(b[0]).toBe(3);
+      const fresh = scratchFloats(N + 8);
+      expect(fresh).not.toBe(a);
+      expect(fresh.every((v) => v === 0)).toBe(true);
     });
   });
 });

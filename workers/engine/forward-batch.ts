@@ -1,4 +1,5 @@
 import { ModelError } from './graph';
+import { recycleFloats } from './kernels/scratch';
 import { ancestorsOf } from './forward';
 import type { OpContext } from './op';
 import type { PreparedModel, VariableNode } from './prepare';
@@ -54,9 +55,26 @@ function forwardValues(model: PreparedModel, inputs: Float32Array, batch: number
       if (name && outputs[i]) values.set(name, outputs[i]);
     });
     if (keep) continue;
-    for (const name of v.node.inputs) if (name && lastUse.get(name) === n && name !== model.inputName) values.delete(name);
+    for (const name of v.node.inputs) {
+      if (!name || lastUse.get(name) !== n || name === model.inputName) continue;
+      const dropped = values.get(name);
+      values.delete(name);
+      if (dropped) recycleIfUnshared(model, dropped.data, values, inputs);
+    }
   }
   return values;
+}
+
+const constantBuffers = new WeakMap<PreparedModel, Set<ArrayBufferLike>>();
+
+/** Hands a dropped value's array back for reuse (kernels/scratch.ts) unless a live value, a constant or the caller's inputs share its buffer (a Reshape's view). */
+function recycleIfUnshared(model: PreparedModel, data: Float32Array | Float64Array, live: ReadonlyMap<string, BatchedValue>, inputs: Float32Array): void {
+  if (!(data instanceof Float32Array) || data.buffer === inputs.buffer) return;
+  let constants = constantBuffers.get(model);
+  if (!constants) constantBuffers.set(model, (constants = new Set([...model.constants.values()].map((t) => t.data.buffer))));
+  if (constants.has(data.buffer)) return;
+  for (const value of live.values()) if (value.data.buffer === data.buffer) return;
+  recycleFloats(data);
 }
 
 function tensorShapes(model: PreparedModel, nodes: readonly VariableNode[]): Map<string, Shape> {

@@ -168,6 +168,7 @@ function reachedActivations(
     }
     const y = runForwardBatch(model, rows, count, layerId);
     for (let i = 0; i < count; i++) activations[start + todo[i0 + i]] = dotRows(seeds, todo[i0 + i] * outSize, y, i * outSize, outSize);
+    recycleFloats(y);
   }
 }
 

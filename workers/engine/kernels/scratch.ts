@@ -29,6 +29,21 @@ export function zeroedFloats(length: number): Float32Array {
 }
 
 /**
+ * A Float32Array of `length` values whose contents are undefined (a recycled one is not
+ * zeroed): for outputs the caller overwrites entirely.
+ */
+export function scratchFloats(length: number): Float32Array {
+  if (length >= MIN_LENGTH && isOptimised()) {
+    const reused = free.get(length)?.pop();
+    if (reused) {
+      heldBytes -= reused.byteLength;
+      return reused;
+    }
+  }
+  return new Float32Array(length);
+}
+
+/**
  * Hands an array back for reuse. The caller guarantees nothing reads or writes it, nor any
  * other view of its buffer, afterwards; only whole-buffer arrays are taken.
  */

@@ -1,6 +1,6 @@
 import { ModelError } from '../graph';
 import type { OpContext, OpDef, ReverseContext } from '../op';
-import { zeroedFloats } from '../kernels/scratch';
+import { scratchFloats, zeroedFloats } from '../kernels/scratch';
 import { isFloat, tensorLike, type Tensor } from '../tensor';
 
 /**
@@ -72,7 +72,7 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
       const x = inputs[0] as Tensor;
       const p = rule.params(ctx);
       if (rule.applyFloats && x.data instanceof Float32Array) {
-        const y = new Float32Array(x.data.length);
+        const y = scratchFloats(x.data.length);
         rule.applyFloats(x.data, y, p);
         return [tensorLike(x, x.shape, y)];
       }

@@ -3,7 +3,7 @@ import { boxSize, cropGeometry, gatherBox, nonzeroBox } from '../kernels/active-
 import { col2im, im2col } from '../kernels/im2col';
 import { depthwiseWasm } from '../kernels/depthwise-wasm';
 import { shiftedApplies, shiftedConv } from '../kernels/conv-shifted';
-import { recycleFloats, zeroedFloats } from '../kernels/scratch';
+import { recycleFloats, scratchFloats, zeroedFloats } from '../kernels/scratch';
 import { isOptimised } from '../optimise';
 import { windowAccumulate, windowAccumulateTransposed } from '../kernels/window';
 import type { OpContext, OpDef } from '../op';
@@ -90,8 +90,8 @@ function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Fl
   const P = g.outSize;
   const rows = cg * g.kernelSize;
   const perPass = imagesPerPass(P, rows, images);
-  const cols = new Float32Array(rows * perPass * P);
-  const out = new Float32Array(mg * perPass * P);
+  const cols = zeroedFloats(rows * perPass * P);
+  const out = scratchFloats(mg * perPass * P);
   for (let n0 = 0; n0 < images; n0 += perPass) {
     const count = Math.min(perPass, images - n0);
     const width = count * P;
@@ -114,6 +114,8 @@ function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Fl
       }
     }
   }
+  recycleFloats(cols);
+  recycleFloats(out);
 }
 
 /**
@@ -244,7 +246,7 @@ export const convOp: OpDef = {
     const p = plan(ctx);
     const x = floatData(ctx, inputs[0], 'X');
     const w = floatData(ctx, inputs[1], 'W');
-    const y = new Float32Array(p.images * p.maps * p.geometry.outSize);
+    const y = zeroedFloats(p.images * p.maps * p.geometry.outSize);
     convolve(p, x, w, y, !!ctx.constants[1]);
     if (inputs[2]) addBias(y, floatData(ctx, inputs[2], 'B'), p.images, p.maps, p.geometry.outSize);
     return [floatTensor(p.outShape, y)];
