@@ -168,7 +168,7 @@ describe('a partial gallery (issue 19)', () => {
       setActivePinia(createPinia());
       const gallery = useGallery();
       gallery.reset(summary as unknown as ModelSummary);
-      gallery.prepare(layerKeys(summary, base, null));
+      gallery.prepare(layerKeys(summary, base, null), { mode: 'surrogate', objective: { kind: 'neuron' }, radius: 1 });
       const rows = (layer: string, neurons: number[]) => ({
         layer, neurons, inputShape: [1, 8, 8], xstar: new Float32Array(neurons.length * 64).fill(1), norms: new Float32Array(neurons.length).fill(1),
         activations: new Float32Array(neurons.length), baselines: new Float32Array(neurons.length), dead: new Uint8Array(neurons.length), linearisedAt: [],

@@ -7,7 +7,7 @@ import { useI18n } from 'vue-i18n';
 import { echarts, type ECharts } from '../charts/echarts';
 import { canvasColors } from './theme';
 import { cellPosition, fitInCell, visibleRanges, type GalleryLayout } from '../render/gallery-layout';
-import { cachedThumbnail, drawThumbnail } from '../render/thumbnail-canvas';
+import { cachedThumbnail, drawThumbnail, shownSize } from '../render/thumbnail-canvas';
 import type { ThumbnailDrawing } from '../../../workers/imaging/input-layout';
 import { useExplore } from '../stores/explore';
 import { useGallery } from '../stores/gallery';
@@ -186,7 +186,8 @@ export function useGalleryCanvas(inputs: GalleryCanvasInputs) {
           cell.shows = shows;
           if (canvas) {
             // Inputs larger than the cell (a super-resolution model's) are drawn smaller, never over the neighbours.
-            const { width: w, height: h } = fitInCell(canvas.width / dpr, canvas.height / dpr, m.thumb);
+            const shown = shownSize(canvas);
+            const { width: w, height: h } = fitInCell(shown.width / dpr, shown.height / dpr, m.thumb);
             const ix = x + Math.round((m.thumb - w) / 2);
             const iy = y + Math.round((m.thumb - h) / 2);
             cell.image.attr({ ignore: false, style: { image: canvas, x: ix, y: iy, width: w, height: h } });

@@ -1,15 +1,32 @@
-/** The results of one layer as they arrive, in flat typed arrays (never made reactive). */
+/**
+ * The results of one layer as they arrive, in flat typed arrays (never made reactive). Of
+ * each x* only what its thumbnail draws is kept (workers/imaging/thumb-source.ts); the full
+ * rows go to the shared RowCache, and one evicted from it is computed again (services/rows.ts).
+ */
 import { xstarRow, type LayerResult } from '../../../workers/engine/layer-result';
+import type { GallerySettings } from '../../../workers/engine/compute';
 import type { LayerInfo } from '../../../workers/engine/prepare';
 import type { GalleryLayer } from '../../../workers/export/manifest';
+import { keepRow, keptSize, type ThumbGeometry } from '../../../workers/imaging/thumb-source';
+import type { RowCache } from './row-cache';
 
 let serial = 0;
+
+/** Bytes a layer holds per neuron: its kept row (a byte a value when reduced, else a float) and its statistics. */
+export function keptBytesPerNeuron(geometry: ThumbGeometry): number {
+  return keptSize(geometry) * (geometry.factor > 1 ? 1 : 4) + STATS_BYTES;
+}
+/** norms, activations, baselines, neuronMax, keptScale (4 bytes each), dead and state. */
+const STATS_BYTES = 22;
 
 export class LayerData {
   /** Unique per instance: thumbnails of older data are never reused. */
   readonly serial = ++serial;
   readonly neurons: number;
-  xstar: Float32Array | null = null;
+  /** The kept rows, float when kept exactly, else quantised to ±127 of `keptScale`. */
+  private kept: Float32Array | Int8Array | null = null;
+  private readonly keptScale: Float32Array;
+  private readonly keptValues: number;
   readonly norms: Float32Array;
   readonly activations: Float32Array;
   readonly baselines: Float32Array;
@@ -34,8 +51,15 @@ export class LayerData {
     readonly key: string,
     readonly inputSize: number,
     neurons: number,
+    /** How each row is kept for its thumbnail. */
+    readonly geometry: ThumbGeometry,
+    private readonly rows: RowCache,
+    /** What these results were computed with: how an evicted row is computed again. */
+    readonly settings: GallerySettings,
   ) {
     this.neurons = neurons;
+    this.keptValues = keptSize(geometry);
+    this.keptScale = new Float32Array(neurons);
     this.norms = new Float32Array(neurons);
     this.activations = new Float32Array(neurons);
     this.baselines = new Float32Array(neurons);
@@ -53,10 +77,30 @@ export class LayerData {
     return this.state[neuron] === 1;
   }
 
-  /** The x* of one neuron (a view), or null while it is pending. */
+  private rowKey(neuron: number): string {
+    return `${this.layer.id}\u0000${this.key}\u0000${neuron}`;
+  }
+
+  /** The full x* of one neuron, or null while it is pending or after the cache let it go (services/rows.ts computes it again). */
   row(neuron: number): Float32Array | null {
-    if (!this.xstar || this.state[neuron] !== 1) return null;
-    return this.xstar.subarray(neuron * this.inputSize, (neuron + 1) * this.inputSize);
+    if (this.state[neuron] !== 1) return null;
+    return this.rows.get(this.rowKey(neuron)) ?? null;
+  }
+
+  /** A row computed again, put back in the cache. */
+  restore(neuron: number, row: Float32Array): void {
+    if (this.state[neuron] === 1 && row.length === this.inputSize) this.rows.put(this.rowKey(neuron), row);
+  }
+
+  /** What the thumbnail of a neuron draws (drawing shape `geometry.shape`), or null while it is pending. */
+  keptRow(neuron: number): Float32Array | null {
+    if (!this.kept || this.state[neuron] !== 1) return null;
+    const size = this.keptValues;
+    if (this.kept instanceof Float32Array) return this.kept.subarray(neuron * size, (neuron + 1) * size);
+    const out = new Float32Array(size);
+    const s = this.keptScale[neuron];
+    for (let i = 0; i < size; i++) out[i] = this.kept[neuron * size + i] * s;
+    return out;
   }
 
   /** The rows of a result (one job's, or from the cache) into their places. */
@@ -70,8 +114,8 @@ export class LayerData {
   }
 
   private put(n: number, x: Float32Array, norm: number, activation: number, baseline: number, dead: number, trace: Float32Array | undefined): void {
-    this.xstar ??= new Float32Array(this.neurons * this.inputSize);
-    this.xstar.set(x, n * this.inputSize);
+    this.keep(n, keepRow(x, this.geometry));
+    this.rows.put(this.rowKey(n), x.slice());
     this.norms[n] = norm;
     this.activations[n] = activation;
     this.baselines[n] = baseline;
@@ -89,22 +133,47 @@ export class LayerData {
     this.state[n] = 1;
   }
 
+  private keep(n: number, kept: Float32Array): void {
+    const size = this.keptValues;
+    // Reduced rows are only drawn small: a byte each is enough; exact cuts stay exact (the CLI's pixels).
+    this.kept ??= this.geometry.factor > 1 ? new Int8Array(this.neurons * size) : new Float32Array(this.neurons * size);
+    if (this.kept instanceof Float32Array) {
+      this.kept.set(kept, n * size);
+      return;
+    }
+    let m = 0;
+    for (let i = 0; i < size; i++) m = Math.max(m, Math.abs(kept[i]));
+    const s = m > 0 ? m / 127 : 1;
+    this.keptScale[n] = s;
+    for (let i = 0; i < size; i++) this.kept[n * size + i] = Math.round(kept[i] / s);
+  }
+
   /** A new LayerData with the results of this one and its failures forgotten (a new run retries them). */
   withoutFailures(): LayerData {
-    const fresh = new LayerData(this.layer, this.key, this.inputSize, this.neurons);
+    const fresh = new LayerData(this.layer, this.key, this.inputSize, this.neurons, this.geometry, this.rows, this.settings);
+    fresh.kept = this.kept?.slice() ?? null;
+    fresh.keptScale.set(this.keptScale);
     for (let n = 0; n < this.neurons; n++) {
-      const row = this.row(n);
-      if (row) fresh.put(n, row, this.norms[n], this.activations[n], this.baselines[n], this.dead[n], this.traces[n]);
+      if (this.state[n] !== 1) continue;
+      fresh.norms[n] = this.norms[n];
+      fresh.activations[n] = this.activations[n];
+      fresh.baselines[n] = this.baselines[n];
+      fresh.dead[n] = this.dead[n];
+      fresh.traces[n] = this.traces[n];
+      fresh.neuronMax[n] = this.neuronMax[n];
+      fresh.state[n] = 1;
+      fresh.received++;
     }
+    fresh.layerMax = this.layerMax;
     fresh.linearisedAt = this.linearisedAt;
     return fresh;
   }
 
-  /** The complete layer as the export writes it, or null while results are missing. */
-  asGalleryLayer(info: LayerInfo, inputShape: readonly number[]): GalleryLayer | null {
-    if (!this.xstar || this.received < this.neurons) return null;
+  /** The complete layer as the export writes it, its rows given in neuron order (`xstar`), or null while results are missing. */
+  asGalleryLayer(info: LayerInfo, inputShape: readonly number[], xstar: Float32Array): GalleryLayer | null {
+    if (this.received < this.neurons || xstar.length !== this.neurons * this.inputSize) return null;
     const neurons = Array.from({ length: this.neurons }, (_, i) => i);
-    return { info, layer: this.layer.id, neurons, inputShape, xstar: this.xstar, norms: this.norms, activations: this.activations, baselines: this.baselines, dead: this.dead, linearisedAt: this.linearisedAt };
+    return { info, layer: this.layer.id, neurons, inputShape, xstar, norms: this.norms, activations: this.activations, baselines: this.baselines, dead: this.dead, linearisedAt: this.linearisedAt };
   }
 
   fail(neuron: number, reason?: string): void {

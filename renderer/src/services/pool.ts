@@ -1,7 +1,7 @@
 /** The one gallery pool of this window (Web Workers); recreated when the worker count changes. */
 import type { GalleryPool } from '../../../workers/pool/api';
 import { createBrowserPool } from '../../../workers/pool/browser';
-import { memoryBudget } from '../domain/budget';
+import { memoryBudget, rowCacheBytes } from '../domain/budget';
 
 let pool: GalleryPool | undefined;
 let poolSize: number | undefined;
@@ -13,7 +13,8 @@ export async function ensurePool(workers: number): Promise<{ pool: GalleryPool; 
   if (pool) await pool.terminate();
   // The workers share the page's budget (engine/budget.ts workerBudget): their batch sizes follow it.
   const nav = globalThis.navigator as { deviceMemory?: number } | undefined;
-  pool = createBrowserPool({ ...(size === undefined ? {} : { size }), memoryBudget: memoryBudget(nav?.deviceMemory) });
+  // Its cache of results takes a share of the budget, as the app's own rows do (issue 18).
+  pool = createBrowserPool({ ...(size === undefined ? {} : { size }), memoryBudget: memoryBudget(nav?.deviceMemory), cacheBytes: rowCacheBytes() });
   poolSize = size;
   return { pool, created: true };
 }

@@ -17,6 +17,7 @@ import { neuronThumbnail, type SheetOptions } from '../../../workers/export/spri
 import { encodeNpy } from '../../../workers/formats/numpy/npy';
 import { getHost } from '../host/index';
 import { collectInWorker } from '../services/export-job';
+import { layerRows, wantRow } from '../services/rows';
 import type { ExportRequest } from '../host/host';
 import { drawingShape } from '../../../workers/imaging/input-layout';
 import { useExplore } from './explore';
@@ -78,11 +79,13 @@ export const useExport = defineStore('export', () => {
   }
 
   /** The files of the current neuron: its thumbnail PNG and its x* as a [1, …input] .npy. */
-  function neuronFiles(): CollectedFile[] {
+  async function neuronFiles(): Promise<CollectedFile[]> {
     const gallery = useGallery();
     const summary = gallery.summary!;
     const focus = gallery.focus;
     const data = focus ? gallery.layerData(focus.layer) : undefined;
+    // A row the app let go is computed again first (issue 18).
+    if (focus && data) await wantRow(focus.layer, focus.neuron);
     const row = focus && data ? data.row(focus.neuron) : null;
     if (!focus || !data || !row) throw new ExportProblem('export.errors.noResult');
     const base = `${safeFileNames([focus.layer], '')[0]}.neuron_${focus.neuron}`;
@@ -104,7 +107,7 @@ export const useExport = defineStore('export', () => {
     return files;
   }
 
-  function exportInput(ids: readonly string[]): ExportInput {
+  async function exportInput(ids: readonly string[]): Promise<ExportInput> {
     const gallery = useGallery();
     const settings = useSettings();
     const explore = useExplore();
@@ -115,7 +118,8 @@ export const useExport = defineStore('export', () => {
       const d = gallery.layerData(id);
       // Class names the user loaded (a labels file) go into the manifest like the model's own.
       const names = explore.labels?.layer === id ? [...explore.labels.names] : undefined;
-      const layer = d?.asGalleryLayer(names && d ? { ...d.layer, labels: names } : d.layer, summary.inputShape);
+      // Rows the cache let go are computed again (issue 18), one layer at a time.
+      const layer = d?.complete && d.failed === 0 ? d.asGalleryLayer(names ? { ...d.layer, labels: names } : d.layer, summary.inputShape, await layerRows(d)) : null;
       if (layer) layers.push(layer);
       else pending.push(id);
     }
@@ -134,13 +138,13 @@ export const useExport = defineStore('export', () => {
     try {
       let files: CollectedFile[];
       if (scope.value === 'neuron') {
-        files = neuronFiles();
+        files = await neuronFiles();
       } else {
         const ids = scopeLayers();
         if (ids.length === 0) throw new ExportProblem('export.errors.noLayer');
         // Plain copies: Pinia's reactive proxies cannot be sent to a worker.
         const chosenFormats = { ...formats.value };
-        files = await collectInWorker(exportInput(ids), chosenFormats, sheetOptions(), { signal, onProgress: (done, total) => (status.value = { kind: 'running', done, total }) });
+        files = await collectInWorker(await exportInput(ids), chosenFormats, sheetOptions(), { signal, onProgress: (done, total) => (status.value = { kind: 'running', done, total }) });
       }
       if (files.length === 0) throw new ExportProblem('export.errors.noFormat');
       if (signal.aborted) throw new ExportCancelled();

@@ -1,7 +1,12 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import type { LayerResult, ModelSummary, PoolError } from '../../../workers/pool/api';
+import type { GallerySettings, LayerResult, ModelSummary, PoolError } from '../../../workers/pool/api';
+import { unionCrop } from '../../../workers/engine/receptive-field';
+import { thumbnailDrawing } from '../../../workers/imaging/input-layout';
+import { thumbGeometry } from '../../../workers/imaging/thumb-source';
+import { rowCacheBytes } from '../domain/budget';
 import { LayerData } from '../domain/layer-data';
+import { RowCache } from '../domain/row-cache';
 
 export type GalleryView = 'gallery' | 'detail' | 'overview' | 'graph' | 'weights' | 'compare';
 
@@ -41,6 +46,8 @@ export const useGallery = defineStore('gallery', () => {
   const summary = shallowRef<ModelSummary | null>(null);
   /** Not reactive on purpose: megabytes of floats. */
   let data = new Map<string, LayerData>();
+  /** The full rows of every layer, within a share of the memory budget (domain/budget.ts). */
+  const rows = new RowCache(rowCacheBytes());
   const revision = ref(0);
   const counts = shallowRef<Record<string, LayerCounts>>({});
   const view = ref<GalleryView>('gallery');
@@ -81,6 +88,7 @@ export const useGallery = defineStore('gallery', () => {
   function reset(next: ModelSummary | null): void {
     summary.value = next;
     data = new Map();
+    rows.clear();
     view.value = 'gallery';
     overviewLayer.value = null;
     scrollTop.value = 0;
@@ -90,9 +98,9 @@ export const useGallery = defineStore('gallery', () => {
 
   /**
    * Starts fresh data for layers whose key changed (`changed`); `needed` adds the layers
-   * still incomplete under an unchanged key.
+   * still incomplete under an unchanged key. `settings`: what the run computes with.
    */
-  function prepare(keys: ReadonlyMap<string, string>, neuronLimit = Infinity): { changed: string[]; needed: string[] } {
+  function prepare(keys: ReadonlyMap<string, string>, settings: GallerySettings, neuronLimit = Infinity): { changed: string[]; needed: string[] } {
     const model = summary.value;
     if (!model) return { changed: [], needed: [] };
     const inputSize = sizeOf(model.inputShape);
@@ -102,7 +110,9 @@ export const useGallery = defineStore('gallery', () => {
       const key = keys.get(layer.id)!;
       const current = data.get(layer.id);
       if (!current || current.key !== key) {
-        data.set(layer.id, new LayerData(layer, key, inputSize, Math.min(layer.neurons, neuronLimit)));
+        // Thumbnails are cut to the receptive-field box under the objective, as the gallery draws them.
+        const geometry = thumbGeometry(thumbnailDrawing(model, unionCrop(layer.crops, settings.objective.kind)));
+        data.set(layer.id, new LayerData(layer, key, inputSize, Math.min(layer.neurons, neuronLimit), geometry, rows, settings));
         changed.push(layer.id);
         needed.push(layer.id);
       } else if (!current.complete || current.failed > 0) {
@@ -135,6 +145,14 @@ export const useGallery = defineStore('gallery', () => {
 
   function layerData(id: string): LayerData | undefined {
     return data.get(id);
+  }
+
+  /** A row computed again arrived (services/rows.ts): the views that wait for it draw. */
+  function restore(layer: string, key: string, neuron: number, row: Float32Array): void {
+    const d = data.get(layer);
+    if (!d || d.key !== key) return;
+    d.restore(neuron, row);
+    scheduleFlush();
   }
 
   function openDetail(ref: NeuronRef): void {
@@ -205,5 +223,5 @@ export const useGallery = defineStore('gallery', () => {
     view.value = next;
   }
 
-  return { summary, revision, counts, view, focus, overviewLayer, columns, scrollTop, layerIds, reset, prepare, accept, fail, clearFailures, layerData, openDetail, openOverview, back, moveFocus, goTo, show, setOrdering };
+  return { summary, revision, counts, view, focus, overviewLayer, columns, scrollTop, layerIds, reset, prepare, accept, restore, fail, clearFailures, layerData, openDetail, openOverview, back, moveFocus, goTo, show, setOrdering };
 });

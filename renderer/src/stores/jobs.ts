@@ -64,7 +64,7 @@ export const useJobs = defineStore('jobs', () => {
     attach(pool);
     const keys = layerKeys(summary, settings.effective, settings.referenceId);
     const neuronLimit = settings.effective.preview > 0 ? settings.effective.preview : undefined;
-    const { changed, needed } = gallery.prepare(keys, neuronLimit);
+    const { changed, needed } = gallery.prepare(keys, runSettings(summary), neuronLimit);
     // Nothing changed and the current run already covers what is missing: let it go on.
     if (changed.length === 0 && running.value) return;
     if (needed.length === 0) {
