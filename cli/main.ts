@@ -12,7 +12,7 @@ import type { InputFile } from '../workers/formats/types';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
 import { neuronCount } from '../workers/engine/reverse';
 import { layerById } from '../workers/engine/seeds';
-import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describeEstimate, estimateGallery, flopsPerNeuron, layerAscends, formatBytes, formatDuration, defaultMemoryBudget } from '../workers/engine/estimate';
+import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describeEstimate, estimateGallery, estimatedMode, flopsPerNeuron, layerAscends, layerWork, formatBytes, formatDuration, defaultMemoryBudget } from '../workers/engine/estimate';
 import { freemem } from 'node:os';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -202,11 +202,12 @@ function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], setti
 
 /** Neurons, time and memory of a gallery of `layers` (engine/estimate.ts); layers are written as they complete. */
 function galleryEstimate(model: PreparedModel, layers: readonly LayerInfo[], settings: Pick<GallerySettings, 'mode' | 'objective' | 'ascent'>, neuronLimit: number | undefined, workers: number): GalleryEstimate {
-  const costs = layers.map((l) => ({ id: l.id, neurons: neuronCount(l, settings.objective), flopsPerNeuron: flopsPerNeuron(model, l), ascends: layerAscends(model, l) }));
+  const costs = layers.map((l) => ({ id: l.id, neurons: neuronCount(l, settings.objective), flopsPerNeuron: flopsPerNeuron(model, l), ascends: layerAscends(model, l), work: layerWork(model, l) }));
   return estimateGallery(costs, sizeOf(model.inputFeatureShape), {
     neuronLimit,
     workers,
     streamed: true,
+    mode: estimatedMode(settings),
     ascentSteps: stepsPerNeuron(settings),
     ascentStyle: settings.ascent?.style,
   });

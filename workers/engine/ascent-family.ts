@@ -55,7 +55,7 @@ function pathOf(model: PreparedModel, layer: LayerInfo): { tensor: string; membe
 }
 
 /** A BatchNormalization in inference mode whose every channel scale γ/√(var + ε) is positive. */
-function positiveScales(model: PreparedModel, v: VariableNode): boolean {
+export function positiveScales(model: PreparedModel, v: VariableNode): boolean {
   if (v.ctx.opset >= 14 && attrNumber(v.node, 'training_mode', 0) !== 0) return false;
   const [scale, , , variance] = v.node.inputs.slice(1, 5).map((name) => model.constants.get(name)?.data);
   if (!scale || !variance || scale.length !== variance.length || !v.node.inputs.slice(1, 5).every((name) => model.constants.has(name))) return false;

@@ -1,35 +1,67 @@
+import { ascentHead, positiveScales } from './ascent-family';
 import { ancestorsOf } from './forward';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
+import { coneValues } from './receptive-field';
 import { sizeOf } from './tensor';
 import { formatBytes } from './budget';
+import type { WorkPlan } from './work-count';
 
 /**
- * What a gallery will cost, told before any work starts (issue 16): neurons, time and memory.
+ * What a gallery will cost, told before any work starts (issues 16, 18): neurons, time and memory.
  *
- * The time model is deliberately simple: one neuron of a layer costs about one backward and one
- * forward pass through the nodes the layer depends on, each node counted as 2 × (output values)
- * × (inputs per output value) floating-point operations, at one throughput per worker. The
- * optimised engine crops early layers to their receptive field (faster than estimated), and
- * depthwise convolutions and element-wise layers run far below that throughput (slower); the
- * estimate predicts neither.
- *
- * Ascent starts from the surrogate's reversal and then takes steps (ascentStepCount). A step
- * costs less than that reversal (the reversal at the point is cone-cropped like it, but the
- * forward pass to the layer is the only other work: ASCENT_STEP_SHARE of the flops, measured on
- * the ResNet-8 and a MobileNetV2 at 64×64), plus a fixed cost per neuron and step that small models
- * are made of (node dispatch, the readable style's Fourier image and transforms, Adam).
+ * Time: each neuron takes one of the engine's paths, and the estimate follows the engine's own
+ * rules to choose it (LayerWork, from the graph; planWork, from the run). Each path is one term,
+ * in flops at one worker's measured rate:
+ * - reversal: a backward pass over the neuron's cone (its receptive field, as the optimised
+ *   engine crops it), each node 2 × fan-in flops per value, plus VALUE_FLOPS per value touched
+ *   (element-wise and depthwise nodes are bound by memory and dispatch, not arithmetic);
+ * - reuse (engine/reuse.ts): a layer working element by element on layers of the same run
+ *   (BatchNormalization, Clip, Add) combines their reversals: its node reversed on its map and
+ *   a GEMM over one row per source;
+ * - dense reuse (LayerInfo.reusesAll): a Gemm/MatMul or 1×1 convolution over every neuron of
+ *   its source, in the modes linear in the seed, when the run has all of them: one GEMM row per
+ *   source neuron;
+ * - check: the forward pass to the activation reached (not in exact mode, nor where the
+ *   activation follows from a single source's);
+ * - ascent: its steps, each a share of the whole-map reversal plus a fixed cost; layers sharing
+ *   one ascent (ascent-family.ts) count it once.
+ * A change that makes one kind of work faster changes one rate or one term (see planWork).
  */
 
 /**
- * Effective floating-point operations per second of one worker. Checked on this project's 2-core
- * machine (surrogate galleries, 2 workers, load average ~16 from other jobs): the Keras ResNet-8
- * CIFAR model estimated 12 s, took 14 s; the MobileNetV2 MNIST ONNX (depthwise) estimated 52 s, took 181 s.
+ * One worker's measured rates (CPU time on one thread, fitted layer by layer to full galleries of
+ * MobileNetV2 3×64×64 linear exact and ReLU6 surrogate and guided, Coral's MobileNet v1 and the
+ * ResNet-8: bench/RESULTS-notes.md, "The estimate"). Flops per second of reversals and forward
+ * passes (WebAssembly SIMD GEMM on convolutions).
  */
-const FLOPS_PER_WORKER = 1.5e9;
-
+const FLOPS_PER_WORKER = 7.7e9;
+/** Flops counted per value a node writes, on top of its arithmetic (copies, dispatch, memory traffic). */
+const VALUE_FLOPS = 12;
+/** Flops per second of the reuse GEMM (source rows into a layer's rows, with their copies in and out of WebAssembly). */
+const REUSE_FLOPS_PER_WORKER = 14e9;
+/** Fixed costs: each neuron's seed, norm and row; each layer's jobs, forward pass at the reference and set-up. */
+const NEURON_SECONDS = 1e-4;
+const LAYER_SECONDS = 0.06;
+/** Two workers do not go twice as fast (shared caches and memory bandwidth, the pool's ordering): measured 1.4–1.6× (issue 9). */
+const SECOND_WORKER_SHARE = 0.5;
+/**
+ * The ascent's step on a LayerWork: a cone forward pass and a reversal (a share of reverse +
+ * check at FLOPS_PER_WORKER) and a fixed cost, per style, fitted on the ResNet-8 (readable, 256
+ * steps, 4 neurons a layer: 0.19 ms per cone MFLOP + 2.1 ms; sphere, 8 a layer: 0.078 ms + 7.3 ms),
+ * and the sphere's start (the surrogate's reversal and the first checks).
+ */
+const ASCENT_STEP = {
+  readable: { share: 1.5, seconds: 2.1e-3, start: 0 },
+  sphere: { share: 0.6, seconds: 7.3e-3, start: 0.03 },
+} as const;
+/**
+ * The same on whole-map flops (flopsPerNeuron): a layer without a LayerWork (the pool's job time
+ * limits) and the ascent's steps, calibrated before the engine cropped and reused (issues 16, 17).
+ */
+const WHOLE_MAP_FLOPS_PER_WORKER = 1.5e9;
 /** A step's flops as a share of one reversal and check (flopsPerNeuron). */
 const ASCENT_STEP_SHARE = 0.4;
-/** A step's fixed cost, in flops at FLOPS_PER_WORKER (about 1 ms per neuron and step). */
+/** A step's fixed cost, in flops at WHOLE_MAP_FLOPS_PER_WORKER (about 1 ms per neuron and step). */
 const ASCENT_STEP_OVERHEAD_FLOPS = 1.5e6;
 /**
  * The sphere's steps, as a share of its step limit, on layers behind a nonlinearity: each neuron
@@ -37,7 +69,7 @@ const ASCENT_STEP_OVERHEAD_FLOPS = 1.5e6;
  * blocks and 50–200 in the last, 26% of the limit over all its layers; the fixture's 27%.
  * Layers with no nonlinearity before them stop at step 0.
  */
-const SPHERE_STEP_SHARE = 0.3;
+const SPHERE_STEP_SHARE = 0.25;
 
 /** Past these, the CLI refuses and the app asks (DESIGN.md §4: ~10 minutes of work, 25% of free memory). */
 export const DEFAULT_TIME_BUDGET_SECONDS = 600;
@@ -64,6 +96,8 @@ export interface LayerEstimate {
   readonly seconds: number;
   /** Bytes of its x* rows (float32, one input per neuron). */
   readonly bytes: number;
+  /** The rows of each kind of work the estimate counts on (planWork); absent without a LayerWork. */
+  readonly plan?: WorkPlan;
 }
 
 export interface GalleryEstimate {
@@ -83,6 +117,30 @@ export interface LayerCost {
   readonly flopsPerNeuron: number;
   /** A nonlinearity lies before the layer (layerAscends): else the sphere's ascent stops where it starts. Unknown: assumed. */
   readonly ascends?: boolean;
+  /** The work of each of the engine's paths (layerWork); absent: every neuron a whole-map reversal and check (flopsPerNeuron). */
+  readonly work?: LayerWork;
+}
+
+/**
+ * What one neuron of a layer costs on each of the engine's paths, from the graph alone (the
+ * model summary carries it to the app). Flops as counted by nodeCost.
+ */
+export interface LayerWork {
+  /** A reversal cropped to the neuron's cone. */
+  readonly reverse: number;
+  /** The forward pass to the activation reached: the cone, or whole maps where the cone covers most of them (forward-region.ts). */
+  readonly check: number;
+  /** Values of the layer's output and of one x*: the reuse paths touch them once per neuron. */
+  readonly outputValues: number;
+  readonly inputValues: number;
+  /** Element-wise reuse (LayerInfo.reuses): the layers combined at the same neuron. */
+  readonly reuses?: readonly string[];
+  /** Its node is one-to-one on one source with a positive factor: the activation follows from the source's, and deconvnet and guided may reuse it. */
+  readonly oneSource?: boolean;
+  /** Dense reuse (LayerInfo.reusesAll): the source, and its neurons (the GEMM's rows per neuron). */
+  readonly reusesAll?: { readonly source: string; readonly neurons: number };
+  /** Ascent: the layer of the same run whose ascent this one shares (ascent-family.ts), the family's first member. */
+  readonly ascentOf?: string;
 }
 
 export interface EstimateOptions {
@@ -95,11 +153,17 @@ export interface EstimateOptions {
   readonly ascentStyle?: 'sphere' | 'readable';
   /** Each layer is written out and dropped as soon as it is complete (the CLI): only the largest is held. */
   readonly streamed?: boolean;
+  /** The mode (resolved): which paths apply. Absent: every neuron reversed and checked. */
+  readonly mode?: string;
 }
 
 /** Floating-point operations of one node's forward pass (its backward costs about the same). */
 function nodeFlops(v: VariableNode): number {
-  const out = v.outputShapes.reduce((n, s) => n + sizeOf(s), 0);
+  return 2 * v.outputShapes.reduce((n, s) => n + sizeOf(s), 0) * fanInOf(v);
+}
+
+/** Inputs per output value of a node (1 for element-wise ones). */
+function fanInOf(v: VariableNode): number {
   const shapes = v.ctx.inputShapes;
   const weight = shapes[1];
   let fanIn = 1;
@@ -115,7 +179,7 @@ function nodeFlops(v: VariableNode): number {
       break;
     }
   }
-  return 2 * out * Math.max(1, fanIn);
+  return Math.max(1, fanIn);
 }
 
 /** Floating-point operations to reverse one neuron of each layer and check its activation. */
@@ -123,6 +187,45 @@ export function flopsPerNeuron(model: PreparedModel, layer: LayerInfo): number {
   let flops = 0;
   for (const v of ancestorsOf(model, layer.id)) flops += nodeFlops(v);
   return 2 * flops;
+}
+
+/** Where a cone covers more than this share of the maps, the forward pass runs on whole maps (forward-region.ts WORTH_CROPPING). */
+const WORTH_CROPPING = 0.6;
+
+/** One neuron's work on each path (LayerWork), counted on the nodes behind the layer. */
+export function layerWork(model: PreparedModel, layer: LayerInfo): LayerWork {
+  const cone = coneValues(model, layer);
+  let reverse = 0;
+  let whole = 0;
+  let coneOut = 0;
+  let wholeOut = 0;
+  for (const v of ancestorsOf(model, layer.id)) {
+    const out = v.outputShapes.reduce((n, s) => n + sizeOf(s), 0);
+    const inCone = Math.min(out, v.node.outputs.reduce((n, o) => n + (cone.get(o) ?? 0), 0));
+    const perValue = 2 * fanInOf(v) + VALUE_FLOPS;
+    reverse += inCone * perValue;
+    whole += out * perValue;
+    coneOut += inCone;
+    wholeOut += out;
+  }
+  const inputValues = sizeOf(model.inputShape);
+  const node = model.producer.get(layer.id);
+  const variables = node ? node.node.inputs.filter((t) => t !== '' && !model.constants.has(t)) : [];
+  const oneSource = !!node && layer.reuses.length === 1 && variables.length === 1 && (node.node.opType !== 'BatchNormalization' || positiveScales(model, node));
+  // A dense layer's seeds reach every value of its source: they are its neurons only when it has one per value (rank 1).
+  const sourceLayer = model.layers.find((l) => l.id === layer.reusesAll?.[0]);
+  const source = sourceLayer && (layer.channelAxis !== null || sourceLayer.neurons === sizeOf(sourceLayer.featureShape)) ? sourceLayer : undefined;
+  const head = ascentHead(model, layer);
+  return {
+    reverse: reverse + inputValues * VALUE_FLOPS,
+    check: coneOut <= WORTH_CROPPING * wholeOut ? reverse : whole,
+    outputValues: sizeOf(layer.featureShape),
+    inputValues,
+    ...(layer.reuses.length > 0 && { reuses: layer.reuses }),
+    ...(oneSource && { oneSource }),
+    ...(source && { reusesAll: { source: source.id, neurons: source.neurons } }),
+    ...(head !== null && { ascentOf: head }),
+  };
 }
 
 /** Whether a nonlinear node lies before the layer: the ascent can only move on such layers. */
@@ -136,20 +239,72 @@ export function ascentStepCount(layer: Pick<LayerCost, 'ascends'>, steps: number
   return layer.ascends === false ? 0 : SPHERE_STEP_SHARE * steps;
 }
 
-/** Flops (at FLOPS_PER_WORKER) of one neuron: its reversal and check, and its ascent's steps. */
-function neuronFlops(layer: LayerCost, options: EstimateOptions): number {
-  if (options.ascentSteps === undefined) return layer.flopsPerNeuron;
+/** CPU seconds of one neuron's ascent steps (a whole-map reversal's share and a fixed cost each). */
+function ascentSeconds(layer: LayerCost, options: EstimateOptions): number {
+  if (options.ascentSteps === undefined) return 0;
   const step = ASCENT_STEP_SHARE * layer.flopsPerNeuron + ASCENT_STEP_OVERHEAD_FLOPS;
-  return layer.flopsPerNeuron + ascentStepCount(layer, options.ascentSteps, options.ascentStyle) * step;
+  return (ascentStepCount(layer, options.ascentSteps, options.ascentStyle) * step) / WHOLE_MAP_FLOPS_PER_WORKER;
+}
+
+/** The modes whose rule is linear in the seed: they combine every neuron of a dense source (engine/reuse.ts reusedLayers). */
+const LINEAR_IN_SEED = new Set(['exact', 'surrogate', 'local']);
+
+/**
+ * The path each of a layer's `neurons` takes in a run of `inRun` layers (engine/reverse.ts and
+ * reuse.ts decide the same at run time), and its CPU seconds on one worker: one term per path.
+ */
+function planWork(layer: LayerCost, neurons: number, inRun: ReadonlyMap<string, number>, options: EstimateOptions): { plan: WorkPlan; seconds: number } {
+  const w = layer.work;
+  const mode = options.mode;
+  if (!w || mode === undefined) {
+    return { plan: { reversed: neurons, reused: 0, checked: neurons }, seconds: neurons * (layer.flopsPerNeuron / WHOLE_MAP_FLOPS_PER_WORKER + ascentSeconds(layer, options)) };
+  }
+  if (mode === 'ascent') {
+    // The surrogate's start, then the steps; the readable style runs one ascent per family in the run.
+    const style = ASCENT_STEP[options.ascentStyle ?? 'sphere'];
+    const shared = options.ascentStyle === 'readable' && w.ascentOf !== undefined && inRun.has(w.ascentOf);
+    const steps = shared ? 0 : ascentStepCount(layer, options.ascentSteps ?? 0, options.ascentStyle);
+    const step = (style.share * (w.reverse + w.check)) / FLOPS_PER_WORKER + style.seconds;
+    const start = shared ? 0 : (w.reverse + w.check) / FLOPS_PER_WORKER + style.start;
+    return { plan: { reversed: shared ? 0 : neurons, reused: shared ? neurons : 0, checked: neurons }, seconds: LAYER_SECONDS + neurons * (NEURON_SECONDS + start + steps * step) };
+  }
+  const homogeneous = !LINEAR_IN_SEED.has(mode);
+  // Element-wise reuse: every source in the run with this neuron (the same index); deconvnet and guided need one source with a positive factor.
+  const sources = w.reuses ?? [];
+  const elementwise = sources.length > 0 && sources.every((id) => (inRun.get(id) ?? 0) >= neurons) && (!homogeneous || w.oneSource === true);
+  // Dense reuse: every neuron of the source in the run.
+  const dense = !homogeneous && w.reusesAll !== undefined && (inRun.get(w.reusesAll.source) ?? 0) >= w.reusesAll.neurons;
+  const reused = elementwise || dense;
+  const plan = { reversed: reused ? 0 : neurons, reused: reused ? neurons : 0, checked: mode === 'exact' || (elementwise && w.oneSource) ? 0 : neurons };
+  return { plan, seconds: planSeconds(w, plan) };
+}
+
+/** The mode the estimate plans paths for: the neuron objective's (the channel objective runs power iterations, costed on whole maps). */
+export function estimatedMode(settings: { readonly mode: string; readonly objective: { readonly kind: string } }): string | undefined {
+  return settings.objective.kind === 'neuron' ? settings.mode : undefined;
+}
+
+/** CPU seconds on one worker of a layer's rows on each path (a plan, or the work the engine counted): one term per path. */
+export function planSeconds(w: LayerWork, plan: WorkPlan): number {
+  // A layer reuses either element-wise (one row per source) or densely (one per source neuron): prepare gives it one or the other.
+  const rows = w.reuses?.length ?? w.reusesAll?.neurons ?? 0;
+  const reversal = plan.reversed * w.reverse;
+  const check = plan.checked * w.check;
+  const reuse = plan.reused * VALUE_FLOPS * (w.outputValues + 2 * w.inputValues);
+  const reuseGemm = plan.reused * 2 * rows * w.inputValues;
+  const rowsOf = plan.reversed + plan.reused;
+  return LAYER_SECONDS + rowsOf * NEURON_SECONDS + (reversal + check + reuse) / FLOPS_PER_WORKER + reuseGemm / REUSE_FLOPS_PER_WORKER;
 }
 
 /** `inputSize`: values of one x* (the model's input without its batch dimension). */
 export function estimateGallery(layers: readonly LayerCost[], inputSize: number, options: EstimateOptions): GalleryEstimate {
   const workers = Math.max(1, options.workers);
+  const count = (layer: LayerCost): number => (options.neuronLimit === undefined ? layer.neurons : Math.min(layer.neurons, options.neuronLimit));
+  const inRun = new Map(layers.map((l) => [l.id, count(l)]));
   const estimates = layers.map((layer): LayerEstimate => {
-    const neurons = options.neuronLimit === undefined ? layer.neurons : Math.min(layer.neurons, options.neuronLimit);
-    const cpuSeconds = (neurons * neuronFlops(layer, options)) / FLOPS_PER_WORKER;
-    return { id: layer.id, neurons, seconds: cpuSeconds / workers, bytes: neurons * inputSize * 4 };
+    const neurons = count(layer);
+    const { plan, seconds } = planWork(layer, neurons, inRun, options);
+    return { id: layer.id, neurons, seconds: seconds / (1 + (workers - 1) * SECOND_WORKER_SHARE), bytes: neurons * inputSize * 4, ...(layer.work && { plan }) };
   });
   return {
     layers: estimates,

@@ -146,6 +146,11 @@ function seedRegion(layer: LayerInfo, neuron: number, objective: 'neuron' | 'cha
 
 /** The input region that reaches the seed, or null when none does. */
 function inputRegion(model: PreparedModel, layer: LayerInfo, start: Region): Region | null {
+  return tensorRegions(model, layer, start).get(model.inputName) ?? null;
+}
+
+/** The region of every tensor behind the layer that reaches the seed. */
+function tensorRegions(model: PreparedModel, layer: LayerInfo, start: Region): Map<string, Region> {
   const regions = new Map<string, Region>([[layer.id, start]]);
   const producer = model.producer.get(layer.id);
   const end = producer ? model.nodes.indexOf(producer) : -1;
@@ -159,7 +164,17 @@ function inputRegion(model: PreparedModel, layer: LayerInfo, start: Region): Reg
       if (r && name) regions.set(name, union(regions.get(name), r));
     });
   }
-  return regions.get(model.inputName) ?? null;
+  return regions;
+}
+
+/**
+ * Values of each tensor behind a layer that its first neuron's seed reaches (the centre of
+ * channel 0 for image layers): the cone a cropped reversal or forward pass works on (the estimate).
+ */
+export function coneValues(model: PreparedModel, layer: LayerInfo): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const [name, r] of tensorRegions(model, layer, seedRegion(layer, 0, 'neuron'))) sizes.set(name, r.reduce((n, [lo, hi]) => n * (hi - lo + 1), 1));
+  return sizes;
 }
 
 /** The image axes (H, W) of the input with its batch axis, or null when the input is not drawn as an image. */

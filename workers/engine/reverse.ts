@@ -12,6 +12,7 @@ import { layerById, writeSeed, type Objective } from './seeds';
 import { recycleFloats, zeroedFloats } from './kernels/scratch';
 import { formatShape, sizeOf, type Tensor } from './tensor';
 import type { LayerResult } from './layer-result';
+import { countWork } from './work-count';
 
 export interface ReverseOptions {
   readonly mode: ReversalMode;
@@ -87,7 +88,7 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
     const reusing = isOptimised() && options.known && reusedLayers(layer, mode).length > 0;
     const { a, sourceActivation } = reusing
       ? reverseReusing(model, layer, seeds, batch, mode, objective, options.known!, radius, reference)
-      : { a: reverseSeeds(model, layer.id, seeds, batch, mode, reference), sourceActivation: undefined };
+      : { a: reverseSeedsCounted(model, layer.id, seeds, batch, mode, reference), sourceActivation: undefined };
     for (let b = 0; b < batch; b++) {
       const row = start + b;
       let sq = 0;
@@ -135,6 +136,7 @@ function reachedActivations(
 ): void {
   const inputSize = sizeOf(model.inputShape);
   const outSize = seeds.length / batch;
+  countWork(layerId, 'checked', settled.reduce((n, s) => n + (s ? 0 : 1), 0));
   if (!isOptimised()) {
     for (let b = 0; b < batch; b++) {
       const row = start + b;
@@ -184,17 +186,24 @@ function reverseReusing(
   known: KnownReversals, radius: number, reference?: ReadonlyMap<string, Tensor>,
 ): { a: Float32Array; sourceActivation?: Float32Array } {
   const reuse = reuseReversals(model, layer, seeds, batch, mode, objective, known, layerNode(model, layer), radius, reference);
-  if (!reuse) return { a: reverseSeeds(model, layer.id, seeds, batch, mode, reference) };
+  if (!reuse) return { a: reverseSeedsCounted(model, layer.id, seeds, batch, mode, reference) };
   const rest: number[] = [];
   for (let b = 0; b < batch; b++) if (reuse.reused[b] === 0) rest.push(b);
+  countWork(layer.id, 'reused', batch - rest.length);
   if (rest.length === 0) return reuse;
   const outSize = sizeOf(layer.featureShape);
   const inputSize = sizeOf(model.inputShape);
   const restSeeds = new Float32Array(rest.length * outSize);
   rest.forEach((b, i) => restSeeds.set(seeds.subarray(b * outSize, (b + 1) * outSize), i * outSize));
-  const restA = reverseSeeds(model, layer.id, restSeeds, rest.length, mode, reference);
+  const restA = reverseSeedsCounted(model, layer.id, restSeeds, rest.length, mode, reference);
   rest.forEach((b, i) => reuse.a.set(restA.subarray(i * inputSize, (i + 1) * inputSize), b * inputSize));
   return reuse;
+}
+
+/** reverseSeeds for a layer's own rows, counted (work-count.ts). */
+function reverseSeedsCounted(model: PreparedModel, layerId: string, seeds: Float32Array, batch: number, mode: ReversalMode, reference?: ReadonlyMap<string, Tensor>): Float32Array {
+  countWork(layerId, 'reversed', batch);
+  return reverseSeeds(model, layerId, seeds, batch, mode, reference);
 }
 
 /**

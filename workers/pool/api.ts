@@ -2,6 +2,7 @@ import type { GallerySettings } from '../engine/compute';
 import type { InputLayout, ModelSource, QuantizationInfo } from '../engine/graph';
 import type { LayerResult } from '../engine/layer-result';
 import type { LayerInfo } from '../engine/prepare';
+import type { LayerWork } from '../engine/estimate';
 import type { ModelStructure } from '../engine/structure';
 import type { InputFile } from '../formats/types';
 
@@ -35,6 +36,8 @@ export interface ModelSummary {
   readonly layerAscends?: readonly boolean[];
   /** Per layer: the layer whose readable ascent it shares (engine/ascent-family.ts ascentHead), or null. */
   readonly ascentHeads?: readonly (string | null)[];
+  /** Per layer: one neuron's work on each of the engine's paths (engine/estimate.ts layerWork). */
+  readonly layerWork?: readonly LayerWork[];
   /** Names of nonlinear nodes (the exact mode refuses the model when there are any). */
   readonly nonlinearNodes: readonly string[];
   /** The nonlinear nodes with no linear counterpart, which the surrogate linearises at the reference input (engine/gates.ts). */

@@ -1,5 +1,5 @@
 import { ascentHead } from '../engine/ascent-family';
-import { flopsPerNeuron, layerAscends } from '../engine/estimate';
+import { flopsPerNeuron, layerAscends, layerWork } from '../engine/estimate';
 import { gateNodes } from '../engine/gates';
 import type { PreparedModel } from '../engine/prepare';
 import { describeStructure } from '../engine/structure';
@@ -26,6 +26,7 @@ export function summarize(prepared: PreparedModel, digest: string, packed: Packe
     layerFlops: prepared.layers.map((l) => flopsPerNeuron(prepared, l)),
     layerAscends: prepared.layers.map((l) => layerAscends(prepared, l)),
     ascentHeads: prepared.layers.map((l) => ascentHead(prepared, l)),
+    layerWork: prepared.layers.map((l) => layerWork(prepared, l)),
     nonlinearNodes: prepared.nonlinearNodes,
     gateNodes: gateNodes(prepared),
     weightBytes: packed.buffer.byteLength,

@@ -1,5 +1,5 @@
 /** The estimate before a run in the app (engine/estimate.ts): what the user is asked about. */
-import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, defaultMemoryBudget, describeEstimate, estimateGallery, type BudgetVerdict, type GalleryEstimate } from '../../../workers/engine/estimate';
+import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, defaultMemoryBudget, describeEstimate, estimateGallery, estimatedMode, type BudgetVerdict, type GalleryEstimate } from '../../../workers/engine/estimate';
 import { stepsPerNeuron } from '../../../workers/engine/compute';
 import { unionCrop } from '../../../workers/engine/receptive-field';
 import { sizeOf } from '../../../workers/engine/tensor';
@@ -37,11 +37,12 @@ export function estimateRun(summary: ModelSummary, layers: readonly string[], se
   const index = new Map(summary.layers.map((l, i) => [l.id, i]));
   const costs = layers.map((id) => {
     const i = index.get(id)!;
-    return { id, neurons: settings.objective.kind === 'direction' ? 1 : summary.layers[i].neurons, flopsPerNeuron: summary.layerFlops[i], ascends: summary.layerAscends?.[i] };
+    return { id, neurons: settings.objective.kind === 'direction' ? 1 : summary.layers[i].neurons, flopsPerNeuron: summary.layerFlops[i], ascends: summary.layerAscends?.[i], work: summary.layerWork?.[i] };
   });
   const estimate = estimateGallery(costs, sizeOf(summary.inputShape), {
     neuronLimit: options.neuronLimit,
     workers: options.workers,
+    mode: estimatedMode(settings),
     ascentSteps: stepsPerNeuron(settings),
     ascentStyle: settings.ascent?.style,
   });
