@@ -4,6 +4,7 @@ import { ancestorsOf } from './forward';
 import type { OpContext } from './op';
 import { forwardWindow, kernelOf, type Window } from './ops/conv-geometry';
 import type { PreparedModel, VariableNode } from './prepare';
+import { zeroedFloats } from './kernels/scratch';
 import type { Shape, Tensor } from './tensor';
 
 /**
@@ -226,7 +227,7 @@ function wholeMaps(value: BoxedValue, shape: Shape, batch: number): Float32Array
   const [, C, H, W] = shape;
   const { h0, h1, w0, w1 } = value.box;
   if (h0 === 0 && w0 === 0 && h1 === H && w1 === W) return value.data;
-  const out = new Float32Array(batch * C * H * W);
+  const out = zeroedFloats(batch * C * H * W);
   let i = 0;
   for (let plane = 0; plane < batch * C; plane++) {
     for (let h = h0; h < h1; h++) {

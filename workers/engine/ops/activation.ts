@@ -95,8 +95,18 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
       const x0 = ref.inputs[0]!.data;
       // One reference image for every seed, or (referencePerSeed) one per seed.
       const n = ctx.referencePerSeed ? x0.length / ctx.batch : x0.length;
+      if (rule.captumRelu && ctx.mode === 'local') {
+        // ReLU's local rule is a gate (relu'(x0) is 1 or 0): no per-element derivative call, no factor array.
+        const g = zeroedFloats(gy.length);
+        for (let s = 0; s < ctx.batch; s++) {
+          const r = ctx.referencePerSeed ? s * n : 0;
+          for (let i = 0; i < n; i++) if (x0[r + i] > 0) g[s * n + i] = gy[s * n + i];
+        }
+        out[0] = g;
+        return out;
+      }
       if (rule.captumRelu && (ctx.mode === 'deconvnet' || ctx.mode === 'guided')) {
-        const g = new Float32Array(gy.length);
+        const g = zeroedFloats(gy.length);
         const guided = ctx.mode === 'guided';
         for (let s = 0; s < ctx.batch; s++) {
           const r = ctx.referencePerSeed ? s * n : 0;

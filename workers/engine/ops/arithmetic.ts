@@ -1,4 +1,5 @@
 import type { OpContext, OpDef, ReverseContext } from '../op';
+import { zeroedFloats } from '../kernels/scratch';
 import { sizeOf, type Shape, type Tensor } from '../tensor';
 import { broadcastShapes, expandValues, unbroadcast, unbroadcastScaled } from './broadcast-util';
 import { allocData, commonDType, inputShape, isVariable, makeTensor, opError } from './op-args';
@@ -21,7 +22,7 @@ function compute(kind: Binary, a: Tensor, b: Tensor, outShape: Shape): Tensor {
   const A = expandValues(a, outShape);
   const B = expandValues(b, outShape);
   const dtype = commonDType([a, b]);
-  const y = allocData(dtype, sizeOf(outShape));
+  const y = dtype === 'float32' ? zeroedFloats(sizeOf(outShape)) : allocData(dtype, sizeOf(outShape));
   const n = y.length;
   switch (kind) {
     case 'Add':

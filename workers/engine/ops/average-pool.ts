@@ -46,7 +46,7 @@ export function averagePlan(ctx: OpContext, includePad: boolean): AveragePlan {
 export function averageForward(p: AveragePlan, x: Float32Array): Float32Array {
   const g = p.geometry;
   const P = g.outSize;
-  const y = new Float32Array(p.planes * P);
+  const y = zeroedFloats(p.planes * P);
   for (let q = 0; q < p.planes; q++) {
     const yOff = q * P;
     windowAccumulate(g, x, q * g.inSize, p.ones, 0, y, yOff);
