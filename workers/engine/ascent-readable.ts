@@ -357,7 +357,7 @@ export function spectrumGradients(
     const offG = reverseSeeds(model, layerId, offSeeds, off.length, 'surrogate', selectImages(values, off, rows), true);
     off.forEach((b, i) => g.set(offG.subarray(i * inputSize, (i + 1) * inputSize), b * inputSize));
   }
-  recycleValues(model, values);
+  recycleValues(model, values, seen);
   const back = transforms.map((t, b) => {
     const whole = g.subarray(b * inputSize, (b + 1) * inputSize);
     const gb = window ? window.extract(whole) : whole;
@@ -369,10 +369,24 @@ export function spectrumGradients(
 /**
  * Hands a step's forward values back for reuse (kernels/scratch.ts): every step makes the
  * same sizes again, and fresh large arrays each step cost a tenth of the ascent in garbage
- * collection. Never the input (the caller's images) nor a model constant.
+ * collection. Each buffer once (a Reshape's output is a view of its input), never the
+ * caller's input nor a model constant's.
  */
-function recycleValues(model: PreparedModel, values: ReadonlyMap<string, Tensor>): void {
-  for (const [name, t] of values) if (t.data instanceof Float32Array && name !== model.inputName && !model.constants.has(name)) recycleFloats(t.data);
+function recycleValues(model: PreparedModel, values: ReadonlyMap<string, Tensor>, input: Float32Array): void {
+  const done = new Set<ArrayBufferLike>([input.buffer, ...constantBuffers(model)]);
+  for (const t of values.values()) {
+    if (!(t.data instanceof Float32Array) || done.has(t.data.buffer)) continue;
+    done.add(t.data.buffer);
+    recycleFloats(t.data);
+  }
+}
+
+const constantBufferCache = new WeakMap<PreparedModel, ArrayBufferLike[]>();
+
+function constantBuffers(model: PreparedModel): ArrayBufferLike[] {
+  let buffers = constantBufferCache.get(model);
+  if (!buffers) constantBufferCache.set(model, (buffers = [...model.constants.values()].map((t) => t.data.buffer)));
+  return buffers;
 }
 
 /** A tensor's shape without the batch dimension. */
@@ -436,8 +450,9 @@ function trueActivations(model: PreparedModel, tensors: readonly string[], xs: F
         for (let i = 0; i < outSize; i++) a += seeds[k][(from + b) * outSize + i] * y[b * outSize + i];
         out[k][from + b] = a;
       }
+      if (!values && y instanceof Float32Array && y.buffer !== batch.buffer) recycleFloats(y);
     });
-    if (values) recycleValues(model, values);
+    if (values) recycleValues(model, values, batch);
   }
   return out;
 }
