@@ -35,6 +35,7 @@ describe('a family’s readable ascent on the pool (a BatchNormalization sharing
     // The same jobs with 'n' in the run as without it: its neurons come with the convolution's jobs.
     expect(together.jobs).toBe(alone.jobs);
     expect(alone.jobs).toBeGreaterThanOrEqual(4);
+    // The engine on one model, layers in order, shares the same way (the convolution's job keeps its siblings' rows).
     const model = prepare(familyNet('bn', POSITIVE));
     for (const layer of ['c', 'n', 'r']) expectSameAsEngine(together.results.get(layer)!, engineLayer(model, layer, READABLE, [layer]));
   });

@@ -28,14 +28,15 @@ function activationAt(model: ReturnType<typeof prepare>, layer: string, x: Float
 }
 
 describe('layers sharing one readable ascent (a BatchNormalization and the convolution before it)', () => {
-  it('finds the family: a BatchNormalization with positive scales shares the convolution’s ascent; a negative scale and a ReLU do not', () => {
+  it('finds the family: a BatchNormalization with positive scales shares the convolution’s ascent, a ReLU after them through its gate; a negative scale does not', () => {
     const model = prepare(familyNet('bn', POSITIVE));
     const family = ascentFamily(model, layerById(model, 'n'), { kind: 'neuron' });
     expect(family.tensor).toBe('c');
-    expect(family.members.map((m) => m.layer.id)).toEqual(['n', 'c']);
+    expect(family.members.map((m) => m.layer.id)).toEqual(['n', 'c', 'r']);
+    expect(family.members.map((m) => m.gates)).toEqual([[], [], ['n']]);
     expect(ascentFamily(model, layerById(model, 'r'), { kind: 'neuron' }).members.map((m) => m.layer.id)).toEqual(['r']);
     const negative = prepare(familyNet('bn', [1.3, 0.7, -2.1, 0.4]));
-    expect(ascentFamily(negative, layerById(negative, 'n'), { kind: 'neuron' }).members.map((m) => m.layer.id)).toEqual(['n']);
+    expect(ascentFamily(negative, layerById(negative, 'n'), { kind: 'neuron' }).members.map((m) => m.layer.id)).toEqual(['n', 'r']);
     expect(ascentFamily(negative, layerById(negative, 'c'), { kind: 'neuron' }).members.map((m) => m.layer.id)).toEqual(['c']);
     expect(ascentFamily(model, layerById(model, 'n'), { kind: 'channel' }).members.map((m) => m.layer.id)).toEqual(['n']);
   });
@@ -72,9 +73,9 @@ describe('layers sharing one readable ascent (a BatchNormalization and the convo
     const model = prepare(familyNet('bn', POSITIVE));
     expect(ascentHead(model, layerById(model, 'n'))).toBe('c');
     expect(ascentHead(model, layerById(model, 'c'))).toBeNull();
-    expect(ascentHead(model, layerById(model, 'r'))).toBeNull();
+    expect(ascentHead(model, layerById(model, 'r'))).toBe('c');
     const head = ascendLayer(model, 'c', all, { ...options, ascent: { style: 'readable', steps: 12, seed: 3 }, familyResults: true });
-    expect(head.family!.map((f) => f.layer)).toEqual(['n']);
+    expect(head.family!.map((f) => f.layer)).toEqual(['n', 'r']);
     const handed = head.family![0];
     // Nothing was kept on the side: a fresh model and this one compute 'n' alike.
     const own = ascend(model, 'n');
@@ -87,6 +88,21 @@ describe('layers sharing one readable ascent (a BatchNormalization and the convo
       expect(maxDiff(row(handed.xstar, n), row(twin.xstar, n))).toBeLessThan(1e-4);
       expect(handed.activations[n]).toBeCloseTo(activationAt(model, 'n', row(handed.xstar, n), n), 5);
     }
+  });
+
+  it('the ReLU after them takes the shared ascent only for the neurons whose gate stayed open at every step, and then it is the ReLU’s own', () => {
+    const model = prepare(familyNet('bn', POSITIVE));
+    const head = ascendLayer(model, 'c', all, { ...options, ascent: { style: 'readable', steps: 12, seed: 3 }, familyResults: true });
+    const relu = head.family!.find((f) => f.layer === 'r')!;
+    // Channel 1 (bias −100) is off everywhere: never shared.
+    expect(relu.neurons).not.toContain(1);
+    expect(relu.neurons.length).toBeGreaterThan(0);
+    const own = ascend(prepare(familyNet('mul-add', POSITIVE)), 'r');
+    relu.neurons.forEach((n, i) => {
+      expect(maxDiff(row(relu.xstar, i), row(own.xstar, n))).toBeLessThan(1e-4);
+      expect(Math.abs(relu.activations[i] - own.activations[n])).toBeLessThan(1e-4 * Math.max(1, Math.abs(own.activations[n])));
+      expect(relu.activations[i]).toBeCloseTo(activationAt(model, 'r', row(relu.xstar, i), n), 5);
+    });
   });
 
   it('the ReLU after them runs its own ascent: the twin’s ReLU finds the same x*, and the channel that is off everywhere is not the convolution’s', () => {

@@ -9,9 +9,13 @@ import type { Objective } from './seeds';
  * before it: its gradient at every image is s times z's, Adam is invariant to a positive
  * scale of the gradient (up to its ε), and the best recorded image of s·z + t is the best of
  * z. So both layers have the same ascent, and it runs once, on z. Transposes (the channels-
- * last layers of Keras and TF.js models) only move the seed. A ReLU after them is not shared:
- * where it is off at some step's image its gradient is not z's, and checking its x* afterwards
- * costs a second ascent wherever it stayed off (measured: no gain on 2 workers, bench/RESULTS-notes.md).
+ * last layers of Keras and TF.js models) only move the seed. A ReLU after them, relu(y), has
+ * y's gradient wherever y > 0: where y stayed above zero at the neuron at every step's image,
+ * its ascent is y's (the same steps and recorded images; the best of relu(y) is the best of
+ * y), so it is shared. Where y fell to zero at some step, relu(y)'s own ascent would have
+ * stepped differently there (no gradient: the surrogate's), so that neuron is not shared and
+ * the ReLU's own job runs it. The gate is checked at every step, not only at x*, so a shared
+ * result is the one its own ascent finds, not an approximation of it.
  *
  * The ascent runs on `tensor`, the last tensor before any of this, with the seed pulled back
  * through the Transposes; each member's activation is still read on its own tensor.
@@ -24,6 +28,12 @@ export interface AscentMember {
   readonly readout: string;
   /** Those Transposes, last first. */
   readonly readoutTransposes: readonly VariableNode[];
+  /**
+   * The inputs of the ReLUs on the way (none for a BatchNormalization or the layer itself):
+   * the member shares a neuron's ascent only where each stayed above zero at the neuron at
+   * every step's image (its gradient is then the shared tensor's, up to a positive scale).
+   */
+  readonly gates: readonly string[];
 }
 
 export interface AscentFamily {
@@ -37,6 +47,7 @@ function pathOf(model: PreparedModel, layer: LayerInfo): { tensor: string; membe
   const transposes: VariableNode[] = [];
   let readout: string | undefined;
   let readoutTransposes: readonly VariableNode[] = [];
+  const gates: string[] = [];
   for (;;) {
     const v = model.producer.get(tensor);
     if (!v || v.node.outputs.length !== 1) break;
@@ -48,10 +59,13 @@ function pathOf(model: PreparedModel, layer: LayerInfo): { tensor: string; membe
       readoutTransposes = [...transposes];
     }
     if (op === 'Transpose') transposes.push(v);
+    // A gate reads the readout's elements: no Transpose between them.
+    else if (op === 'Relu' && transposes.length === readoutTransposes.length) gates.push(variables[0]);
     else if (op !== 'BatchNormalization' || !positiveScales(model, v)) break;
     tensor = variables[0];
   }
-  return { tensor, member: { layer, transposes, readout: readout ?? tensor, readoutTransposes: readout === undefined ? transposes : readoutTransposes } };
+  const member = { layer, transposes, readout: readout ?? tensor, readoutTransposes: readout === undefined ? transposes : readoutTransposes, gates };
+  return { tensor, member };
 }
 
 /** A BatchNormalization in inference mode whose every channel scale γ/√(var + ε) is positive. */
@@ -64,16 +78,11 @@ export function positiveScales(model: PreparedModel, v: VariableNode): boolean {
   return true;
 }
 
-const families = new WeakMap<PreparedModel, Map<string, AscentFamily>>();
+const groups = new WeakMap<PreparedModel, Map<string, AscentFamily>>();
 
-/**
- * The family of a layer under an objective: every layer of the model on the same tensor with
- * the same receptive field, the layer itself first. Only the neuron objective is shared (its
- * seed stays a one-hot through each step); any other objective runs alone on the layer.
- */
-export function ascentFamily(model: PreparedModel, layer: LayerInfo, objective: Objective): AscentFamily {
-  if (objective.kind !== 'neuron') return alone(model, layer);
-  let perModel = families.get(model);
+/** A layer's shared tensor and every layer of the model on it with the same receptive field (the layer first). */
+function groupOf(model: PreparedModel, layer: LayerInfo): AscentFamily | undefined {
+  let perModel = groups.get(model);
   if (!perModel) {
     perModel = new Map();
     const paths = model.layers.map((l) => pathOf(model, l));
@@ -81,18 +90,31 @@ export function ascentFamily(model: PreparedModel, layer: LayerInfo, objective: 
       const same = paths.filter((p) => p.tensor === tensor && sameCrop(p.member.layer, member.layer)).map((p) => p.member);
       perModel.set(member.layer.id, { tensor, members: [member, ...same.filter((m) => m !== member)] });
     }
-    families.set(model, perModel);
+    groups.set(model, perModel);
   }
-  return perModel.get(layer.id) ?? alone(model, layer);
+  return perModel.get(layer.id);
+}
+
+/**
+ * The family of a layer under an objective: every layer of the model on the same tensor with
+ * the same receptive field, the layer itself first. Only the neuron objective is shared (its
+ * seed stays a one-hot through each step); any other objective runs alone on the layer. A
+ * layer behind a ReLU runs its own ascent alone: its siblings' jobs share only the neurons
+ * whose gate stayed open with it (its own job computes the rest).
+ */
+export function ascentFamily(model: PreparedModel, layer: LayerInfo, objective: Objective): AscentFamily {
+  const group = objective.kind === 'neuron' ? groupOf(model, layer) : undefined;
+  return group && group.members[0].gates.length === 0 ? group : alone(model, layer);
 }
 
 /**
  * The member of a layer's family (neuron objective) that runs the family's ascent on a worker
- * pool: the earliest in the model's order. null when it is the layer itself or it has no family.
- * The pool runs the head's neurons first and hands each sibling the head job's rows for it.
+ * pool: the earliest in the model's order behind no ReLU. null when it is the layer itself or
+ * it has no family. The pool runs the head's neurons first and hands each sibling the head
+ * job's rows for it.
  */
 export function ascentHead(model: PreparedModel, layer: LayerInfo): string | null {
-  const members = new Set(ascentFamily(model, layer, { kind: 'neuron' }).members.map((m) => m.layer.id));
+  const members = new Set(groupOf(model, layer)?.members.filter((m) => m.gates.length === 0).map((m) => m.layer.id));
   const head = model.layers.find((l) => members.has(l.id));
   return head && head.id !== layer.id ? head.id : null;
 }
@@ -107,7 +129,7 @@ function alone(model: PreparedModel, layer: LayerInfo): AscentFamily {
     transposes.push(v);
     tensor = v.node.inputs[0];
   }
-  return { tensor, members: [{ layer, transposes, readout: tensor, readoutTransposes: transposes }] };
+  return { tensor, members: [{ layer, transposes, readout: tensor, readoutTransposes: transposes, gates: [] }] };
 }
 
 function sameCrop(a: LayerInfo, b: LayerInfo): boolean {

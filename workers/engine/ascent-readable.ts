@@ -10,7 +10,7 @@ import { unionCrop } from './receptive-field';
 import { mulberry32 } from './random';
 import type { LayerResult } from './layer-result';
 import { referenceValues, reverseLayer, reverseSeeds, type ReverseOptions } from './reverse';
-import { ascentFamily, keepRow, sameRow, settingsKey, sharedSeeds, takeRow, type AscentFamily, type SharedRow } from './ascent-family';
+import { ascentFamily, ascentHead, keepRow, sameRow, settingsKey, sharedSeeds, takeRow, type AscentFamily, type AscentMember, type SharedRow } from './ascent-family';
 import { layerById, writeSeed, type Objective } from './seeds';
 import { recycleFloats } from './kernels/scratch';
 import { sizeOf, type Tensor } from './tensor';
@@ -74,7 +74,7 @@ export function ascendReadable(
   const start = reverseLayer(model, layerId, neurons, { ...options, mode: 'surrogate' });
   const family = ascentFamily(model, layer, options.objective);
   // Only a layer with siblings can find rows kept for it (the neuron objective: its key is small).
-  const key = family.members.length > 1 ? settingsKey({ steps, lr, range, transforms: settings.transforms, seed: run.seed, radius: options.radius }, options.reference) : undefined;
+  const key = family.members.length > 1 || (options.objective.kind === 'neuron' && ascentHead(model, layer) !== null) ? settingsKey({ steps, lr, range, transforms: settings.transforms, seed: run.seed, radius: options.radius }, options.reference) : undefined;
   const rows: (SharedRow | undefined)[] = neurons.map((n) => (key === undefined ? undefined : takeRow(model, key, layerId, n)));
   const missing = neurons.filter((_, i) => !rows[i]);
   const siblings: LayerResult[] = [];
@@ -148,6 +148,7 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
   const seeds = members[0].shared;
   const outSize = seeds.length / Math.max(count, 1);
   const chunk = imagesPerPass(model, family.tensor);
+  const gates = gatesOf(model, members, count);
 
   const params: Float64Array[] = [];
   for (let from = 0; from < count; from += chunk) {
@@ -178,7 +179,8 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
     for (let from = 0; from < count; from += chunk) {
       const rows = Math.min(chunk, count - from);
       const transforms = rngs.slice(from, from + rows).map((rng) => (run.ranges ? drawResampling(run.grid, run.ranges, rng) : undefined));
-      const gradients = spectrumGradients(model, family.tensor, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window);
+      const gate = gates && { through: gates.through, read: (values: ReadonlyMap<string, Tensor>) => gates.read(values, from, rows) };
+      const gradients = spectrumGradients(model, family.tensor, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window, gate);
       gradients.forEach((gp, b) => adamStep(params[from + b], gp, adam[from + b], step, run.lr));
     }
     onStep(step);
@@ -189,9 +191,60 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
     neurons.map((_, row) => {
       const b = best[k];
       if (k > 0 && !sameRow(m.shared, seeds, row, outSize)) return null;
+      if (m.gates.length > 0 && !gates?.open[k][row]) return null;
       return { xstar: b.xstar.slice(row * inputSize, (row + 1) * inputSize), activation: b.activations[row], trace: Float32Array.from(b.traces[row]) };
     }),
   );
+}
+
+/**
+ * The gates of a family's members behind ReLUs (ascent-family.ts): whether each input of
+ * their ReLUs stayed above zero at each neuron at every step's image. The step's forward pass
+ * runs through the deepest gate; a gate it does not reach, or a seed that is not one
+ * element, counts as closed.
+ */
+interface Gates {
+  readonly through: string;
+  /** Per member, per neuron: 1 while every gate was open. */
+  readonly open: Uint8Array[];
+  /** A step's values for the images of neurons from … from + rows. */
+  read(values: ReadonlyMap<string, Tensor>, from: number, rows: number): void;
+}
+
+function gatesOf(model: PreparedModel, members: readonly (AscentMember & { readoutSeeds: Float32Array })[], count: number): Gates | undefined {
+  const tensors = [...new Set(members.flatMap((m) => m.gates))];
+  if (tensors.length === 0 || count === 0) return undefined;
+  const through = tensors.reduce((a, b) => (ancestorsOf(model, b).length > ancestorsOf(model, a).length ? b : a));
+  const open = members.map((m) => new Uint8Array(count).fill(m.gates.length > 0 ? 1 : 0));
+  // The element each neuron's seed reads (the gates have the readout's shape), or -1.
+  const at = members.map((m) => {
+    const size = m.readoutSeeds.length / count;
+    return Int32Array.from({ length: count }, (_, row) => {
+      let found = -1;
+      for (let i = 0; i < size; i++) {
+        if (m.readoutSeeds[row * size + i] === 0) continue;
+        if (found >= 0) return -1;
+        found = i;
+      }
+      return found;
+    });
+  });
+  return {
+    through,
+    open,
+    read(values, from, rows) {
+      members.forEach((m, k) => {
+        for (const gate of m.gates) {
+          const data = values.get(gate)?.data;
+          const size = data ? data.length / rows : 0;
+          for (let b = 0; b < rows; b++) {
+            const i = at[k][from + b];
+            if (!data || i < 0 || i >= size || !(data[b * size + i] > 0)) open[k][from + b] = 0;
+          }
+        }
+      });
+    },
+  };
 }
 
 /**
@@ -333,6 +386,7 @@ export function spectrumGradients(
   seeds: Float32Array,
   transforms: readonly (Resampling | undefined)[],
   window?: Window,
+  gate?: { readonly through: string; read(values: ReadonlyMap<string, Tensor>): void },
 ): Float64Array[] {
   const rows = params.length;
   const inputSize = sizeOf(model.inputShape);
@@ -347,7 +401,10 @@ export function spectrumGradients(
   const seen = window ? window.paste(moved) : moved;
   // The seeds read one box of the tensor (its centre for the neuron objective): only that box's cone is computed.
   const box = seedBox(featureShapeOf(model, layerId), seeds, rows);
-  const values = (box && runForwardRegionValues(model, seen, rows, layerId, box)) || runForwardBatchValues(model, seen, rows, layerId);
+  // Through the family's gates when it has some (they are elementwise after layerId: the same box).
+  const target = gate && sameShape(featureShapeOf(model, gate.through), featureShapeOf(model, layerId)) ? gate.through : layerId;
+  const values = (box && runForwardRegionValues(model, seen, rows, target, box)) || runForwardBatchValues(model, seen, rows, target);
+  gate?.read(values);
   const g = reverseSeeds(model, layerId, seeds, rows, 'local', values, true);
   const off: number[] = [];
   for (let b = 0; b < rows; b++) if (allZero(g, b * inputSize, inputSize)) off.push(b);
@@ -394,6 +451,10 @@ function featureShapeOf(model: PreparedModel, tensor: string): readonly number[]
   const v = model.producer.get(tensor);
   const shape = v ? v.outputShapes[v.node.outputs.indexOf(tensor)] : model.inputShape;
   return shape.slice(1);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function allZero(a: Float32Array, from: number, n: number): boolean {
