@@ -111,10 +111,13 @@ export function ascentFamily(model: PreparedModel, layer: LayerInfo, objective: 
  * The member of a layer's family (neuron objective) that runs the family's ascent on a worker
  * pool: the earliest in the model's order behind no ReLU. null when it is the layer itself or
  * it has no family. The pool runs the head's neurons first and hands each sibling the head
- * job's rows for it.
+ * job's rows for it. `wholly`: only for a layer that shares every neuron (behind no ReLU, whose
+ * closed gates leave neurons to its own job).
  */
-export function ascentHead(model: PreparedModel, layer: LayerInfo): string | null {
-  const members = new Set(groupOf(model, layer)?.members.filter((m) => m.gates.length === 0).map((m) => m.layer.id));
+export function ascentHead(model: PreparedModel, layer: LayerInfo, wholly = false): string | null {
+  const group = groupOf(model, layer);
+  if (wholly && group && group.members[0].gates.length > 0) return null;
+  const members = new Set(group?.members.filter((m) => m.gates.length === 0).map((m) => m.layer.id));
   const head = model.layers.find((l) => members.has(l.id));
   return head && head.id !== layer.id ? head.id : null;
 }

@@ -215,7 +215,8 @@ export function layerWork(model: PreparedModel, layer: LayerInfo): LayerWork {
   // A dense layer's seeds reach every value of its source: they are its neurons only when it has one per value (rank 1).
   const sourceLayer = model.layers.find((l) => l.id === layer.reusesAll?.[0]);
   const source = sourceLayer && (layer.channelAxis !== null || sourceLayer.neurons === sizeOf(sourceLayer.featureShape)) ? sourceLayer : undefined;
-  const head = ascentHead(model, layer);
+  // A ReLU after the family shares only the neurons whose gate stayed open: counted whole.
+  const head = ascentHead(model, layer, true);
   return {
     reverse: reverse + inputValues * VALUE_FLOPS,
     check: coneOut <= WORTH_CROPPING * wholeOut ? reverse : whole,
