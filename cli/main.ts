@@ -10,9 +10,10 @@ import { summarize } from '../workers/pool/summary';
 import type { LayerResult } from '../workers/engine/layer-result';
 import type { InputFile } from '../workers/formats/types';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
+import { DENSE_SOURCE_BYTES } from '../workers/pool/pool';
 import { neuronCount } from '../workers/engine/reverse';
 import { layerById } from '../workers/engine/seeds';
-import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describeEstimate, estimateGallery, estimatedMode, flopsPerNeuron, layerAscends, layerWork, formatBytes, formatDuration, defaultMemoryBudget } from '../workers/engine/estimate';
+import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describeEstimate, estimateGallery, estimatedMode, flopsPerNeuron, forwardSizes, layerAscends, layerWork, formatBytes, formatDuration, defaultMemoryBudget } from '../workers/engine/estimate';
 import { freemem } from 'node:os';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -185,7 +186,7 @@ async function removeLayerFiles(out: string, ...bases: string[]): Promise<void> 
  */
 function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], settings: GallerySettings, args: GalleryArgs, workers: number): void {
   const threads = Math.max(1, workers);
-  const estimate = galleryEstimate(model, layers, settings, args.neurons, threads);
+  const estimate = galleryEstimate(model, layers, settings, args.neurons, threads, workers > 0);
   const budget = { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: memoryBudget() };
   const verdict = checkBudget(estimate, budget);
   if (verdict.overMemory || (verdict.overTime && !args.force)) {
@@ -200,25 +201,37 @@ function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], setti
   if (!args.quiet) process.stderr.write(`estimate: ${describeEstimate(estimate, threads)}\n`);
 }
 
-/** Neurons, time and memory of a gallery of `layers` (engine/estimate.ts); layers are written as they complete. */
-function galleryEstimate(model: PreparedModel, layers: readonly LayerInfo[], settings: Pick<GallerySettings, 'mode' | 'objective' | 'ascent'>, neuronLimit: number | undefined, workers: number): GalleryEstimate {
+/** Neurons, time and memory of a gallery of `layers` (engine/estimate.ts); each result's rows are written as they come. */
+function galleryEstimate(
+  model: PreparedModel, layers: readonly LayerInfo[], settings: Pick<GallerySettings, 'mode' | 'objective' | 'ascent'>, neuronLimit: number | undefined, workers: number, onPool: boolean,
+): GalleryEstimate {
   const costs = layers.map((l) => ({ id: l.id, neurons: neuronCount(l, settings.objective), flopsPerNeuron: flopsPerNeuron(model, l), ascends: layerAscends(model, l), work: layerWork(model, l) }));
   return estimateGallery(costs, sizeOf(model.inputFeatureShape), {
     neuronLimit,
     workers,
     streamed: true,
     mode: estimatedMode(settings),
+    ...(onPool && { denseSourceBytes: DENSE_SOURCE_BYTES }),
+    memory: { ...forwardSizes(model), weightBytes: constantBytes(model), sharedWeights: onPool, budgetBytes: memoryBudget() },
     ascentSteps: stepsPerNeuron(settings),
     ascentStyle: settings.ascent?.style,
   });
 }
 
+/** Bytes of the model's folded constants (its weights, as the workers get them). */
+function constantBytes(model: PreparedModel): number {
+  let bytes = 0;
+  for (const t of model.constants.values()) bytes += t.data.byteLength;
+  return bytes;
+}
+
 /** info's last line: what a gallery of every layer with the default settings would take, against the budget. */
 function describeDefaultGallery(model: PreparedModel): string {
   const workers = Math.max(1, defaultNodePoolSize());
-  const estimate = galleryEstimate(model, model.layers, { mode: resolveMode('auto', model), objective: { kind: 'neuron' } }, undefined, workers);
+  const estimate = galleryEstimate(model, model.layers, { mode: resolveMode('auto', model), objective: { kind: 'neuron' } }, undefined, workers, true);
   const verdict = checkBudget(estimate, { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: memoryBudget() });
-  const over = verdict.overMemory ? `, past the memory budget of ${formatBytes(memoryBudget())}: use --objective channel, --layers ID,… or --neurons N` : verdict.overTime ? ', past ~10 minutes: gallery asks for --force' : '';
+  const biggest = verdict.biggest ? ` (layer "${verdict.biggest.id}": ${formatBytes(verdict.biggest.bytes)} of x*)` : '';
+  const over = verdict.overMemory ? `, past the memory budget of ${formatBytes(memoryBudget())}${biggest}: use --objective channel, --layers ID,… or --neurons N` : verdict.overTime ? ', past ~10 minutes: gallery asks for --force' : '';
   return `gallery estimate (every layer, every neuron): ${describeEstimate(estimate, workers)}${over}`;
 }
 

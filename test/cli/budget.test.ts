@@ -52,7 +52,7 @@ describe('neurovis info: the estimate of a whole gallery', () => {
     const r = neurovis('info', join(budget, 'huge_dense_layer.onnx'), '--memory-budget', '4GB');
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n').at(-1)).toMatch(
-      /^gallery estimate \(every layer, every neuron\): 451,593 neurons, about .* on \d+ workers?, 168\.8 GB, past the memory budget of 4\.0 GB: use --objective channel, --layers ID,… or --neurons N$/,
+      /^gallery estimate \(every layer, every neuron\): 451,593 neurons, about .* on \d+ workers?, [\d.]+ [GM]B, past the memory budget of 4\.0 GB \(layer "relu": 84\.4 GB of x\*\): use --objective channel, --layers ID,… or --neurons N$/,
     );
   });
 

@@ -33,7 +33,12 @@ const WORKING_SHARE = 1 / 4;
 const MAX_WORKING_BYTES = 256 * 1024 ** 2;
 
 export function workingBytes(): number {
-  return Math.min(MAX_WORKING_BYTES, budgetBytes * WORKING_SHARE);
+  return workingShare(budgetBytes);
+}
+
+/** The working memory of a worker whose budget is `bytes` (the estimate asks before any worker runs). */
+export function workingShare(bytes: number): number {
+  return Math.min(MAX_WORKING_BYTES, bytes * WORKING_SHARE);
 }
 
 /** No worker plans on less than this, whatever the budget: its fixed holdings (forward values, kernels) need about as much. */

@@ -3,7 +3,7 @@ import { ancestorsOf } from './forward';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { coneValues } from './receptive-field';
 import { sizeOf } from './tensor';
-import { formatBytes } from './budget';
+import { formatBytes, workerBudget, workingShare } from './budget';
 import type { WorkPlan } from './work-count';
 
 /**
@@ -105,8 +105,27 @@ export interface GalleryEstimate {
   readonly neurons: number;
   /** Wall-clock seconds on `workers` workers. */
   readonly seconds: number;
-  /** Bytes held while the gallery is computed and written: x* rows, twice (pool results and the arrays made from them); of the largest layer only when streamed. */
+  /**
+   * Bytes held while the gallery is computed and written. Not streamed: x* rows, twice (pool
+   * results and the arrays made from them). Streamed (the CLI, with RunMemory): the process's
+   * peak, workers' batches included (streamedPeak).
+   */
   readonly bytes: number;
+  /** Streamed: the part that does not shrink with the budget (the process, the forward values, the rows a dense layer reuses); checkBudget compares it. */
+  readonly heldBytes?: number;
+}
+
+/** What the CLI's process holds besides the rows it streams to disk (EstimateOptions.memory). */
+export interface RunMemory {
+  /** Bytes of every tensor of one forward pass: each worker keeps them at the reference. */
+  readonly forwardBytes: number;
+  /** Bytes of the model's largest tensor: a batch of seeds holds a few per seed. */
+  readonly maxTensorBytes: number;
+  readonly weightBytes: number;
+  /** Workers that hold the weights once between them (SharedArrayBuffer). */
+  readonly sharedWeights: boolean;
+  /** The memory budget the workers' batches are sized from (engine/budget.ts). */
+  readonly budgetBytes: number;
 }
 
 /** What the estimate needs of a layer (the app has it from the model summary, without the graph). */
@@ -155,6 +174,10 @@ export interface EstimateOptions {
   readonly streamed?: boolean;
   /** The mode (resolved): which paths apply. Absent: every neuron reversed and checked. */
   readonly mode?: string;
+  /** On a worker pool, a dense layer reuses its source only when the source's rows take at most this (pool.ts DENSE_SOURCE_BYTES); absent: always (one thread). */
+  readonly denseSourceBytes?: number;
+  /** Streamed: what the process holds besides the rows (streamedPeak). */
+  readonly memory?: RunMemory;
 }
 
 /** Floating-point operations of one node's forward pass (its backward costs about the same). */
@@ -274,7 +297,9 @@ function planWork(layer: LayerCost, neurons: number, inRun: ReadonlyMap<string, 
   const sources = w.reuses ?? [];
   const elementwise = sources.length > 0 && sources.every((id) => (inRun.get(id) ?? 0) >= neurons) && (!homogeneous || w.oneSource === true);
   // Dense reuse: every neuron of the source in the run.
-  const dense = !homogeneous && w.reusesAll !== undefined && (inRun.get(w.reusesAll.source) ?? 0) >= w.reusesAll.neurons;
+  const dense =
+    !homogeneous && w.reusesAll !== undefined && (inRun.get(w.reusesAll.source) ?? 0) >= w.reusesAll.neurons &&
+    w.reusesAll.neurons * w.inputValues * 4 <= (options.denseSourceBytes ?? Infinity);
   const reused = elementwise || dense;
   const plan = { reversed: reused ? 0 : neurons, reused: reused ? neurons : 0, checked: mode === 'exact' || (elementwise && w.oneSource) ? 0 : neurons };
   return { plan, seconds: planSeconds(w, plan) };
@@ -307,12 +332,63 @@ export function estimateGallery(layers: readonly LayerCost[], inputSize: number,
     const { plan, seconds } = planWork(layer, neurons, inRun, options);
     return { id: layer.id, neurons, seconds: seconds / (1 + (workers - 1) * SECOND_WORKER_SHARE), bytes: neurons * inputSize * 4, ...(layer.work && { plan }) };
   });
-  return {
+  const totals = {
     layers: estimates,
     neurons: estimates.reduce((n, l) => n + l.neurons, 0),
     seconds: estimates.reduce((s, l) => s + l.seconds, 0),
-    bytes: 2 * (options.streamed ? estimates.reduce((b, l) => Math.max(b, l.bytes), 0) : estimates.reduce((b, l) => b + l.bytes, 0)),
   };
+  if (options.streamed && options.memory) return { ...totals, ...streamedPeak(layers, estimates, inputSize, workers, options.memory) };
+  return { ...totals, bytes: 2 * (options.streamed ? estimates.reduce((b, l) => Math.max(b, l.bytes), 0) : estimates.reduce((b, l) => b + l.bytes, 0)) };
+}
+
+/** The process itself: Node, the CLI's main thread, the model read and prepared, the streams' buffers. */
+const PROCESS_BYTES = 160 * 1024 ** 2;
+/** WebAssembly memory and kernels' tables of one worker. */
+const WORKER_BYTES = 32 * 1024 ** 2;
+/** Seeds a worker's batch holds at once: a job's neurons, up to this. */
+const BATCH_SEEDS = 64;
+/** Live tensors per seed (reverse.ts LIVE_GRADIENTS). */
+const LIVE_PER_SEED = 4;
+/**
+ * A worker's peak over its batches' working memory: recycled gradient arrays, a forward batch's
+ * tensors and transferred results the collector has not yet taken. Fitted to the CLI's peaks on
+ * full galleries (2 workers): MobileNetV2-224 ReLU6 surrogate 2.70 GB, MobileNetV2-64 0.72 GB.
+ */
+const WORKING_PEAK_FACTOR = 4;
+/** The rows a dense layer reuses are held by the run and copied into its jobs. */
+const HOLD_FACTOR = 1.5;
+
+/**
+ * The CLI's peak memory (issue 18): rows go to disk as they come, so what is held is the
+ * process, each worker's forward values at the reference and its batches (sized from its share
+ * of the budget: engine/budget.ts workingBytes), and the source rows a dense layer reuses (the
+ * run holds them until the layer is done: pool/reuse-hold.ts).
+ */
+function streamedPeak(layers: readonly LayerCost[], estimates: readonly LayerEstimate[], inputSize: number, workers: number, memory: RunMemory): { bytes: number; heldBytes: number } {
+  const share = workerBudget(memory.budgetBytes, workers, { bytes: memory.weightBytes, shared: memory.sharedWeights });
+  const seeds = Math.min(BATCH_SEEDS, estimates.reduce((n, l) => Math.max(n, l.neurons), 1));
+  const working = Math.min(workingShare(share), LIVE_PER_SEED * memory.maxTensorBytes * seeds);
+  let hold = 0;
+  layers.forEach((layer, i) => {
+    const source = layer.work?.reusesAll;
+    if (source && (estimates[i].plan?.reused ?? 0) > 0) hold = Math.max(hold, source.neurons * inputSize * 4);
+  });
+  const weights = memory.sharedWeights ? memory.weightBytes : workers * memory.weightBytes;
+  const heldBytes = PROCESS_BYTES + weights + workers * (memory.forwardBytes + WORKER_BYTES) + HOLD_FACTOR * hold;
+  return { bytes: heldBytes + workers * WORKING_PEAK_FACTOR * working, heldBytes };
+}
+
+/** Bytes of every tensor of one forward pass, and of the largest (RunMemory). */
+export function forwardSizes(model: PreparedModel): { forwardBytes: number; maxTensorBytes: number } {
+  let total = sizeOf(model.inputShape);
+  let max = total;
+  for (const v of model.nodes) {
+    for (const shape of v.outputShapes) {
+      total += sizeOf(shape);
+      max = Math.max(max, sizeOf(shape));
+    }
+  }
+  return { forwardBytes: 4 * total, maxTensorBytes: 4 * max };
 }
 
 export interface BudgetVerdict {
@@ -324,7 +400,7 @@ export interface BudgetVerdict {
 }
 
 export function checkBudget(estimate: GalleryEstimate, budget: { seconds: number; bytes: number }): BudgetVerdict {
-  const overMemory = estimate.bytes > budget.bytes || estimate.layers.some((l) => l.bytes > MAX_RESULT_BYTES);
+  const overMemory = (estimate.heldBytes ?? estimate.bytes) > budget.bytes || estimate.layers.some((l) => l.bytes > MAX_RESULT_BYTES);
   const overTime = estimate.seconds > budget.seconds;
   const key = overMemory ? (l: LayerEstimate) => l.bytes : (l: LayerEstimate) => l.seconds;
   const biggest = estimate.layers.reduce<LayerEstimate | undefined>((best, l) => (!best || key(l) > key(best) ? l : best), undefined);

@@ -27,7 +27,7 @@ const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
  * pooling: engine/reuse.ts) gets their rows with each job: only when they take at most this
  * (a 224-pixel MobileNetV2's 1,280 source rows would be 770 MB) …
  */
-const DENSE_SOURCE_BYTES = 96 * 1024 * 1024;
+export const DENSE_SOURCE_BYTES = 96 * 1024 * 1024;
 /** … and then in jobs large enough that the rows travel about once per four neurons, their results at most this. */
 const DENSE_JOB_BYTES = 48 * 1024 * 1024;
 
