@@ -162,3 +162,29 @@ describe('erf', () => {
     expect(erf(10)).toBe(1);
   });
 });
+
+describe('Clip with a zero lower bound (ReLU6) on float32 bit patterns', () => {
+  /** ONNX's definition, min(max(x, lo), hi), through doubles; compared bit for bit (Object.is: NaN, ±0). */
+  function clipAgainstDefinition(lo: number, hi: number, x: Float32Array): void {
+    const node: GraphNode = { name: 'clip', opType: 'Clip', inputs: ['x', 'lo', 'hi'], outputs: ['y'], attrs: {} };
+    const bound = (v: number): Tensor => floatTensor([], Float32Array.of(v));
+    const ctx: OpContext = { node, inputShapes: [[x.length], [], []], constants: [undefined, bound(lo), bound(hi)], opset: 13 };
+    const [y] = opFor(node).forward(ctx, [floatTensor([x.length], x), bound(lo), bound(hi)]);
+    const f32 = Math.fround;
+    x.forEach((v, i) => expect(Object.is(y.data[i], f32(Math.min(f32(hi), Math.max(f32(lo), v)))), `x = ${v}, y = ${y.data[i]}`).toBe(true));
+  }
+
+  it('matches min(max(x, 0), hi) for special and random values, any hi ≥ 0 (and the general path for other bounds)', () => {
+    const special = [0, -0, 6, 5.999999523162842, 6.000000476837158, -1e-45, 1e-45, 1.1754942e-38, -3, 3, Infinity, -Infinity, NaN, -NaN, 65504, -65504];
+    const x = new Float32Array(special.length + 4096);
+    x.set(special);
+    let seed = 7;
+    for (let i = special.length; i < x.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      x[i] = ((seed / 2 ** 32) - 0.4) * 20;
+    }
+    // A NaN with its sign bit set and another payload.
+    new Int32Array(x.buffer)[special.length - 1] = 0xffc00001 | 0;
+    for (const [lo, hi] of [[0, 6], [0, 0], [0, Infinity], [0, 0.1], [-1, 1], [1, 6], [-0, 6]]) clipAgainstDefinition(lo, hi, x);
+  });
+});
