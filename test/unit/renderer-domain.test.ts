@@ -10,6 +10,9 @@ import { boxCenter, stepZoom, zoomWindow } from '../../renderer/src/domain/zoom-
 import { createPinia, setActivePinia } from 'pinia';
 import { useGallery } from '../../renderer/src/stores/gallery';
 import type { ModelSummary } from '../../workers/pool/api';
+import { messageOf } from '../../renderer/src/stores/notices';
+import { overBudget } from '../../workers/engine/budget';
+import { ModelError } from '../../workers/engine/graph';
 
 function layer(id: string, channelAxis: number | null): LayerInfo {
   return { id, name: id, op: 'x', node: id, outputShape: [1], featureShape: channelAxis === null ? [4] : [4, 5, 5], channelAxis, neurons: 4, reuses: [] };
@@ -183,5 +186,18 @@ describe('a partial gallery (issue 19)', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+});
+
+describe('a refusal past the memory budget in the app', () => {
+  it('says what the app may use instead of naming the CLI’s --memory-budget', () => {
+    const refusal = overBudget('model.onnx: tensor "w"', 2 ** 30, 4)!;
+    expect(refusal).toContain('--memory-budget');
+    const shown = messageOf(new ModelError(refusal));
+    expect(shown).not.toContain('--memory-budget');
+    expect(shown).toContain('tensor "w" would take 4.0 GB');
+    expect(shown).toContain('a quarter of this computer’s memory');
+    // Other errors are shown as they are.
+    expect(messageOf(new ModelError('m.onnx: not a model file'))).toBe('m.onnx: not a model file');
   });
 });

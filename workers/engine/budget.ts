@@ -18,8 +18,8 @@ export function memoryBudget(): number {
   return budgetBytes;
 }
 
-/** What the user can do about a refusal (the app has no option: its budget follows the machine). */
-const WAY_OUT = '; raise it with --memory-budget if the machine has the memory';
+/** What the user of the CLI can do about a refusal (the app has no such option: it says its own, renderer/src/stores/notices.ts). */
+export const WAY_OUT = '; raise it with --memory-budget if the machine has the memory';
 
 const size = (what: string, values: number, bytes: number): string => `${what} would take ${formatBytes(bytes)} (${values.toLocaleString('en-US')} values)`;
 

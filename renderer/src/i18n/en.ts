@@ -61,6 +61,7 @@ export const en = {
     overTime: 'This gallery is big: {estimate}. The biggest layer is "{layer}" ({neurons} neurons). Start anyway? (A preview in Settings, the channel objective or fewer layers make it smaller.)',
     overMemory: 'This gallery is too big to start: {estimate}, more than a quarter of this computer’s memory. The biggest layer is "{layer}" ({neurons} neurons). Set a preview in Settings (the first N neurons of each layer) or use the channel objective.',
     declined: 'Not started. A preview in Settings computes the first N neurons of each layer.',
+    wayOut: '; the app may use a quarter of this computer’s memory, at most 2 GB',
   },
   jobs: {
     progress: '{done} of {total} neurons',

@@ -63,6 +63,7 @@ export const zhCN: Messages = {
     overTime: '这个图库很大：{estimate}。最大的层是“{layer}”（{neurons} 个神经元）。仍要开始吗？（在设置中启用预览、使用通道目标或减少层数可以缩小它。）',
     overMemory: '这个图库太大，无法开始：{estimate}，超过本机内存的四分之一。最大的层是“{layer}”（{neurons} 个神经元）。请在设置中启用预览（每层前 N 个神经元）或使用通道目标。',
     declined: '未开始。设置中的预览只计算每层前 N 个神经元。',
+    wayOut: '；本应用最多可使用本机内存的四分之一（不超过 2 GB）',
   },
   jobs: {
     progress: '已完成 {done} / {total} 个神经元',

@@ -2,6 +2,8 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { NoticeSubject } from '../domain/notice-text';
 import { errorMessage } from '../../../workers/engine/graph';
+import { WAY_OUT } from '../../../workers/engine/budget';
+import { i18n } from '../i18n';
 
 export interface Notice {
   readonly id: number;
@@ -56,7 +58,8 @@ export const useNotices = defineStore('notices', () => {
   };
 });
 
-/** The user-facing text of anything thrown. */
+/** The user-facing text of anything thrown; a refusal past the memory budget says what the app's budget is, not the CLI's option. */
 export function messageOf(e: unknown): string {
-  return errorMessage(e);
+  const text = errorMessage(e);
+  return text.includes(WAY_OUT) ? text.replace(WAY_OUT, i18n.global.t('budget.wayOut')) : text;
 }
