@@ -5,12 +5,12 @@ import { modeById } from '../workers/engine/modes/index';
 import { prepare, type LayerInfo, type PreparedModel } from '../workers/engine/prepare';
 import { computeGallery } from '../workers/pool/gallery';
 import { digestFiles } from '../workers/pool/digest';
-import { packModel } from '../workers/pool/pack';
+import { canShareMemory, packModel } from '../workers/pool/pack';
 import { summarize } from '../workers/pool/summary';
 import type { LayerResult } from '../workers/engine/layer-result';
 import type { InputFile } from '../workers/formats/types';
 import { createNodePool, defaultNodePoolSize } from '../workers/pool/node';
-import { DENSE_SOURCE_BYTES } from '../workers/pool/pool';
+import { denseSourceBytes } from '../workers/pool/pool';
 import { neuronCount } from '../workers/engine/reverse';
 import { layerById } from '../workers/engine/seeds';
 import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describeEstimate, estimateGallery, estimatedMode, flopsPerNeuron, forwardSizes, layerAscends, layerWork, formatBytes, formatDuration, defaultMemoryBudget } from '../workers/engine/estimate';
@@ -211,7 +211,7 @@ function galleryEstimate(
     workers,
     streamed: true,
     mode: estimatedMode(settings),
-    ...(onPool && { denseSourceBytes: DENSE_SOURCE_BYTES }),
+    ...(onPool && { denseSourceBytes: denseSourceBytes(memoryBudget(), canShareMemory()) }),
     memory: { ...forwardSizes(model), weightBytes: constantBytes(model), sharedWeights: onPool, budgetBytes: memoryBudget() },
     ascentSteps: stepsPerNeuron(settings),
     ascentStyle: settings.ascent?.style,

@@ -12,7 +12,7 @@ import type { InputFile } from './formats/types';
 import { digestFiles } from './pool/digest';
 import { canShareMemory, packModel } from './pool/pack';
 import { summarize } from './pool/summary';
-import { knownFromResults, type KnownReversals } from './engine/reuse';
+import { knownFromParts, type KnownReversals } from './engine/reuse';
 import { setMemoryBudget } from './engine/budget';
 import { resultBuffers } from './engine/layer-result';
 import { STEPS_INTERVAL_MS, type ComputeRequest, type JobMessage, type KnownRows, type Opened, type OpenOptions, type PackedModel, type WorkerMemory } from './pool/protocol';
@@ -40,7 +40,7 @@ function withStableReference(settings: GallerySettings): GallerySettings {
 
 /** The reversals a job brings along, recovered from x* and ‖a‖ when the engine asks. */
 function knownFrom(rows: readonly KnownRows[] | undefined): KnownReversals | undefined {
-  return rows && rows.length > 0 ? knownFromResults(new Map(rows.map((r) => [r.layer, r]))) : undefined;
+  return rows && rows.length > 0 ? knownFromParts(rows) : undefined;
 }
 
 function exitNow(): Promise<never> {

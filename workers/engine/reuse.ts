@@ -89,6 +89,9 @@ export function reusedLayers(layer: Pick<LayerInfo, 'reuses' | 'reusesAll'>, mod
   return homogeneousOnly(mode) ? layer.reuses : [...layer.reuses, ...(layer.reusesAll ?? [])];
 }
 
+/** Copies of a chunk of source rows live at once: the block here and the GEMM's in WebAssembly memory (gemm-wasm.ts), twice that for a and x*. */
+const LIVE_SOURCE_ROWS = 4;
+
 const homogeneousOnly = (mode: string): boolean => mode === 'deconvnet' || mode === 'guided';
 
 /**
@@ -169,12 +172,14 @@ export function reuseReversals(
   rows = order.map((r) => rows[r]);
   for (const own of terms) for (const t of own) t.row = rank[t.row];
   const a = new Float32Array(batch * inputSize);
-  const chunk = Math.max(1, batchFor(inputSize, 2));
-  const factors = new Float32Array(batch * Math.min(chunk, Math.max(1, rows.length)));
+  const chunk = Math.max(1, Math.min(rows.length, batchFor(inputSize, LIVE_SOURCE_ROWS)));
+  const factors = new Float32Array(batch * chunk);
   const missing = new Uint8Array(rows.length);
+  // One block of source rows for every chunk: a fresh one per chunk was garbage the size of the working memory.
+  const block = new Float32Array(chunk * inputSize);
   for (let r0 = 0; r0 < rows.length; r0 += chunk) {
     const count = Math.min(chunk, rows.length - r0);
-    const right = new Float32Array(count * inputSize);
+    const right = block.subarray(0, count * inputSize);
     for (let r = 0; r < count; r++) {
       const { source, neuron } = rows[r0 + r];
       if (!known.reversal(source, neuron, right, r * inputSize)) missing[r0 + r] = 1;
@@ -263,6 +268,9 @@ export function layerNode(model: PreparedModel, layer: LayerInfo): VariableNode 
 
 type KnownResult = { readonly neurons: readonly number[]; readonly xstar: Float32Array; readonly norms: Float32Array; readonly activations?: Float32Array };
 
+/** Some results of one layer: a layer's results may come in several parts (each job's, shared as they came). */
+export type KnownPart = KnownResult & { readonly layer: string };
+
 const rowIndex = new WeakMap<KnownResult, Map<number, number>>();
 
 /** The row of a neuron in a result (indexed once per result). */
@@ -275,35 +283,56 @@ function rowOfNeuron(r: KnownResult, neuron: number): number {
 /**
  * Known reversals from whole results of other layers (a single-threaded gallery, tests). a is
  * recovered from x* = r·a/‖a‖ as a = x*·‖a‖/‖x*‖ (zero for dead neurons): ‖x*‖ stands for r,
- * which differs from layer to layer when it follows the receptive field.
+ * which differs from layer to layer when it follows the receptive field. The map is read at
+ * each call: results added later are known.
  */
 export function knownFromResults(results: ReadonlyMap<string, KnownResult>): KnownReversals {
+  return knownOver((layer) => {
+    const r = results.get(layer);
+    return r ? [r] : [];
+  });
+}
+
+/** knownFromResults over parts of results, several per layer (a job's dense sources, each part as the pool holds it). */
+export function knownFromParts(parts: readonly KnownPart[]): KnownReversals {
+  const byLayer = new Map<string, KnownPart[]>();
+  for (const part of parts) byLayer.set(part.layer, [...(byLayer.get(part.layer) ?? []), part]);
+  return knownOver((layer) => byLayer.get(layer) ?? []);
+}
+
+function knownOver(partsOf: (layer: string) => readonly KnownResult[]): KnownReversals {
+  const find = (layer: string, neuron: number): { part: KnownResult; row: number } | undefined => {
+    for (const part of partsOf(layer)) {
+      const row = rowOfNeuron(part, neuron);
+      if (row >= 0) return { part, row };
+    }
+    return undefined;
+  };
+  const normOf = (part: KnownResult, row: number): number => {
+    const size = part.xstar.length / part.neurons.length;
+    let sq = 0;
+    for (let k = row * size; k < (row + 1) * size; k++) sq += part.xstar[k] * part.xstar[k];
+    return Math.sqrt(sq);
+  };
   return {
     reversal(layer, neuron, out, offset) {
-      const r = results.get(layer);
-      const i = r ? rowOfNeuron(r, neuron) : -1;
-      if (!r || i < 0) return false;
-      const size = r.xstar.length / r.neurons.length;
-      const start = i * size;
-      let sq = 0;
-      for (let k = 0; k < size; k++) sq += r.xstar[start + k] * r.xstar[start + k];
-      const scale = sq > 0 ? r.norms[i] / Math.sqrt(sq) : 0;
-      for (let k = 0; k < size; k++) out[offset + k] = r.xstar[start + k] * scale;
+      const hit = find(layer, neuron);
+      if (!hit) return false;
+      const { part, row } = hit;
+      const size = part.xstar.length / part.neurons.length;
+      const start = row * size;
+      const norm = normOf(part, row);
+      const scale = norm > 0 ? part.norms[row] / norm : 0;
+      for (let k = 0; k < size; k++) out[offset + k] = part.xstar[start + k] * scale;
       return true;
     },
     activation(layer, neuron) {
-      const r = results.get(layer);
-      const i = r ? rowOfNeuron(r, neuron) : -1;
-      return r && i >= 0 ? r.activations?.[i] : undefined;
+      const hit = find(layer, neuron);
+      return hit?.part.activations?.[hit.row];
     },
     radius(layer, neuron) {
-      const r = results.get(layer);
-      const i = r ? rowOfNeuron(r, neuron) : -1;
-      if (!r || i < 0) return undefined;
-      const size = r.xstar.length / r.neurons.length;
-      let sq = 0;
-      for (let k = i * size; k < (i + 1) * size; k++) sq += r.xstar[k] * r.xstar[k];
-      return Math.sqrt(sq);
+      const hit = find(layer, neuron);
+      return hit ? normOf(hit.part, hit.row) : undefined;
     },
   };
 }

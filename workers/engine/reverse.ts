@@ -29,6 +29,8 @@ export interface ReverseOptions {
 const LIVE_GRADIENTS = 4;
 /** Tensors the batched forward pass keeps live at once. */
 const LIVE_FORWARD = 8;
+/** Input-sized rows a layer combining all of its sources' reversals keeps per seed (a and x*). */
+const LIVE_DENSE = 2;
 
 export function neuronCount(layer: LayerInfo, objective: Objective): number {
   return objective.kind === 'direction' ? 1 : layer.neurons;
@@ -68,7 +70,11 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
   const outSize = sizeOf(layer.featureShape);
   let maxTensor = inputSize;
   for (const v of nodes) for (const s of v.outputShapes) maxTensor = Math.max(maxTensor, sizeOf(s));
-  const chunk = batchFor(maxTensor, LIVE_GRADIENTS);
+  const gradientChunk = batchFor(maxTensor, LIVE_GRADIENTS);
+  // A layer combining every reversal of its sources (reuse.ts, one GEMM) reverses no map per
+  // seed: its whole job goes in one product, so the source rows are read once, not per chunk.
+  const dense = isOptimised() && !!options.known && reusedLayers(layer, mode).some((s) => !layer.reuses.includes(s));
+  const chunk = dense ? Math.max(gradientChunk, Math.min(neurons.length, batchFor(inputSize, LIVE_DENSE))) : gradientChunk;
 
   const reference = mode === 'exact' ? undefined : referenceValues(model, options.reference);
   const zero = zeroForward(model);
@@ -87,7 +93,7 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
     for (let b = 0; b < batch; b++) writeSeed(layer, neurons[start + b], objective, seeds, b * outSize);
     const reusing = isOptimised() && options.known && reusedLayers(layer, mode).length > 0;
     const { a, sourceActivation } = reusing
-      ? reverseReusing(model, layer, seeds, batch, mode, objective, options.known!, radius, reference)
+      ? reverseReusing(model, layer, seeds, batch, mode, objective, options.known!, radius, gradientChunk, reference)
       : { a: reverseSeedsCounted(model, layer.id, seeds, batch, mode, reference), sourceActivation: undefined };
     for (let b = 0; b < batch; b++) {
       const row = start + b;
@@ -183,21 +189,25 @@ function dotRows(a: Float32Array, aOff: number, b: Float32Array, bOff: number, n
 /** a for a batch of seeds: reused from known reversals where it can be (reuse.ts), reversed the usual way for the rest. */
 function reverseReusing(
   model: PreparedModel, layer: LayerInfo, seeds: Float32Array, batch: number, mode: ReversalMode, objective: Objective,
-  known: KnownReversals, radius: number, reference?: ReadonlyMap<string, Tensor>,
+  known: KnownReversals, radius: number, gradientChunk: number, reference?: ReadonlyMap<string, Tensor>,
 ): { a: Float32Array; sourceActivation?: Float32Array } {
-  const reuse = reuseReversals(model, layer, seeds, batch, mode, objective, known, layerNode(model, layer), radius, reference);
-  if (!reuse) return { a: reverseSeedsCounted(model, layer.id, seeds, batch, mode, reference) };
-  const rest: number[] = [];
-  for (let b = 0; b < batch; b++) if (reuse.reused[b] === 0) rest.push(b);
-  countWork(layer.id, 'reused', batch - rest.length);
-  if (rest.length === 0) return reuse;
   const outSize = sizeOf(layer.featureShape);
   const inputSize = sizeOf(model.inputShape);
-  const restSeeds = new Float32Array(rest.length * outSize);
-  rest.forEach((b, i) => restSeeds.set(seeds.subarray(b * outSize, (b + 1) * outSize), i * outSize));
-  const restA = reverseSeedsCounted(model, layer.id, restSeeds, rest.length, mode, reference);
-  rest.forEach((b, i) => reuse.a.set(restA.subarray(i * inputSize, (i + 1) * inputSize), b * inputSize));
-  return reuse;
+  const reuse = reuseReversals(model, layer, seeds, batch, mode, objective, known, layerNode(model, layer), radius, reference);
+  if (!reuse && batch <= gradientChunk) return { a: reverseSeedsCounted(model, layer.id, seeds, batch, mode, reference) };
+  const rest: number[] = [];
+  for (let b = 0; b < batch; b++) if (!reuse || reuse.reused[b] === 0) rest.push(b);
+  if (reuse) countWork(layer.id, 'reused', batch - rest.length);
+  const a = reuse?.a ?? new Float32Array(batch * inputSize);
+  // The rows not reused are reversed through the network, in chunks its gradients fit.
+  for (let r0 = 0; r0 < rest.length; r0 += gradientChunk) {
+    const part = rest.slice(r0, r0 + gradientChunk);
+    const restSeeds = new Float32Array(part.length * outSize);
+    part.forEach((b, i) => restSeeds.set(seeds.subarray(b * outSize, (b + 1) * outSize), i * outSize));
+    const restA = reverseSeedsCounted(model, layer.id, restSeeds, part.length, mode, reference);
+    part.forEach((b, i) => a.set(restA.subarray(i * inputSize, (i + 1) * inputSize), b * inputSize));
+  }
+  return reuse ?? { a };
 }
 
 /** reverseSeeds for a layer's own rows, counted (work-count.ts). */

@@ -1,5 +1,5 @@
 import type { GallerySettings } from '../engine/compute';
-import { workerBudget } from '../engine/budget';
+import { memoryBudget as threadBudget, workerBudget } from '../engine/budget';
 import { ModelError } from '../engine/graph';
 import { gatherRows, type LayerResult } from '../engine/layer-result';
 import { modeById } from '../engine/modes/index';
@@ -25,9 +25,19 @@ const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /**
  * A layer that reuses every neuron of its sources (a 1×1 convolution, a dense layer after
  * pooling: engine/reuse.ts) gets their rows with each job: only when they take at most this
- * (a 224-pixel MobileNetV2's 1,280 source rows would be 770 MB) …
+ * where each job gets its own copy (a 224-pixel MobileNetV2's 1,280 source rows would be 770 MB) …
  */
 export const DENSE_SOURCE_BYTES = 96 * 1024 * 1024;
+/**
+ * … or, where the run holds them in shared memory (reuse-hold.ts: one copy for every job), at
+ * most this share of the memory budget: the workers' share shrinks by what the hold takes.
+ */
+const DENSE_SHARED_SHARE = 1 / 3;
+
+/** The most bytes of source rows a dense layer reuses on a pool with this memory budget, holding them in shared memory or not. */
+export function denseSourceBytes(budgetBytes: number, shared: boolean): number {
+  return shared ? Math.max(DENSE_SOURCE_BYTES, budgetBytes * DENSE_SHARED_SHARE) : DENSE_SOURCE_BYTES;
+}
 /** … and then in jobs large enough that the rows travel about once per four neurons, their results at most this. */
 const DENSE_JOB_BYTES = 48 * 1024 * 1024;
 
@@ -171,12 +181,13 @@ export class WorkerPool implements GalleryPool {
     const reusing = modeById(settings.mode).reusesKnown;
     const rowBytes = 4 * model.summary.inputShape.reduce((a, b) => a * b, 1);
     const headOf = sharesAscent(settings) ? new Map(model.summary.layers.map((l, i) => [l.id, model.summary.ascentHeads?.[i] ?? null])) : undefined;
+    const denseLimit = denseSourceBytes(this.memoryBudget ?? threadBudget(), this.share);
     const runLayers: RunLayer[] = chosen.map((id) => {
       const head = headOf?.get(id);
       const layer = known.get(id)!;
       const dense = reusing ? reusedLayers(layer, settings.mode).filter((s) => !layer.reuses.includes(s) && chosen.includes(s)) : [];
       const sourceBytes = dense.reduce((n, s) => n + neuronsOf(s) * rowBytes, 0);
-      const denseFits = dense.length > 0 && sourceBytes <= DENSE_SOURCE_BYTES;
+      const denseFits = dense.length > 0 && sourceBytes <= denseLimit;
       return {
         id,
         neurons: neuronsOf(id),
@@ -185,7 +196,7 @@ export class WorkerPool implements GalleryPool {
         ...(head && chosen.includes(head) ? { follows: head } : {}),
       };
     });
-    const run = new Run(this.generation, settings, settingsKey(model.key, settings), runLayers, this.maxBatch);
+    const run = new Run(this.generation, settings, settingsKey(model.key, settings), runLayers, this.maxBatch, this.share);
     this.current = run;
     const cached = this.transfer.cached(run, runLayers, model.summary.inputShape);
     for (const r of cached) run.hold.keep(r);
@@ -260,7 +271,8 @@ export class WorkerPool implements GalleryPool {
       arm();
       this.progressEvents.emit(this.progress());
     };
-    const memoryBudget = this.memoryBudget === undefined ? undefined : workerBudget(this.memoryBudget, this.workers.slots.length, { bytes: summary.weightBytes, shared: summary.sharedWeights });
+    // What the run holds in shared memory for its dense layers is no worker's to spend.
+    const memoryBudget = this.memoryBudget === undefined ? undefined : workerBudget(this.memoryBudget - run.hold.sharedHeldBytes, this.workers.slots.length, { bytes: summary.weightBytes, shared: summary.sharedWeights });
     const familyResults = run.queue.followersOf(job.layer).length > 0;
     const request = { layer: job.layer, neurons: job.neurons, settings: job.settings, fault, memoryBudget, ...(known.length > 0 ? { known } : {}), ...(familyResults ? { familyResults } : {}) };
     guarded(slot, (t) => callCompute(t, request, onSteps))

@@ -211,6 +211,11 @@ export class NeuronQueue {
     return n;
   }
 
+  /** Whether a layer of the run reuses all of this one (its results then go to every job of that layer). */
+  reusedDensely(layer: string): boolean {
+    return (this.byId.get(layer)?.allReusers.length ?? 0) > 0;
+  }
+
   /** Whether every neuron of a layer was handed out. */
   allTaken(layer: string): boolean {
     return (this.byId.get(layer)?.pending ?? 0) === 0;

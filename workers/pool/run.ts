@@ -81,9 +81,11 @@ export class Run {
     readonly key: string,
     layers: readonly RunLayer[],
     maxBatch: number,
+    /** Hold densely reused results in shared memory (reuse-hold.ts). */
+    shareHeld = false,
   ) {
     this.queue = new NeuronQueue(layers, maxBatch);
-    this.hold = new ReuseHold(this.queue);
+    this.hold = new ReuseHold(this.queue, shareHeld);
     this.layers = layers.map((l) => ({ id: l.id, done: 0, failed: 0, total: l.neurons }));
     this.layerIndex = new Map(layers.map((l, i) => [l.id, i]));
     this.stepsPerNeuron = stepsPerNeuron(settings);

@@ -7,6 +7,7 @@ import { gatherRows, type LayerResult, type ResultRow } from '../engine/layer-re
 import type { PoolResult } from './api';
 import { ResultCache } from './cache';
 import type { KnownRows } from './protocol';
+import { isShared } from './reuse-hold';
 import type { Job, Run, RunLayer } from './run';
 
 export class ResultTransfer {
@@ -44,8 +45,12 @@ export class ResultTransfer {
     const wanted = [...same.map((source) => ({ source, neurons: job.neurons })), ...all.map((source) => ({ source, neurons: run.neuronsOf(source) }))];
     for (const { source, neurons: asked } of wanted) {
       const hits = asked.map((n) => run.hold.get(source, n) ?? this.cache.get(job.settingsKey, source, n)).filter((h): h is ResultRow => !!h);
-      if (hits.length === 0) continue;
-      const { neurons, norms, xstar, activations } = gatherRows(source, inputShape, hits);
+      // Results held in shared memory go as they are (by reference: no copy per job); the other rows are gathered (copied).
+      const shared = new Set(hits.filter((h) => isShared(h.result)).map((h) => h.result));
+      for (const { neurons, norms, xstar, activations } of shared) out.push({ layer: source, neurons, norms, xstar, activations });
+      const copied = hits.filter((h) => !shared.has(h.result));
+      if (copied.length === 0) continue;
+      const { neurons, norms, xstar, activations } = gatherRows(source, inputShape, copied);
       out.push({ layer: source, neurons, norms, xstar, activations });
     }
     return out;
