@@ -113,6 +113,16 @@ describe('NeuronQueue', () => {
     expect(q.next(1)).toEqual({ layer: 'fc', neurons: [6, 7, 8, 9] });
   });
 
+  it('a layer reusing a dense layer neuron by neuron (its ReLU6) goes before the dense layer\'s next jobs: the run holds a job of rows, not the layer', () => {
+    const q = new NeuronQueue([{ id: 'relu', neurons: 2 }, { id: 'conv', neurons: 6, reusesAll: ['relu'], maxBatch: 2 }, { id: 'clip', neurons: 6, reuses: ['conv'], maxBatch: 2 }], 2);
+    expect(q.next(1)).toEqual({ layer: 'relu', neurons: [0, 1] });
+    for (const n of [0, 1]) q.markDone('relu', n);
+    expect(q.next(1)).toEqual({ layer: 'conv', neurons: [0, 1] });
+    for (const n of [0, 1]) q.markDone('conv', n);
+    expect(q.next(1)).toEqual({ layer: 'clip', neurons: [0, 1] });
+    expect(q.next(1)).toEqual({ layer: 'conv', neurons: [2, 3] });
+  });
+
   it('boosting a dense layer boosts every neuron of its source first', () => {
     const q = new NeuronQueue([{ id: 'pool', neurons: 4 }, { id: 'other', neurons: 4 }, { id: 'fc', neurons: 4, reusesAll: ['pool'] }], 8);
     q.prioritize('fc', [1]);

@@ -139,7 +139,9 @@ class LayerQueue {
  * neurons boosts theirs first: then the worker combines their results instead of reversing
  * the whole network again. In the default order a reusing layer's ready neurons go before the
  * next neurons of other layers: the results it reuses are then dropped soon after they came
- * (pool/reuse-hold.ts), instead of a whole layer of x* waiting for it. A layer sharing another's
+ * (pool/reuse-hold.ts), instead of a whole layer of x* waiting for it. Neuron-by-neuron reusers
+ * go before dense ones: a 1×1 convolution reusing its source densely would otherwise hold back
+ * the ReLU6 after it, and the run would hold the convolution's whole layer for it. A layer sharing another's
  * readable ascent (RunLayer.follows) waits for it the same way: the leader's job brings its results.
  */
 export class NeuronQueue {
@@ -279,9 +281,12 @@ export class NeuronQueue {
       }
       return { layer: best.id, neurons };
     }
-    for (const reusersFirst of [true, false]) {
+    // Layers reusing results neuron by neuron first (each of their jobs lets held rows go), then
+    // those reusing all of their sources (whose rows go only with the layer's last job), then the rest.
+    const passes: ((l: LayerQueue) => boolean)[] = [(l) => l.sources.length > 0 || l.leaders.length > 0, (l) => l.allSources.length > 0, () => true];
+    for (const eligible of passes) {
       for (const l of this.layers) {
-        if (l.pending === 0 || (reusersFirst && l.sources.length === 0 && l.allSources.length === 0 && l.leaders.length === 0)) continue;
+        if (l.pending === 0 || !eligible(l)) continue;
         const neurons = l.nextDefault(this.limit(l.pending, workers, l.maxBatch));
         if (neurons.length === 0) continue;
         for (const n of neurons) l.take(n);
