@@ -9,7 +9,7 @@ import { runForward } from '../../workers/engine/forward';
 import type { Graph, GraphNode } from '../../workers/engine/graph';
 import { prepare } from '../../workers/engine/prepare';
 import { mulberry32 } from '../../workers/engine/random';
-import { reverseLayer } from '../../workers/engine/reverse';
+import { referenceValues, reverseLayer, reverseSeeds } from '../../workers/engine/reverse';
 import { writeSeed } from '../../workers/engine/seeds';
 import { floatTensor, type Tensor } from '../../workers/engine/tensor';
 import { highFrequencyShare } from '../fixtures/ascent/spectrum';
@@ -156,6 +156,36 @@ describe('readable ascent (Lucid-style parameterisation)', () => {
         for (let i = 0; i < alone.length; i++) expect(Math.abs(batched[b][i] - alone[i])).toBeLessThanOrEqual(1e-5 * scale);
       }
     }
+  });
+
+  it('batched with the surrogate gradients held (no gate behind the layer): rows switched off everywhere still get the surrogate’s gradient at their image', () => {
+    const model = prepare(gatedNet());
+    const grid = inputGrid(model);
+    const image = fourierImage(grid, [0, 1]);
+    const layer = model.layers.find((l) => l.id === 'r1')!;
+    const outSize = layer.featureShape.reduce((a, b) => a * b, 1);
+    // Each channel's centre at its own image; channel 1 (bias −100) is off at every image.
+    const neurons = [0, 1, 2, 3, 1, 1];
+    const rows = neurons.length;
+    const rand = mulberry32(5);
+    const params = neurons.map(() => Float64Array.from({ length: parameterCount(image) }, () => (rand() - 0.5) * 2));
+    const seeds = new Float32Array(rows * outSize);
+    neurons.forEach((n, b) => writeSeed(layer, n, { kind: 'neuron' }, seeds, b * outSize));
+    const transforms = params.map((_, b) => (b % 2 === 0 ? affineResampling(grid, 1.03, 0.1 * b, 1, -b) : undefined));
+    const surrogate = reverseSeeds(model, 'r1', seeds, rows, 'surrogate', referenceValues(model, undefined));
+    const held = spectrumGradients(model, 'r1', image, params, seeds, transforms, undefined, undefined, surrogate);
+    let off = 0;
+    for (let b = 0; b < rows; b++) {
+      const seed = seeds.slice(b * outSize, (b + 1) * outSize);
+      const seen = transforms[b] ? resample(grid, transforms[b]!, renderImage(image, params[b]).x) : renderImage(image, params[b]).x;
+      if (reverseSeeds(model, 'r1', seed, 1, 'local', runForward(model, seen, ['r1'])).every((v) => v === 0)) off++;
+      const alone = spectrumGradient(model, 'r1', image, params[b], seed, transforms[b]);
+      const scale = Math.max(...alone.map(Math.abs));
+      expect(scale).toBeGreaterThan(0);
+      for (let i = 0; i < alone.length; i++) expect(Math.abs(held[b][i] - alone[i])).toBeLessThanOrEqual(1e-5 * scale);
+    }
+    expect(off).toBeGreaterThanOrEqual(3);
+    expect(off).toBeLessThan(rows);
   });
 
   it('batched ascent gives each neuron the x* it gets alone (same seed, same random draws)', () => {

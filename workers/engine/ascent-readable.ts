@@ -4,6 +4,7 @@ import { defaultRanges, drawResampling, resample, resampleAdjoint, type Resampli
 import { ancestorsOf, runForward } from './forward';
 import { runForwardBatch, runForwardBatchValues } from './forward-batch';
 import { runForwardRegionValues, seedBox } from './forward-region';
+import { isGate } from './gates';
 import { ModelError } from './graph';
 import type { LayerInfo, PreparedModel } from './prepare';
 import { unionCrop } from './receptive-field';
@@ -51,6 +52,8 @@ const ASCENT_BUDGET_BYTES = 256 * 1024 * 1024;
 const RENDER_CHUNK = 64;
 /** Gradient tensors of the largest size live at once during a reversal (as in reverse.ts). */
 const LIVE_GRADIENTS = 4;
+/** At most this much of surrogate gradients kept across a family's steps (keptSurrogate). */
+const KEPT_SURROGATE_BYTES = 64 * 1024 * 1024;
 
 export function ascendReadable(
   model: PreparedModel,
@@ -151,9 +154,11 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
   const gates = gatesOf(model, members, count);
 
   const params: Float64Array[] = [];
+  const surrogate = keptSurrogate(model, family.tensor, count * inputSize);
   for (let from = 0; from < count; from += chunk) {
     const rows = Math.min(chunk, count - from);
     const a = reverseSeeds(model, family.tensor, seeds.subarray(from * outSize, (from + rows) * outSize), rows, 'surrogate', referenceValues(model, options.reference));
+    surrogate?.set(a.subarray(0, rows * inputSize), from * inputSize);
     for (let b = 0; b < rows; b++) params.push(warmStart(image, a.subarray(b * inputSize, (b + 1) * inputSize), options.radius, window));
   }
   const adam = neurons.map(() => ({ m: new Float64Array(parameterCount(image)), v: new Float64Array(parameterCount(image)) }));
@@ -180,7 +185,7 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
       const rows = Math.min(chunk, count - from);
       const transforms = rngs.slice(from, from + rows).map((rng) => (run.ranges ? drawResampling(run.grid, run.ranges, rng) : undefined));
       const gate = gates && { through: gates.through, read: (values: ReadonlyMap<string, Tensor>) => gates.read(values, from, rows) };
-      const gradients = spectrumGradients(model, family.tensor, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window, gate);
+      const gradients = spectrumGradients(model, family.tensor, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window, gate, surrogate?.subarray(from * inputSize, (from + rows) * inputSize));
       gradients.forEach((gp, b) => adamStep(params[from + b], gp, adam[from + b], step, run.lr));
     }
     onStep(step);
@@ -195,6 +200,17 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
       return { xstar: b.xstar.slice(row * inputSize, (row + 1) * inputSize), activation: b.activations[row], trace: Float32Array.from(b.traces[row]) };
     }),
   );
+}
+
+/**
+ * Room for every neuron's surrogate gradient when it is the same at every image: with no gate
+ * behind the tensor the surrogate is one linear map (ReLU → identity, max-pool → average), so
+ * the warm start's reversal is also the fallback of each step where a row's paths are all
+ * switched off (spectrumGradients), and those steps need no second reversal.
+ */
+function keptSurrogate(model: PreparedModel, tensor: string, size: number): Float32Array | undefined {
+  if (size * 4 > KEPT_SURROGATE_BYTES || ancestorsOf(model, tensor).some(isGate)) return undefined;
+  return new Float32Array(size);
 }
 
 /**
@@ -375,7 +391,8 @@ export function spectrumGradient(
 /**
  * spectrumGradient for a batch of images at once: one batched forward pass of the transformed
  * images, one batched local reversal with each seed at its own image (reverseSeeds, perSeed),
- * the surrogate's gradient for the rows whose every path is switched off. Row b equals
+ * the surrogate's gradient for the rows whose every path is switched off (taken from
+ * `surrogate`, rows × input size, when the caller holds it: keptSurrogate). Row b equals
  * spectrumGradient(…, params[b], seed b, transforms[b]).
  */
 export function spectrumGradients(
@@ -387,6 +404,7 @@ export function spectrumGradients(
   transforms: readonly (Resampling | undefined)[],
   window?: Window,
   gate?: { readonly through: string; read(values: ReadonlyMap<string, Tensor>): void },
+  surrogate?: Float32Array,
 ): Float64Array[] {
   const rows = params.length;
   const inputSize = sizeOf(model.inputShape);
@@ -408,7 +426,8 @@ export function spectrumGradients(
   const g = reverseSeeds(model, layerId, seeds, rows, 'local', values, true);
   const off: number[] = [];
   for (let b = 0; b < rows; b++) if (allZero(g, b * inputSize, inputSize)) off.push(b);
-  if (off.length > 0) {
+  if (surrogate) for (const b of off) g.set(surrogate.subarray(b * inputSize, (b + 1) * inputSize), b * inputSize);
+  else if (off.length > 0) {
     const offSeeds = new Float32Array(off.length * outSize);
     off.forEach((b, i) => offSeeds.set(seeds.subarray(b * outSize, (b + 1) * outSize), i * outSize));
     const offG = reverseSeeds(model, layerId, offSeeds, off.length, 'surrogate', selectImages(values, off, rows), true);

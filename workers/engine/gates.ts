@@ -4,7 +4,7 @@ import type { PreparedModel, VariableNode } from './prepare';
  * A nonlinear node with no linear counterpart (a product of two signals, Softmax …): the
  * linear surrogate linearises it at the reference input instead (DESIGN.md §1).
  */
-function isGate(v: VariableNode): boolean {
+export function isGate(v: VariableNode): boolean {
   return v.nonlinear && (v.op.linearisedInSurrogate?.(v.ctx) ?? true);
 }
 
