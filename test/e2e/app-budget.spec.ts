@@ -30,8 +30,8 @@ test('a preview computes only the first N neurons of each layer', async ({ page 
 test('a gallery past the memory budget never starts: one notice naming the biggest layer, no RangeError', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  // A 2 GB device: a budget of 512 MB. The app keeps about 2 KB of each of the ReLU's 451,584
-  // x* (what its thumbnail draws, issue 18): 0.9 GB, past it (the CLI would hold 90 GB).
+  // A 2 GB device: a budget of 512 MB. The app keeps about 3 KB of each of the ReLU's 451,584
+  // x* (what its thumbnail draws, issue 18): 1.3 GB, past it (the CLI would hold 90 GB).
   await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 2 }));
   await openApp(page, SETTINGS(0));
   await dropFiles(page, [file(path.join(ROOT, 'test/fixtures/budget/huge_dense_layer.onnx'))]);

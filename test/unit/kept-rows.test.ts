@@ -62,28 +62,32 @@ describe('the rows kept for thumbnails', () => {
   it('averages a large cut over f×f blocks, edge blocks over what they hold, in either channel order', () => {
     const [H, W] = [224, 224];
     const first = values(3 * H * W, 7);
-    const g = thumbGeometry({ shape: [3, H, W], channelsLast: false, crop: [10, 0, 101, 224] });
-    // 224 / 48 → blocks of 5: 101 rows → 21 (the last of one row), 224 columns → 45 (the last of four).
-    expect(g).toMatchObject({ shape: [3, 21, 45], factor: 5 });
+    const g = thumbGeometry({ shape: [3, H, W], channelsLast: false, crop: [10, 0, 101, 222] });
+    // 222 / 64 → blocks of 4: 101 rows → 26 (the last of one row), 222 columns → 56 (the last of two).
+    expect(g).toMatchObject({ shape: [3, 26, 56], factor: 4 });
     const kept = keepRow(first, g);
-    for (const [c, by, bx] of [[0, 0, 0], [1, 7, 13], [2, 20, 44], [2, 20, 0], [0, 3, 44]]) {
+    for (const [c, by, bx] of [[0, 0, 0], [1, 7, 13], [2, 25, 55], [2, 25, 0], [0, 3, 55]]) {
       let sum = 0;
       let count = 0;
-      for (let y = 10 + by * 5; y < Math.min(111, 10 + by * 5 + 5); y++) {
-        for (let x = bx * 5; x < Math.min(224, bx * 5 + 5); x++) {
+      for (let y = 10 + by * 4; y < Math.min(111, 10 + by * 4 + 4); y++) {
+        for (let x = bx * 4; x < Math.min(222, bx * 4 + 4); x++) {
           sum += first[c * H * W + y * W + x];
           count++;
         }
       }
-      expect(kept[c * 21 * 45 + by * 45 + bx]).toBeCloseTo(sum / count, 5);
+      expect(kept[c * 26 * 56 + by * 56 + bx]).toBeCloseTo(sum / count, 5);
     }
     // The same picture channels-last keeps the same blocks, channels-last.
     const last = new Float32Array(first.length);
     for (let c = 0; c < 3; c++) for (let p = 0; p < H * W; p++) last[p * 3 + c] = first[c * H * W + p];
-    const gl = thumbGeometry({ shape: [H, W, 3], channelsLast: true, crop: [10, 0, 101, 224] });
-    expect(gl.shape).toEqual([21, 45, 3]);
+    const gl = thumbGeometry({ shape: [H, W, 3], channelsLast: true, crop: [10, 0, 101, 222] });
+    expect(gl.shape).toEqual([26, 56, 3]);
     const keptLast = keepRow(last, gl);
-    for (let c = 0; c < 3; c++) for (let p = 0; p < 21 * 45; p++) expect(keptLast[p * 3 + c]).toBeCloseTo(kept[c * 21 * 45 + p], 6);
+    for (let c = 0; c < 3; c++) for (let p = 0; p < 26 * 56; p++) expect(keptLast[p * 3 + c]).toBeCloseTo(kept[c * 26 * 56 + p], 6);
+    // A 64-pixel input is kept whole, and, being large, a byte a value; a 32-pixel one in floats.
+    expect(thumbGeometry({ shape: [3, 64, 64], channelsLast: false, crop: null }).factor).toBe(1);
+    expect(keptBytesPerNeuron(thumbGeometry({ shape: [3, 64, 64], channelsLast: false, crop: null }))).toBe(3 * 64 * 64 + 22);
+    expect(keptBytesPerNeuron(thumbGeometry({ shape: [3, 32, 32], channelsLast: false, crop: null }))).toBe(4 * 3 * 32 * 32 + 22);
   });
 });
 
@@ -134,7 +138,7 @@ describe('a layer’s results in the app', () => {
     const drawing = thumbnailDrawing({ inputShape: [3, 224, 224], inputLayout: 'NCHW', imageShape: null }, null);
     const geometry = thumbGeometry(drawing);
     const size = 3 * 224 * 224;
-    expect(keptBytesPerNeuron(geometry)).toBeLessThan(size * 4 / 80);
+    expect(keptBytesPerNeuron(geometry)).toBe(3 * 56 * 56 + 22);
     const data = new LayerData(layerInfo(2), 'k', size, 2, geometry, new RowCache(0), settings);
     const r = { ...result([1, 0], size, 5), inputShape: [3, 224, 224] };
     data.accept(r);

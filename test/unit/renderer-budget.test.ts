@@ -28,14 +28,14 @@ const surrogate = { mode: 'surrogate' as const, objective: { kind: 'neuron' as c
 
 describe('the app’s estimate before a run', () => {
   it('counts what the app keeps (issue 18), refuses the whole gallery past the budget and names the biggest layer; a preview of 4 neurons fits', () => {
-    // Of each ReLU x* (224×224, one channel, the whole input) 45×45 block averages, a byte each;
+    // Of each ReLU x* (224×224, one channel, the whole input) 56×56 block averages, a byte each;
     // of each conv x* its 3×3 cut in floats; 22 bytes of statistics each; and two eighths of the budget for full rows.
-    const kept = 451584 * (45 * 45 + 22) + 9 * (3 * 3 * 4 + 22);
+    const kept = 451584 * (56 * 56 + 22) + 9 * (3 * 3 * 4 + 22);
     const all = estimateRun(summary, ['conv', 'relu'], surrogate, { workers: 1, memoryBytes: memoryBudget(8) });
     expect(memoryBudget(8)).toBe(2 * 1024 ** 3);
     expect(all.estimate.bytes).toBe(kept + (2 * 1024 ** 3) / 4);
     expect(all.verdict).toMatchObject({ overMemory: false, overTime: true, biggest: { id: 'relu', neurons: 451584 } });
-    expect(all.text).toMatch(/^451,593 neurons, about .* on 1 worker, 1\.4 GB$/);
+    expect(all.text).toMatch(/^451,593 neurons, about .* on 1 worker, 1\.8 GB$/);
     // With 2 GB of device memory the budget is 512 MB: past it.
     const small = estimateRun(summary, ['conv', 'relu'], surrogate, { workers: 1, memoryBytes: memoryBudget(2) });
     expect(small.estimate.bytes).toBe(kept + (512 * 1024 ** 2) / 4);

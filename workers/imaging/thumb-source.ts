@@ -2,12 +2,12 @@
  * What a gallery keeps of an x* to draw its thumbnail (issue 18): the row cut to the layer's
  * receptive-field box like every thumbnail, then, when the cut is larger than a thumbnail
  * needs, averaged over f×f blocks. A full 224×224 MobileNetV2 gallery then keeps about
- * 7 KB per neuron instead of 600 KB; the full rows are made again when they are needed.
+ * 9 KB per neuron instead of 600 KB (domain/layer-data.ts keeps large rows a byte a value); the full rows are made again when they are needed.
  */
 import { cropRows, type ThumbnailDrawing } from './input-layout';
 
-/** Longest side a kept image has: a thumbnail cell is at most 192 px, most are about 72. */
-export const THUMB_SOURCE_SIDE = 48;
+/** Longest side a kept image has: most thumbnail cells are about 72 px, so a 64-pixel input stays whole. */
+const THUMB_SOURCE_SIDE = 64;
 
 export interface ThumbGeometry {
   /** The drawing shape of a kept row (rank 3 for images: the cut, reduced). */

@@ -12,9 +12,17 @@ import type { RowCache } from './row-cache';
 
 let serial = 0;
 
-/** Bytes a layer holds per neuron: its kept row (a byte a value when reduced, else a float) and its statistics. */
+/** Kept rows up to this many values stay floats: a small input's thumbnails are the CLI's to the pixel. */
+const EXACT_VALUES = 4096;
+
+/** Whether a layer keeps its rows a byte a value (quantised to ±127 of each row's largest): reduced or large ones. */
+function keptInBytes(geometry: ThumbGeometry): boolean {
+  return geometry.factor > 1 || keptSize(geometry) > EXACT_VALUES;
+}
+
+/** Bytes a layer holds per neuron: its kept row (a byte or a float a value) and its statistics. */
 export function keptBytesPerNeuron(geometry: ThumbGeometry): number {
-  return keptSize(geometry) * (geometry.factor > 1 ? 1 : 4) + STATS_BYTES;
+  return keptSize(geometry) * (keptInBytes(geometry) ? 1 : 4) + STATS_BYTES;
 }
 /** norms, activations, baselines, neuronMax, keptScale (4 bytes each), dead and state. */
 const STATS_BYTES = 22;
@@ -135,8 +143,8 @@ export class LayerData {
 
   private keep(n: number, kept: Float32Array): void {
     const size = this.keptValues;
-    // Reduced rows are only drawn small: a byte each is enough; exact cuts stay exact (the CLI's pixels).
-    this.kept ??= this.geometry.factor > 1 ? new Int8Array(this.neurons * size) : new Float32Array(this.neurons * size);
+    // Large rows are only drawn small: a byte a value is within one colour step; small ones stay exact (the CLI's pixels).
+    this.kept ??= keptInBytes(this.geometry) ? new Int8Array(this.neurons * size) : new Float32Array(this.neurons * size);
     if (this.kept instanceof Float32Array) {
       this.kept.set(kept, n * size);
       return;
