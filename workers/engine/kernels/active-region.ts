@@ -23,15 +23,27 @@ export function nonzeroBox(g: WindowGeometry, data: Float32Array, planes: number
     for (let d = 0; d < outD; d++) {
       for (let h = 0; h < outH; h++) {
         const row = base + (d * outH + h) * outW;
-        let first = -1;
-        let last = -1;
-        for (let w = 0; w < outW; w++) {
-          if (data[row + w] !== 0) {
-            if (first < 0) first = w;
-            last = w;
+        if (d >= lo[0] && d < hi[0] && h >= lo[1] && h < hi[1]) {
+          // A row inside the box found so far: its columns inside cannot widen it (every plane of a batch has much the same box).
+          for (let w = 0; w < lo[2]; w++) {
+            if (data[row + w] !== 0) {
+              lo[2] = w;
+              break;
+            }
           }
+          for (let w = outW - 1; w >= hi[2]; w--) {
+            if (data[row + w] !== 0) {
+              hi[2] = w + 1;
+              break;
+            }
+          }
+          continue;
         }
-        if (first < 0) continue;
+        let first = 0;
+        while (first < outW && data[row + first] === 0) first++;
+        if (first === outW) continue;
+        let last = outW - 1;
+        while (data[row + last] === 0) last--;
         if (d < lo[0]) lo[0] = d;
         if (d >= hi[0]) hi[0] = d + 1;
         if (h < lo[1]) lo[1] = h;
