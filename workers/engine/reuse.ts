@@ -89,8 +89,13 @@ export function reusedLayers(layer: Pick<LayerInfo, 'reuses' | 'reusesAll'>, mod
   return homogeneousOnly(mode) ? layer.reuses : [...layer.reuses, ...(layer.reusesAll ?? [])];
 }
 
-/** Copies of a chunk of source rows live at once: the block here and the GEMM's in WebAssembly memory (gemm-wasm.ts), twice that for a and x*. */
-const LIVE_SOURCE_ROWS = 4;
+/**
+ * A block of source rows takes 1/LIVE_SOURCE_ROWS of the working memory, and lives twice (here
+ * and in WebAssembly memory, gemm-wasm.ts, which keeps its size for the worker's life): on a
+ * 224-pixel input 53 rows (32 MB) at the largest working share. Smaller blocks only re-read a
+ * (the job's rows) more often; the forward check of the same job costs far more.
+ */
+const LIVE_SOURCE_ROWS = 8;
 
 const homogeneousOnly = (mode: string): boolean => mode === 'deconvnet' || mode === 'guided';
 
