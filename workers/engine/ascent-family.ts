@@ -103,8 +103,15 @@ function groupOf(model: PreparedModel, layer: LayerInfo): AscentFamily | undefin
  * whose gate stayed open with it (its own job computes the rest).
  */
 export function ascentFamily(model: PreparedModel, layer: LayerInfo, objective: Objective): AscentFamily {
-  const group = objective.kind === 'neuron' ? groupOf(model, layer) : undefined;
+  const group = sharedObjective(objective) ? groupOf(model, layer) : undefined;
   return group && group.members[0].gates.length === 0 ? group : alone(model, layer);
+}
+
+const sharedObjective = (objective: Objective): boolean => objective.kind === 'neuron';
+
+/** Whether layers may share one ascent under a gallery's settings: the readable ascent (ascent.ts) under an objective ascentFamily shares. */
+export function sharesAscent(settings: { readonly mode: string; readonly objective: Objective; readonly ascent?: { readonly style?: string } }): boolean {
+  return settings.mode === 'ascent' && settings.ascent?.style === 'readable' && sharedObjective(settings.objective);
 }
 
 /**

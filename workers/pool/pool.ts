@@ -1,3 +1,4 @@
+import { sharesAscent } from '../engine/ascent-family';
 import type { GallerySettings } from '../engine/compute';
 import { memoryBudget as threadBudget, workerBudget } from '../engine/budget';
 import { ModelError } from '../engine/graph';
@@ -40,11 +41,6 @@ export function denseSourceBytes(budgetBytes: number, shared: boolean): number {
 }
 /** … and then in jobs large enough that the rows travel about once per four neurons, their results at most this. */
 const DENSE_JOB_BYTES = 48 * 1024 * 1024;
-
-/** Whether layers may share one ascent under these settings (engine/ascent-family.ts: readable, neuron objective). */
-function sharesAscent(settings: GallerySettings): boolean {
-  return settings.mode === 'ascent' && settings.ascent?.style === 'readable' && settings.objective.kind === 'neuron';
-}
 
 function denseBatch(sourceBytes: number, rowBytes: number, maxBatch: number): number {
   const rows = sourceBytes / rowBytes;
