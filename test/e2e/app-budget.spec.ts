@@ -6,6 +6,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { dropFiles, layerStates, openApp, pageErrors, waitForAllLayers } from './app-helpers';
 import { axeViolations } from './axe';
+import { bytes, concat, int, model, node, ONNX, text, valueInfo, varint } from '../helpers/onnx-writer';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SHARED_QUANTIZED = path.resolve(ROOT, '../shared/models/onnx/qlinear_int8_mobilenetv2_cifar10.onnx');
@@ -41,6 +42,28 @@ test('a gallery past the memory budget never starts: one notice naming the bigge
   const states = await layerStates(page);
   expect(states.every((s) => s.received === 0)).toBe(true);
   expect(errors.filter((m) => /RangeError|typed array/.test(m))).toEqual([]);
+});
+
+/** x [1,4] → Gemm with B = ConstantOfShape([4, 20000000]) of int64 ones: 80 million values, 610 MB (under the engine's 1 GB default). */
+function bomb(): Uint8Array {
+  const shape = concat(int(1, 2), int(2, ONNX.INT64), bytes(7, varint(4), varint(20_000_000)), text(8, 'shape'));
+  const one = concat(int(1, 1), int(2, ONNX.INT64), bytes(7, varint(1)));
+  const fill = node('ConstantOfShape', 'fill', ['shape'], ['B'], concat(text(1, 'value'), bytes(5, one), int(20, 4)));
+  return model([fill, node('Gemm', 'gemm', ['x', 'B'], ['y'])], [shape], valueInfo('x', [1, 4]), valueInfo('y', [1, 20_000_000]));
+}
+
+test('the app reads a model within its own memory budget, not the engine\'s 1 GB default: a too-big model gets one line naming file and problem', async ({ page }) => {
+  const errors = pageErrors(page);
+  // A 1 GB device: a budget of 256 MB, past which the 610 MB constant is refused before it is made.
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 1 }));
+  await openApp(page, SETTINGS(0));
+  await dropFiles(page, [{ name: 'bomb.onnx', bytes: bomb() }]);
+  const notice = page.locator('[data-testid=notice][data-kind=error]');
+  // The notice names the file above its message.
+  await expect(notice).toContainText('bomb.onnx');
+  await expect(notice).toContainText('Node "fill" (ConstantOfShape): shape [4, 20000000] would take 610 MB (80,000,000 values), past the memory budget of 256 MB; the app may use a quarter of this computer’s memory, at most 2 GB');
+  await expect(notice).toHaveCount(1);
+  expect(errors).toEqual([]);
 });
 
 test('a gallery past ~10 minutes of work is started only if the user agrees, in a real modal', async ({ page }) => {

@@ -99,3 +99,43 @@ test('a layer whose rows were let go exports the engine’s x*, computed again',
   const worst = Math.max(...Array.from(npy.data, (v, i) => Math.abs(v - truth.xstar[i])));
   expect(worst / scale).toBeLessThan(1e-5);
 });
+
+test('the row cache is set in Settings beside the memory budget; absurd sizes are refused with a message', async ({ browser }) => {
+  for (const locale of ['en', 'zh-CN']) {
+    const context = await browser.newContext({ locale });
+    const page = await context.newPage();
+    const errors = pageErrors(page);
+    // A 4 GB device: a budget of 1 GB, so at most 512 MB of rows.
+    await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 4 }));
+    await openApp(page);
+    await openExample(page, 'linear-mlp');
+    await waitForAllLayers(page);
+    await page.getByTestId('open-settings').click();
+    await expect(page.getByTestId('memory-budget')).toHaveText('1.0 GB');
+    await expect(page.getByTestId('row-cache-used')).toContainText('128 MB');
+    const field = page.getByTestId('setting-row-cache');
+    for (const absurd of ['100000', '0', '-3']) {
+      await field.fill(absurd);
+      await field.press('Enter');
+      await expect(page.getByTestId('setting-row-cache-error')).toContainText(locale === 'en' ? 'between 1 MB and 512 MB' : '1 MB 到 512 MB');
+      expect(await page.evaluate(() => localStorage.getItem('neurovis.rowCacheBytes'))).toBeNull();
+    }
+    await page.getByTestId('setting-row-cache-error').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(tmpdir(), `neurovis-row-cache-setting-${locale}.png`) });
+    await field.fill('5');
+    await field.press('Enter');
+    await expect(page.getByTestId('setting-row-cache-error')).toHaveCount(0);
+    await expect(page.getByTestId('row-cache-used')).toContainText('5 MB');
+    expect(await page.evaluate(() => localStorage.getItem('neurovis.rowCacheBytes'))).toBe(String(5 * 1024 ** 2));
+    // Kept across a reload; empty goes back to the automatic share.
+    await page.reload();
+    await page.getByTestId('open-settings').click();
+    await expect(page.getByTestId('setting-row-cache')).toHaveValue('5');
+    await page.getByTestId('setting-row-cache').fill('');
+    await page.getByTestId('setting-row-cache').press('Enter');
+    await expect(page.getByTestId('row-cache-used')).toContainText('128 MB');
+    expect(await page.evaluate(() => localStorage.getItem('neurovis.rowCacheBytes'))).toBeNull();
+    expect(errors).toEqual([]);
+    await context.close();
+  }
+});

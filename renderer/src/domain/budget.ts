@@ -3,6 +3,7 @@ import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, defaultMemoryBudget, describe
 import { stepsPerNeuron } from '../../../workers/engine/compute';
 import { unionCrop } from '../../../workers/engine/receptive-field';
 import { sizeOf } from '../../../workers/engine/tensor';
+import { formatBytes } from '../../../workers/engine/budget';
 import { thumbnailDrawing } from '../../../workers/imaging/input-layout';
 import { thumbGeometry } from '../../../workers/imaging/thumb-source';
 import type { GallerySettings, ModelSummary } from '../../../workers/pool/api';
@@ -18,12 +19,41 @@ const ROW_CACHE_KEY = 'neurovis.rowCacheBytes';
 /** The share of the memory budget the full rows may take (domain/row-cache.ts), and as much again the pool's cache of results. */
 const ROW_CACHE_SHARE = 1 / 8;
 
-/** Bytes of full x* rows the app keeps (and the pool caches): an eighth of the memory budget each. */
-export function rowCacheBytes(): number {
-  const asked = Number(globalThis.localStorage?.getItem(ROW_CACHE_KEY) ?? NaN);
-  if (Number.isFinite(asked) && asked >= 0) return asked;
+/** The budget of this page (its navigator's device memory). */
+export function pageBudget(): number {
   const nav = globalThis.navigator as { deviceMemory?: number } | undefined;
-  return Math.round(ROW_CACHE_SHARE * memoryBudget(nav?.deviceMemory));
+  return memoryBudget(nav?.deviceMemory);
+}
+
+/** Bytes of full x* rows the app keeps (and the pool caches): an eighth of the memory budget each, unless the user chose. */
+export function rowCacheBytes(): number {
+  const asked = askedRowCacheBytes();
+  return asked ?? Math.round(ROW_CACHE_SHARE * pageBudget());
+}
+
+/** The row cache the user chose (Settings), or null for the automatic share. */
+export function askedRowCacheBytes(): number | null {
+  const stored = globalThis.localStorage?.getItem(ROW_CACHE_KEY);
+  const asked = stored === null || stored === undefined || stored.trim() === '' ? NaN : Number(stored);
+  return Number.isFinite(asked) && asked >= 0 ? asked : null;
+}
+
+/** Below this the detail view computes nearly every row again; the app's own cache and the pool's each take it, so at most half the budget. */
+export const MIN_ROW_CACHE_BYTES = 1024 ** 2;
+
+/** Why a chosen row-cache size is refused (an i18n key and its parameters), or null when it is fine. */
+export function rowCacheProblem(bytes: number, budget: number = pageBudget()): { key: string; params: Record<string, string> } | null {
+  const max = Math.floor(budget / 2);
+  if (!Number.isFinite(bytes) || bytes < MIN_ROW_CACHE_BYTES || bytes > max) {
+    return { key: 'settings.rowCacheInvalid', params: { min: formatBytes(MIN_ROW_CACHE_BYTES), max: formatBytes(max) } };
+  }
+  return null;
+}
+
+/** Keeps the user's row-cache size (null: back to the automatic share); the caller checked it with rowCacheProblem. */
+export function setRowCacheBytes(bytes: number | null): void {
+  if (bytes === null) globalThis.localStorage?.removeItem(ROW_CACHE_KEY);
+  else globalThis.localStorage?.setItem(ROW_CACHE_KEY, String(Math.round(bytes)));
 }
 
 export interface RunEstimate {

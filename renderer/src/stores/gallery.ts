@@ -223,5 +223,10 @@ export const useGallery = defineStore('gallery', () => {
     view.value = next;
   }
 
-  return { summary, revision, counts, view, focus, overviewLayer, columns, scrollTop, layerIds, reset, prepare, accept, restore, fail, clearFailures, layerData, openDetail, openOverview, back, moveFocus, goTo, show, setOrdering };
+  /** The user chose another size of the row cache (Settings): the least recently used rows go at once. */
+  function setRowCacheBudget(bytes: number): void {
+    rows.setBudget(bytes);
+  }
+
+  return { setRowCacheBudget, summary, revision, counts, view, focus, overviewLayer, columns, scrollTop, layerIds, reset, prepare, accept, restore, fail, clearFailures, layerData, openDetail, openOverview, back, moveFocus, goTo, show, setOrdering };
 });

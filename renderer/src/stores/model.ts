@@ -4,6 +4,7 @@ import type { LoadOptions, ModelSummary } from '../../../workers/pool/api';
 import { modeById } from '../../../workers/engine/modes/index';
 import { getHost, type ModelFile, type OpenedModel } from '../host/index';
 import { ensurePool } from '../services/pool';
+import { pageBudget } from '../domain/budget';
 import { useGallery } from './gallery';
 import { useJobs } from './jobs';
 import { messageOf, useNotices } from './notices';
@@ -38,6 +39,8 @@ export const useModel = defineStore('model', () => {
     const shape = settings.parsedInputShape;
     const image = settings.parsedImageShape;
     return {
+      // The app's budget, not the engine's default: reading a model never takes more than the app allows.
+      memoryBudget: pageBudget(),
       ...(shape && shape.length > 0 ? { inputShape: shape } : {}),
       ...(settings.inputLayout ? { inputLayout: settings.inputLayout } : {}),
       ...(image && image.length === 2 ? { imageShape: image } : {}),
