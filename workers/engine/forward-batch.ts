@@ -1,6 +1,9 @@
 import { ModelError } from './graph';
 import { recycleFloats } from './kernels/scratch';
 import { ancestorsOf } from './forward';
+import { fusedClips, type FusedClips } from './forward-fuse';
+import type { ClampBounds } from './kernels/clamp';
+import { convForward } from './ops/conv';
 import type { OpContext } from './op';
 import type { PreparedModel, VariableNode } from './prepare';
 import { formatShape, sizeOf, type DType, type Shape, type Tensor } from './tensor';
@@ -47,11 +50,16 @@ function forwardValues(model: PreparedModel, inputs: Float32Array, batch: number
   const nodes = ancestorsOf(model, target);
   const shapes = tensorShapes(model, nodes);
   const lastUse = lastUses(nodes, target);
+  // Every tensor is kept for a reversal: nothing is fused away.
+  const fused = keep ? undefined : fusedFor(model, nodes, target, shapes);
   const values = new Map<string, BatchedValue>([[model.inputName, { dtype: 'float32', data: inputs }]]);
   for (let n = 0; n < nodes.length; n++) {
     const v = nodes[n];
-    const outputs = batchable(model, v, shapes) ? runBatched(model, v, values, shapes, batch) : runImageByImage(model, v, values, shapes, batch);
-    v.node.outputs.forEach((name, i) => {
+    if (fused?.clips.has(n)) continue;
+    const pair = fused?.byConv.get(n);
+    const outputs = batchable(model, v, shapes) ? runBatched(model, v, values, shapes, batch, pair?.bounds) : runImageByImage(model, v, values, shapes, batch);
+    const names = pair ? nodes[pair.clip].node.outputs : v.node.outputs;
+    names.forEach((name, i) => {
       if (name && outputs[i]) values.set(name, outputs[i]);
     });
     if (keep) continue;
@@ -63,6 +71,16 @@ function forwardValues(model: PreparedModel, inputs: Float32Array, batch: number
     }
   }
   return values;
+}
+
+const fusions = new WeakMap<PreparedModel, Map<string, FusedClips>>();
+
+function fusedFor(model: PreparedModel, nodes: readonly VariableNode[], target: string, shapes: ReadonlyMap<string, Shape>): FusedClips {
+  let perModel = fusions.get(model);
+  if (!perModel) fusions.set(model, (perModel = new Map()));
+  let fused = perModel.get(target);
+  if (!fused) perModel.set(target, (fused = fusedClips(model, nodes, target, (n) => batchable(model, nodes[n], shapes))));
+  return fused;
 }
 
 const constantBuffers = new WeakMap<PreparedModel, Set<ArrayBufferLike>>();
@@ -112,11 +130,13 @@ function inputTensors(model: PreparedModel, v: VariableNode, values: ReadonlyMap
   });
 }
 
-function runBatched(model: PreparedModel, v: VariableNode, values: ReadonlyMap<string, BatchedValue>, shapes: ReadonlyMap<string, Shape>, batch: number): BatchedValue[] {
+/** `clamp`: the bounds of a Clip fused into this Conv (forward-fuse.ts). */
+function runBatched(model: PreparedModel, v: VariableNode, values: ReadonlyMap<string, BatchedValue>, shapes: ReadonlyMap<string, Shape>, batch: number, clamp?: ClampBounds): BatchedValue[] {
   const stacked = (s: Shape): number[] => [batch, ...s.slice(1)];
   const ctx: OpContext = { ...v.ctx, inputShapes: v.ctx.inputShapes.map((s, i) => (s && isVariable(model, v.node.inputs[i]) ? stacked(s) : s)) };
   const inputs = inputTensors(model, v, values, (name, value) => ({ dtype: value.dtype, shape: stacked(shapes.get(name)!), data: value.data }));
-  return v.op.forward(ctx, inputs).map((t, i) => {
+  const results = clamp ? [convForward(ctx, inputs, clamp)] : v.op.forward(ctx, inputs);
+  return results.map((t, i) => {
     if (t.data.length !== batch * sizeOf(v.outputShapes[i])) {
       throw new ModelError(`node "${v.node.name}" (${v.node.opType}): the batched forward made ${t.data.length} values, expected ${batch} × ${sizeOf(v.outputShapes[i])}`);
     }

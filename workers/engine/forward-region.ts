@@ -1,6 +1,8 @@
 import type { AttrValue } from './graph';
 import { ModelError } from './graph';
 import { ancestorsOf } from './forward';
+import { fusedClips, type FusedClips } from './forward-fuse';
+import { convForward } from './ops/conv';
 import type { OpContext } from './op';
 import { forwardWindow, kernelOf, type Window } from './ops/conv-geometry';
 import type { PreparedModel, VariableNode } from './prepare';
@@ -40,6 +42,8 @@ interface RegionPlan {
   readonly boxes: ReadonlyMap<string, SpatialBox>;
   /** The index of the last node reading each tensor. */
   readonly lastUse: ReadonlyMap<string, number>;
+  /** Clips run inside their Conv when the values are not kept (forward-fuse.ts). */
+  readonly fused: FusedClips;
 }
 
 const isImage = (s: Shape | undefined): s is Shape => !!s && s.length === 4 && s[0] === 1;
@@ -143,7 +147,8 @@ function makePlan(model: PreparedModel, target: string, box: SpatialBox): Region
   if (cropped > WORTH_CROPPING * whole) return null;
   const lastUse = new Map<string, number>();
   nodes.forEach((v, n) => v.node.inputs.forEach((name) => name && name !== target && lastUse.set(name, n)));
-  return { nodes, rules, boxes, lastUse };
+  const fused = fusedClips(model, nodes, target, (n) => rules[n] !== 'whole');
+  return { nodes, rules, boxes, lastUse, fused };
 }
 
 const fullBox = (s: Shape): SpatialBox => ({ h0: 0, h1: s[2], w0: 0, w1: s[3] });
@@ -242,9 +247,13 @@ function wholeMaps(value: BoxedValue, shape: Shape, batch: number): Float32Array
 function regionValues(model: PreparedModel, plan: RegionPlan, inputs: Float32Array, batch: number, keep: boolean): Map<string, BoxedValue> {
   const [, C, H, W] = model.inputShape;
   const values = new Map<string, BoxedValue>([[model.inputName, { box: { h0: 0, h1: H, w0: 0, w1: W }, channels: C, data: inputs }]]);
+  const fused = keep ? undefined : plan.fused;
   for (let n = 0; n < plan.nodes.length; n++) {
     const v = plan.nodes[n];
-    const outName = v.node.outputs[0];
+    if (fused?.clips.has(n)) continue;
+    const pair = fused?.byConv.get(n);
+    // A fused Clip's output has its Conv's box (it reads nothing else).
+    const outName = pair ? plan.nodes[pair.clip].node.outputs[0] : v.node.outputs[0];
     const out = plan.boxes.get(outName)!;
     const rule = plan.rules[n];
     const need = rule === 'window' ? convInputBox(v.ctx, out) : out;
@@ -264,7 +273,8 @@ function regionValues(model: PreparedModel, plan: RegionPlan, inputs: Float32Arr
       return { dtype: 'float32', shape, data: cropTo(value, need, batch) };
     });
     const node = rule === 'window' ? { ...v.node, attrs: shiftedPads(v.ctx, need, out) } : v.node;
-    const [result] = v.op.forward({ ...v.ctx, node, inputShapes: shapes }, tensors);
+    const ctx = { ...v.ctx, node, inputShapes: shapes };
+    const [result] = pair ? [convForward(ctx, tensors, pair.bounds)] : v.op.forward(ctx, tensors);
     const channels = v.outputShapes[0][1];
     const expected = batch * channels * (out.h1 - out.h0) * (out.w1 - out.w0);
     if (!(result.data instanceof Float32Array) || result.data.length !== expected) {

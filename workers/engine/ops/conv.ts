@@ -7,8 +7,9 @@ import { recycleFloats, scratchFloats, zeroedFloats } from '../kernels/scratch';
 import { isOptimised } from '../optimise';
 import { windowAccumulate, windowAccumulateTransposed } from '../kernels/window';
 import type { OpContext, OpDef } from '../op';
-import { floatTensor } from '../tensor';
-import { addBias, convKernel, convOperands, copy, floatData, imagesPerPass, isDirect, reverseConv, type ConvPlanBase } from './conv-common';
+import { floatTensor, type Tensor } from '../tensor';
+import { clampFloats, type ClampBounds } from '../kernels/clamp';
+import { addBias, convKernel, convOperands, copy, copyAdding, floatData, imagesPerPass, isDirect, reverseConv, type ConvPlanBase } from './conv-common';
 import { fail, forwardWindow, geometryOf, isPointwise, isWholeInput } from './conv-geometry';
 
 /**
@@ -40,29 +41,53 @@ function plan(ctx: OpContext): ConvPlan {
   };
 }
 
-/** y (images×M×P) = conv(x, w), no bias. */
-function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean): void {
+/** What the forward pass applies to each output as it is written: the bias, then a clamp (a Clip fused into the Conv). */
+export interface ConvEpilogue {
+  readonly bias?: Float32Array;
+  readonly clamp?: ClampBounds;
+}
+
+/** y (images×M×P) = conv(x, w), then the epilogue. */
+function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean, after: ConvEpilogue): void {
+  if (!convolveBare(p, x, w, y, constantW, after)) finishImages(y, after, p.maps, p.geometry.outSize, 0, p.images);
+}
+
+/**
+ * The bias and clamp of images [n0, n1) in one pass per image (its outputs are still in
+ * cache between the two), instead of one pass over the whole batch each.
+ */
+function finishImages(y: Float32Array, { bias, clamp }: ConvEpilogue, maps: number, P: number, n0: number, n1: number): void {
+  if (!bias && !clamp) return;
+  const size = maps * P;
+  for (let n = n0; n < n1; n++) {
+    if (bias) addBias(y.subarray(n * size, (n + 1) * size), bias, 1, maps, P);
+    if (clamp) clampFloats(y, y, clamp, n * size, (n + 1) * size);
+  }
+}
+
+/** y = conv(x, w), no bias; true when the path applied the epilogue itself. */
+function convolveBare(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean, after: ConvEpilogue): boolean {
   const { images, channels, maps, group, cg, mg, geometry: g } = p;
   const inSize = g.inSize;
   const P = g.outSize;
   const K = g.kernelSize;
   const rows = cg * K;
   if (isDirect(p)) {
-    if (isOptimised() && depthwiseWasm('forward', g, p, x, w, y)) return;
+    if (isOptimised() && depthwiseWasm('forward', g, p, x, w, y)) return false;
     for (let n = 0; n < images; n++) {
       for (let m = 0; m < maps; m++) {
         const c = Math.floor(m / mg);
         windowAccumulate(g, x, (n * channels + c) * inSize, w, m * K, y, (n * maps + m) * P);
       }
     }
-    return;
+    return false;
   }
-  if (isOptimised() && shiftedApplies(p) && shiftedConv('forward', p, w, x, y)) return;
+  if (isOptimised() && shiftedApplies(p) && shiftedConv('forward', p, w, x, y)) return false;
   // Side by side only where a map is narrower than a GEMM row wants: wider maps go straight
   // from x into y (the copies in and out were as costly as the GEMM on 32×32 maps, measured).
   if (isOptimised() && images > 1 && imagesPerPass(P, rows, images) > 1) {
-    convolveSideBySide(p, x, w, y, constantW);
-    return;
+    convolveSideBySide(p, x, w, y, constantW, after);
+    return true;
   }
   const cols = p.pointwise ? x : new Float32Array(rows * P);
   for (let n = 0; n < images; n++) {
@@ -78,6 +103,7 @@ function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array
       });
     }
   }
+  return false;
 }
 
 /**
@@ -85,7 +111,7 @@ function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array
  * by side in one matrix, so each GEMM is wide even where a map has few positions. Each row
  * of the GEMM is computed as for one image, so the values are the same.
  */
-function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean): void {
+function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean, after: ConvEpilogue): void {
   const { images, channels, maps, group, cg, mg, geometry: g } = p;
   const P = g.outSize;
   const rows = cg * g.kernelSize;
@@ -108,11 +134,15 @@ function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Fl
       }
       gemm({ m: mg, n: width, k: rows, a: w, aOffset: gi * mg * rows, b: cols, c: out, constantA: constantW });
       for (let r = 0; r < mg; r++) {
+        const b = after.bias ? after.bias[gi * mg + r] : 0;
         for (let j = 0; j < count; j++) {
-          copy(out, r * width + j * P, y, ((n0 + j) * maps + gi * mg + r) * P, P);
+          if (b === 0) copy(out, r * width + j * P, y, ((n0 + j) * maps + gi * mg + r) * P, P);
+          else copyAdding(out, r * width + j * P, y, ((n0 + j) * maps + gi * mg + r) * P, P, b);
         }
       }
     }
+    // These images' outputs are complete (every group written): clamped while still in cache.
+    if (after.clamp) clampFloats(y, y, after.clamp, n0 * maps * P, (n0 + count) * maps * P);
   }
   recycleFloats(cols);
   recycleFloats(out);
@@ -235,6 +265,21 @@ function weightGradient(p: ConvPlan, seeds: number, gy: Float32Array, x: Float32
   return gw;
 }
 
+/**
+ * Y = conv(X, W) + B, then clamped to `clamp` when given: a Clip that reads only this Conv's
+ * output, fused into it by the batched forward pass (forward-fuse.ts), so the outputs are
+ * written once instead of once more by the bias and once more by the Clip.
+ */
+export function convForward(ctx: OpContext, inputs: readonly (Tensor | undefined)[], clamp?: ClampBounds): Tensor {
+  const p = plan(ctx);
+  const x = floatData(ctx, inputs[0], 'X');
+  const w = floatData(ctx, inputs[1], 'W');
+  const y = zeroedFloats(p.images * p.maps * p.geometry.outSize);
+  const bias = inputs[2] ? floatData(ctx, inputs[2], 'B') : undefined;
+  convolve(p, x, w, y, !!ctx.constants[1], { bias, clamp });
+  return floatTensor(p.outShape, y);
+}
+
 export const convOp: OpDef = {
   type: 'Conv',
   kind: 'linear',
@@ -242,15 +287,7 @@ export const convOp: OpDef = {
   kindAt: (ctx) => (!ctx.constants[0] && !ctx.constants[1] ? 'nonlinear' : 'linear'),
   inferShapes: (ctx) => [plan(ctx).outShape],
   batchFirst: (ctx) => !!ctx.constants[1],
-  forward(ctx, inputs) {
-    const p = plan(ctx);
-    const x = floatData(ctx, inputs[0], 'X');
-    const w = floatData(ctx, inputs[1], 'W');
-    const y = zeroedFloats(p.images * p.maps * p.geometry.outSize);
-    convolve(p, x, w, y, !!ctx.constants[1]);
-    if (inputs[2]) addBias(y, floatData(ctx, inputs[2], 'B'), p.images, p.maps, p.geometry.outSize);
-    return [floatTensor(p.outShape, y)];
-  },
+  forward: (ctx, inputs) => [convForward(ctx, inputs)],
   reverse(ctx, [gy]) {
     if (!gy) return [undefined, undefined, undefined];
     const p = plan(ctx);
