@@ -135,6 +135,14 @@ describe('WebAssembly SIMD depthwise kernel', () => {
       gx.fill(NaN);
       depthwiseWasm('transposed', g, { images, channels, maps, mg }, new Float32Array(gy.length), w, gx);
       expect(gx.every((v) => v === 0)).toBe(true);
+      // Forward with an epilogue: each output map's bias, then a clamp (a Clip fused into the Conv).
+      const bias = values(maps, next);
+      const clamp = { min: 0, max: 0.2 };
+      y.fill(NaN);
+      expect(depthwiseWasm('forward', g, { images, channels, maps, mg }, x, w, y, { bias, clamp })).toBe(true);
+      const plain = reference(c, false, x, w);
+      const want = plain.map((v, i) => Math.min(clamp.max, Math.max(clamp.min, v + bias[Math.floor(i / g.outSize) % maps])));
+      expect(maxError(y, want)).toBeLessThanOrEqual(1e-5);
     });
   }
 });

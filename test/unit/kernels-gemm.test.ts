@@ -121,6 +121,34 @@ describe.each([
       expect(new Uint32Array(one.buffer), `row ${i}`).toEqual(new Uint32Array(all.buffer, i * n * 4, n));
     }
   });
+  it('applies an epilogue (each row\'s bias, then a clamp) to the product, on dense, sparse and zero rows, overwriting and accumulating', () => {
+    const [m, n, k] = [9, 301, 40];
+    const a = values(m * k, 51);
+    a.fill(0, 2 * k, 3 * k); // a zero row
+    a.fill(0, 5 * k, 6 * k);
+    a[5 * k + 7] = 0.4; // a sparse row
+    const b = values(k * n, 53);
+    const bias = Float32Array.from({ length: 3 + m }, (_, i) => (i % 3 === 0 ? 0 : 0.2 * (i - 6)));
+    const truth = naive(m, n, k, a, 0, false, b, 0, false);
+    for (const clamp of [undefined, { min: 0, max: 0.3 }, { min: -0.1, max: 0.05 }]) {
+      const want = (i: number, j: number, times: number): number => {
+        const v = times * truth[i * n + j] + bias[3 + i];
+        return clamp ? Math.min(clamp.max, Math.max(clamp.min, v)) : v;
+      };
+      const c = new Float32Array(m * n).fill(NaN);
+      gemm({ m, n, k, a, b, c, epilogue: { bias, biasOffset: 3, clamp } });
+      let err = 0;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) err = Math.max(err, Math.abs(c[i * n + j] - want(i, j, 1)));
+      expect(err).toBeLessThanOrEqual(1e-5);
+      // Accumulating: the epilogue goes on the sum (here C held the product without it).
+      c.fill(0);
+      gemm({ m, n, k, a, b, c });
+      gemm({ m, n, k, a, b, c, accumulate: true, epilogue: { bias, biasOffset: 3, clamp } });
+      err = 0;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) err = Math.max(err, Math.abs(c[i * n + j] - want(i, j, 2)));
+      expect(err).toBeLessThanOrEqual(1e-5);
+    }
+  });
 });
 
 describe('gemm with constant operands (weights kept transposed and resident by the optimised engine)', () => {

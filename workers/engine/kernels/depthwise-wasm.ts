@@ -1,4 +1,5 @@
 import { DEPTHWISE_WASM_BASE64 } from './depthwise-wasm-binary';
+import { epilogueInWasm, hasEpilogue, NO_EPILOGUE, type Epilogue } from './epilogue';
 import { instantiateWasm, reserveWasm } from './wasm-module';
 import type { WindowGeometry } from './window-geometry';
 
@@ -18,6 +19,7 @@ interface DepthwiseModule {
   readonly transposedScratchFloats: (mg: number, outH: number, inW: number, kW: number, dW: number) => number;
   readonly MAX_TAPS: WebAssembly.Global;
   readonly nonzeroBox: (planar: number, planes: number, rows: number, rowLength: number) => void;
+  readonly biasClamp: Parameters<typeof epilogueInWasm>[0];
   readonly GEOMETRY: WebAssembly.Global;
   readonly BOX: WebAssembly.Global;
   readonly HEADER_BYTES: WebAssembly.Global;
@@ -52,12 +54,12 @@ export interface DepthwisePlanes {
  * inSize) with w (maps × kernelSize); transposed: dst (images × channels × inSize) = its
  * transpose applied to src (images × maps × outSize), computed only over the box of output
  * positions where src is non-zero (the seeds' cone: the same sums, exactly). dst is
- * overwritten. Returns false, doing nothing, when the kernel is unavailable or the window
- * is not 2-D.
+ * overwritten; forward, `after` is applied to it (output map m takes the bias at index m).
+ * Returns false, doing nothing, when the kernel is unavailable or the window is not 2-D.
  */
 export function depthwiseWasm(
   direction: 'forward' | 'transposed', g: WindowGeometry, p: DepthwisePlanes,
-  src: Float32Array, w: Float32Array, dst: Float32Array,
+  src: Float32Array, w: Float32Array, dst: Float32Array, after: Epilogue = NO_EPILOGUE,
 ): boolean {
   const m = depthwiseModule();
   if (!m || g.inShape[0] !== 1 || g.outShape[0] !== 1 || g.kernel[0] !== 1 || g.padsBegin[0] !== 0) return false;
@@ -78,8 +80,9 @@ export function depthwiseWasm(
   const scratchAt = wAt + 4 * ((w.length + 3) & ~3);
   const srcAt = scratchAt + 4 * ((scratchFloats + 3) & ~3);
   const dstAt = srcAt + 4 * chunk * srcPlanes;
+  const biasAt = dstAt + 4 * chunk * dstPlanes;
   try {
-    reserveWasm(m.memory, dstAt + 4 * chunk * dstPlanes);
+    reserveWasm(m.memory, biasAt + 4 * maps);
   } catch (e) {
     // WebAssembly memory could not grow (memory exhausted): the TypeScript kernel does it.
     if (e instanceof RangeError) return false;
@@ -96,6 +99,7 @@ export function depthwiseWasm(
     if (forward) {
       geometry.set([inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, pH, pW, inW, inH * inW, 0]);
       m.forward(count * maps, channels, maps, mg, srcAt, wAt, dstAt, scratchAt);
+      if (hasEpilogue(after)) epilogueInWasm(m.biasClamp, heap, dstAt, count * maps, outH * outW, after, biasAt, maps, (c) => c);
     } else {
       m.nonzeroBox(srcAt, count * maps, outH, outW);
       const [row0, rows, col0, cols] = box;

@@ -1,4 +1,5 @@
 import { GEMM_WASM_BASE64 } from './gemm-wasm-binary';
+import { epilogueInWasm, hasEpilogue, type Epilogue } from './epilogue';
 import { instantiateWasm, reserveWasm } from './wasm-module';
 
 /**
@@ -9,6 +10,7 @@ import { instantiateWasm, reserveWasm } from './wasm-module';
 interface GemmModule {
   readonly memory: WebAssembly.Memory;
   readonly gemm: (m: number, n: number, k: number, a: number, b: number, c: number, pack: number) => void;
+  readonly biasClamp: Parameters<typeof epilogueInWasm>[0];
   readonly packBytes: number;
 }
 
@@ -26,8 +28,8 @@ export function wasmGemmCalls(): number {
 /** The compiled kernel, or null where WebAssembly SIMD is unavailable (or a CSP forbids compiling it). */
 export function wasmGemm(): GemmModule | null {
   if (loaded !== undefined) return loaded;
-  const exports = instantiateWasm(GEMM_WASM_BASE64) as { memory: WebAssembly.Memory; gemm: GemmModule['gemm']; PACK_BYTES: WebAssembly.Global } | null;
-  loaded = exports && { memory: exports.memory, gemm: exports.gemm, packBytes: Number(exports.PACK_BYTES.value) };
+  const exports = instantiateWasm(GEMM_WASM_BASE64) as { memory: WebAssembly.Memory; gemm: GemmModule['gemm']; biasClamp: GemmModule['biasClamp']; PACK_BYTES: WebAssembly.Global } | null;
+  loaded = exports && { memory: exports.memory, gemm: exports.gemm, biasClamp: exports.biasClamp, packBytes: Number(exports.PACK_BYTES.value) };
   return loaded;
 }
 
@@ -74,11 +76,16 @@ export interface WasmOperands {
   readonly wholeA: boolean;
   /** B is constant: keep it resident. */
   readonly wholeB: boolean;
+  /** C's listed rows start from zero (C = A·B): C is not read. */
+  readonly overwrite?: boolean;
+  /** Applied to each listed row of C after its product; row i takes the bias at index i. */
+  readonly epilogue?: Epilogue;
 }
 
 /**
  * C[rows[i]] += A[rows[i]] · B for the `count` listed rows (A m×k, B k×n, C m×n, row-major
- * at the given offsets). Returns false, doing nothing, when the kernel is unavailable.
+ * at the given offsets), or = with `overwrite`; then the epilogue. Returns false, doing
+ * nothing, when the kernel is unavailable.
  */
 export function gemmRowsWasm(
   rows: Int32Array, count: number, n: number, k: number,
@@ -97,7 +104,7 @@ export function gemmRowsWasm(
     // Copying B may have emptied the region A was in: look A up again (a hit, or a fresh copy).
     if (aResident !== null && bResident !== null) aResident = residentCopy(w, a, aOff, count * k);
     scratch = w.packBytes + residentTop;
-    reserve(w, scratch + 4 * ((bResident === null ? k * n : 0) + (aResident === null ? chunk * k : 0) + chunk * n));
+    reserve(w, scratch + 4 * ((bResident === null ? k * n : 0) + (aResident === null ? chunk * k : 0) + chunk * n + chunk));
   } catch (e) {
     // WebAssembly memory could not grow (memory exhausted): the TypeScript kernel does the product.
     if (e instanceof RangeError) return false;
@@ -107,6 +114,8 @@ export function gemmRowsWasm(
   const bBase = bResident ?? scratch;
   const aBase = scratch + (bResident === null ? 4 * k * n : 0);
   const cBase = aBase + (aResident === null ? 4 * chunk * k : 0);
+  const biasAt = cBase + 4 * chunk * n;
+  const after = operands.epilogue && hasEpilogue(operands.epilogue) ? operands.epilogue : undefined;
   const heap = new Float32Array(w.memory.buffer);
   if (bResident === null) heap.set(b.subarray(bOff, bOff + k * n), bBase >> 2);
   for (let r0 = 0; r0 < count; r0 += chunk) {
@@ -114,9 +123,11 @@ export function gemmRowsWasm(
     for (let r = 0; r < rowsHere; r++) {
       const row = rows[r0 + r];
       if (aResident === null) heap.set(a.subarray(aOff + row * k, aOff + (row + 1) * k), (aBase >> 2) + r * k);
-      heap.set(c.subarray(cOff + row * n, cOff + (row + 1) * n), (cBase >> 2) + r * n);
+      if (!operands.overwrite) heap.set(c.subarray(cOff + row * n, cOff + (row + 1) * n), (cBase >> 2) + r * n);
     }
+    if (operands.overwrite) heap.fill(0, cBase >> 2, (cBase >> 2) + rowsHere * n);
     w.gemm(rowsHere, n, k, aResident === null ? aBase : aResident + 4 * r0 * k, bBase, cBase, 0);
+    if (after) epilogueInWasm(w.biasClamp, heap, cBase, rowsHere, n, after, biasAt, rowsHere, (r) => rows[r0 + r]);
     for (let r = 0; r < rowsHere; r++) {
       const row = rows[r0 + r];
       c.set(heap.subarray((cBase >> 2) + r * n, (cBase >> 2) + (r + 1) * n), cOff + row * n);

@@ -1,4 +1,5 @@
 import { isOptimised } from '../optimise';
+import { applyEpilogue, hasEpilogue, type Epilogue } from './epilogue';
 import { gemmRowsWasm } from './gemm-wasm';
 
 /**
@@ -31,6 +32,8 @@ export interface GemmArgs {
    */
   constantA?: boolean;
   constantB?: boolean;
+  /** Applied to C after the product (a convolution's bias and fused Clip): row i takes the bias at index i. */
+  epilogue?: Epilogue;
 }
 
 const BLOCK_K = 256;
@@ -58,23 +61,34 @@ export function gemm(args: GemmArgs): void {
     b = keep && args.constantB ? cachedTranspose(b, bOff, n, k) : transpose(b, bOff, n, k);
     bOff = 0;
   }
-  if (!args.accumulate) c.fill(0, cOff, cOff + m * n);
+  const overwrite = !args.accumulate;
+  const after = args.epilogue && hasEpilogue(args.epilogue) ? args.epilogue : undefined;
   // The kernel is chosen per row of A, never from other rows, so a row's result does not
   // depend on which other seeds share the batch (the pool's results equal the engine's).
   const kinds = keep && args.constantA ? cachedRowKinds(a, aOff, m, k) : rowKinds(a, aOff, m, k);
   let dense = 0;
   if (denseRows.length < m) denseRows = new Int32Array(m);
   for (let i = 0; i < m; i++) {
-    if (kinds[i] === DENSE) denseRows[dense++] = i;
-    else if (kinds[i] === SPARSE) gemmRowSkippingZeros(i, n, k, a, aOff, b, bOff, c, cOff);
+    if (kinds[i] === DENSE) {
+      denseRows[dense++] = i;
+      continue;
+    }
+    // The WebAssembly kernel starts dense rows from zero itself: only the others are cleared here.
+    if (overwrite) c.fill(0, cOff + i * n, cOff + (i + 1) * n);
+    if (kinds[i] === SPARSE) gemmRowSkippingZeros(i, n, k, a, aOff, b, bOff, c, cOff);
+    if (after) applyEpilogue(c, cOff + i * n, 1, n, after, () => i);
   }
   if (dense === 0) return;
   // Every dense row goes to one kernel whatever m, n and k are, so a row's result is the same
   // bit for bit in any batch and any crop of the columns (the pool's results equal the engine's).
-  const wasm =
-    keep &&
-    gemmRowsWasm(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff, { wholeA: !!args.constantA && dense === m, wholeB: !!args.constantB });
-  if (!wasm) gemmBlocked(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff);
+  const operands = { wholeA: !!args.constantA && dense === m, wholeB: !!args.constantB, overwrite, epilogue: after };
+  if (keep && gemmRowsWasm(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff, operands)) return;
+  for (let r = 0; r < dense; r++) {
+    const i = denseRows[r];
+    if (overwrite) c.fill(0, cOff + i * n, cOff + (i + 1) * n);
+  }
+  gemmBlocked(denseRows, dense, n, k, a, aOff, b, bOff, c, cOff);
+  if (after) for (let r = 0; r < dense; r++) applyEpilogue(c, cOff + denseRows[r] * n, 1, n, after, () => denseRows[r]);
 }
 
 let denseRows = new Int32Array(64);

@@ -71,11 +71,6 @@ export function copy(from: Float32Array, fromOff: number, to: Float32Array, toOf
   for (let i = 0; i < n; i++) to[toOff + i] = from[fromOff + i];
 }
 
-/** copy() adding `b` to each value. */
-export function copyAdding(from: Float32Array, fromOff: number, to: Float32Array, toOff: number, n: number, b: number): void {
-  for (let i = 0; i < n; i++) to[toOff + i] = from[fromOff + i] + b;
-}
-
 /** The float32 values of an input, refused with the node's name when it holds integers. */
 export function floatData(ctx: OpContext, t: Tensor | undefined, what: string): Float32Array {
   if (!t) return fail(ctx, `input ${what} is missing`);

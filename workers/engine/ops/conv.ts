@@ -8,8 +8,9 @@ import { isOptimised } from '../optimise';
 import { windowAccumulate, windowAccumulateTransposed } from '../kernels/window';
 import type { OpContext, OpDef } from '../op';
 import { floatTensor, type Tensor } from '../tensor';
-import { clampFloats, type ClampBounds } from '../kernels/clamp';
-import { addBias, convKernel, convOperands, copy, copyAdding, floatData, imagesPerPass, isDirect, reverseConv, type ConvPlanBase } from './conv-common';
+import type { ClampBounds } from '../kernels/clamp';
+import { applyEpilogue, hasEpilogue, type Epilogue } from '../kernels/epilogue';
+import { convKernel, convOperands, copy, floatData, imagesPerPass, isDirect, reverseConv, type ConvPlanBase } from './conv-common';
 import { fail, forwardWindow, geometryOf, isPointwise, isWholeInput } from './conv-geometry';
 
 /**
@@ -41,39 +42,23 @@ function plan(ctx: OpContext): ConvPlan {
   };
 }
 
-/** What the forward pass applies to each output as it is written: the bias, then a clamp (a Clip fused into the Conv). */
-export interface ConvEpilogue {
-  readonly bias?: Float32Array;
-  readonly clamp?: ClampBounds;
+/** y (images×M×P) = conv(x, w), then the epilogue (the bias, and a fused Clip's clamp): in the kernels' own output pass where they have one. */
+function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean, after: Epilogue): void {
+  if (convolveBare(p, x, w, y, constantW, after) || !hasEpilogue(after)) return;
+  // One image at a time: its outputs stay in cache between the bias and the clamp.
+  const size = p.maps * p.geometry.outSize;
+  for (let n = 0; n < p.images; n++) applyEpilogue(y, n * size, p.maps, p.geometry.outSize, after, (m) => m);
 }
 
-/** y (images×M×P) = conv(x, w), then the epilogue. */
-function convolve(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean, after: ConvEpilogue): void {
-  if (!convolveBare(p, x, w, y, constantW, after)) finishImages(y, after, p.maps, p.geometry.outSize, 0, p.images);
-}
-
-/**
- * The bias and clamp of images [n0, n1) in one pass per image (its outputs are still in
- * cache between the two), instead of one pass over the whole batch each.
- */
-function finishImages(y: Float32Array, { bias, clamp }: ConvEpilogue, maps: number, P: number, n0: number, n1: number): void {
-  if (!bias && !clamp) return;
-  const size = maps * P;
-  for (let n = n0; n < n1; n++) {
-    if (bias) addBias(y.subarray(n * size, (n + 1) * size), bias, 1, maps, P);
-    if (clamp) clampFloats(y, y, clamp, n * size, (n + 1) * size);
-  }
-}
-
-/** y = conv(x, w), no bias; true when the path applied the epilogue itself. */
-function convolveBare(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean, after: ConvEpilogue): boolean {
+/** y = conv(x, w); true when the path applied the epilogue itself. */
+function convolveBare(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean, after: Epilogue): boolean {
   const { images, channels, maps, group, cg, mg, geometry: g } = p;
   const inSize = g.inSize;
   const P = g.outSize;
   const K = g.kernelSize;
   const rows = cg * K;
   if (isDirect(p)) {
-    if (isOptimised() && depthwiseWasm('forward', g, p, x, w, y)) return false;
+    if (isOptimised() && depthwiseWasm('forward', g, p, x, w, y, after)) return true;
     for (let n = 0; n < images; n++) {
       for (let m = 0; m < maps; m++) {
         const c = Math.floor(m / mg);
@@ -100,10 +85,11 @@ function convolveBare(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32A
         b: cols, bOffset: p.pointwise ? xOff : 0,
         c: y, cOffset: (n * maps + gi * mg) * P,
         constantA: constantW,
+        epilogue: { ...after, biasOffset: gi * mg },
       });
     }
   }
-  return false;
+  return true;
 }
 
 /**
@@ -111,7 +97,7 @@ function convolveBare(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32A
  * by side in one matrix, so each GEMM is wide even where a map has few positions. Each row
  * of the GEMM is computed as for one image, so the values are the same.
  */
-function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean, after: ConvEpilogue): void {
+function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32Array, constantW: boolean, after: Epilogue): void {
   const { images, channels, maps, group, cg, mg, geometry: g } = p;
   const P = g.outSize;
   const rows = cg * g.kernelSize;
@@ -132,17 +118,11 @@ function convolveSideBySide(p: ConvPlan, x: Float32Array, w: Float32Array, y: Fl
           im2col(g, cg, x, xOff, cols, j * P, width);
         }
       }
-      gemm({ m: mg, n: width, k: rows, a: w, aOffset: gi * mg * rows, b: cols, c: out, constantA: constantW });
+      gemm({ m: mg, n: width, k: rows, a: w, aOffset: gi * mg * rows, b: cols, c: out, constantA: constantW, epilogue: { ...after, biasOffset: gi * mg } });
       for (let r = 0; r < mg; r++) {
-        const b = after.bias ? after.bias[gi * mg + r] : 0;
-        for (let j = 0; j < count; j++) {
-          if (b === 0) copy(out, r * width + j * P, y, ((n0 + j) * maps + gi * mg + r) * P, P);
-          else copyAdding(out, r * width + j * P, y, ((n0 + j) * maps + gi * mg + r) * P, P, b);
-        }
+        for (let j = 0; j < count; j++) copy(out, r * width + j * P, y, ((n0 + j) * maps + gi * mg + r) * P, P);
       }
     }
-    // These images' outputs are complete (every group written): clamped while still in cache.
-    if (after.clamp) clampFloats(y, y, after.clamp, n0 * maps * P, (n0 + count) * maps * P);
   }
   recycleFloats(cols);
   recycleFloats(out);

@@ -239,3 +239,5 @@ function storeRow(out: usize, acc: v128, left: i32): void {
   if (left > 1) store<f32>(out, f32x4.extract_lane(acc, 1), 4);
   if (left > 2) store<f32>(out, f32x4.extract_lane(acc, 2), 8);
 }
+
+export { biasClamp } from "./epilogue";

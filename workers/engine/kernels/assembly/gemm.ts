@@ -112,3 +112,5 @@ function addRow(out: usize, lo: v128, hi: v128, left: i32): void {
   if (left > 5) store<f32>(out, load<f32>(out, 20) + f32x4.extract_lane(hi, 1), 20);
   if (left > 6) store<f32>(out, load<f32>(out, 24) + f32x4.extract_lane(hi, 2), 24);
 }
+
+export { biasClamp } from "./epilogue";
