@@ -3,7 +3,7 @@ import { fourierImage, imageGradientsToSpectra, imageGradientToSpectrum, paramet
 import { defaultRanges, drawResampling, resample, resampleAdjoint, type Resampling, type TransformRanges } from './ascent-transforms';
 import { ancestorsOf, runForward } from './forward';
 import { runForwardBatch, runForwardBatchValues } from './forward-batch';
-import { runForwardRegionValues, seedBox } from './forward-region';
+import { dotInBox, runForwardRegion, runForwardRegionValues, seedBox, type SpatialBox } from './forward-region';
 import { isGate } from './gates';
 import { ModelError } from './graph';
 import type { LayerInfo, PreparedModel } from './prepare';
@@ -14,6 +14,7 @@ import { referenceValues, reverseLayer, reverseSeeds, type ReverseOptions } from
 import { ascentFamily, ascentHead, keepRow, sameRow, settingsKey, sharedSeeds, takeRow, type AscentFamily, type AscentMember, type SharedRow } from './ascent-family';
 import { layerById, writeSeed, type Objective } from './seeds';
 import { recycleFloats } from './kernels/scratch';
+import { coneModel, type ConeModel } from './ascent-cone';
 import { sizeOf, type Tensor } from './tensor';
 
 /**
@@ -184,7 +185,7 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
     for (let from = 0; from < count; from += chunk) {
       const rows = Math.min(chunk, count - from);
       const transforms = rngs.slice(from, from + rows).map((rng) => (run.ranges ? drawResampling(run.grid, run.ranges, rng) : undefined));
-      const gate = gates && { through: gates.through, read: (values: ReadonlyMap<string, Tensor>) => gates.read(values, from, rows) };
+      const gate = gates && { through: gates.through, read: (values: ReadonlyMap<string, Tensor>, index?: (i: number) => number) => gates.read(values, from, rows, index) };
       const gradients = spectrumGradients(model, family.tensor, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window, gate, surrogate?.subarray(from * inputSize, (from + rows) * inputSize));
       gradients.forEach((gp, b) => adamStep(params[from + b], gp, adam[from + b], step, run.lr));
     }
@@ -224,7 +225,7 @@ interface Gates {
   /** Per member, per neuron: 1 while every gate was open. */
   readonly open: Uint8Array[];
   /** A step's values for the images of neurons from … from + rows. */
-  read(values: ReadonlyMap<string, Tensor>, from: number, rows: number): void;
+  read(values: ReadonlyMap<string, Tensor>, from: number, rows: number, index?: (i: number) => number): void;
 }
 
 function gatesOf(model: PreparedModel, members: readonly (AscentMember & { readoutSeeds: Float32Array })[], count: number): Gates | undefined {
@@ -248,13 +249,14 @@ function gatesOf(model: PreparedModel, members: readonly (AscentMember & { reado
   return {
     through,
     open,
-    read(values, from, rows) {
+    read(values, from, rows, index) {
       members.forEach((m, k) => {
         for (const gate of m.gates) {
           const data = values.get(gate)?.data;
           const size = data ? data.length / rows : 0;
           for (let b = 0; b < rows; b++) {
-            const i = at[k][from + b];
+            const whole = at[k][from + b];
+            const i = index && whole >= 0 ? index(whole) : whole;
             if (!data || i < 0 || i >= size || !(data[b * size + i] > 0)) open[k][from + b] = 0;
           }
         }
@@ -388,6 +390,12 @@ export function spectrumGradient(
   return imageGradientToSpectrum(image, transform ? resampleAdjoint(image.grid, transform, g) : g, slope);
 }
 
+/** A step's view of the family's gates: reads the values of its images (`index`: the element of a cone tensor, ascent-cone.ts). */
+interface StepGate {
+  readonly through: string;
+  read(values: ReadonlyMap<string, Tensor>, index?: (i: number) => number): void;
+}
+
 /**
  * spectrumGradient for a batch of images at once: one batched forward pass of the transformed
  * images, one batched local reversal with each seed at its own image (reverseSeeds, perSeed),
@@ -403,13 +411,12 @@ export function spectrumGradients(
   seeds: Float32Array,
   transforms: readonly (Resampling | undefined)[],
   window?: Window,
-  gate?: { readonly through: string; read(values: ReadonlyMap<string, Tensor>): void },
+  gate?: StepGate,
   surrogate?: Float32Array,
 ): Float64Array[] {
   const rows = params.length;
   const inputSize = sizeOf(model.inputShape);
   const imageSize = parameterCount(image) / 2;
-  const outSize = seeds.length / rows;
   const { xs, slopes } = renderImages(image, params);
   const moved = new Float32Array(rows * imageSize);
   transforms.forEach((t, b) => {
@@ -421,25 +428,66 @@ export function spectrumGradients(
   const box = seedBox(featureShapeOf(model, layerId), seeds, rows);
   // Through the family's gates when it has some (they are elementwise after layerId: the same box).
   const target = gate && sameShape(featureShapeOf(model, gate.through), featureShapeOf(model, layerId)) ? gate.through : layerId;
-  const values = (box && runForwardRegionValues(model, seen, rows, target, box)) || runForwardBatchValues(model, seen, rows, target);
-  gate?.read(values);
-  const g = reverseSeeds(model, layerId, seeds, rows, 'local', values, true);
-  const off: number[] = [];
-  for (let b = 0; b < rows; b++) if (allZero(g, b * inputSize, inputSize)) off.push(b);
-  if (surrogate) for (const b of off) g.set(surrogate.subarray(b * inputSize, (b + 1) * inputSize), b * inputSize);
-  else if (off.length > 0) {
-    const offSeeds = new Float32Array(off.length * outSize);
-    off.forEach((b, i) => offSeeds.set(seeds.subarray(b * outSize, (b + 1) * outSize), i * outSize));
-    const offG = reverseSeeds(model, layerId, offSeeds, off.length, 'surrogate', selectImages(values, off, rows), true);
-    off.forEach((b, i) => g.set(offG.subarray(i * inputSize, (i + 1) * inputSize), b * inputSize));
-  }
-  recycleValues(model, values, seen);
+  const cone = box && coneModel(model, target, box);
+  const g = cone ? coneGradients(cone, seen, seeds, rows, layerId, target, gate, surrogate) : wholeGradients(model, seen, seeds, rows, layerId, target, box, gate, surrogate);
   const back = transforms.map((t, b) => {
     const whole = g.subarray(b * inputSize, (b + 1) * inputSize);
     const gb = window ? window.extract(whole) : whole;
     return t ? resampleAdjoint(image.grid, t, gb) : gb;
   });
   return imageGradientsToSpectra(image, back, slopes);
+}
+
+/** The local gradients of a step's images on the input, the forward pass and the reversal on the cone model (ascent-cone.ts). */
+function coneGradients(cone: ConeModel, seen: Float32Array, seeds: Float32Array, rows: number, layerId: string, target: string, gate: StepGate | undefined, surrogate: Float32Array | undefined): Float32Array {
+  const input = cone.cropInputs(seen, rows);
+  const values = runForwardBatchValues(cone.model, input, rows, target);
+  gate?.read(values, cone.index);
+  const cropped = cone.cropSeeds(seeds, rows);
+  const local = reverseSeeds(cone.model, layerId, cropped, rows, 'local', values, true);
+  const off = offRows(local, rows);
+  if (off.length > 0 && !surrogate) surrogateRows(cone.model, layerId, cropped, rows, values, off, local);
+  recycleValues(cone.model, values, input);
+  const g = cone.pasteInputs(local, rows);
+  recycleFloats(local);
+  if (surrogate) keptRows(g, surrogate, off, rows);
+  return g;
+}
+
+/** coneGradients on the whole model, the forward pass cropped to the cone where forward-region.ts can. */
+function wholeGradients(model: PreparedModel, seen: Float32Array, seeds: Float32Array, rows: number, layerId: string, target: string, box: SpatialBox | null, gate: StepGate | undefined, surrogate: Float32Array | undefined): Float32Array {
+  const values = (box && runForwardRegionValues(model, seen, rows, target, box)) || runForwardBatchValues(model, seen, rows, target);
+  gate?.read(values);
+  const g = reverseSeeds(model, layerId, seeds, rows, 'local', values, true);
+  const off = offRows(g, rows);
+  if (surrogate) keptRows(g, surrogate, off, rows);
+  else if (off.length > 0) surrogateRows(model, layerId, seeds, rows, values, off, g);
+  recycleValues(model, values, seen);
+  return g;
+}
+
+/** The rows of `g` (rows × size) whose every path was switched off (all zero). */
+function offRows(g: Float32Array, rows: number): number[] {
+  const size = g.length / rows;
+  const off: number[] = [];
+  for (let b = 0; b < rows; b++) if (allZero(g, b * size, size)) off.push(b);
+  return off;
+}
+
+/** The kept surrogate gradients (keptSurrogate) in place of the rows `off` of g. */
+function keptRows(g: Float32Array, surrogate: Float32Array, off: readonly number[], rows: number): void {
+  const size = g.length / rows;
+  for (const b of off) g.set(surrogate.subarray(b * size, (b + 1) * size), b * size);
+}
+
+/** The surrogate's reversal at their own images in place of the rows `off` of g. */
+function surrogateRows(model: PreparedModel, layerId: string, seeds: Float32Array, rows: number, values: ReadonlyMap<string, Tensor>, off: readonly number[], g: Float32Array): void {
+  const outSize = seeds.length / rows;
+  const size = g.length / rows;
+  const offSeeds = new Float32Array(off.length * outSize);
+  off.forEach((b, i) => offSeeds.set(seeds.subarray(b * outSize, (b + 1) * outSize), i * outSize));
+  const offG = reverseSeeds(model, layerId, offSeeds, off.length, 'surrogate', selectImages(values, off, rows), true);
+  off.forEach((b, i) => g.set(offG.subarray(i * size, (i + 1) * size), b * size));
 }
 
 /**
@@ -508,11 +556,14 @@ function adamStep(p: Float64Array, g: Float64Array, state: { m: Float64Array; v:
 
 /**
  * seed·tensor(x) on the true model for every row and every tensor of `tensors` (along one
- * chain, the forward pass to the deepest holds the others), in batched forward passes.
+ * chain, the forward pass to the deepest holds the others), in batched forward passes on
+ * the cone of the seeds' box where the model allows it (forward-region.ts): a whole-map pass
+ * per record cost a shallow layer as much as some sixty of its cone-cropped steps.
  */
 function trueActivations(model: PreparedModel, tensors: readonly string[], xs: Float32Array, seeds: readonly Float32Array[], count: number): Float32Array[] {
   const inputSize = sizeOf(model.inputShape);
   const deepest = tensors.reduce((a, b) => (ancestorsOf(model, b).length > ancestorsOf(model, a).length ? b : a));
+  const box = seedsBox(model, tensors, seeds, count, deepest);
   let held = inputSize;
   if (tensors.length > 1) for (const v of ancestorsOf(model, deepest)) for (const s of v.outputShapes) held += sizeOf(s);
   else for (const v of model.nodes) for (const s of v.outputShapes) held = Math.max(held, sizeOf(s));
@@ -521,7 +572,14 @@ function trueActivations(model: PreparedModel, tensors: readonly string[], xs: F
   for (let from = 0; from < count; from += chunk) {
     const n = Math.min(chunk, count - from);
     const batch = xs.subarray(from * inputSize, (from + n) * inputSize);
-    const values = tensors.length > 1 ? runForwardBatchValues(model, batch, n, deepest) : undefined;
+    if (tensors.length === 1 && box) {
+      const y = runForwardRegion(model, batch, n, tensors[0], box);
+      if (y) {
+        for (let b = 0; b < n; b++) out[0][from + b] = dotInBox(featureShapeOf(model, tensors[0]), seeds[0], from + b, y, b, box);
+        continue;
+      }
+    }
+    const values = tensors.length > 1 ? (box && runForwardRegionValues(model, batch, n, deepest, box)) || runForwardBatchValues(model, batch, n, deepest) : undefined;
     tensors.forEach((tensor, k) => {
       const y = values?.get(tensor)?.data ?? runForwardBatch(model, batch, n, tensor);
       const outSize = seeds[k].length / Math.max(count, 1);
@@ -535,4 +593,16 @@ function trueActivations(model: PreparedModel, tensors: readonly string[], xs: F
     if (values) recycleValues(model, values, batch);
   }
   return out;
+}
+
+/** The box of the deepest tensor holding every seed of every tensor (all of its shape), or null. */
+function seedsBox(model: PreparedModel, tensors: readonly string[], seeds: readonly Float32Array[], count: number, deepest: string): SpatialBox | null {
+  const shape = featureShapeOf(model, deepest);
+  let box: SpatialBox | null = null;
+  for (let k = 0; k < tensors.length; k++) {
+    const b = sameShape(featureShapeOf(model, tensors[k]), shape) ? seedBox(shape, seeds[k], count) : null;
+    if (!b) return null;
+    box = box ? { h0: Math.min(box.h0, b.h0), h1: Math.max(box.h1, b.h1), w0: Math.min(box.w0, b.w0), w1: Math.max(box.w1, b.w1) } : b;
+  }
+  return box;
 }

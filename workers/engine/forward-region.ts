@@ -30,12 +30,12 @@ export interface SpatialBox {
 }
 
 /** 'whole': a Transpose of the model's input (a channels-last input made channels-first), run on the whole input. */
-type Rule = 'window' | 'pointwise' | 'whole';
+export type Rule = 'window' | 'pointwise' | 'whole';
 
 /** The cropped pass is used when its tensors hold at most this share of the whole-map values. */
 const WORTH_CROPPING = 0.6;
 
-interface RegionPlan {
+export interface RegionPlan {
   readonly nodes: readonly VariableNode[];
   readonly rules: readonly Rule[];
   /** The box of each variable tensor that some node behind the target reads (or the target itself). */
@@ -90,7 +90,7 @@ function convWindow(ctx: OpContext): Window {
 }
 
 /** The input box a Conv reads for the outputs in `out` (clipped to the map). */
-function convInputBox(ctx: OpContext, out: SpatialBox): SpatialBox {
+export function convInputBox(ctx: OpContext, out: SpatialBox): SpatialBox {
   const w = convWindow(ctx);
   const [H, W] = ctx.inputShapes[0]!.slice(2);
   const axis = (o0: number, o1: number, a: number, n: number): [number, number] => {
@@ -104,7 +104,7 @@ function convInputBox(ctx: OpContext, out: SpatialBox): SpatialBox {
 
 const plans = new WeakMap<PreparedModel, Map<string, RegionPlan | null>>();
 
-function regionPlan(model: PreparedModel, target: string, box: SpatialBox): RegionPlan | null {
+export function regionPlan(model: PreparedModel, target: string, box: SpatialBox): RegionPlan | null {
   let perModel = plans.get(model);
   if (!perModel) plans.set(model, (perModel = new Map()));
   const key = `${target}\u0000${boxKey(box)}`;
@@ -179,7 +179,7 @@ function cropTo(value: BoxedValue, box: SpatialBox, batch: number): Float32Array
 }
 
 /** The Conv's attributes with its padding shifted so that its window over `input` gives exactly the outputs in `out`. */
-function shiftedPads(ctx: OpContext, input: SpatialBox, out: SpatialBox): Record<string, AttrValue> {
+export function shiftedPads(ctx: OpContext, input: SpatialBox, out: SpatialBox): Record<string, AttrValue> {
   const w = convWindow(ctx);
   const begin: number[] = [];
   const end: number[] = [];
