@@ -17,7 +17,7 @@ import { checkBudget, DEFAULT_TIME_BUDGET_SECONDS, type GalleryEstimate, describ
 import { freemem } from 'node:os';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { memoryBudget, setMemoryBudget } from '../workers/engine/budget';
+import { memoryBudget, setMemoryBudget, WAY_OUT } from '../workers/engine/budget';
 import { knownFromResults, reusedLayers } from '../workers/engine/reuse';
 import { formatShape, sizeOf } from '../workers/engine/tensor';
 import { DEFAULT_VALUE_RANGE, midGrey } from '../workers/engine/value-range';
@@ -192,13 +192,24 @@ function checkEstimate(model: PreparedModel, layers: readonly LayerInfo[], setti
   if (verdict.overMemory || (verdict.overTime && !args.force)) {
     const biggest = verdict.biggest!;
     const limits = verdict.overMemory ? `${formatBytes(budget.bytes)} (${args.memoryBudget === undefined ? 'a quarter of free memory, at most 2 GB' : '--memory-budget'})` : `${formatDuration(budget.seconds)} of work`;
+    const head = `${model.graph.source.fileName}: this gallery is too big to start: ${describeEstimate(estimate, threads)}, past the budget of ${limits}`;
+    if (verdict.overFixed) throw new ModelError(`${head}; ${fixedAdvice(estimate)}`);
     throw new ModelError(
-      `${model.graph.source.fileName}: this gallery is too big to start: ${describeEstimate(estimate, threads)}, past the budget of ${limits}; ` +
+      `${head}; ` +
         `the biggest layer is "${biggest.id}" (${biggest.neurons.toLocaleString('en-US')} neurons, ${verdict.overMemory ? formatBytes(biggest.bytes) : `about ${formatDuration(biggest.seconds)}`}). ` +
         `Use --objective channel, --layers ID,… or --neurons N${verdict.overMemory ? '' : ' (or --force to start anyway)'}`,
     );
   }
   if (!args.quiet) process.stderr.write(`estimate: ${describeEstimate(estimate, threads)}\n`);
+}
+
+/**
+ * When what the process takes whatever the layers and neurons (the model, each worker's forward
+ * values: estimate.fixedBytes) is past the budget, fewer layers or neurons cannot help: the
+ * advice to give instead (checkBudget's overFixed).
+ */
+function fixedAdvice(estimate: GalleryEstimate): string {
+  return `the model and its workers alone take ${formatBytes(estimate.fixedBytes ?? 0)}, whatever the layers and neurons${WAY_OUT}`;
 }
 
 /** Neurons, time and memory of a gallery of `layers` (engine/estimate.ts); each result's rows are written as they come. */
@@ -231,7 +242,8 @@ function describeDefaultGallery(model: PreparedModel): string {
   const estimate = galleryEstimate(model, model.layers, { mode: resolveMode('auto', model), objective: { kind: 'neuron' } }, undefined, workers, true);
   const verdict = checkBudget(estimate, { seconds: DEFAULT_TIME_BUDGET_SECONDS, bytes: memoryBudget() });
   const biggest = verdict.biggest ? ` (layer "${verdict.biggest.id}": ${formatBytes(verdict.biggest.bytes)} of x*)` : '';
-  const over = verdict.overMemory ? `, past the memory budget of ${formatBytes(memoryBudget())}${biggest}: use --objective channel, --layers ID,… or --neurons N` : verdict.overTime ? ', past ~10 minutes: gallery asks for --force' : '';
+  const advice = verdict.overFixed ? `: ${fixedAdvice(estimate)}` : `${biggest}: use --objective channel, --layers ID,… or --neurons N`;
+  const over = verdict.overMemory ? `, past the memory budget of ${formatBytes(memoryBudget())}${advice}` : verdict.overTime ? ', past ~10 minutes: gallery asks for --force' : '';
   return `gallery estimate (every layer, every neuron): ${describeEstimate(estimate, workers)}${over}`;
 }
 

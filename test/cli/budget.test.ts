@@ -78,6 +78,19 @@ describe('neurovis gallery: budget and --neurons', () => {
     expect(existsSync(join(work, 'huge'))).toBe(false);
   });
 
+  it('a refusal that fewer layers or neurons cannot lift (the process and its workers alone are past the budget) advises raising --memory-budget, not --neurons', () => {
+    const r = neurovis('gallery', join(budget, 'huge_dense_layer.onnx'), '--out', join(work, 'fixed'), '--mode', 'surrogate', '--neurons', '2', '--memory-budget', '64MB');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^neurovis: huge_dense_layer\.onnx: this gallery is too big to start: 4 neurons, .*past the budget of 64 MB \(--memory-budget\); the model and its workers alone take \d+ MB, whatever the layers and neurons; raise it with --memory-budget if the machine has the memory\n$/,
+    );
+    expect(r.stderr).not.toContain('--neurons N');
+    expect(existsSync(join(work, 'fixed'))).toBe(false);
+    // Every neuron of the relu layer (84 GB of x*) is past what one array holds: there --neurons does help.
+    const info = neurovis('info', join(budget, 'huge_dense_layer.onnx'), '--memory-budget', '64MB');
+    expect(info.stdout.trim().split('\n').at(-1)).toMatch(/, past the memory budget of 64 MB \(layer "relu": 84\.4 GB of x\*\): use --objective channel, --layers ID,… or --neurons N$/);
+  });
+
   it('the super-resolution network (pixel shuffle, 672×672 output) ends in a gallery or one clear line, never a RangeError', () => {
     const r = neurovis('gallery', join(budget, 'super_resolution.onnx'), '--out', join(work, 'sr'), '--mode', 'surrogate', '--format', 'json', '--quiet');
     expect(r.stderr).not.toMatch(/RangeError|invalid typed array/);
@@ -112,13 +125,18 @@ describe('neurovis gallery: budget and --neurons', () => {
     writeFileSync(peak, "process.on('exit', () => process.stderr.write('peak-kb ' + process.resourceUsage().maxRSS + '\\n'));\n");
     const r = spawnSync(
       process.execPath,
-      ['--require', peak, cli, 'gallery', join(budget, 'huge_dense_layer.onnx'), '--out', out, '--layers', 'relu', '--neurons', '1500', '--radius', '1', '--format', 'npy,json', '--workers', '1', '--memory-budget', '1GB', '--quiet'],
+      ['--require', peak, cli, 'gallery', join(budget, 'huge_dense_layer.onnx'), '--out', out, '--layers', 'relu', '--neurons', '1500', '--radius', '1', '--format', 'npy,json', '--workers', '1', '--memory-budget', '1GB'],
       { encoding: 'utf8', timeout: 300_000 },
     );
     expect(r.status).toBe(0);
     const peakMb = Number(/peak-kb (\d+)/.exec(r.stderr)![1]) / 1024;
     // Holding the layer (or every result the pool received) took 630 MB; streamed it stays near 380 MB.
     expect(peakMb).toBeLessThan(512);
+    // The printed estimate bounds the peak, within 3× (it sizes the batches from the budget: a worker may fill its share, this small model does not).
+    const [, value, unit] = /^estimate: .*, ([\d.]+) ([MG])B$/m.exec(r.stderr)!;
+    const estimateMb = Number(value) * (unit === 'G' ? 1024 : 1);
+    expect(estimateMb).toBeGreaterThanOrEqual(peakMb);
+    expect(estimateMb).toBeLessThanOrEqual(3 * peakMb);
     const npy = decodeNpy(new Uint8Array(readFileSync(join(out, 'relu.npy'))), 'relu.npy');
     expect(npy.shape).toEqual([1500, 1, 224, 224]);
     const model = load('huge_dense_layer.onnx');

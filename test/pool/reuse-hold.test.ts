@@ -45,7 +45,7 @@ describe('reuse hold, dense sources', () => {
     const r = run(true);
     const transfer = new ResultTransfer(0);
     computeSource(r);
-    expect(r.hold.sharedHeldBytes).toBe(4 * 6 * 4);
+    expect(r.hold.heldBytes).toBe(4 * 6 * 4);
     const first = r.queue.next(1)!;
     expect(first).toEqual({ layer: 'fc', neurons: [0, 1, 2] });
     const a = transfer.knownRows(r, job(r, 'fc', first.neurons), SHAPE);
@@ -64,13 +64,14 @@ describe('reuse hold, dense sources', () => {
     expect(Array.from(a[1].norms)).toEqual([3, 4]);
     r.hold.release('fc', second.neurons);
     expect(r.hold.size).toBe(0);
-    expect(r.hold.sharedHeldBytes).toBe(0);
+    expect(r.hold.heldBytes).toBe(0);
   });
 
   it('without shared memory the rows are gathered into one copy per job, as before', () => {
     const r = run(false);
     computeSource(r);
-    expect(r.hold.sharedHeldBytes).toBe(0);
+    // Held apart from shared memory, the rows are still charged to the budget (pool.ts).
+    expect(r.hold.heldBytes).toBe(4 * 6 * 4);
     const batch = r.queue.next(1)!;
     const known = new ResultTransfer(0).knownRows(r, job(r, 'fc', batch.neurons), SHAPE);
     expect(known.map((p) => p.neurons)).toEqual([[0, 1, 2, 3]]);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultMemoryBudget } from '../../workers/engine/estimate';
-import { batchFor, DEFAULT_MEMORY_BUDGET_BYTES, setMemoryBudget, workerBudget } from '../../workers/engine/budget';
+import { batchFor, DEFAULT_MEMORY_BUDGET_BYTES, fixedBytes, PROCESS_BYTES, setMemoryBudget, WORKER_FIXED_BYTES, workerBudget } from '../../workers/engine/budget';
 import { reverseLayer } from '../../workers/engine/reverse';
 import { sizeOf } from '../../workers/engine/tensor';
 import { loadModeNetwork } from '../fixtures/modes/load';
@@ -120,6 +120,13 @@ describe('memory budget', () => {
     expect(seeds(workerBudget(2048 * MB, 2, { bytes: 14 * MB, shared: true }))).toBe(13);
     expect(seeds(workerBudget(512 * MB, 2, { bytes: 14 * MB, shared: true }))).toBe(3);
     expect(seeds(workerBudget(256 * MB, 4, { bytes: 14 * MB, shared: true }))).toBe(1);
+    // A pool charges what its process holds whatever the batches (issue 18): the process, the rows
+    // held for reusing layers, each worker's forward values and fixed memory; the rest is shared.
+    const holdings = { forwardBytes: 50 * MB, heldBytes: 578 * MB };
+    expect(fixedBytes(2, holdings)).toBe(PROCESS_BYTES + 578 * MB + 2 * (50 * MB + WORKER_FIXED_BYTES));
+    expect(workerBudget(2048 * MB, 2, { bytes: 14 * MB, shared: true }, holdings)).toBe(Math.floor((2034 * MB - fixedBytes(2, holdings)) / 2));
+    // So the process (fixed + the weights + each worker's share) stays within the budget.
+    expect(14 * MB + fixedBytes(2, holdings) + 2 * workerBudget(2048 * MB, 2, { bytes: 14 * MB, shared: true }, holdings)).toBeLessThanOrEqual(2048 * MB);
   });
 
   it('batch sizes come from the budget; a budget that fits one seed at a time gives the same x* and activations', () => {

@@ -46,13 +46,37 @@ const MIN_WORKER_BYTES = 64 * 1024 ** 2;
 
 /**
  * Each worker's share of a pool's budget (issue 18): the weights come off first, once when the
- * workers share them, once per worker when each holds a copy; the rest is divided among the
- * workers. A worker's batch sizes then follow its share (batchFor).
+ * workers share them, once per worker when each holds a copy, and the fixed holdings when the
+ * caller knows them (a pool does: fixedBytes); the rest is divided among the workers. A
+ * worker's batch sizes then follow its share (batchFor).
  */
-export function workerBudget(totalBytes: number, workers: number, weights: { readonly bytes: number; readonly shared: boolean }): number {
+export function workerBudget(totalBytes: number, workers: number, weights: { readonly bytes: number; readonly shared: boolean }, fixed?: FixedHoldings): number {
   const n = Math.max(1, Math.floor(workers));
-  const rest = totalBytes - (weights.shared ? weights.bytes : n * weights.bytes);
+  const rest = totalBytes - (weights.shared ? weights.bytes : n * weights.bytes) - (fixed ? fixedBytes(n, fixed) : 0);
   return Math.max(MIN_WORKER_BYTES, Math.floor(rest / n));
+}
+
+/**
+ * What a pool's process holds besides its workers' batches (issue 18), charged to the budget
+ * before the rest is divided among the workers, so that the budget bounds the whole process
+ * and not only the batches: a 224-pixel MobileNetV2 on 2 workers took 2.2 GB at a 2 GB budget
+ * when only the batches and the shared dense rows were counted.
+ */
+export interface FixedHoldings {
+  /** Bytes of every tensor of one forward pass: each worker keeps them at the reference. */
+  readonly forwardBytes: number;
+  /** Bytes of result rows the run holds for the layers that reuse them (pool/reuse-hold.ts). */
+  readonly heldBytes: number;
+}
+
+/** The process itself: Node, the host's main thread, the model read and prepared, the streams' buffers. */
+export const PROCESS_BYTES = 160 * 1024 ** 2;
+/** One worker's WebAssembly memory (it never shrinks: the dense product's source blocks, the depthwise planes) and kernels' tables. */
+export const WORKER_FIXED_BYTES = 48 * 1024 ** 2;
+
+/** Bytes of the budget the process holds whatever the batches: PROCESS_BYTES, the held rows, and per worker its forward values and fixed memory. */
+export function fixedBytes(workers: number, fixed: FixedHoldings): number {
+  return PROCESS_BYTES + fixed.heldBytes + Math.max(1, Math.floor(workers)) * (fixed.forwardBytes + WORKER_FIXED_BYTES);
 }
 
 /** How many images (seeds, or inputs of a forward pass) fit the working memory when each holds `live` float32 tensors of `values` values. */

@@ -3,7 +3,7 @@ import { ancestorsOf } from './forward';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { coneValues } from './receptive-field';
 import { sizeOf } from './tensor';
-import { formatBytes, workerBudget, workingShare } from './budget';
+import { fixedBytes, formatBytes, workerBudget, workingShare } from './budget';
 import type { WorkPlan } from './work-count';
 
 /**
@@ -113,6 +113,8 @@ export interface GalleryEstimate {
   readonly bytes: number;
   /** Streamed: the part that does not shrink with the budget (the process, the forward values, the rows a dense layer reuses); checkBudget compares it. */
   readonly heldBytes?: number;
+  /** Streamed: the part of heldBytes that no choice of layers or neurons lowers (the process, weights, each worker's forward values). */
+  readonly fixedBytes?: number;
 }
 
 /** What the CLI's process holds besides the rows it streams to disk (EstimateOptions.memory). */
@@ -341,10 +343,6 @@ export function estimateGallery(layers: readonly LayerCost[], inputSize: number,
   return { ...totals, bytes: 2 * (options.streamed ? estimates.reduce((b, l) => Math.max(b, l.bytes), 0) : estimates.reduce((b, l) => b + l.bytes, 0)) };
 }
 
-/** The process itself: Node, the CLI's main thread, the model read and prepared, the streams' buffers. */
-const PROCESS_BYTES = 160 * 1024 ** 2;
-/** WebAssembly memory and kernels' tables of one worker. */
-const WORKER_BYTES = 32 * 1024 ** 2;
 /** Seeds a worker's batch holds at once: a job's neurons, up to this. */
 const BATCH_SEEDS = 64;
 /** Live tensors per seed (reverse.ts LIVE_GRADIENTS). */
@@ -352,30 +350,39 @@ const LIVE_PER_SEED = 4;
 /**
  * A worker's peak over its batches' working memory: recycled gradient arrays, a forward batch's
  * tensors and transferred results the collector has not yet taken. Fitted to the CLI's peaks on
- * full galleries (2 workers): MobileNetV2-224 ReLU6 surrogate 2.70 GB, MobileNetV2-64 0.72 GB.
+ * full galleries (2 workers): MobileNetV2-224 ReLU6 surrogate 2.20 GB at a 2 GB budget and
+ * 1.77 GB at 1.5 GB, MobileNetV2-64 0.72 GB.
  */
 const WORKING_PEAK_FACTOR = 4;
-/** The rows a dense layer reuses are held by the run and copied into its jobs. */
-const HOLD_FACTOR = 1.5;
+/** Held in shared memory, a dense layer's source rows are one copy for every job; copied, each job takes its own. */
+const COPIED_HOLD_FACTOR = 1.5;
 
 /**
  * The CLI's peak memory (issue 18): rows go to disk as they come, so what is held is the
- * process, each worker's forward values at the reference and its batches (sized from its share
- * of the budget: engine/budget.ts workingBytes), and the source rows a dense layer reuses (the
- * run holds them until the layer is done: pool/reuse-hold.ts).
+ * process, each worker's forward values and fixed memory, the source rows a dense layer
+ * reuses (the run holds them until the layer is done: pool/reuse-hold.ts), and the workers'
+ * batches, sized from what of the budget these leave (engine/budget.ts workerBudget, as the
+ * pool sizes them): with the rows held, and without them, when the batches are larger.
+ * `fixedBytes`: what no choice of layers or neurons lowers (the process, weights, forward values).
  */
-function streamedPeak(layers: readonly LayerCost[], estimates: readonly LayerEstimate[], inputSize: number, workers: number, memory: RunMemory): { bytes: number; heldBytes: number } {
-  const share = workerBudget(memory.budgetBytes, workers, { bytes: memory.weightBytes, shared: memory.sharedWeights });
+function streamedPeak(layers: readonly LayerCost[], estimates: readonly LayerEstimate[], inputSize: number, workers: number, memory: RunMemory): { bytes: number; heldBytes: number; fixedBytes: number } {
   const seeds = Math.min(BATCH_SEEDS, estimates.reduce((n, l) => Math.max(n, l.neurons), 1));
-  const working = Math.min(workingShare(share), LIVE_PER_SEED * memory.maxTensorBytes * seeds);
   let hold = 0;
   layers.forEach((layer, i) => {
     const source = layer.work?.reusesAll;
     if (source && (estimates[i].plan?.reused ?? 0) > 0) hold = Math.max(hold, source.neurons * inputSize * 4);
   });
-  const weights = memory.sharedWeights ? memory.weightBytes : workers * memory.weightBytes;
-  const heldBytes = PROCESS_BYTES + weights + workers * (memory.forwardBytes + WORKER_BYTES) + HOLD_FACTOR * hold;
-  return { bytes: heldBytes + workers * WORKING_PEAK_FACTOR * working, heldBytes };
+  const weights = { bytes: memory.weightBytes, shared: memory.sharedWeights };
+  const weightBytes = memory.sharedWeights ? memory.weightBytes : workers * memory.weightBytes;
+  const peakHolding = (held: number): { bytes: number; fixed: number } => {
+    const holdings = { forwardBytes: memory.forwardBytes, heldBytes: held };
+    const working = Math.min(workingShare(workerBudget(memory.budgetBytes, workers, weights, holdings)), LIVE_PER_SEED * memory.maxTensorBytes * seeds);
+    const fixed = weightBytes + fixedBytes(workers, holdings);
+    return { bytes: fixed + workers * WORKING_PEAK_FACTOR * working, fixed };
+  };
+  const holding = peakHolding((memory.sharedWeights ? 1 : COPIED_HOLD_FACTOR) * hold);
+  const free = peakHolding(0);
+  return { bytes: Math.max(holding.bytes, free.bytes), heldBytes: holding.fixed, fixedBytes: free.fixed };
 }
 
 /** Bytes of every tensor of one forward pass, and of the largest (RunMemory). */
@@ -397,14 +404,18 @@ export interface BudgetVerdict {
   readonly overMemory: boolean;
   /** The layer that costs most (time, or memory when memory is the problem). */
   readonly biggest: LayerEstimate | undefined;
+  /** Over the memory budget by what the process takes whatever the layers and neurons (estimate.fixedBytes): only a larger budget helps. */
+  readonly overFixed: boolean;
 }
 
 export function checkBudget(estimate: GalleryEstimate, budget: { seconds: number; bytes: number }): BudgetVerdict {
-  const overMemory = (estimate.heldBytes ?? estimate.bytes) > budget.bytes || estimate.layers.some((l) => l.bytes > MAX_RESULT_BYTES);
+  const tooLong = estimate.layers.some((l) => l.bytes > MAX_RESULT_BYTES);
+  const overMemory = (estimate.heldBytes ?? estimate.bytes) > budget.bytes || tooLong;
+  const overFixed = !tooLong && (estimate.fixedBytes ?? 0) > budget.bytes;
   const overTime = estimate.seconds > budget.seconds;
   const key = overMemory ? (l: LayerEstimate) => l.bytes : (l: LayerEstimate) => l.seconds;
   const biggest = estimate.layers.reduce<LayerEstimate | undefined>((best, l) => (!best || key(l) > key(best) ? l : best), undefined);
-  return { overTime, overMemory, biggest };
+  return { overTime, overMemory, biggest, overFixed };
 }
 
 export function formatDuration(seconds: number): string {

@@ -42,6 +42,8 @@ export interface ModelSummary {
   readonly nonlinearNodes: readonly string[];
   /** The nonlinear nodes with no linear counterpart, which the surrogate linearises at the reference input (engine/gates.ts). */
   readonly gateNodes: readonly string[];
+  /** Bytes of every tensor of one forward pass (engine/estimate.ts forwardSizes): each worker keeps them, charged to the budget (engine/budget.ts fixedBytes). */
+  readonly forwardBytes?: number;
   /** Bytes of weights held once for all workers (shared) or once per worker (copied). */
   readonly weightBytes: number;
   readonly sharedWeights: boolean;

@@ -267,8 +267,10 @@ export class WorkerPool implements GalleryPool {
       arm();
       this.progressEvents.emit(this.progress());
     };
-    // What the run holds in shared memory for its dense layers is no worker's to spend.
-    const memoryBudget = this.memoryBudget === undefined ? undefined : workerBudget(this.memoryBudget - run.hold.sharedHeldBytes, this.workers.slots.length, { bytes: summary.weightBytes, shared: summary.sharedWeights });
+    // What the process holds whatever the batches (the rows the run holds for its reusing layers,
+    // each worker's forward values and WebAssembly memory) is no worker's to spend on batches.
+    const fixed = { forwardBytes: summary.forwardBytes ?? 0, heldBytes: run.hold.heldBytes };
+    const memoryBudget = this.memoryBudget === undefined ? undefined : workerBudget(this.memoryBudget, this.workers.slots.length, { bytes: summary.weightBytes, shared: summary.sharedWeights }, fixed);
     const familyResults = run.queue.followersOf(job.layer).length > 0;
     const request = { layer: job.layer, neurons: job.neurons, settings: job.settings, fault, memoryBudget, ...(known.length > 0 ? { known } : {}), ...(familyResults ? { familyResults } : {}) };
     guarded(slot, (t) => callCompute(t, request, onSteps))

@@ -37,9 +37,9 @@ export class ReuseHold {
   private readonly rows = new Map<string, Held>();
   /** Layers reusing all of their sources that released them. */
   private readonly denseDone = new Set<string>();
-  /** Rows held in shared memory, by result (to count their bytes until the last row goes). */
-  private readonly sharedRows = new Map<LayerResult, number>();
-  private sharedBytes = 0;
+  /** Rows held, by result (to count their bytes until the last row goes). */
+  private readonly heldRows = new Map<LayerResult, number>();
+  private bytes = 0;
 
   /** `share`: hold densely reused results in shared memory (pack.ts canShareMemory). */
   constructor(private readonly queue: NeuronQueue, private readonly share = false) {}
@@ -52,21 +52,25 @@ export class ReuseHold {
     held.neurons.forEach((neuron, row) => {
       if (waiting[row] <= 0) return;
       this.rows.set(key(result.layer, neuron), { row: { result: held, row }, waiting: waiting[row] });
-      if (isShared(held)) this.countShared(held, +1);
+      this.count(held, +1);
     });
   }
 
-  /** Bytes of x* held in shared memory now: the main thread's share of the budget that the workers must leave. */
-  get sharedHeldBytes(): number {
-    return this.sharedBytes;
+  /**
+   * Bytes of x* held now, in shared memory or not: the part of the budget the workers must
+   * leave (pool.ts charges it before dividing the rest). A result whose rows go one by one is
+   * counted by row, although its buffer goes only with its last row.
+   */
+  get heldBytes(): number {
+    return this.bytes;
   }
 
-  private countShared(result: LayerResult, delta: number): void {
-    const rows = (this.sharedRows.get(result) ?? 0) + delta;
+  private count(result: LayerResult, delta: number): void {
+    const rows = (this.heldRows.get(result) ?? 0) + delta;
     const size = result.xstar.byteLength / Math.max(1, result.neurons.length);
-    this.sharedBytes += delta * size;
-    if (rows > 0) this.sharedRows.set(result, rows);
-    else this.sharedRows.delete(result);
+    this.bytes += delta * size;
+    if (rows > 0) this.heldRows.set(result, rows);
+    else this.heldRows.delete(result);
   }
 
   get(layer: string, neuron: number): ResultRow | undefined {
@@ -93,7 +97,7 @@ export class ReuseHold {
     const held = this.rows.get(k);
     if (!held || --held.waiting > 0) return;
     this.rows.delete(k);
-    if (isShared(held.row.result)) this.countShared(held.row.result, -1);
+    this.count(held.row.result, -1);
   }
 
   /** Rows held. */

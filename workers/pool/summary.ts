@@ -1,5 +1,5 @@
 import { ascentHead } from '../engine/ascent-family';
-import { flopsPerNeuron, layerAscends, layerWork } from '../engine/estimate';
+import { flopsPerNeuron, forwardSizes, layerAscends, layerWork } from '../engine/estimate';
 import { gateNodes } from '../engine/gates';
 import type { PreparedModel } from '../engine/prepare';
 import { describeStructure } from '../engine/structure';
@@ -29,6 +29,7 @@ export function summarize(prepared: PreparedModel, digest: string, packed: Packe
     layerWork: prepared.layers.map((l) => layerWork(prepared, l)),
     nonlinearNodes: prepared.nonlinearNodes,
     gateNodes: gateNodes(prepared),
+    forwardBytes: forwardSizes(prepared).forwardBytes,
     weightBytes: packed.buffer.byteLength,
     sharedWeights: typeof SharedArrayBuffer !== 'undefined' && packed.buffer instanceof SharedArrayBuffer,
   };
