@@ -18,8 +18,8 @@ import { loadModeNetwork, MODE_NETWORKS } from '../fixtures/modes/load';
  * neuron of every layer of every fixture model, in every mode that applies.
  */
 function maxGalleryDifference(
-  model: PreparedModel, settings: GallerySettings, sample = Infinity,
-): { error: number; neurons: number; reused: number } {
+  model: PreparedModel, settings: GallerySettings, sample = Infinity, layerCount = Infinity,
+): { error: number; neurons: number; reused: number; reusedFrom: Set<string> } {
   let error = 0;
   let neurons = 0;
   // Layers in order, each offered the optimised results of the layers before it, recovered
@@ -27,16 +27,20 @@ function maxGalleryDifference(
   const done = new Map<string, ReturnType<typeof computeNeurons>>();
   const recovered = knownFromResults(done);
   let reused = 0;
+  const reusedFrom = new Set<string>();
   const known: KnownReversals = {
     reversal(layer, neuron, out, offset) {
       const found = recovered.reversal(layer, neuron, out, offset);
-      if (found) reused++;
+      if (found) {
+        reused++;
+        reusedFrom.add(layer);
+      }
       return found;
     },
     activation: (layer, neuron) => recovered.activation(layer, neuron),
     radius: (layer, neuron) => recovered.radius(layer, neuron),
   };
-  for (const layer of model.layers) {
+  for (const layer of model.layers.slice(0, layerCount)) {
     const ids = allNeurons(model, layer.id, settings.objective).filter((_, i, all) => i % Math.max(1, Math.ceil(all.length / sample)) === 0);
     const reference = withOptimised(false, () => computeNeurons(model, layer.id, ids, settings));
     const optimised = withOptimised(true, () => computeNeurons(model, layer.id, ids, settings, known));
@@ -50,7 +54,7 @@ function maxGalleryDifference(
     }
     neurons += ids.length;
   }
-  return { error, neurons, reused };
+  return { error, neurons, reused, reusedFrom };
 }
 
 describe('optimised engine = reference engine (max abs error ≤ 1e-5, unit norm)', () => {
@@ -85,6 +89,21 @@ describe('optimised engine = reference engine (max abs error ≤ 1e-5, unit norm
   }
 });
 
+/** Whether `tensor` is `layer` or is read on some path to it (the graph walked back from the layer). */
+function dependsOn(model: PreparedModel, layer: string, tensor: string): boolean {
+  const seen = new Set<string>();
+  const stack = [layer];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (t === tensor) return true;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    const v = model.nodes.find((n) => n.node.outputs.includes(t));
+    if (v) stack.push(...v.node.inputs.filter((i) => i !== ''));
+  }
+  return false;
+}
+
 /** A real MobileNetV2 (depthwise and strided convolutions, ReLU6 as Clip, residual Adds), beside the repository. */
 const SHARED_MOBILENET = join(__dirname, '..', '..', '..', 'shared', 'models', 'onnx', 'pytorch_mobilenetv2_slim_mnist.onnx');
 
@@ -98,6 +117,18 @@ describe('optimised engine = reference engine on a real MobileNetV2 (issue 18)',
       expect(error).toBeLessThanOrEqual(1e-5);
     }, 120_000);
   }
+
+  it.skipIf(!existsSync(SHARED_MOBILENET))('guided mode, no ReLU behind (ReLU6 is a Clip): a 1×1 convolution combines its source’s reversals, every neuron of the first blocks (needs ../shared/models)', () => {
+    const model = prepare(readModel([{ name: basename(SHARED_MOBILENET), bytes: new Uint8Array(readFileSync(SHARED_MOBILENET)) }]));
+    const x0 = Float32Array.from({ length: 28 * 28 }, (_, i) => ((i * 7919) % 255) / 255);
+    // Up to the first residual Add: a 1×1 convolution after a Clip (246 ← 172), the Add of two convolutions (191 ← 264, 255).
+    const count = model.layers.findIndex((l) => l.op === 'Add') + 1;
+    expect(count).toBeGreaterThan(1);
+    const { error, reusedFrom } = maxGalleryDifference(model, { mode: 'guided', objective: { kind: 'neuron' }, radius: 1, reference: x0 }, Infinity, count);
+    expect(error).toBeLessThanOrEqual(1e-5);
+    const combining = model.layers.slice(0, count).filter((l) => (l.reusesAll ?? []).some((s) => reusedFrom.has(s)));
+    expect(combining.map((l) => l.op)).toContain('Conv');
+  }, 120_000);
 });
 
 describe('work shared between layers (reuse.ts)', () => {
@@ -143,7 +174,9 @@ describe('work shared between layers (reuse.ts)', () => {
   });
 
   it('a dense layer or a 1×1 convolution combines every known reversal of its source (one GEMM) where the rule is linear in the seed', () => {
-    for (const name of ['relu_mlp', 'mixed_mlp', 'squeeze_excite', 'resnet_block'] as const) {
+    // Combined and refused in deconvnet and guided: [network, mode, layer] of each.
+    const homogeneous = { combined: [] as string[], refused: [] as string[] };
+    for (const name of ['relu_mlp', 'mixed_mlp', 'squeeze_excite', 'resnet_block', 'gelu_mlp', 'sigmoid_tanh_mlp'] as const) {
       const { model, x0 } = loadModeNetwork(name);
       const dense = model.layers.filter((l) => (l.reusesAll ?? []).length > 0);
       expect(dense.length, name).toBeGreaterThan(0);
@@ -170,11 +203,19 @@ describe('work shared between layers (reuse.ts)', () => {
           for (let i = 0; i < reference.xstar.length; i++) error = Math.max(error, Math.abs(reference.xstar[i] - optimised.xstar[i]));
           for (let i = 0; i < ids.length; i++) error = Math.max(error, Math.abs(reference.activations[i] - optimised.activations[i]) / Math.max(1, Math.abs(reference.activations[i])));
           expect(error, `${name} ${mode} ${layer.id}`).toBeLessThanOrEqual(1e-5);
-          // Deconvnet and guided are not linear in the seed: a sum of known reversals is not theirs.
-          for (const source of layer.reusesAll ?? []) expect(asked.has(source), `${name} ${mode} ${layer.id} combines ${source}`).toBe(mode === 'surrogate' || mode === 'local');
+          // Deconvnet and guided are not linear in the seed behind a ReLU (relu(g)): a sum of known reversals is not theirs.
+          // Elsewhere (LeakyRelu, Gelu, Sigmoid, Clip take the local derivative) they are, and combine.
+          const linear = mode === 'surrogate' || mode === 'local' || !model.nodes.some((v) => v.node.opType === 'Relu' && v.node.outputs[0] !== layer.id && dependsOn(model, layer.id, v.node.outputs[0]));
+          expect(linear, `${name} ${mode} ${layer.id}: homogeneousIn`).toBe(!(layer.homogeneousIn ?? []).includes(mode));
+          for (const source of layer.reusesAll ?? []) {
+            expect(asked.has(source), `${name} ${mode} ${layer.id} combines ${source}`).toBe(linear);
+            if (mode === 'deconvnet' || mode === 'guided') homogeneous[linear ? 'combined' : 'refused'].push(`${name} ${mode} ${layer.id}`);
+          }
         }
       }
     }
+    expect(homogeneous.combined.length).toBeGreaterThan(0);
+    expect(homogeneous.refused.length).toBeGreaterThan(0);
   });
 
   it('ResNet-18 (linear, bench model): BatchNormalization and Add layers, a spread of neurons', () => {

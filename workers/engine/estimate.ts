@@ -160,6 +160,8 @@ export interface LayerWork {
   readonly oneSource?: boolean;
   /** Dense reuse (LayerInfo.reusesAll): the source, and its neurons (the GEMM's rows per neuron). */
   readonly reusesAll?: { readonly source: string; readonly neurons: number };
+  /** LayerInfo.homogeneousIn: the modes that reuse only one source with a positive factor here. */
+  readonly homogeneousIn?: readonly string[];
   /** Ascent: the layer of the same run whose ascent this one shares (ascent-family.ts), the family's first member. */
   readonly ascentOf?: string;
 }
@@ -250,6 +252,7 @@ export function layerWork(model: PreparedModel, layer: LayerInfo): LayerWork {
     ...(layer.reuses.length > 0 && { reuses: layer.reuses }),
     ...(oneSource && { oneSource }),
     ...(source && { reusesAll: { source: source.id, neurons: source.neurons } }),
+    ...(layer.homogeneousIn && { homogeneousIn: layer.homogeneousIn }),
     ...(head !== null && { ascentOf: head }),
   };
 }
@@ -272,8 +275,6 @@ function ascentSeconds(layer: LayerCost, options: EstimateOptions): number {
   return (ascentStepCount(layer, options.ascentSteps, options.ascentStyle) * step) / WHOLE_MAP_FLOPS_PER_WORKER;
 }
 
-/** The modes whose rule is linear in the seed: they combine every neuron of a dense source (engine/reuse.ts reusedLayers). */
-const LINEAR_IN_SEED = new Set(['exact', 'surrogate', 'local']);
 
 /**
  * The path each of a layer's `neurons` takes in a run of `inRun` layers (engine/reverse.ts and
@@ -294,7 +295,8 @@ function planWork(layer: LayerCost, neurons: number, inRun: ReadonlyMap<string, 
     const start = shared ? 0 : (w.reverse + w.check) / FLOPS_PER_WORKER + style.start;
     return { plan: { reversed: shared ? 0 : neurons, reused: shared ? neurons : 0, checked: neurons }, seconds: LAYER_SECONDS + neurons * (NEURON_SECONDS + start + steps * step) };
   }
-  const homogeneous = !LINEAR_IN_SEED.has(mode);
+  // Where the rule is only positively homogeneous in the seed (engine/reuse.ts: deconvnet and guided behind a ReLU).
+  const homogeneous = w.homogeneousIn?.includes(mode) ?? false;
   // Element-wise reuse: every source in the run with this neuron (the same index); deconvnet and guided need one source with a positive factor.
   const sources = w.reuses ?? [];
   const elementwise = sources.length > 0 && sources.every((id) => (inRun.get(id) ?? 0) >= neurons) && (!homogeneous || w.oneSource === true);

@@ -57,6 +57,12 @@ export interface OpDef {
    * (forward-batch.ts) runs such a node once for all images instead of once per image.
    */
   batchFirst?(ctx: OpContext): boolean;
+  /**
+   * The modes whose rule at this node is positively homogeneous in the gradient but not linear
+   * (deconvnet and guided at ReLU: relu(g)). Behind such a node a reversal is no combination of
+   * other reversals, only a positive multiple of one (engine/reuse.ts).
+   */
+  readonly homogeneousIn?: readonly ReversalMode[];
   /** Every output, not only the first, is a layer (Split). */
   readonly everyOutputIsLayer?: boolean;
   inferShapes(ctx: OpContext): Shape[];

@@ -2,7 +2,7 @@ import { ModelError, printable, type Graph, type GraphNode, type InputLayout, er
 import { overBudget } from './budget';
 import { fuseGelu } from './fuse';
 import { channelSides, checkImageShape, detectInputLayout, isChannelsLastLayout, isRearrangement, type ChannelSide } from './input-layout';
-import { kindOf, type OpContext } from './op';
+import { kindOf, type OpContext, type ReversalMode } from './op';
 import { opFor } from './ops/index';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepared-model';
 import { layerCrops } from './receptive-field';
@@ -253,8 +253,11 @@ function findLayers(
     }
   }
   const layerIds = new Set(out.map((l) => l.id));
-  return out.map((l) => {
-    const v = byTensor.get(l.id)!;
+  const behind = homogeneousBehind(nodes);
+  return out.map((l0) => {
+    const v = byTensor.get(l0.id)!;
+    const modes = [...new Set(v.node.inputs.flatMap((t) => behind.get(t) ?? []))];
+    const l = modes.length > 0 ? { ...l0, homogeneousIn: modes } : l0;
     if (!v.op.elementwise) {
       const input = denseSource(v, shapes, featureOf);
       const source = input === undefined ? undefined : sameOrderSource(input, (t) => byTensor.get(t));
@@ -264,6 +267,16 @@ function findLayers(
     const reuses = [...new Set(v.node.inputs.filter((t) => t !== l.id && layerIds.has(t) && same(t)))];
     return { ...l, reuses };
   });
+}
+
+/** For each tensor, the modes in which a node it depends on, its producer included, reverses only positively homogeneously (OpDef.homogeneousIn). */
+function homogeneousBehind(nodes: readonly VariableNode[]): Map<string, readonly ReversalMode[]> {
+  const behind = new Map<string, readonly ReversalMode[]>();
+  for (const v of nodes) {
+    const modes = new Set([...v.node.inputs.flatMap((t) => behind.get(t) ?? []), ...(v.op.homogeneousIn ?? [])]);
+    if (modes.size > 0) for (const o of v.node.outputs) if (o) behind.set(o, [...modes]);
+  }
+  return behind;
 }
 
 /** The tensor that `tensor` relabels (Reshape, Flatten, Squeeze …: the values in the same order), followed back; itself when none. */

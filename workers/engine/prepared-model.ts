@@ -1,5 +1,5 @@
 import type { Graph, GraphNode, InputLayout } from './graph';
-import type { OpContext, OpDef } from './op';
+import type { OpContext, OpDef, ReversalMode } from './op';
 import type { Shape, Tensor } from './tensor';
 
 // What prepare() makes of a graph (engine/prepare.ts), in a module of its own so that the
@@ -42,6 +42,14 @@ export interface LayerInfo {
    * onto seeds of theirs, so a = W·A(source): one GEMM instead of a pass per neuron (engine/reuse.ts).
    */
   readonly reusesAll?: readonly string[];
+  /**
+   * The modes in which a node behind this layer's node reverses only positively homogeneously
+   * (OpDef.homogeneousIn: deconvnet and guided behind a ReLU). In those modes the layer reuses
+   * one source neuron with a positive factor, never a combination (engine/reuse.ts); in the
+   * others, and in every mode on a network without ReLUs (MobileNetV2's ReLU6 is a Clip), any
+   * combination, dense ones included.
+   */
+  readonly homogeneousIn?: readonly ReversalMode[];
   /** The input boxes that can influence the neurons (receptive-field crops); absent or null: the whole input. */
   readonly crops?: LayerCrops;
   /** Class names of its neurons: the model's output layer, when the model comes with them (Graph.labels). */

@@ -12,8 +12,10 @@ import { sizeOf, type Tensor } from './tensor';
  * layers feeding it (BatchNormalization after a conv, an activation, a residual Add) sends
  * a seed at neuron n back onto seeds at neuron n of those layers, times a factor α. The
  * reversal from there on is theirs, so a = Σ α · a(source, n): one op reversed instead of
- * the whole network. Exact in the linear rules (exact, surrogate, local); deconvnet and
- * guided are only positively homogeneous, so there a single source with α ≥ 0 is required.
+ * the whole network. Exact wherever the rule is linear in the seed: exact, surrogate and local
+ * always, deconvnet and guided where no ReLU lies behind the layer (their rule changes only
+ * ReLU's: relu(g), LayerInfo.homogeneousIn). Behind a ReLU they are only positively
+ * homogeneous, so there a single source with α ≥ 0 is required.
  */
 
 /** Results of other layers already computed under the same settings, by layer and neuron. */
@@ -84,9 +86,9 @@ function producerIn(model: PreparedModel): (tensor: string) => VariableNode | un
 }
 
 /** The layers whose known reversals a layer's reversal may combine under a mode's rule. */
-export function reusedLayers(layer: Pick<LayerInfo, 'reuses' | 'reusesAll'>, mode: string): readonly string[] {
+export function reusedLayers(layer: Pick<LayerInfo, 'reuses' | 'reusesAll' | 'homogeneousIn'>, mode: string): readonly string[] {
   // A dense combination Σ α·a(source, n) over many neurons holds only where the rule is linear in the seed.
-  return homogeneousOnly(mode) ? layer.reuses : [...layer.reuses, ...(layer.reusesAll ?? [])];
+  return homogeneousOnly(layer, mode) ? layer.reuses : [...layer.reuses, ...(layer.reusesAll ?? [])];
 }
 
 /**
@@ -97,7 +99,8 @@ export function reusedLayers(layer: Pick<LayerInfo, 'reuses' | 'reusesAll'>, mod
  */
 const LIVE_SOURCE_ROWS = 8;
 
-const homogeneousOnly = (mode: string): boolean => mode === 'deconvnet' || mode === 'guided';
+/** Whether the rule behind the layer is only positively homogeneous in the seed under this mode (deconvnet and guided behind a ReLU). */
+const homogeneousOnly = (layer: Pick<LayerInfo, 'homogeneousIn'>, mode: string): boolean => layer.homogeneousIn?.some((m) => m === mode) ?? false;
 
 /**
  * a for `batch` seeds of a layer from the known reversals of the layers it reuses, seed by
@@ -135,7 +138,7 @@ export function reuseReversals(
     if (!neuronAt || g.length !== batch * neuronAt.length) return null;
     inputs.push({ g, source, neuronAt });
   }
-  const homogeneous = homogeneousOnly(mode);
+  const homogeneous = homogeneousOnly(layer, mode);
   const inputSize = sizeOf(model.inputShape);
   const reused = new Uint8Array(batch);
   const sourceActivation = new Float32Array(batch).fill(NaN);
@@ -165,7 +168,7 @@ export function reuseReversals(
         own.push({ row, alpha });
       }
     }
-    // Deconvnet and guided are only positively homogeneous: one term, α ≥ 0.
+    // Deconvnet and guided behind a ReLU are only positively homogeneous: one term, α ≥ 0.
     if (ok && homogeneous && own.length > 1) ok = false;
     terms.push(ok ? own : []);
     reused[b] = ok ? 1 : 0;

@@ -59,6 +59,7 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
     type: rule.type,
     kind: 'nonlinear',
     elementwise: true,
+    ...(rule.captumRelu && { homogeneousIn: ['deconvnet', 'guided'] as const }),
     linearisedInSurrogate: () => rule.surrogate === 'linearise',
     batchFirst: () => !rule.perElementParams,
     reversePerSeed: true,
