@@ -58,7 +58,7 @@ export function autoFactor(nativeSide: number): number {
   return Math.max(1, Math.floor(64 / Math.max(1, nativeSide)));
 }
 
-function sheetName(base: string, index: number, count: number, ext: string): string {
+export function sheetName(base: string, index: number, count: number, ext: string): string {
   return count === 1 ? `${base}${ext}` : `${base}.sheet${index + 1}${ext}`;
 }
 

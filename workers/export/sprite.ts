@@ -40,6 +40,9 @@ export interface LayerGallery {
   readonly labels?: readonly string[];
   /** Images drawn as base + x* in the value range (base in the drawn shape, one row); absent: the symmetric scale. */
   readonly units?: DataUnits | null;
+  /** A streamed export (stream-export.ts) lays out sheets without the rows: their count and max|x| instead. */
+  readonly count?: number;
+  readonly layerMax?: number;
 }
 
 export const MAX_SHEET_SIDE = 8192;
@@ -87,6 +90,7 @@ export function galleryLayout(g: LayerGallery): InputLayout {
 }
 
 export function neuronCount(g: LayerGallery): number {
+  if (g.count !== undefined) return g.count;
   const n = layoutSize(galleryLayout(g));
   return n > 0 ? Math.floor(g.xstar.length / n) : 0;
 }
@@ -151,7 +155,7 @@ export function layoutSheets(g: LayerGallery, thumbWidth: number, thumbHeight: n
   const totalRows = Math.max(1, Math.ceil(count / cols));
   const sheetCount = Math.ceil(totalRows / maxRows);
   const width = Math.max(minWidth, 2 * MARGIN + cols * cellWidth + (cols - 1) * GAP);
-  const layerMax = maxAbs(g.xstar);
+  const layerMax = g.layerMax ?? maxAbs(g.xstar);
 
   const sheets: SheetLayout[] = [];
   for (let s = 0; s < sheetCount; s++) {
@@ -231,7 +235,7 @@ export function blit(dst: RGBAImage, src: RGBAImage, x: number, y: number): void
 
 /** Thumbnails of a whole layer (one per neuron), all the same size. */
 export function layerThumbnails(g: LayerGallery, options: SheetOptions): RGBAImage[] {
-  const layerMax = maxAbs(g.xstar);
+  const layerMax = g.layerMax ?? maxAbs(g.xstar);
   return Array.from({ length: neuronCount(g) }, (_, i) => neuronThumbnail(g, i, options, layerMax));
 }
 
