@@ -1,37 +1,21 @@
 // The app's export in the browser build: the download (a zip) holds the same PNG pixels,
 // .npy arrays and manifest as the CLI writes for the same model and settings; a cancelled
 // export downloads nothing.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { decodeNpy } from '../../workers/formats/numpy/npy';
-import { buildTestCli } from '../export/build-cli';
 import { decodePng } from '../export/decode-png';
-import { appRadius, engineResult, example, openApp, openExample, specFile, waitForAllLayers } from './app-helpers';
-
-/** Every file under dir, as paths relative to it with '/' separators. */
-function listFiles(dir: string, prefix = ''): string[] {
-  return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? listFiles(join(dir, name), `${prefix}${name}/`) : [`${prefix}${name}`]));
-}
+import { appRadius, engineResult, example, openApp, openExample, waitForAllLayers } from './app-helpers';
+import { cliGallery, expectSameFiles } from './cli-export';
 
 const spec = example('linear-mlp');
 let work: string;
 let out: string;
 
 test.beforeAll(async () => {
-  const cli = await buildTestCli();
-  work = mkdtempSync(join(tmpdir(), 'neurovis-e2e-export-'));
-  const file = specFile(spec);
-  writeFileSync(join(work, file.name), file.bytes);
-  out = join(work, 'cli');
-  // Both at their default radius: relative to the input's value range, by the same rule.
-  const run = spawnSync(process.execPath, [cli, 'gallery', join(work, file.name), '--out', out, '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
-  expect(run.stderr).toBe('');
-  expect(run.status).toBe(0);
-  rmSync(dirname(cli), { recursive: true, force: true });
+  ({ work, out } = await cliGallery(spec, 'neurovis-e2e-export-'));
 });
 
 test.afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -75,23 +59,7 @@ test('exporting the whole model gives the same PNG pixels, .npy and manifest as 
   const appFiles = new Map(Object.entries(zip).map(([name, bytes]) => [name.slice(folder.length + 1), bytes]));
 
   // The CLI's per-layer folders are flattened in the app: <layer>/neuron_K.png → <layer>.neuron_K.png.
-  const cliFiles = listFiles(out);
-  expect([...appFiles.keys()].sort()).toEqual(cliFiles.map((f) => f.replace('/', '.')).sort());
-  let pngs = 0;
-  for (const name of cliFiles) {
-    const cliBytes = new Uint8Array(readFileSync(join(out, name)));
-    const appBytes = appFiles.get(name.replace('/', '.'))!;
-    if (name.endsWith('.png')) {
-      const [a, b] = [decodePng(appBytes), decodePng(cliBytes)];
-      expect([a.width, a.height], name).toEqual([b.width, b.height]);
-      expect(Buffer.compare(Buffer.from(a.data), Buffer.from(b.data)), name).toBe(0);
-      pngs++;
-    } else if (name.endsWith('.npy')) {
-      expect(Array.from(decodeNpy(appBytes, name).data), name).toEqual(Array.from(decodeNpy(cliBytes, name).data));
-    } else if (name.endsWith('.svg')) {
-      expect(new TextDecoder().decode(appBytes), name).toBe(new TextDecoder().decode(cliBytes));
-    }
-  }
+  const pngs = expectSameFiles(appFiles, out);
   expect(pngs).toBe(3 + 64 + 32 + 10);
   // The arrays are the engine's, computed here independently of both.
   const dense3 = decodeNpy(appFiles.get('dense3.npy')!, 'dense3.npy');

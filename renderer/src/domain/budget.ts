@@ -38,6 +38,19 @@ export function askedRowCacheBytes(): number | null {
   return Number.isFinite(asked) && asked >= 0 ? asked : null;
 }
 
+/** Where tests ask for a smaller hold of the export (to make it stream a small model). */
+const EXPORT_HOLD_KEY = 'neurovis.exportHoldBytes';
+
+/**
+ * Bytes of rows an export holds at once (an eighth of the budget): below it the export is made
+ * in memory and saved in one request (a zip in a browser); above it, it is written as it is made
+ * (workers/export/stream-export.ts), a block of rows of this size at a time.
+ */
+export function exportHoldBytes(): number {
+  const asked = Number(globalThis.localStorage?.getItem(EXPORT_HOLD_KEY) ?? NaN);
+  return Number.isFinite(asked) && asked > 0 ? asked : Math.round(ROW_CACHE_SHARE * pageBudget());
+}
+
 /** Below this the detail view computes nearly every row again; the app's own cache and the pool's each take it, so at most half the budget. */
 export const MIN_ROW_CACHE_BYTES = 1024 ** 2;
 

@@ -179,7 +179,13 @@ export class LayerData {
 
   /** The complete layer as the export writes it, its rows given in neuron order (`xstar`), or null while results are missing. */
   asGalleryLayer(info: LayerInfo, inputShape: readonly number[], xstar: Float32Array): GalleryLayer | null {
-    if (this.received < this.neurons || xstar.length !== this.neurons * this.inputSize) return null;
+    if (xstar.length !== this.neurons * this.inputSize) return null;
+    return this.galleryMeta(info, inputShape, xstar);
+  }
+
+  /** The complete layer without its rows (an export streamed a block at a time fetches them), or null while results are missing. */
+  galleryMeta(info: LayerInfo, inputShape: readonly number[], xstar: Float32Array = new Float32Array(0)): GalleryLayer | null {
+    if (this.received < this.neurons) return null;
     const neurons = Array.from({ length: this.neurons }, (_, i) => i);
     return { info, layer: this.layer.id, neurons, inputShape, xstar, norms: this.norms, activations: this.activations, baselines: this.baselines, dead: this.dead, linearisedAt: this.linearisedAt };
   }

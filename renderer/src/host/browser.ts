@@ -2,6 +2,7 @@ import { zipSync } from 'fflate';
 import { acceptString } from '../../../workers/formats/index';
 import { readDomFiles, type Host, type HostAppearance, type OpenedModel } from './host';
 import { clearRecent, listRecent, readRecent, rememberRecent } from './recent-db';
+import { canWriteFolders, openBrowserExportFolder } from './browser-folder';
 
 /** Lets the user pick files with a hidden file input; null when they cancel. */
 export function pickFiles(accept: string, multiple: boolean): Promise<File[] | null> {
@@ -88,6 +89,7 @@ export function browserHost(): Host {
       download(name, zipSync(entries, { level: 6 }), 'application/zip');
       return { saved: true, paths: [name] };
     },
+    ...(canWriteFolders() ? { openExportFolder: openBrowserExportFolder } : {}),
     appearance: async () => currentAppearance(),
     setTheme: async () => {},
     onAppearanceChanged: (listener) => {

@@ -4,6 +4,7 @@
  */
 import type { ExportRequest, MenuCommand, SaveResult, ThemeSource } from '../../../electron/preload/api';
 import { errorMessage } from '../../../workers/engine/graph';
+import type { FileSink } from '../../../workers/export/stream-export';
 
 export type { ExportRequest, ExportFile, ExportFilter, MenuCommand, SaveResult, ThemeSource } from '../../../electron/preload/api';
 
@@ -53,6 +54,12 @@ export interface Host {
   clearRecent(): Promise<void>;
   /** Saves an export: a native dialog in Electron, a download (a zip for folders) in the browser. */
   save(request: ExportRequest): Promise<SaveResult>;
+  /**
+   * Asks for a folder and writes an export into `folderName` inside it file by file, as it is
+   * made (issue 18); null when the user cancels. Absent where the host cannot (a browser
+   * without the File System Access API): a big export is then refused, not held in memory.
+   */
+  openExportFolder?(folderName: string): Promise<ExportFolder | null>;
   appearance(): Promise<HostAppearance>;
   /** Tells the OS side which theme the user chose (Electron: native frame and menus). */
   setTheme(source: ThemeSource): Promise<void>;
@@ -63,6 +70,12 @@ export interface Host {
   onRecentChanged(listener: () => void): Unsubscribe;
   /** Electron: the page was reloaded after the renderer crashed (why); the browser has no such event. */
   onRendererRecovered?(listener: (reason: string) => void): Unsubscribe;
+}
+
+/** A folder an export is being written into: finish() makes the export final, abort() takes back what was written. */
+export interface ExportFolder extends FileSink {
+  finish(): Promise<SaveResult>;
+  abort(): Promise<void>;
 }
 
 /** Reads DOM File objects into model files, in the order given. */

@@ -241,6 +241,7 @@ export const en = {
     saved: 'Saved {n} files. | Saved 1 file. | Saved {n} files.',
     cancelled: 'Export cancelled: nothing was written.',
     errors: {
+      tooBig: 'This export needs the x* of {neurons} neurons ({size}), more than the app holds at once ({limit}), and this browser cannot write into a folder as it goes. Use Chrome or Edge, or the desktop app, or export fewer layers.',
       noResult: 'The current neuron has no result yet: wait until it is computed, then export again.',
       pending: 'Still computing (or failed): {layers}. Wait until these layers are complete, or leave them out.',
       noLayer: 'No layer is chosen: tick at least one layer.',

@@ -243,6 +243,7 @@ export const zhCN: Messages = {
     saved: '已保存 {n} 个文件。 | 已保存 1 个文件。 | 已保存 {n} 个文件。',
     cancelled: '导出已取消：没有写入任何文件。',
     errors: {
+      tooBig: '此导出需要 {neurons} 个神经元的 x*（{size}），超过本应用一次可保留的大小（{limit}），而此浏览器无法边生成边写入文件夹。请使用 Chrome 或 Edge、桌面应用，或减少导出的层。',
       noResult: '当前神经元尚无结果：请等它算完后再导出。',
       pending: '仍在计算（或失败）：{layers}。请等这些层完成，或不选它们。',
       noLayer: '没有选择任何层：请至少勾选一层。',

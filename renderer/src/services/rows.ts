@@ -39,17 +39,22 @@ export function wantRow(layer: string, neuron: number): Promise<void> {
  * Every row of a complete layer in neuron order (the export's x*): those the cache holds, and
  * the rest computed again, written in place as they come.
  */
-export async function layerRows(data: LayerData): Promise<Float32Array> {
+export function layerRows(data: LayerData): Promise<Float32Array> {
+  return layerRowBlock(data, 0, data.neurons);
+}
+
+/** Rows first … first + count − 1 of a complete layer (a block of a streamed export), computed again where the cache let them go. */
+export async function layerRowBlock(data: LayerData, first: number, count: number): Promise<Float32Array> {
   const size = data.inputSize;
-  const out = new Float32Array(data.neurons * size);
+  const out = new Float32Array(count * size);
   const missing: number[] = [];
-  for (let n = 0; n < data.neurons; n++) {
+  for (let n = first; n < first + count; n++) {
     const row = data.row(n);
-    if (row) out.set(row, n * size);
+    if (row) out.set(row, (n - first) * size);
     else missing.push(n);
   }
   const model = sideModel();
   if (missing.length === 0 || !model) return out;
-  await onSidePool(model, (p) => collectNeurons(p, data.settings, data.layer.id, missing, (r, row) => out.set(xstarRow(r, row), r.neurons[row] * size)));
+  await onSidePool(model, (p) => collectNeurons(p, data.settings, data.layer.id, missing, (r, row) => out.set(xstarRow(r, row), (r.neurons[row] - first) * size)));
   return out;
 }

@@ -16,9 +16,12 @@ import { renderSheetSvg } from '../../../workers/export/svg';
 import { neuronThumbnail, type SheetOptions } from '../../../workers/export/sprite';
 import { encodeNpy } from '../../../workers/formats/numpy/npy';
 import { getHost } from '../host/index';
-import { collectInWorker } from '../services/export-job';
-import { layerRows, wantRow } from '../services/rows';
-import type { ExportRequest } from '../host/host';
+import { collectInWorker, streamInWorker } from '../services/export-job';
+import { layerRowBlock, layerRows, wantRow } from '../services/rows';
+import type { ExportRequest, SaveResult } from '../host/host';
+import { npyBytes, type RowSource } from '../../../workers/export/stream-export';
+import { exportHoldBytes } from '../domain/budget';
+import { formatBytes } from '../../../workers/engine/budget';
 import { drawingShape } from '../../../workers/imaging/input-layout';
 import { useExplore } from './explore';
 import { useGallery } from './gallery';
@@ -107,7 +110,8 @@ export const useExport = defineStore('export', () => {
     return files;
   }
 
-  async function exportInput(ids: readonly string[]): Promise<ExportInput> {
+  /** The layers to export without their rows; throws while any is incomplete. */
+  function exportMeta(ids: readonly string[]): ExportInput {
     const gallery = useGallery();
     const settings = useSettings();
     const explore = useExplore();
@@ -118,14 +122,45 @@ export const useExport = defineStore('export', () => {
       const d = gallery.layerData(id);
       // Class names the user loaded (a labels file) go into the manifest like the model's own.
       const names = explore.labels?.layer === id ? [...explore.labels.names] : undefined;
-      // Rows the cache let go are computed again (issue 18), one layer at a time.
-      const layer = d?.complete && d.failed === 0 ? d.asGalleryLayer(names ? { ...d.layer, labels: names } : d.layer, summary.inputShape, await layerRows(d)) : null;
+      const layer = d?.complete && d.failed === 0 ? d.galleryMeta(names ? { ...d.layer, labels: names } : d.layer, summary.inputShape) : null;
       if (layer) layers.push(layer);
       else pending.push(id);
     }
     if (pending.length > 0) throw new ExportProblem('export.errors.pending', { layers: pending.join(', ') });
     const g = settings.gallerySettings;
     return { source: summary.source, quantized: summary.quantization, inputShape: summary.inputShape, inputLayout: summary.inputLayout, imageShape: summary.imageShape, settings: { mode: g.mode, objective: JSON.parse(JSON.stringify(g.objective)) as typeof g.objective, radius: g.radius }, layers, units: settings.drawingUnits };
+  }
+
+  /** The layers with every row (a small export, made in memory): rows the cache let go are computed again (issue 18), one layer at a time. */
+  async function withRows(input: ExportInput): Promise<ExportInput> {
+    const gallery = useGallery();
+    const layers: GalleryLayer[] = [];
+    for (const l of input.layers) layers.push({ ...l, xstar: await layerRows(gallery.layerData(l.layer)!) });
+    return { ...input, layers };
+  }
+
+  /**
+   * A big export, written into a folder as it is made (issue 18): a block of rows at a time,
+   * whatever the model. Where the host cannot write a folder it is refused, not held in memory.
+   */
+  async function streamed(input: ExportInput, chosen: ExportFormats, hold: number, folderName: string, signal: AbortSignal): Promise<SaveResult> {
+    const host = getHost();
+    if (!host.openExportFolder) {
+      const neurons = input.layers.reduce((n, l) => n + l.neurons.length, 0);
+      throw new ExportProblem('export.errors.tooBig', { neurons: neurons.toLocaleString(), size: formatBytes(npyBytes(input)), limit: formatBytes(hold) });
+    }
+    const folder = await host.openExportFolder(folderName);
+    if (!folder) return { saved: false };
+    const gallery = useGallery();
+    const rows: RowSource = { rows: (layer, first, count) => layerRowBlock(gallery.layerData(layer)!, first, count) };
+    try {
+      // In the worker, as the small export: its SVG text is measured as the CLI's is (no DOM canvas).
+      await streamInWorker(input, chosen, sheetOptions(), { holdBytes: hold, rows, sink: folder }, { signal, onProgress: (done, total) => (status.value = { kind: 'running', done, total }) });
+    } catch (e) {
+      await folder.abort();
+      throw e;
+    }
+    return folder.finish();
   }
 
   async function run(): Promise<void> {
@@ -137,6 +172,7 @@ export const useExport = defineStore('export', () => {
     status.value = { kind: 'running', done: 0, total: 1 };
     try {
       let files: CollectedFile[];
+      const folderName = `${safeFileNames([gallery.summary.source.fileName.replace(/\.(neurovis\.json|[^.]*)$/, '')], '')[0]}-export`;
       if (scope.value === 'neuron') {
         files = await neuronFiles();
       } else {
@@ -144,11 +180,18 @@ export const useExport = defineStore('export', () => {
         if (ids.length === 0) throw new ExportProblem('export.errors.noLayer');
         // Plain copies: Pinia's reactive proxies cannot be sent to a worker.
         const chosenFormats = { ...formats.value };
-        files = await collectInWorker(await exportInput(ids), chosenFormats, sheetOptions(), { signal, onProgress: (done, total) => (status.value = { kind: 'running', done, total }) });
+        if (!Object.values(chosenFormats).some(Boolean)) throw new ExportProblem('export.errors.noFormat');
+        const input = exportMeta(ids);
+        const hold = exportHoldBytes();
+        if (npyBytes(input) > hold) {
+          const result = await streamed(input, chosenFormats, hold, folderName, signal);
+          status.value = result.saved ? { kind: 'saved', paths: result.paths } : { kind: 'cancelled' };
+          return;
+        }
+        files = await collectInWorker(await withRows(input), chosenFormats, sheetOptions(), { signal, onProgress: (done, total) => (status.value = { kind: 'running', done, total }) });
       }
       if (files.length === 0) throw new ExportProblem('export.errors.noFormat');
       if (signal.aborted) throw new ExportCancelled();
-      const folderName = `${safeFileNames([gallery.summary.source.fileName.replace(/\.(neurovis\.json|[^.]*)$/, '')], '')[0]}-export`;
       const request: ExportRequest =
         files.length === 1 ? { kind: 'file', suggestedName: files[0].name, bytes: files[0].bytes, filters: [{ name: files[0].name.split('.').pop()!.toUpperCase(), extensions: [files[0].name.split('.').pop()!] }] } : { kind: 'folder', folderName, files };
       const result = await getHost().save(request);
