@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BENCH_MODELS } from '../../bench/models';
-import { coneModel } from '../../workers/engine/ascent-cone';
+import { coneModel, foldedModel } from '../../workers/engine/ascent-cone';
+import { ancestorsOf } from '../../workers/engine/forward';
 import { runForwardBatchValues } from '../../workers/engine/forward-batch';
 import type { SpatialBox } from '../../workers/engine/forward-region';
 import { reverseSeeds } from '../../workers/engine/reverse';
@@ -130,4 +131,36 @@ describe('the model cut to a cone = the whole model inside the box (values and r
     for (let i = 0; i < x.length; i++) b += x[i] * px[i];
     expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(a)));
   });
+
+  /** The folded model (ascent-fold.ts) against the model: values of `target` and both reversals from one seed per row, and how many nodes folding removed. */
+  function foldError(model: PreparedModel, target: string, batch: number): { error: number; removed: number } {
+    const folded = foldedModel(model, target);
+    const next = normalSampler(5);
+    const inputs = Float32Array.from({ length: batch * sizeOf(model.inputShape) }, () => 0.5 + 0.25 * next());
+    const want = runForwardBatchValues(model, inputs, batch, target);
+    const got = runForwardBatchValues(folded.model, inputs, batch, target);
+    let error = relative(got.get(target)!.data, want.get(target)!.data);
+    const size = sizeOf(model.shapes.get(target)!);
+    const seeds = new Float32Array(batch * size);
+    for (let b = 0; b < batch; b++) seeds[b * size + ((b * 7919) % size)] = 1;
+    for (const mode of ['local', 'surrogate'] as const) {
+      error = Math.max(error, relative(reverseSeeds(folded.model, target, seeds, batch, mode, got, true), reverseSeeds(model, target, seeds, batch, mode, want, true)));
+    }
+    return { error, removed: ancestorsOf(model, target).length - folded.model.nodes.length };
+  }
+
+  it('BatchNormalization folded into the convolution before it: the same values and reversals (ResNet-18-shaped bench model, first block)', () => {
+    const model = prepare(BENCH_MODELS.resnet18().graph);
+    const pool = model.nodes.find((v) => v.node.opType === 'AveragePool')!;
+    const { error, removed } = foldError(model, pool.node.outputs[0], 2);
+    expect(removed).toBe(1);
+    expect(error).toBeLessThanOrEqual(1e-5);
+  }, 60_000);
+
+  it.skipIf(!existsSync(RESNET8))('… and on the Keras ResNet-8 up to its last Add (every BatchNormalization behind it folded; needs ../shared/models)', () => {
+    const model = load(RESNET8);
+    const { error, removed } = foldError(model, 'add_2/add', 2);
+    expect(removed).toBe(ancestorsOf(model, 'add_2/add').filter((v) => v.node.opType === 'BatchNormalization').length);
+    expect(error).toBeLessThanOrEqual(1e-5);
+  }, 60_000);
 });

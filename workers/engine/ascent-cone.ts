@@ -1,3 +1,5 @@
+import { foldNormalisations } from './ascent-fold';
+import { ancestorsOf } from './forward';
 import { convInputBox, regionPlan, shiftedPads, type SpatialBox } from './forward-region';
 import { sliceOp } from './ops/slice';
 import type { PreparedModel, VariableNode } from './prepare';
@@ -31,16 +33,39 @@ type Ranges = readonly (readonly [number, number])[];
 
 const cache = new WeakMap<PreparedModel, Map<string, ConeModel | null>>();
 
-/** The cone model of `target` from the seeds' `box`, or null where the cropped forward pass does not apply (forward-region.ts). */
-export function coneModel(model: PreparedModel, target: string, box: SpatialBox): ConeModel | null {
-  let perModel = cache.get(model);
-  if (!perModel) cache.set(model, (perModel = new Map()));
-  const key = `${target}\u0000${box.h0},${box.h1},${box.w0},${box.w1}`;
-  if (!perModel.has(key)) perModel.set(key, makeCone(model, target, box));
-  return perModel.get(key)!;
+/**
+ * The cone model of `target` from the seeds' `box`, or null where the cropped forward pass
+ * does not apply (forward-region.ts). BatchNormalizations are folded into the convolutions
+ * before them (ascent-fold.ts) except where that would drop a tensor of `keep`.
+ */
+export function coneModel(model: PreparedModel, target: string, box: SpatialBox, keep: readonly string[] = []): ConeModel | null {
+  return cached(model, `${target}\u0000${box.h0},${box.h1},${box.w0},${box.w1}\u0000${keep.join('\u0000')}`, () => makeCone(model, target, box, keep));
 }
 
-function makeCone(model: PreparedModel, target: string, box: SpatialBox): ConeModel | null {
+/** The whole model behind `target` with coneModel's folding (crop and paste are the identity), for layers whose cone is not cropped. */
+export function foldedModel(model: PreparedModel, target: string, keep: readonly string[] = []): ConeModel {
+  return cached(model, `${target}\u0000whole\u0000${keep.join('\u0000')}`, () => {
+    const step = withNodes(model, ancestorsOf(model, target), model.shapes, model.inputShape, [target, ...keep]);
+    return { model: step, cropInputs: (x) => x, pasteInputs: (g) => g, cropSeeds: (s) => s, index: (i) => i };
+  })!;
+}
+
+function cached<T extends ConeModel | null>(model: PreparedModel, key: string, make: () => T): T {
+  let perModel = cache.get(model);
+  if (!perModel) cache.set(model, (perModel = new Map()));
+  if (!perModel.has(key)) perModel.set(key, make());
+  return perModel.get(key) as T;
+}
+
+/** `model` running `nodes` (in order) with these shapes and input shape, BatchNormalizations folded where `keep` allows. */
+function withNodes(model: PreparedModel, nodes: readonly VariableNode[], shapes: ReadonlyMap<string, Shape>, inputShape: Shape, keep: readonly string[]): PreparedModel {
+  const folded = foldNormalisations(nodes, model.constants, new Set(keep));
+  const producer = new Map<string, VariableNode>();
+  for (const v of folded.nodes) for (const o of v.node.outputs) if (o) producer.set(o, v);
+  return { ...model, inputShape, inputFeatureShape: inputShape.slice(1), shapes, constants: folded.constants, nodes: folded.nodes, producer, layers: [] };
+}
+
+function makeCone(model: PreparedModel, target: string, box: SpatialBox, keep: readonly string[]): ConeModel | null {
   const plan = regionPlan(model, target, box);
   if (!plan) return null;
   // What each tensor's readers need of it (the plan keeps a 'whole' Transpose's output whole).
@@ -74,7 +99,6 @@ function makeCone(model: PreparedModel, target: string, box: SpatialBox): ConeMo
   const shapes = new Map(model.shapes);
   shapes.set(model.inputName, inputShape);
   const nodes: VariableNode[] = [];
-  const producer = new Map<string, VariableNode>();
   plan.nodes.forEach((v, n) => {
     const out = v.node.outputs[0];
     const inputShapes = v.node.inputs.map((name) => (name === '' ? undefined : shapes.get(name)));
@@ -93,7 +117,6 @@ function makeCone(model: PreparedModel, target: string, box: SpatialBox): ConeMo
         if (!held || sameBox(held, own)) return name;
         const slice = sliceNode(v, name, held, own, inputShapes[i]!);
         nodes.push(slice);
-        producer.set(slice.node.outputs[0], slice);
         shapes.set(slice.node.outputs[0], slice.outputShapes[0]);
         inputShapes[i] = slice.outputShapes[0];
         return slice.node.outputs[0];
@@ -103,9 +126,8 @@ function makeCone(model: PreparedModel, target: string, box: SpatialBox): ConeMo
     shapes.set(out, outShape);
     const cut: VariableNode = { node, op: v.op, ctx: { ...v.ctx, node, inputShapes }, outputShapes: [outShape], nonlinear: v.nonlinear };
     nodes.push(cut);
-    producer.set(out, cut);
   });
-  const cone: PreparedModel = { ...model, inputShape, inputFeatureShape: inputShape.slice(1), shapes, nodes, producer, layers: [] };
+  const cone = withNodes(model, nodes, shapes, inputShape, [target, ...keep]);
   const [C, H, W] = model.shapes.get(target)!.slice(1);
   const bh = box.h1 - box.h0;
   const bw = box.w1 - box.w0;

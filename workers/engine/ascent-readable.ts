@@ -14,7 +14,7 @@ import { referenceValues, reverseLayer, reverseSeeds, type ReverseOptions } from
 import { ascentFamily, ascentHead, keepRow, sameRow, settingsKey, sharedSeeds, takeRow, type AscentFamily, type AscentMember, type SharedRow } from './ascent-family';
 import { layerById, writeSeed, type Objective } from './seeds';
 import { recycleFloats } from './kernels/scratch';
-import { coneModel, type ConeModel } from './ascent-cone';
+import { coneModel, foldedModel, type ConeModel } from './ascent-cone';
 import { sizeOf, type Tensor } from './tensor';
 
 /**
@@ -185,7 +185,7 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
     for (let from = 0; from < count; from += chunk) {
       const rows = Math.min(chunk, count - from);
       const transforms = rngs.slice(from, from + rows).map((rng) => (run.ranges ? drawResampling(run.grid, run.ranges, rng) : undefined));
-      const gate = gates && { through: gates.through, read: (values: ReadonlyMap<string, Tensor>, index?: (i: number) => number) => gates.read(values, from, rows, index) };
+      const gate = gates && { through: gates.through, tensors: gates.tensors, read: (values: ReadonlyMap<string, Tensor>, index?: (i: number) => number) => gates.read(values, from, rows, index) };
       const gradients = spectrumGradients(model, family.tensor, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window, gate, surrogate?.subarray(from * inputSize, (from + rows) * inputSize));
       gradients.forEach((gp, b) => adamStep(params[from + b], gp, adam[from + b], step, run.lr));
     }
@@ -222,6 +222,7 @@ function keptSurrogate(model: PreparedModel, tensor: string, size: number): Floa
  */
 interface Gates {
   readonly through: string;
+  readonly tensors: readonly string[];
   /** Per member, per neuron: 1 while every gate was open. */
   readonly open: Uint8Array[];
   /** A step's values for the images of neurons from … from + rows. */
@@ -248,6 +249,7 @@ function gatesOf(model: PreparedModel, members: readonly (AscentMember & { reado
   });
   return {
     through,
+    tensors,
     open,
     read(values, from, rows, index) {
       members.forEach((m, k) => {
@@ -393,6 +395,8 @@ export function spectrumGradient(
 /** A step's view of the family's gates: reads the values of its images (`index`: the element of a cone tensor, ascent-cone.ts). */
 interface StepGate {
   readonly through: string;
+  /** The tensors it reads. */
+  readonly tensors: readonly string[];
   read(values: ReadonlyMap<string, Tensor>, index?: (i: number) => number): void;
 }
 
@@ -428,8 +432,9 @@ export function spectrumGradients(
   const box = seedBox(featureShapeOf(model, layerId), seeds, rows);
   // Through the family's gates when it has some (they are elementwise after layerId: the same box).
   const target = gate && sameShape(featureShapeOf(model, gate.through), featureShapeOf(model, layerId)) ? gate.through : layerId;
-  const cone = box && coneModel(model, target, box);
-  const g = cone ? coneGradients(cone, seen, seeds, rows, layerId, target, gate, surrogate) : wholeGradients(model, seen, seeds, rows, layerId, target, box, gate, surrogate);
+  const keep = [layerId, ...(gate?.tensors ?? [])];
+  const cone = box && coneModel(model, target, box, keep);
+  const g = cone ? coneGradients(cone, seen, seeds, rows, layerId, target, gate, surrogate) : wholeGradients(foldedModel(model, target, keep).model, seen, seeds, rows, layerId, target, box, gate, surrogate);
   const back = transforms.map((t, b) => {
     const whole = g.subarray(b * inputSize, (b + 1) * inputSize);
     const gb = window ? window.extract(whole) : whole;

@@ -45,7 +45,7 @@ function isTraining(ctx: OpContext): boolean {
 }
 
 /** The per-parameter factor s = scale / √(var + ε) and offset t = B − mean · s. */
-function affine(ctx: OpContext, values: readonly (Tensor | undefined)[], mean?: Float64Array, variance?: Float64Array): { s: Float32Array; t: Float32Array } {
+export function affine(ctx: OpContext, values: readonly (Tensor | undefined)[], mean?: Float64Array, variance?: Float64Array): { s: Float32Array; t: Float32Array } {
   const scale = floatData(ctx, values[1], 'scale');
   const bias = floatData(ctx, values[2], 'B');
   const m = mean ?? floatData(ctx, values[3], 'mean');
