@@ -1,4 +1,4 @@
-import { ModelError } from '../graph';
+import { ModelError, type GraphNode } from '../graph';
 import type { OpContext, OpDef, ReverseContext } from '../op';
 import { scratchFloats, zeroedFloats } from '../kernels/scratch';
 import { isFloat, tensorLike, type Tensor } from '../tensor';
@@ -43,10 +43,25 @@ export function requireReference(ctx: ReverseContext): NonNullable<ReverseContex
   return ctx.reference;
 }
 
+const derivatives = new WeakMap<Tensor, WeakMap<GraphNode, Float64Array>>();
+
+/**
+ * A node's derivative at a reference tensor, kept while the tensor lives. Keyed by the Tensor
+ * object, not its array: a forward pass that recycles arrays (the ascent's) makes new Tensors.
+ */
+function derivativeAt(x0: Tensor, node: GraphNode, make: () => Float64Array): Float64Array {
+  let byNode = derivatives.get(x0);
+  if (!byNode) derivatives.set(x0, (byNode = new WeakMap()));
+  let d = byNode.get(node);
+  if (!d) byNode.set(node, (d = make()));
+  return d;
+}
+
 /** Multiplies each of `batch` gradients by the same per-element factors. */
 export function scaleBatch(g: Float32Array, factors: Float32Array | Float64Array, batch: number): Float32Array {
   const n = factors.length;
-  const out = zeroedFloats(g.length);
+  // Every value is written: no zeroing (a gate in guided or local mode runs over whole maps of every seed).
+  const out = scratchFloats(g.length);
   for (let s = 0; s < batch; s++) {
     const o = s * n;
     for (let i = 0; i < n; i++) out[o + i] = g[o + i] * factors[i];
@@ -119,10 +134,15 @@ export function elementwise<P>(rule: ElementwiseRule<P>): OpDef {
         out[0] = g;
         return out;
       }
-      const y0 = ref.outputs[0].data;
-      const p = rule.params(ctx);
-      const d = new Float64Array(x0.length);
-      for (let i = 0; i < d.length; i++) d[i] = rule.derivative(x0[i], y0[i], p, i % n);
+      const derivative = (): Float64Array => {
+        const y0 = ref.outputs[0].data;
+        const p = rule.params(ctx);
+        const d = new Float64Array(x0.length);
+        for (let i = 0; i < d.length; i++) d[i] = rule.derivative(x0[i], y0[i], p, i % n);
+        return d;
+      };
+      // One reference for every seed: the factors are the node's at that reference, made once (reversals of every chunk and layer read them).
+      const d = ctx.referencePerSeed ? derivative() : derivativeAt(ref.inputs[0]!, ctx.node, derivative);
       out[0] = scaleBatch(gy, d, ctx.referencePerSeed ? 1 : ctx.batch);
       return out;
     },
