@@ -20,7 +20,8 @@ import { readModelFiles } from './open-files';
 import { OpenRequestRouter } from './open-requests';
 import { PREFERENCES_NAME, PreferencesStore } from './preferences';
 import { RECENT_FILES_NAME, RecentFilesStore } from './recent-files';
-import { saveExport } from './save-export';
+import { saveExport, type ExportDialogs, type ExportFolders } from './save-export';
+import { ExportStreams } from './export-stream';
 import { CONTENT_SECURITY_POLICY, devContentSecurityPolicy } from '../common/csp';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, secureWebPreferences, withSecurityHeaders } from './security';
 import { WINDOW_DEFAULTS, WINDOW_STATE_NAME, WindowStateStore, fitWindowState } from './window-state';
@@ -69,6 +70,24 @@ function start(): void {
     mainWindow.focus();
   };
   const appearance = () => appearanceOf(nativeTheme, app.getLocale(), app.getPreferredSystemLanguages());
+  const exportDialogs: ExportDialogs = {
+    showSaveDialog: (options) => {
+      const o: SaveDialogOptions = { ...options, properties: ['createDirectory', 'showOverwriteConfirmation'] };
+      return mainWindow ? dialog.showSaveDialog(mainWindow, o) : dialog.showSaveDialog(o);
+    },
+    showOpenFolderDialog: (options) => {
+      const o: OpenDialogOptions = { ...options, title: 'Export into folder', properties: ['openDirectory', 'createDirectory'] };
+      return mainWindow ? dialog.showOpenDialog(mainWindow, o) : dialog.showOpenDialog(o);
+    },
+  };
+  const exportFolders: ExportFolders = {
+    lastFolder: async () => (await preferences.get()).lastExportFolder,
+    remember: async (folder) => {
+      await preferences.update({ lastExportFolder: folder });
+    },
+    fallbackFolder: app.getPath('documents'),
+  };
+  const exportStreams = new ExportStreams(exportDialogs, exportFolders);
 
   const deps: IpcHandlerDeps = {
     async chooseModelFiles() {
@@ -96,27 +115,8 @@ function start(): void {
       if (list.length === 0) app.clearRecentDocuments();
       else if (list[0]) app.addRecentDocument(list[0].path);
     },
-    saveExport: (request) =>
-      saveExport(
-        request,
-        {
-          showSaveDialog: (options) => {
-            const o: SaveDialogOptions = { ...options, properties: ['createDirectory', 'showOverwriteConfirmation'] };
-            return mainWindow ? dialog.showSaveDialog(mainWindow, o) : dialog.showSaveDialog(o);
-          },
-          showOpenFolderDialog: (options) => {
-            const o: OpenDialogOptions = { ...options, title: 'Export into folder', properties: ['openDirectory', 'createDirectory'] };
-            return mainWindow ? dialog.showOpenDialog(mainWindow, o) : dialog.showOpenDialog(o);
-          },
-        },
-        {
-          lastFolder: async () => (await preferences.get()).lastExportFolder,
-          remember: async (folder) => {
-            await preferences.update({ lastExportFolder: folder });
-          },
-          fallbackFolder: app.getPath('documents'),
-        },
-      ),
+    saveExport: (request) => saveExport(request, exportDialogs, exportFolders),
+    exportStreams,
     getAppearance: appearance,
     async setTheme(source) {
       nativeTheme.themeSource = source;
@@ -231,14 +231,20 @@ function start(): void {
     });
     window.on('closed', () => {
       router.rendererGone();
+      void exportStreams.abortAll();
       if (mainWindow === window) mainWindow = null;
     });
     // A reload starts a new page whose preload announces itself again.
-    window.webContents.on('did-start-loading', () => router.rendererGone());
+    // An export under way from the page that went is taken back (its staging folder removed).
+    window.webContents.on('did-start-loading', () => {
+      router.rendererGone();
+      void exportStreams.abortAll();
+    });
     const recovery = new RendererRecovery(window);
     windowRecovery = recovery;
     window.webContents.on('render-process-gone', (_event, details) => {
       router.rendererGone();
+      void exportStreams.abortAll();
       recovery.gone(details);
     });
 

@@ -72,6 +72,13 @@ export interface IpcHandlerDeps {
   /** Tells the window (and the menu) the recent list changed. */
   recentChanged(recent: RecentFile[]): void;
   saveExport(request: unknown): Promise<SaveResult>;
+  /** An export written as it is made (export-stream.ts). */
+  exportStreams: {
+    begin(folderName: unknown): Promise<number | null>;
+    write(token: unknown, name: unknown, bytes: unknown, append: unknown): Promise<void>;
+    finish(token: unknown): Promise<SaveResult>;
+    abort(token: unknown): Promise<void>;
+  };
   getAppearance(): Appearance;
   setTheme(source: ThemeSource): Promise<Appearance>;
 }
@@ -105,6 +112,10 @@ export function createIpcHandlers(deps: IpcHandlerDeps): Record<InvokeChannel, H
       return openAndRemember(deps, paths);
     },
     [INVOKE.saveExport]: (request) => deps.saveExport(request),
+    [INVOKE.exportBegin]: (folderName) => deps.exportStreams.begin(folderName),
+    [INVOKE.exportWrite]: (token, name, bytes, append) => deps.exportStreams.write(token, name, bytes, append),
+    [INVOKE.exportFinish]: (token) => deps.exportStreams.finish(token),
+    [INVOKE.exportAbort]: (token) => deps.exportStreams.abort(token),
     [INVOKE.recentList]: async () => {
       const list = await deps.recent.list();
       return list;

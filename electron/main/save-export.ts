@@ -32,13 +32,13 @@ export function fileNameProblem(name: unknown): string | null {
   return null;
 }
 
-function checkName(name: unknown, what: string): string {
+export function checkName(name: unknown, what: string): string {
   const problem = fileNameProblem(name);
   if (problem) throw new ExportRequestError(`${what}: ${problem}`);
   return name as string;
 }
 
-function checkBytes(bytes: unknown, what: string): Uint8Array {
+export function checkBytes(bytes: unknown, what: string): Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw new ExportRequestError(`${what}: the data is not bytes`);
   return bytes;
 }
@@ -111,28 +111,38 @@ const EXPORT_ENDINGS = new Set(['.npy', '.png', '.svg', '.json']);
  * never replaced.
  */
 export async function replaceExportFolder(folder: string, files: readonly ExportFile[]): Promise<string[]> {
+  const staging = await stagingFor(folder);
+  try {
+    await writeExportFolder(staging, files);
+    await swapIn(staging, folder);
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+  return files.map((f) => path.join(folder, f.name));
+}
+
+/** A new temporary folder beside `folder`, once `folder` is known to hold nothing but an export's files. */
+export async function stagingFor(folder: string): Promise<string> {
   const entries = await fs.readdir(folder, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return [];
     throw e;
   });
   const foreign = entries.find((e) => !(e.isDirectory() || (e.isFile() && EXPORT_ENDINGS.has(path.extname(e.name).toLowerCase()))));
   if (foreign) throw new Error(`${folder} holds "${foreign.name}", which is not part of an export; choose another folder`);
-  const staging = await fs.mkdtemp(path.join(path.dirname(folder), `.${path.basename(folder)}.neurovis-`));
+  return fs.mkdtemp(path.join(path.dirname(folder), `.${path.basename(folder)}.neurovis-`));
+}
+
+/** Puts the written `staging` folder in the place of `folder` in one rename, the previous export kept until that moment. */
+export async function swapIn(staging: string, folder: string): Promise<void> {
+  const previous = (await exists(folder)) ? `${staging}-previous` : undefined;
+  if (previous) await fs.rename(folder, previous);
   try {
-    await writeExportFolder(staging, files);
-    const previous = (await exists(folder)) ? `${staging}-previous` : undefined;
-    if (previous) await fs.rename(folder, previous);
-    try {
-      await fs.rename(staging, folder);
-    } catch (e) {
-      if (previous) await fs.rename(previous, folder);
-      throw e;
-    }
-    if (previous) await fs.rm(previous, { recursive: true, force: true });
-  } finally {
-    await fs.rm(staging, { recursive: true, force: true });
+    await fs.rename(staging, folder);
+  } catch (e) {
+    if (previous) await fs.rename(previous, folder);
+    throw e;
   }
-  return files.map((f) => path.join(folder, f.name));
+  if (previous) await fs.rm(previous, { recursive: true, force: true });
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -115,6 +115,17 @@ export interface NeurovisHostApi {
   readDroppedFiles(files: readonly File[]): Promise<OpenedFiles>;
   /** Native save / folder dialog (remembers the last folder); writes to a temp name, then renames. */
   saveExport(request: ExportRequest): Promise<SaveResult>;
+  /**
+   * An export written as it is made (issue 18): `begin` asks for a folder (null: cancelled)
+   * and the export goes into `folderName` inside it; `write` sends a file's bytes in chunks
+   * (`append` false begins the file); `finish` puts the export in place, `abort` removes it.
+   */
+  exportFolder: {
+    begin(folderName: string): Promise<number | null>;
+    write(token: number, name: string, bytes: Uint8Array, append: boolean): Promise<void>;
+    finish(token: number): Promise<SaveResult>;
+    abort(token: number): Promise<void>;
+  };
 
   recentFiles: {
     /** Most recent first; files that no longer exist are dropped from the list. */

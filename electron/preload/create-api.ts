@@ -67,6 +67,17 @@ export function createNeurovisApi(ipc: PreloadCapabilities): NeurovisHostApi {
 
     saveExport: (request: ExportRequest) => ipc.invoke(INVOKE.saveExport, request) as Promise<SaveResult>,
 
+    exportFolder: {
+      begin: (folderName: string) => ipc.invoke(INVOKE.exportBegin, folderName) as Promise<number | null>,
+      write: async (token: number, name: string, bytes: Uint8Array, append: boolean) => {
+        await ipc.invoke(INVOKE.exportWrite, token, name, bytes, append);
+      },
+      finish: (token: number) => ipc.invoke(INVOKE.exportFinish, token) as Promise<SaveResult>,
+      abort: async (token: number) => {
+        await ipc.invoke(INVOKE.exportAbort, token);
+      },
+    },
+
     recentFiles: {
       list: () => ipc.invoke(INVOKE.recentList) as Promise<RecentFile[]>,
       open: (path: string) => ipc.invoke(INVOKE.recentOpen, path) as Promise<OpenedFiles>,

@@ -63,7 +63,7 @@ test.describe('Electron app', () => {
         isolated: true,
         requireType: 'undefined',
         processType: 'undefined',
-        apiKeys: ['getAppearance', 'kind', 'onAppearanceChanged', 'onFilesOpened', 'onMenuCommand', 'onRecentFilesChanged', 'openModel', 'platform', 'readDroppedFiles', 'recentFiles', 'saveExport', 'setTheme'],
+        apiKeys: ['exportFolder', 'getAppearance', 'kind', 'onAppearanceChanged', 'onFilesOpened', 'onMenuCommand', 'onRecentFilesChanged', 'openModel', 'platform', 'readDroppedFiles', 'recentFiles', 'saveExport', 'setTheme'],
         evalBlocked: true,
         csp: CONTENT_SECURITY_POLICY,
         coep: 'require-corp',
@@ -121,13 +121,19 @@ test.describe('Electron app', () => {
     }
   });
 
-  test('exports files into the folder chosen in the native dialog', async () => {
+  /** The app, its folder dialog answering with a new temporary folder. */
+  async function launchExporting(): Promise<{ app: ElectronApplication; page: Page; target: string }> {
     const { app, page } = await launch();
     const target = mkdtempSync(path.join(tmpdir(), 'neurovis-e2e-export-'));
+    await app.evaluate(({ dialog }, folder) => {
+      dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [folder] })) as typeof dialog.showOpenDialog;
+    }, target);
+    return { app, page, target };
+  }
+
+  test('exports files into the folder chosen in the native dialog', async () => {
+    const { app, page, target } = await launchExporting();
     try {
-      await app.evaluate(({ dialog }, folder) => {
-        dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [folder] })) as typeof dialog.showOpenDialog;
-      }, target);
       const result = await page.evaluate(() =>
         window.neurovis!.saveExport({
           kind: 'folder',
@@ -141,6 +147,24 @@ test.describe('Electron app', () => {
       expect(result).toEqual({ saved: true, paths: [path.join(target, 'gallery', 'manifest.json'), path.join(target, 'gallery', 'dense.npy')] });
       expect(readdirSync(path.join(target, 'gallery')).sort()).toEqual(['dense.npy', 'manifest.json']);
       expect(readFileSync(path.join(target, 'gallery', 'manifest.json'), 'utf8')).toBe('{"layers":[]}');
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('streams an export into the folder chosen, in chunks, put in place when finished', async () => {
+    const { app, page, target } = await launchExporting();
+    try {
+      const result = await page.evaluate(async () => {
+        const api = window.neurovis!.exportFolder;
+        const token = (await api.begin('gallery'))!;
+        await api.write(token, 'dense.npy', new Uint8Array([1, 2, 3]), false);
+        await api.write(token, 'dense.npy', new Uint8Array([4, 5]), true);
+        return api.finish(token);
+      });
+      expect(result).toEqual({ saved: true, paths: [path.join(target, 'gallery', 'dense.npy')] });
+      expect([...readFileSync(path.join(target, 'gallery', 'dense.npy'))]).toEqual([1, 2, 3, 4, 5]);
+      expect(readdirSync(target)).toEqual(['gallery']);
     } finally {
       await app.close();
     }

@@ -59,6 +59,7 @@ function fakeDeps(overrides: Partial<IpcHandlerDeps> = {}) {
     },
     recentChanged: (list) => log.push(`changed:${list.map((r) => r.path).join(',')}`),
     saveExport: async () => ({ saved: false }),
+    exportStreams: { begin: async () => null, write: async () => {}, finish: async () => ({ saved: false }), abort: async () => {} },
     getAppearance: () => appearance,
     setTheme: async (source) => ({ ...appearance, themeSource: source, theme: source === 'dark' ? 'dark' : 'light' }),
     ...overrides,

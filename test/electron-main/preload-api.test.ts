@@ -42,10 +42,11 @@ describe('the preload API (window.neurovis)', () => {
     const api = createNeurovisApi(ipc);
     const keys = Object.keys(api).sort();
     expect(keys).toEqual([
-      'getAppearance', 'kind', 'onAppearanceChanged', 'onFilesOpened', 'onMenuCommand', 'onRecentFilesChanged', 'onRendererRecovered',
+      'exportFolder', 'getAppearance', 'kind', 'onAppearanceChanged', 'onFilesOpened', 'onMenuCommand', 'onRecentFilesChanged', 'onRendererRecovered',
       'openModel', 'platform', 'readDroppedFiles', 'recentFiles', 'saveExport', 'setTheme',
     ]);
     expect(Object.keys(api.recentFiles).sort()).toEqual(['clear', 'list', 'open']);
+    expect(Object.keys(api.exportFolder).sort()).toEqual(['abort', 'begin', 'finish', 'write']);
     for (const value of Object.values(api)) expect(value).not.toBe(ipc);
     expect(JSON.stringify(api)).not.toContain('neurovis:');
   });

@@ -1,5 +1,5 @@
 import type { HostFile, NeurovisHostApi, OpenedFiles, OpenedFilesEvent } from '../../../electron/preload/api';
-import type { Host, HostAppearance, OpenedModel } from './host';
+import type { ExportFolder, Host, HostAppearance, OpenedModel } from './host';
 
 function toOpened(opened: OpenedFiles & Pick<Partial<OpenedFilesEvent>, 'target'>): OpenedModel {
   return {
@@ -28,6 +28,23 @@ export function electronHost(api: NeurovisHostApi): Host {
     openRecent: async (key) => toOpened(await api.recentFiles.open(key)),
     clearRecent: () => api.recentFiles.clear(),
     save: (request) => api.saveExport(request),
+    openExportFolder: async (folderName): Promise<ExportFolder | null> => {
+      const token = await api.exportFolder.begin(folderName);
+      if (token === null) return null;
+      return {
+        // Each chunk goes to the main process at once: nothing is gathered here.
+        create: async (name) => {
+          let begun = false;
+          const send = async (bytes: Uint8Array): Promise<void> => {
+            await api.exportFolder.write(token, name, bytes, begun);
+            begun = true;
+          };
+          return { write: send, close: async () => (begun ? undefined : send(new Uint8Array(0))) };
+        },
+        finish: () => api.exportFolder.finish(token),
+        abort: () => api.exportFolder.abort(token),
+      };
+    },
     appearance,
     setTheme: async (source) => {
       await api.setTheme(source);
