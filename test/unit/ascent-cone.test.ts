@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BENCH_MODELS } from '../../bench/models';
 import { coneModel, foldedModel } from '../../workers/engine/ascent-cone';
+import { coneCropOp } from '../../workers/engine/ascent-cone-crop';
 import { ancestorsOf } from '../../workers/engine/forward';
 import { runForwardBatchValues } from '../../workers/engine/forward-batch';
 import type { SpatialBox } from '../../workers/engine/forward-region';
@@ -19,7 +20,7 @@ import { loadModeNetwork } from '../fixtures/modes/load';
  * (local, each seed at its own image; and the surrogate), pasted into the whole input, is the
  * whole model's reversal from the same seeds (to 1e-5 relative), at boxes at the centre, on a
  * corner and wider; residual Adds and convolutions reading less of a tensor than its other
- * readers (a Slice first), strides, depthwise groups, a channels-last input.
+ * readers (a crop first), strides, depthwise groups, a channels-last input.
  */
 const SHARED = join(__dirname, '..', '..', '..', 'shared', 'models');
 const MOBILENET = join(SHARED, 'onnx', 'pytorch_mobilenetv2_slim_mnist.onnx');
@@ -163,4 +164,25 @@ describe('the model cut to a cone = the whole model inside the box (values and r
     expect(removed).toBe(ancestorsOf(model, 'add_2/add').filter((v) => v.node.opType === 'BatchNormalization').length);
     expect(error).toBeLessThanOrEqual(1e-5);
   }, 60_000);
+
+  it('the cone crop op: forward is the box of each plane by definition, its reversal the adjoint', () => {
+    const [n, c, H, W] = [3, 2, 5, 7];
+    const [top, left, h, w] = [1, 2, 3, 4];
+    const node = { name: 'crop', opType: 'ConeCrop', inputs: ['x'], outputs: ['y'], attrs: { box: [top, left, h, w] } };
+    const next = normalSampler(8);
+    const x = Float32Array.from({ length: n * c * H * W }, () => next());
+    const [y] = coneCropOp.forward({ node, inputShapes: [[n, c, H, W]], constants: [undefined], opset: 13 }, [{ dtype: 'float32', shape: [n, c, H, W], data: x }]);
+    expect(y.shape).toEqual([n, c, h, w]);
+    for (let p = 0; p < n * c; p++) {
+      for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) expect(y.data[(p * h + r) * w + q]).toBe(x[(p * H + top + r) * W + left + q]);
+    }
+    const g = Float32Array.from({ length: n * c * h * w }, () => next());
+    const ctx = { node, inputShapes: [[1, c, H, W]], constants: [undefined], opset: 13, outputShapes: [[1, c, h, w]], batch: n, mode: 'local' as const };
+    const [gx] = coneCropOp.reverse!(ctx, [g]);
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < g.length; i++) a += y.data[i] * g[i];
+    for (let i = 0; i < x.length; i++) b += x[i] * gx![i];
+    expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(a)));
+  });
 });

@@ -1,7 +1,7 @@
 import { foldNormalisations } from './ascent-fold';
 import { ancestorsOf } from './forward';
 import { convInputBox, regionPlan, shiftedPads, type SpatialBox } from './forward-region';
-import { sliceOp } from './ops/slice';
+import { coneCropOp } from './ascent-cone-crop';
 import type { PreparedModel, VariableNode } from './prepare';
 import type { Shape } from './tensor';
 
@@ -115,11 +115,11 @@ function makeCone(model: PreparedModel, target: string, box: SpatialBox, keep: r
       const inputs = v.node.inputs.map((name, i) => {
         const held = name && !model.constants.has(name) ? boxOf(name) : undefined;
         if (!held || sameBox(held, own)) return name;
-        const slice = sliceNode(v, name, held, own, inputShapes[i]!);
-        nodes.push(slice);
-        shapes.set(slice.node.outputs[0], slice.outputShapes[0]);
-        inputShapes[i] = slice.outputShapes[0];
-        return slice.node.outputs[0];
+        const crop = cropNode(v, name, held, own, inputShapes[i]!);
+        nodes.push(crop);
+        shapes.set(crop.node.outputs[0], crop.outputShapes[0]);
+        inputShapes[i] = crop.outputShapes[0];
+        return crop.node.outputs[0];
       });
       node = { ...v.node, inputs, ...(plan.rules[n] === 'window' ? { attrs: shiftedPads(v.ctx, own, b) } : {}) };
     }
@@ -166,18 +166,12 @@ function moveBox(shape: readonly number[], ranges: Ranges, data: Float32Array, r
   return out;
 }
 
-/** A Slice of a node's input from the box `held` (its tensor in the cone) to the box `own` (what the node reads). */
-function sliceNode(v: VariableNode, input: string, held: SpatialBox, own: SpatialBox, shape: Shape): VariableNode {
+/** A crop (ascent-cone-crop.ts) of a node's input from the box `held` (its tensor in the cone) to the box `own` (what the node reads). */
+function cropNode(v: VariableNode, input: string, held: SpatialBox, own: SpatialBox, shape: Shape): VariableNode {
   const name = `${input}\u0000cone:${v.node.name}`;
-  const node = {
-    name,
-    opType: 'Slice',
-    inputs: [input],
-    outputs: [name],
-    attrs: { starts: [own.h0 - held.h0, own.w0 - held.w0], ends: [own.h1 - held.h0, own.w1 - held.w0], axes: [2, 3] },
-  };
+  const node = { name, opType: coneCropOp.type, inputs: [input], outputs: [name], attrs: { box: [own.h0 - held.h0, own.w0 - held.w0, own.h1 - own.h0, own.w1 - own.w0] } };
   const outShape: Shape = [shape[0], shape[1], own.h1 - own.h0, own.w1 - own.w0];
-  return { node, op: sliceOp, ctx: { node, inputShapes: [shape], constants: [undefined], opset: v.ctx.opset }, outputShapes: [outShape], nonlinear: false };
+  return { node, op: coneCropOp, ctx: { node, inputShapes: [shape], constants: [undefined], opset: v.ctx.opset }, outputShapes: [outShape], nonlinear: false };
 }
 
 const sameBox = (a: SpatialBox, b: SpatialBox): boolean => a.h0 === b.h0 && a.h1 === b.h1 && a.w0 === b.w0 && a.w1 === b.w1;
