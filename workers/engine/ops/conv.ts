@@ -59,6 +59,7 @@ function convolveBare(p: ConvPlan, x: Float32Array, w: Float32Array, y: Float32A
   const rows = cg * K;
   if (isDirect(p)) {
     if (isOptimised() && depthwiseWasm('forward', g, p, x, w, y, after)) return true;
+    y.fill(0);
     for (let n = 0; n < images; n++) {
       for (let m = 0; m < maps; m++) {
         const c = Math.floor(m / mg);
@@ -254,7 +255,8 @@ export function convForward(ctx: OpContext, inputs: readonly (Tensor | undefined
   const p = plan(ctx);
   const x = floatData(ctx, inputs[0], 'X');
   const w = floatData(ctx, inputs[1], 'W');
-  const y = zeroedFloats(p.images * p.maps * p.geometry.outSize);
+  // Every path writes each output (the window loops clear y first): a recycled array needs no clearing here.
+  const y = scratchFloats(p.images * p.maps * p.geometry.outSize);
   const bias = inputs[2] ? floatData(ctx, inputs[2], 'B') : undefined;
   convolve(p, x, w, y, !!ctx.constants[1], { bias, clamp });
   return floatTensor(p.outShape, y);
