@@ -127,13 +127,20 @@ test('the row cache is set in Settings beside the memory budget; absurd sizes ar
     await expect(page.getByTestId('setting-row-cache-error')).toHaveCount(0);
     await expect(page.getByTestId('row-cache-used')).toContainText('5 MB');
     expect(await page.evaluate(() => localStorage.getItem('neurovis.rowCacheBytes'))).toBe(String(5 * 1024 ** 2));
-    // Kept across a reload; empty goes back to the automatic share.
+    // Kept across a reload; empty goes back to the automatic share, and so does resetting every setting.
     await page.reload();
     await page.getByTestId('open-settings').click();
     await expect(page.getByTestId('setting-row-cache')).toHaveValue('5');
     await page.getByTestId('setting-row-cache').fill('');
     await page.getByTestId('setting-row-cache').press('Enter');
     await expect(page.getByTestId('row-cache-used')).toContainText('128 MB');
+    expect(await page.evaluate(() => localStorage.getItem('neurovis.rowCacheBytes'))).toBeNull();
+    await page.getByTestId('setting-row-cache').fill('7');
+    await page.getByTestId('setting-row-cache').press('Enter');
+    await expect(page.getByTestId('row-cache-used')).toContainText('7 MB');
+    await page.getByTestId('settings-reset').click();
+    await expect(page.getByTestId('row-cache-used')).toContainText('128 MB');
+    await expect(page.getByTestId('setting-row-cache')).toHaveValue('');
     expect(await page.evaluate(() => localStorage.getItem('neurovis.rowCacheBytes'))).toBeNull();
     expect(errors).toEqual([]);
     await context.close();
