@@ -20,20 +20,10 @@ export function foldNormalisations(nodes: readonly VariableNode[], constants: Re
     const conv = producer.get(u.node.inputs[0]);
     if (u.node.opType !== 'BatchNormalization' || !conv || !foldable(conv, u, readers, keep)) continue;
     const w = conv.ctx.constants[1]!;
-    const { s, t } = affine(u.ctx, u.ctx.constants);
+    const { weights, bias } = foldedWeights(w, conv.ctx.constants[2], u);
     const maps = w.shape[0];
-    const per = w.data.length / maps;
-    const wData = new Float32Array(w.data.length);
-    const bData = new Float32Array(maps);
-    const b = conv.ctx.constants[2]?.data;
-    for (let m = 0; m < maps; m++) {
-      for (let i = 0; i < per; i++) wData[m * per + i] = s[m] * w.data[m * per + i];
-      bData[m] = s[m] * (b ? b[m] : 0) + t[m];
-    }
     const wName = `${conv.node.inputs[1]}\u0000folded:${u.node.name}`;
     const bName = `${wName}:bias`;
-    const weights: Tensor = { dtype: 'float32', shape: w.shape, data: wData };
-    const bias: Tensor = { dtype: 'float32', shape: [maps], data: bData };
     out.set(wName, weights);
     out.set(bName, bias);
     const node = { ...conv.node, inputs: [conv.node.inputs[0], wName, bName], outputs: u.node.outputs };
@@ -50,6 +40,28 @@ export function foldNormalisations(nodes: readonly VariableNode[], constants: Re
     else if (v.node.opType === 'BatchNormalization') result.push(folded.get(f)!);
   }
   return { nodes: result, constants: out };
+}
+
+/** Folded weights per convolution weight array and BatchNormalization, shared by every step model (one copy per model, not per layer). */
+const foldedCache = new WeakMap<Tensor, Map<string, { weights: Tensor; bias: Tensor }>>();
+
+function foldedWeights(w: Tensor, b: Tensor | undefined, bn: VariableNode): { weights: Tensor; bias: Tensor } {
+  let perW = foldedCache.get(w);
+  if (!perW) foldedCache.set(w, (perW = new Map()));
+  const hit = perW.get(bn.node.name);
+  if (hit) return hit;
+  const { s, t } = affine(bn.ctx, bn.ctx.constants);
+  const maps = w.shape[0];
+  const per = w.data.length / maps;
+  const wData = new Float32Array(w.data.length);
+  const bData = new Float32Array(maps);
+  for (let m = 0; m < maps; m++) {
+    for (let i = 0; i < per; i++) wData[m * per + i] = s[m] * w.data[m * per + i];
+    bData[m] = s[m] * (b ? b.data[m] : 0) + t[m];
+  }
+  const made = { weights: { dtype: 'float32' as const, shape: w.shape, data: wData }, bias: { dtype: 'float32' as const, shape: [maps], data: bData } };
+  perW.set(bn.node.name, made);
+  return made;
 }
 
 function foldable(conv: VariableNode, bn: VariableNode, readers: ReadonlyMap<string, number>, keep: ReadonlySet<string>): boolean {
