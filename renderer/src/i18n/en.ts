@@ -160,7 +160,7 @@ export const en = {
     memoryBudgetHint: 'A quarter of this computer’s memory, at most 2 GB: models are read, galleries computed and exports written within it.',
     rowCache: 'Row cache (MB)',
     rowCacheAuto: 'automatic',
-    rowCacheHint: 'Full x* kept for the neuron view, comparison and export: {bytes} now (and as much in the workers’ cache). Evicted ones are computed again. Empty = an eighth of the budget.',
+    rowCacheHint: 'Full x* kept for the neuron view, comparison and export: {bytes} now (the workers’ cache takes as much from their next start). Evicted ones are computed again. Empty = an eighth of the budget.',
     rowCacheInvalid: 'Not a row-cache size: give between {min} and {max} (half the memory budget).',
     display: 'Display',
     colormap: 'Colormap',

@@ -162,7 +162,7 @@ export const zhCN: Messages = {
     memoryBudgetHint: '本机内存的四分之一，不超过 2 GB：读取模型、计算图库和写出导出都在此范围内。',
     rowCache: '行缓存（MB）',
     rowCacheAuto: '自动',
-    rowCacheHint: '为神经元视图、比较和导出保留的完整 x*：当前 {bytes}（工作线程缓存另占同样大小）。被逐出的会重新计算。留空 = 预算的八分之一。',
+    rowCacheHint: '为神经元视图、比较和导出保留的完整 x*：当前 {bytes}（工作线程下次启动起，其缓存另占同样大小）。被逐出的会重新计算。留空 = 预算的八分之一。',
     rowCacheInvalid: '行缓存大小无效：请填写 {min} 到 {max} 之间（内存预算的一半）。',
     display: '显示',
     colormap: '色图',
