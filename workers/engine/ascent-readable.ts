@@ -181,12 +181,15 @@ function ascendFamily(run: Run, family: AscentFamily, neurons: readonly number[]
   };
   record();
   const every = Math.max(1, Math.ceil(steps / TRACE_POINTS));
+  const boxes = new Map<number, SpatialBox | null>();
   for (let step = 1; step <= steps; step++) {
     for (let from = 0; from < count; from += chunk) {
       const rows = Math.min(chunk, count - from);
       const transforms = rngs.slice(from, from + rows).map((rng) => (run.ranges ? drawResampling(run.grid, run.ranges, rng) : undefined));
       const gate = gates && { through: gates.through, tensors: gates.tensors, read: (values: ReadonlyMap<string, Tensor>, index?: (i: number) => number) => gates.read(values, from, rows, index) };
-      const gradients = spectrumGradients(model, family.tensor, image, params.slice(from, from + rows), seeds.subarray(from * outSize, (from + rows) * outSize), transforms, window, gate, surrogate?.subarray(from * inputSize, (from + rows) * inputSize));
+      const rowSeeds = seeds.subarray(from * outSize, (from + rows) * outSize);
+      if (!boxes.has(from)) boxes.set(from, seedBox(featureShapeOf(model, family.tensor), rowSeeds, rows));
+      const gradients = spectrumGradients(model, family.tensor, image, params.slice(from, from + rows), rowSeeds, transforms, window, gate, surrogate?.subarray(from * inputSize, (from + rows) * inputSize), boxes.get(from));
       gradients.forEach((gp, b) => adamStep(params[from + b], gp, adam[from + b], step, run.lr));
     }
     onStep(step);
@@ -417,6 +420,9 @@ export function spectrumGradients(
   window?: Window,
   gate?: StepGate,
   surrogate?: Float32Array,
+  // The seeds read one box of the tensor (its centre for the neuron objective): only that box's cone is computed.
+  // The caller that steps the same seeds many times passes it in: the scan is of every seed's whole map.
+  box: SpatialBox | null = seedBox(featureShapeOf(model, layerId), seeds, params.length),
 ): Float64Array[] {
   const rows = params.length;
   const inputSize = sizeOf(model.inputShape);
@@ -428,8 +434,6 @@ export function spectrumGradients(
     moved.set(t ? resample(image.grid, t, x) : x, b * imageSize);
   });
   const seen = window ? window.paste(moved) : moved;
-  // The seeds read one box of the tensor (its centre for the neuron objective): only that box's cone is computed.
-  const box = seedBox(featureShapeOf(model, layerId), seeds, rows);
   // Through the family's gates when it has some (they are elementwise after layerId: the same box).
   const target = gate && sameShape(featureShapeOf(model, gate.through), featureShapeOf(model, layerId)) ? gate.through : layerId;
   const keep = [layerId, ...(gate?.tensors ?? [])];
