@@ -57,6 +57,13 @@ const fixed: Case[] = [
   caseOf('5×5 padding 2, two maps per channel', 10, 9, [5, 5], [1, 1], [1, 1], [2, 2], 3, 4, 2),
   caseOf('3×3 dilation 2', 11, 12, [3, 3], [1, 1], [2, 2], [2, 2], 2, 3, 1),
   caseOf('3×3 on a 2×2 plane', 2, 2, [3, 3], [1, 1], [1, 1], [1, 1], 6, 8, 1),
+  // Planes of at most 8 × 8 outputs: four maps a vector, maps not a multiple of four.
+  caseOf('3×3 on a 4×4 plane, 7 maps', 4, 4, [3, 3], [1, 1], [1, 1], [1, 1], 5, 7, 1),
+  caseOf('3×3 stride 2 from 4×4 to 2×2, 85 images', 4, 4, [3, 3], [2, 2], [1, 1], [1, 1], 85, 9, 1),
+  caseOf('3×3 stride 2 on 16×16, to 8×8', 16, 16, [3, 3], [2, 2], [1, 1], [1, 1], 3, 6, 1),
+  caseOf('3×3 on a 1×1 plane, two maps per channel', 1, 1, [3, 3], [1, 1], [1, 1], [1, 1], 4, 3, 2),
+  caseOf('5×5 padding 2 on 3×5, one channel, two maps', 3, 5, [5, 5], [1, 1], [1, 1], [2, 2], 2, 1, 2),
+  caseOf('3×3 no padding on 6×6, 2 channels', 6, 6, [3, 3], [1, 1], [1, 1], [0, 0], 3, 2, 1),
   caseOf('1×7 padding 3, stride 3 across', 5, 20, [1, 7], [1, 3], [1, 1], [0, 3], 2, 2, 1),
   caseOf('7×1 no padding', 12, 3, [7, 1], [1, 1], [1, 1], [0, 0], 2, 2, 2),
 ];
@@ -119,7 +126,7 @@ describe('WebAssembly SIMD depthwise kernel', () => {
       const gx = new Float32Array(images * channels * g.inSize).fill(NaN);
       expect(depthwiseWasm('forward', g, { images, channels, maps, mg }, x, w, y)).toBe(true);
       expect(depthwiseWasm('transposed', g, { images, channels, maps, mg }, gy, w, gx)).toBe(true);
-            expect(wasmDepthwiseCalls()).toBe(before + 2);
+      expect(wasmDepthwiseCalls()).toBe(before + 2);
       expect(maxError(y, reference(c, false, x, w))).toBeLessThanOrEqual(1e-5);
       expect(maxError(gx, reference(c, true, gy, w))).toBeLessThanOrEqual(1e-5);
       // The transposed kernel crops to the box where gy is non-zero: a box of the planes, then none.

@@ -15,6 +15,9 @@ interface DepthwiseModule {
   readonly memory: WebAssembly.Memory;
   readonly forward: Kernel;
   readonly transposed: Kernel;
+  readonly forwardAcross: Kernel;
+  readonly ACROSS_WIDTH: WebAssembly.Global;
+  readonly acrossScratchFloats: (inPlane: number, K: number, outPlane: number) => number;
   readonly forwardScratchFloats: (inH: number, outW: number, kW: number, sW: number, dW: number, pW: number) => number;
   readonly transposedScratchFloats: (mg: number, outH: number, inW: number, kW: number, dW: number) => number;
   readonly MAX_TAPS: WebAssembly.Global;
@@ -75,7 +78,11 @@ export function depthwiseWasm(
   const srcPlanes = forward ? channels * inH * inW : maps * outH * outW;
   const dstPlanes = forward ? maps * outH * outW : channels * inH * inW;
   const chunk = Math.max(1, Math.min(images, Math.floor(CHUNK_FLOATS / (srcPlanes + dstPlanes))));
-  const scratchFloats = forward ? m.forwardScratchFloats(inH, outW, kW, sW, dW, pW) : m.transposedScratchFloats(mg, outH, inW, kW, dW);
+  // Short output rows: four maps a vector instead of a row's outputs, one tap table per call.
+  const across = forward && Math.max(outH, outW) <= Number(m.ACROSS_WIDTH.value);
+  const scratchFloats = across
+    ? m.acrossScratchFloats(inH * inW, kH * kW, outH * outW)
+    : forward ? m.forwardScratchFloats(inH, outW, kW, sW, dW, pW) : m.transposedScratchFloats(mg, outH, inW, kW, dW);
   const wAt = Number(m.HEADER_BYTES.value);
   const scratchAt = wAt + 4 * ((w.length + 3) & ~3);
   const srcAt = scratchAt + 4 * ((scratchFloats + 3) & ~3);
@@ -98,7 +105,8 @@ export function depthwiseWasm(
     heap.set(src.subarray(n0 * srcPlanes, (n0 + count) * srcPlanes), srcAt >> 2);
     if (forward) {
       geometry.set([inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, pH, pW, inW, inH * inW, 0]);
-      m.forward(count * maps, channels, maps, mg, srcAt, wAt, dstAt, scratchAt);
+      if (across) m.forwardAcross(count, channels, maps, mg, srcAt, wAt, dstAt, scratchAt);
+      else m.forward(count * maps, channels, maps, mg, srcAt, wAt, dstAt, scratchAt);
       if (hasEpilogue(after)) epilogueInWasm(m.biasClamp, heap, dstAt, count * maps, outH * outW, after, biasAt, maps, (c) => c);
     } else {
       m.nonzeroBox(srcAt, count * maps, outH, outW);

@@ -103,6 +103,84 @@ export function forward(planes: i32, channels: i32, maps: i32, mg: i32, x: usize
   }
 }
 
+/** Planes of at most this many output rows and columns take forwardAcross() instead of forward(). */
+export const ACROSS_WIDTH: i32 = 8;
+
+/** Floats of forwardAcross() scratch: 4 lanes of a plane and of W, then the tap table (i32). */
+export function acrossScratchFloats(inPlane: i32, K: i32, outPlane: i32): i32 {
+  return 4 * inPlane + 4 * K + outPlane + 1 + 2 * outPlane * K;
+}
+
+/**
+ * forward() for small planes, where a row is too short to fill f32x4 and per-plane set-up
+ * dominates: four maps in the lanes of one f32x4, each output position one sum over the taps
+ * that reach it. The tap table (which input position, which weight, per output position) is
+ * the same for every plane, so it is built once per call; each group of four maps interleaves
+ * its weights once and then each image's four input planes.
+ */
+export function forwardAcross(images: i32, channels: i32, maps: i32, mg: i32, x: usize, w: usize, y: usize, scratch: usize): void {
+  const inH = geometry(0), inW = geometry(1), outH = geometry(2), outW = geometry(3), kH = geometry(4), kW = geometry(5);
+  const sH = geometry(6), sW = geometry(7), dH = geometry(8), dW = geometry(9), pH = geometry(10), pW = geometry(11);
+  const inPlane = inH * inW;
+  const outPlane = outH * outW;
+  const K = kH * kW;
+  const xs = scratch;
+  const ws = xs + (<usize>inPlane << 4);
+  const starts = ws + (<usize>K << 4);
+  const table = starts + (<usize>(outPlane + 1) << 2);
+  // starts[o] … starts[o + 1]: output o's taps, each the byte offsets of its lanes in xs and ws.
+  let t = 0;
+  for (let oh = 0; oh < outH; oh++) {
+    for (let ow = 0; ow < outW; ow++) {
+      store<i32>(starts + (<usize>(oh * outW + ow) << 2), t);
+      for (let kh = 0; kh < kH; kh++) {
+        const ih = oh * sH + kh * dH - pH;
+        if (ih < 0 || ih >= inH) continue;
+        for (let kw = 0; kw < kW; kw++) {
+          const iw = ow * sW + kw * dW - pW;
+          if (iw < 0 || iw >= inW) continue;
+          store<i32>(table + (<usize>t << 3), (ih * inW + iw) << 4);
+          store<i32>(table + (<usize>t << 3), (kh * kW + kw) << 4, 4);
+          t++;
+        }
+      }
+    }
+  }
+  store<i32>(starts + (<usize>outPlane << 2), t);
+  const outBytes = <usize>outPlane << 2;
+  for (let m0 = 0; m0 < maps; m0 += 4) {
+    const lanes = min(4, maps - m0);
+    // Lanes past the last map hold zero weights and whatever input: their sums are not stored.
+    if (lanes < 4) memory.fill(ws, 0, <usize>K << 4);
+    for (let j = 0; j < lanes; j++) {
+      const wm = w + (<usize>((m0 + j) * K) << 2);
+      for (let k = 0; k < K; k++) store<f32>(ws + (<usize>k << 4) + (<usize>j << 2), load<f32>(wm + (<usize>k << 2)));
+    }
+    for (let n = 0; n < images; n++) {
+      for (let j = 0; j < lanes; j++) {
+        const src = x + (<usize>((n * channels + (m0 + j) / mg) * inPlane) << 2);
+        for (let i = 0; i < inPlane; i++) store<f32>(xs + (<usize>i << 4) + (<usize>j << 2), load<f32>(src + (<usize>i << 2)));
+      }
+      const dst = y + (<usize>((n * maps + m0) * outPlane) << 2);
+      let from = load<i32>(starts);
+      for (let o = 0; o < outPlane; o++) {
+        const to = load<i32>(starts + (<usize>(o + 1) << 2));
+        let acc = f32x4.splat(0);
+        for (let i = from; i < to; i++) {
+          const tap = table + (<usize>i << 3);
+          acc = f32x4.add(acc, f32x4.mul(v128.load(ws + <usize>load<i32>(tap, 4)), v128.load(xs + <usize>load<i32>(tap))));
+        }
+        from = to;
+        const at = dst + (<usize>o << 2);
+        store<f32>(at, f32x4.extract_lane(acc, 0));
+        if (lanes > 1) store<f32>(at + outBytes, f32x4.extract_lane(acc, 1));
+        if (lanes > 2) store<f32>(at + 2 * outBytes, f32x4.extract_lane(acc, 2));
+        if (lanes > 3) store<f32>(at + 3 * outBytes, f32x4.extract_lane(acc, 3));
+      }
+    }
+  }
+}
+
 /**
  * gx planes (images × channels, inH × inW) = the transpose of forward() applied to gy
  * planes (images × maps, outH × outW): channel c sums its mg maps.
