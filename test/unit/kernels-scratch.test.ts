@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { recycleFloats, scratchFloats, zeroedFloats } from '../../workers/engine/kernels/scratch';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MEMORY_BUDGET_BYTES, setMemoryBudget, workingBytes } from '../../workers/engine/budget';
+import { recycleFloats, scratchCapBytes, scratchFloats, scratchHeldBytes, zeroedFloats } from '../../workers/engine/kernels/scratch';
 import { withOptimised } from '../../workers/engine/optimise';
+
+afterEach(() => setMemoryBudget(DEFAULT_MEMORY_BUDGET_BYTES));
 
 describe('recycled gradient arrays (kernels/scratch.ts)', () => {
   const N = 1 << 15;
@@ -51,6 +54,41 @@ describe('recycled gradient arrays (kernels/scratch.ts)', () => {
       const fresh = scratchFloats(N + 8);
       expect(fresh).not.toBe(a);
       expect(fresh.every((v) => v === 0)).toBe(true);
+    });
+  });
+
+  it('holds no more than its cap, which follows the worker\'s budget, and still recycles under it', () => {
+    const MB = 1024 ** 2;
+    withOptimised(true, () => {
+      // However small the budget, the pool may hold 16 MB (earlier tests left a few arrays of N values).
+      setMemoryBudget(1);
+      expect(scratchCapBytes()).toBe(16 * MB);
+      expect(scratchHeldBytes()).toBeLessThan(2 * MB);
+      // A 2 GB worker share: the largest working memory (256 MB), half of it held.
+      setMemoryBudget(2048 * MB);
+      expect(scratchCapBytes()).toBe(128 * MB);
+      // A 400 MB share (two workers of a 224 MobileNetV2 beside 578 MB of held rows and more): 100 MB of working memory, 50 MB held.
+      setMemoryBudget(400 * MB);
+      expect(workingBytes()).toBe(100 * MB);
+      expect(scratchCapBytes()).toBe(50 * MB);
+      const length = (4 * MB) / 4;
+      const handed = Array.from({ length: 20 }, () => zeroedFloats(length));
+      for (const a of handed) {
+        recycleFloats(a);
+        expect(scratchHeldBytes()).toBeLessThanOrEqual(50 * MB);
+      }
+      // 12 of the 4 MB arrays fit in 50 MB beside those few: the pool kept them and hands them out again.
+      const again = Array.from({ length: 20 }, () => zeroedFloats(length));
+      expect(again.filter((a) => handed.includes(a))).toHaveLength(12);
+      for (const a of again) recycleFloats(a);
+      // The budget shrinks (the next job's share is smaller): the pool lets go of what passes the new cap.
+      setMemoryBudget(128 * MB);
+      expect(scratchCapBytes()).toBe(16 * MB);
+      recycleFloats(new Float32Array(length));
+      expect(scratchHeldBytes()).toBeLessThanOrEqual(16 * MB);
+      const last = new Float32Array(length);
+      recycleFloats(last);
+      expect(zeroedFloats(length)).toBe(last);
     });
   });
 });
