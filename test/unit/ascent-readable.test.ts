@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from '../../cli/args';
 import { ascendLayer } from '../../workers/engine/ascent';
-import { fourierImage, parameterCount, renderImage } from '../../workers/engine/ascent-fourier';
+import { fourierImage, imageGradientsToSpectra, parameterCount, renderImage, renderImages } from '../../workers/engine/ascent-fourier';
 import { spectrumGradient, spectrumGradients } from '../../workers/engine/ascent-readable';
-import { inputGrid } from '../../workers/engine/ascent-regularisers';
+import { inputGrid, type Grid } from '../../workers/engine/ascent-regularisers';
 import { affineResampling, resample, resampleAdjoint } from '../../workers/engine/ascent-transforms';
 import { runForward } from '../../workers/engine/forward';
 import type { Graph, GraphNode } from '../../workers/engine/graph';
@@ -85,6 +85,75 @@ function gatedNet(): Graph {
 const options = { mode: 'surrogate' as const, objective: { kind: 'neuron' as const }, radius: 1 };
 
 describe('readable ascent (Lucid-style parameterisation)', () => {
+  it('renders a batch of spectra as the definition says, and sends gradients back by its transpose', () => {
+    // Channels last, H ≠ W, odd sizes: the layout and both DFT lengths are exercised.
+    const [h, w, cs] = [5, 6, 3];
+    const grid: Grid = { channels: cs, height: h, width: w, channelStride: 1, rowStride: w * cs, colStride: cs, spatial: [h, w] };
+    const range: [number, number] = [-1, 2];
+    const image = fourierImage(grid, range);
+    const rand = mulberry32(11);
+    const ps = [0, 1, 2].map(() => Float64Array.from({ length: parameterCount(image) }, () => 3 * (rand() - 0.5)));
+    const n = h * w;
+    // u_c(y, x) = Re Σ_k s_k (a + i b) e^{2πi (ky·y/H + kx·x/W)} / (4√N), in float64.
+    const spatial = (p: Float64Array): Float64Array => {
+      const u = new Float64Array(cs * n);
+      for (let c = 0; c < cs; c++) {
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) {
+            let sum = 0;
+            for (let ky = 0; ky < h; ky++) {
+              for (let kx = 0; kx < w; kx++) {
+                const k = ky * w + kx;
+                const [fy, fx] = [Math.min(ky, h - ky) / h, Math.min(kx, w - kx) / w];
+                const s = 1 / Math.max(Math.hypot(fy, fx), 1 / Math.max(h, w)) / (4 * Math.sqrt(n));
+                const t = 2 * Math.PI * (ky * y / h + kx * x / w);
+                sum += s * (p[2 * c * n + 2 * k] * Math.cos(t) - p[2 * c * n + 2 * k + 1] * Math.sin(t));
+              }
+            }
+            u[c * n + y * w + x] = sum;
+          }
+        }
+      }
+      return u;
+    };
+    const colour = image.colour!.m;
+    const { xs, slopes } = renderImages(image, ps);
+    ps.forEach((p, i) => {
+      const u = spatial(p);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          for (let c = 0; c < cs; c++) {
+            const v = colour[3 * c] * u[y * w + x] + colour[3 * c + 1] * u[n + y * w + x] + colour[3 * c + 2] * u[2 * n + y * w + x];
+            const sig = 1 / (1 + Math.exp(-v));
+            const at = y * w * cs + x * cs + c;
+            expect(xs[i * cs * n + at]).toBeCloseTo(range[0] + 3 * sig, 5);
+            expect(slopes[i][at]).toBeCloseTo(3 * sig * (1 - sig), 5);
+          }
+        }
+      }
+    });
+    // <∂L/∂p, δp> = <∂L/∂x, slope ⊙ M·(U δp)> for each image of the batch (U linear: the definition above).
+    const gxs = ps.map(() => Float64Array.from({ length: cs * n }, () => rand() - 0.5));
+    const gps = imageGradientsToSpectra(image, gxs, slopes);
+    ps.forEach((_, i) => {
+      const dp = Float64Array.from({ length: parameterCount(image) }, () => rand() - 0.5);
+      const du = spatial(dp);
+      let right = 0;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          for (let c = 0; c < cs; c++) {
+            const dv = colour[3 * c] * du[y * w + x] + colour[3 * c + 1] * du[n + y * w + x] + colour[3 * c + 2] * du[2 * n + y * w + x];
+            const at = y * w * cs + x * cs + c;
+            right += gxs[i][at] * slopes[i][at] * dv;
+          }
+        }
+      }
+      let left = 0;
+      for (let k = 0; k < dp.length; k++) left += gps[i][k] * dp[k];
+      expect(left).toBeCloseTo(right, 4);
+    });
+  });
+
   it('resampling and its adjoint agree: <T a, b> = <a, Tᵀ b>', () => {
     const model = prepare(cifarNet(1, 'Relu'));
     const grid = inputGrid(model);

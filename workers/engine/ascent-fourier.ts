@@ -55,16 +55,19 @@ export function fourierImage(grid: Grid, range: readonly [number, number]): Four
 }
 
 /**
- * The 2-D synthesis as two real matrix products (batched over images, channels and rows of
- * frequencies, on the engine's GEMM): along x, T = S·X with S's rows (a, b) interleaved and
- * X[(kx, a|b), (x, re|im)] the rotation by 2π·kx·x/W; along y, [cos; sin]·T per image plane,
- * u = cos·Re T − sin·Im T. The analysis is the transpose of both.
+ * The 2-D synthesis as two real matrix products on the engine's GEMM, each one product for
+ * the whole batch (images × channels = planes): along x, T = S·X with S's rows (plane, ky) of
+ * interleaved (a, b) and X[(kx, a|b), (re|im, x)] the rotation by 2π·kx·x/W; along y, with T
+ * regrouped as rows (re|im, ky) and columns (plane, x), u = [cos | −sin]·T, which is
+ * u = cos·Re T − sin·Im T for every plane side by side. The analysis is the transpose of both.
  */
 interface DftMatrices {
-  /** 2W × 2W. */
+  /** 2W × 2W: rows (kx, a|b), columns (re|im, x). */
   readonly x: Float32Array;
-  /** 2H × H: rows ky of cos(2π·ky·y/H), then of sin. */
+  /** H × 2H: [cos(2π·ky·y/H) | −sin(2π·ky·y/H)], rows y. */
   readonly y: Float32Array;
+  /** Its transpose, 2H × H (the analysis). */
+  readonly yT: Float32Array;
 }
 
 function dftMatrices(h: number, w: number): DftMatrices {
@@ -73,21 +76,22 @@ function dftMatrices(h: number, w: number): DftMatrices {
     for (let j = 0; j < w; j++) {
       const t = (2 * Math.PI * ((k * j) % w)) / w;
       const [c, s] = [Math.cos(t), Math.sin(t)];
-      x[(2 * k) * 2 * w + 2 * j] = c;
-      x[(2 * k) * 2 * w + 2 * j + 1] = s;
-      x[(2 * k + 1) * 2 * w + 2 * j] = -s;
-      x[(2 * k + 1) * 2 * w + 2 * j + 1] = c;
+      x[(2 * k) * 2 * w + j] = c;
+      x[(2 * k) * 2 * w + w + j] = s;
+      x[(2 * k + 1) * 2 * w + j] = -s;
+      x[(2 * k + 1) * 2 * w + w + j] = c;
     }
   }
   const y = new Float32Array(2 * h * h);
+  const yT = new Float32Array(2 * h * h);
   for (let k = 0; k < h; k++) {
     for (let j = 0; j < h; j++) {
       const t = (2 * Math.PI * ((k * j) % h)) / h;
-      y[k * h + j] = Math.cos(t);
-      y[(h + k) * h + j] = Math.sin(t);
+      y[j * 2 * h + k] = yT[k * h + j] = Math.cos(t);
+      y[j * 2 * h + h + k] = yT[(h + k) * h + j] = -Math.sin(t);
     }
   }
-  return { x, y };
+  return { x, y, yT };
 }
 
 function colourMatrices(): { m: Float64Array; inverse: Float64Array } {
@@ -104,63 +108,73 @@ export function parameterCount(im: FourierImage): number {
   return 2 * im.grid.channels * im.grid.height * im.grid.width;
 }
 
+/** Where spectraToSpatial puts pixel (y, x) of channel 0 of image i of `images` (channel c is c·W further). */
+function uIndex(g: Grid, images: number, i: number, y: number, x: number): number {
+  return y * images * g.channels * g.width + i * g.channels * g.width + x;
+}
+
 function pixel(g: Grid, c: number, y: number, x: number): number {
   return c * g.channelStride + y * g.rowStride + x * g.colStride;
 }
 
-/** u = the spatial images (channel-major C×H×W each, before colour and range) of the spectra ps. */
+/** u = the spatial images of the spectra ps: rows y, columns (plane = image·C + channel, x), before colour and range. */
 function spectraToSpatial(im: FourierImage, ps: readonly Float64Array[]): Float32Array {
   const { channels: cs, height: h, width: w } = im.grid;
   const n = h * w;
   const planes = ps.length * cs;
   const scaled = new Float32Array(planes * 2 * n);
   ps.forEach((p, i) => {
+    const o = i * cs * 2 * n;
     for (let c = 0; c < cs; c++) {
-      const o = (i * cs + c) * 2 * n;
       for (let k = 0; k < n; k++) {
-        scaled[o + 2 * k] = p[2 * c * n + 2 * k] * im.scale[k];
-        scaled[o + 2 * k + 1] = p[2 * c * n + 2 * k + 1] * im.scale[k];
+        scaled[o + 2 * c * n + 2 * k] = p[2 * c * n + 2 * k] * im.scale[k];
+        scaled[o + 2 * c * n + 2 * k + 1] = p[2 * c * n + 2 * k + 1] * im.scale[k];
       }
     }
   });
   const t = new Float32Array(planes * 2 * n);
   gemm({ m: planes * h, n: 2 * w, k: 2 * w, a: scaled, b: im.dft.x, c: t, constantB: true });
-  const u = new Float32Array(planes * n);
-  const both = new Float32Array(4 * n);
+  // Rows (plane, ky) × (re|im, x) → rows (re|im, ky) × (plane, x).
+  const regrouped = new Float32Array(planes * 2 * n);
+  const span = planes * w;
   for (let q = 0; q < planes; q++) {
-    gemm({ m: 2 * h, n: 2 * w, k: h, a: im.dft.y, b: t, bOffset: q * 2 * n, c: both, constantA: true });
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) u[q * n + y * w + x] = both[y * 2 * w + 2 * x] - both[(h + y) * 2 * w + 2 * x + 1];
+    for (let ky = 0; ky < h; ky++) {
+      const from = (q * h + ky) * 2 * w;
+      regrouped.set(t.subarray(from, from + w), ky * span + q * w);
+      regrouped.set(t.subarray(from + w, from + 2 * w), (h + ky) * span + q * w);
     }
   }
+  const u = new Float32Array(planes * n);
+  gemm({ m: h, n: span, k: 2 * h, a: im.dft.y, b: regrouped, c: u, constantA: true });
   return u;
 }
 
-/** The adjoint of spectraToSpatial: ∂L/∂p of each image from ∂L/∂u (planes of H×W, image-major). */
+/** The adjoint of spectraToSpatial: ∂L/∂p of each image from ∂L/∂u (laid out as spectraToSpatial's u). */
 function spatialToSpectra(im: FourierImage, gu: Float32Array, images: number): Float64Array[] {
   const { channels: cs, height: h, width: w } = im.grid;
   const n = h * w;
   const planes = images * cs;
+  const span = planes * w;
+  const regrouped = new Float32Array(planes * 2 * n);
+  gemm({ m: 2 * h, n: span, k: h, a: im.dft.yT, b: gu, c: regrouped, constantA: true });
   const tBar = new Float32Array(planes * 2 * n);
-  const both = new Float32Array(2 * n);
   for (let q = 0; q < planes; q++) {
-    gemm({ m: 2 * h, n: w, k: h, a: im.dft.y, b: gu, bOffset: q * n, c: both, constantA: true });
     for (let ky = 0; ky < h; ky++) {
-      for (let x = 0; x < w; x++) {
-        tBar[q * 2 * n + ky * 2 * w + 2 * x] = both[ky * w + x];
-        tBar[q * 2 * n + ky * 2 * w + 2 * x + 1] = -both[(h + ky) * w + x];
-      }
+      const to = (q * h + ky) * 2 * w;
+      tBar.set(regrouped.subarray(ky * span + q * w, ky * span + (q + 1) * w), to);
+      tBar.set(regrouped.subarray((h + ky) * span + q * w, (h + ky) * span + (q + 1) * w), to + w);
     }
   }
   const pBar = new Float32Array(planes * 2 * n);
   gemm({ m: planes * h, n: 2 * w, k: 2 * w, a: tBar, b: im.dft.x, transB: true, c: pBar, constantB: true });
   return Array.from({ length: images }, (_, i) => {
     const gp = new Float64Array(2 * cs * n);
+    const o = i * cs * 2 * n;
     for (let c = 0; c < cs; c++) {
-      const o = (i * cs + c) * 2 * n;
       for (let k = 0; k < n; k++) {
-        gp[2 * c * n + 2 * k] = pBar[o + 2 * k] * im.scale[k];
-        gp[2 * c * n + 2 * k + 1] = pBar[o + 2 * k + 1] * im.scale[k];
+        const at = 2 * (c * n + k);
+        gp[at] = pBar[o + at] * im.scale[k];
+        gp[at + 1] = pBar[o + at + 1] * im.scale[k];
       }
     }
     return gp;
@@ -180,23 +194,25 @@ export function renderImage(im: FourierImage, p: Float64Array): { x: Float32Arra
 /** renderImage of every spectrum in one batch: the images one after the other, and their σ'. */
 export function renderImages(im: FourierImage, ps: readonly Float64Array[]): { xs: Float32Array; slopes: Float64Array[] } {
   const { channels: cs, height: h, width: w } = im.grid;
-  const n = h * w;
-  const size = cs * n;
+  const size = cs * h * w;
   const u = spectraToSpatial(im, ps);
   const xs = new Float32Array(ps.length * size);
+  const m = im.colour?.m;
+  const { lo } = im;
+  const span = im.hi - im.lo;
   const slopes = ps.map((_, i) => {
     const slope = new Float64Array(size);
     const o = i * size;
     for (let y = 0; y < h; y++) {
       for (let xx = 0; xx < w; xx++) {
-        const at = o + y * w + xx;
+        const at = uIndex(im.grid, ps.length, i, y, xx);
+        const k0 = pixel(im.grid, 0, y, xx);
         for (let c = 0; c < cs; c++) {
-          let v = u[at + c * n];
-          if (im.colour) v = im.colour.m[3 * c] * u[at] + im.colour.m[3 * c + 1] * u[n + at] + im.colour.m[3 * c + 2] * u[2 * n + at];
+          const v = m ? m[3 * c] * u[at] + m[3 * c + 1] * u[w + at] + m[3 * c + 2] * u[2 * w + at] : u[at + c * w];
           const s = sigmoid(v);
-          const k = pixel(im.grid, c, y, xx);
-          xs[o + k] = im.lo + (im.hi - im.lo) * s;
-          slope[k] = (im.hi - im.lo) * s * (1 - s);
+          const k = k0 + c * im.grid.channelStride;
+          xs[o + k] = lo + span * s;
+          slope[k] = span * s * (1 - s);
         }
       }
     }
@@ -215,22 +231,29 @@ export function imageGradientsToSpectra(im: FourierImage, gxs: readonly ArrayLik
   const { channels: cs, height: h, width: w } = im.grid;
   const n = h * w;
   const gu = new Float32Array(gxs.length * cs * n);
+  const m = im.colour?.m;
   gxs.forEach((gx, i) => {
     const slope = slopes[i];
-    const o = i * cs * n;
     for (let y = 0; y < h; y++) {
       for (let xx = 0; xx < w; xx++) {
-        const at = o + y * w + xx;
-        for (let c = 0; c < cs; c++) {
-          const k = pixel(im.grid, c, y, xx);
-          const gv = gx[k] * slope[k];
-          if (!im.colour) {
-            gu[at + c * n] += gv;
-            continue;
-          }
-          // u → v = M·u, so ∂u = Mᵀ·∂v.
-          for (let d = 0; d < 3; d++) gu[at + d * n] += im.colour.m[3 * c + d] * gv;
+        const at = uIndex(im.grid, gxs.length, i, y, xx);
+        const k0 = pixel(im.grid, 0, y, xx);
+        if (!m) {
+          for (let c = 0; c < cs; c++) gu[at + c * w] = gx[k0 + c * im.grid.channelStride] * slope[k0 + c * im.grid.channelStride];
+          continue;
         }
+        // u → v = M·u, so ∂u = Mᵀ·∂v; summed in float32 in the order of the channels, as gu would.
+        let [g0, g1, g2] = [0, 0, 0];
+        for (let c = 0; c < 3; c++) {
+          const k = k0 + c * im.grid.channelStride;
+          const gv = gx[k] * slope[k];
+          g0 = Math.fround(g0 + m[3 * c] * gv);
+          g1 = Math.fround(g1 + m[3 * c + 1] * gv);
+          g2 = Math.fround(g2 + m[3 * c + 2] * gv);
+        }
+        gu[at] = g0;
+        gu[at + w] = g1;
+        gu[at + 2 * w] = g2;
       }
     }
   });
@@ -265,7 +288,11 @@ export function spectrumOf(im: FourierImage, target: ArrayLike<number>): Float64
     }
   }
   // The adjoint of the unscaled synthesis is the forward DFT; dividing by N and s_k inverts it.
-  const unscaled = spatialToSpectra({ ...im, scale: new Float64Array(n).fill(1) }, Float32Array.from(u), 1)[0];
+  const rows = new Float32Array(cs * n);
+  for (let c = 0; c < cs; c++) {
+    for (let y = 0; y < h; y++) rows.set(u.subarray(c * n + y * w, c * n + (y + 1) * w), uIndex(im.grid, 1, 0, y, 0) + c * w);
+  }
+  const unscaled = spatialToSpectra({ ...im, scale: new Float64Array(n).fill(1) }, rows, 1)[0];
   const smax = im.scale[0];
   for (let c = 0; c < cs; c++) {
     for (let k = 0; k < n; k++) {
