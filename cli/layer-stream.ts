@@ -8,18 +8,15 @@ import { joinResults, type LayerResult, xstarRow } from '../workers/engine/layer
 import { openNpyRows, type NpyRows } from './files';
 import type { LayerDrawing } from './images';
 
-interface Cut {
-  readonly neurons: readonly number[];
-  readonly rows: Float32Array;
-}
-
 export class LayerStream {
   private npy: NpyRows | null = null;
   private writing: Promise<void> = Promise.resolve();
   private error: unknown = undefined;
   private readonly position: Map<number, number>;
   private readonly stats: LayerResult[] = [];
-  private readonly cuts: Cut[] = [];
+  /** The cut rows at their places in neuron order, filled as results come (no second copy at the end). */
+  private drawn: Float32Array | null;
+  private readonly drawnSize: number;
 
   /**
    * `neurons`: the layer's chosen neurons, whose order is the rows' in the .npy; `npy`: where
@@ -33,6 +30,8 @@ export class LayerStream {
     private readonly drawing: LayerDrawing | null,
   ) {
     this.position = new Map(neurons.map((n, i) => [n, i]));
+    this.drawnSize = drawing ? drawing.shape.reduce((a, b) => a * b, 1) : 0;
+    this.drawn = drawing ? new Float32Array(neurons.length * this.drawnSize) : null;
     if (npyFile) this.then(async () => void (this.npy = await openNpyRows(npyFile.dir, npyFile.name, [neurons.length, ...inputShape])));
   }
 
@@ -52,7 +51,11 @@ export class LayerStream {
         for (const w of writes) await this.npy!.write(w.at, w.row);
       });
     }
-    if (this.drawing) this.cuts.push({ neurons: part.neurons, rows: this.drawing.cut(part.xstar) });
+    if (this.drawing && this.drawn) {
+      const rows = this.drawing.cut(part.xstar);
+      const size = this.drawnSize;
+      part.neurons.forEach((n, r) => this.drawn!.set(rows.subarray(r * size, (r + 1) * size), this.position.get(n)! * size));
+    }
     this.stats.push({ ...part, xstar: new Float32Array(0) });
   }
 
@@ -66,15 +69,16 @@ export class LayerStream {
     });
     if (this.error !== undefined) throw this.error;
     const stats = joinResults(this.layer, this.inputShape, this.stats, { xstar: false });
-    return { stats, drawn: this.drawing ? this.joinCuts(stats.neurons) : new Float32Array(0) };
+    const drawn = this.drawn ?? new Float32Array(0);
+    this.drawn = null;
+    return { stats, drawn: reorder(drawn, this.drawnSize, this.position, stats.neurons) };
   }
+}
 
-  private joinCuts(order: readonly number[]): Float32Array {
-    const size = this.drawing!.shape.reduce((a, b) => a * b, 1);
-    const at = new Map(order.map((n, i) => [n, i]));
-    const out = new Float32Array(order.length * size);
-    for (const { neurons, rows } of this.cuts) neurons.forEach((n, r) => out.set(rows.subarray(r * size, (r + 1) * size), at.get(n)! * size));
-    this.cuts.length = 0;
-    return out;
-  }
+/** `rows` (in the order of `position`) in the order `order`; the same array when the orders agree, as they do for a gallery. */
+function reorder(rows: Float32Array, size: number, position: ReadonlyMap<number, number>, order: readonly number[]): Float32Array {
+  if (order.every((n, i) => position.get(n) === i)) return rows;
+  const out = new Float32Array(order.length * size);
+  order.forEach((n, i) => out.set(rows.subarray(position.get(n)! * size, (position.get(n)! + 1) * size), i * size));
+  return out;
 }
