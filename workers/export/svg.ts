@@ -18,18 +18,26 @@ import { BACKGROUND, INK, legendPixels, type SheetLayout } from './sprite';
 echarts.use([GraphicComponent, SVGRenderer]);
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_CODES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
+const PAD = '='.charCodeAt(0);
 
+/**
+ * Written into bytes and decoded once: a string built a character at a time is a rope of
+ * small pieces, which for a sheet of 224-pixel thumbnails outgrew V8's heap.
+ */
 export function base64(bytes: Uint8Array): string {
-  let out = '';
+  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
+  let o = 0;
   for (let i = 0; i < bytes.length; i += 3) {
     const a = bytes[i];
     const b = i + 1 < bytes.length ? bytes[i + 1] : 0;
     const c = i + 2 < bytes.length ? bytes[i + 2] : 0;
-    out += B64[a >> 2] + B64[((a & 3) << 4) | (b >> 4)];
-    out += i + 1 < bytes.length ? B64[((b & 15) << 2) | (c >> 6)] : '=';
-    out += i + 2 < bytes.length ? B64[c & 63] : '=';
+    out[o++] = B64_CODES[a >> 2];
+    out[o++] = B64_CODES[((a & 3) << 4) | (b >> 4)];
+    out[o++] = i + 1 < bytes.length ? B64_CODES[((b & 15) << 2) | (c >> 6)] : PAD;
+    out[o++] = i + 2 < bytes.length ? B64_CODES[c & 63] : PAD;
   }
-  return out;
+  return new TextDecoder('latin1').decode(out);
 }
 
 function pngDataUrl(image: RGBAImage): string {
