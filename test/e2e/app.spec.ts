@@ -392,5 +392,7 @@ test('End jumps to the last of 4,096 neurons while they compute: they are drawn 
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('neuron-detail')).toHaveAttribute('data-neuron', '4095');
   await expect(page.getByTestId('detail-chart')).toBeVisible();
-  await page.getByTestId('cancel').click();
+  // Stop what is left, to free the cores for the next test; a fast machine has finished already.
+  const cancel = page.getByTestId('cancel');
+  if (await cancel.isVisible()) await cancel.click({ timeout: 5_000 }).catch(() => undefined);
 });
