@@ -14,6 +14,7 @@ import { BENCH_MODELS, type BenchModel } from './models';
 import { benchBrowser, formatBrowserBench } from './browser';
 import { benchPool, formatPoolBench, timeGallery } from './pool';
 import { benchReal, formatRealBench } from './real';
+import { benchKernels, formatKernelBench, KERNEL_SHAPES } from './kernels';
 
 /**
  * `npm run bench`: full-gallery time (every neuron of every layer) of the benchmark models:
@@ -27,6 +28,7 @@ import { benchReal, formatRealBench } from './real';
  *          --real mobilenetv2-64-linear:exact,FILE.onnx:surrogate,mobilenetv2-224-relu6:surrogate:16 (real networks
  *                 through the CLI, NAME:MODE[:first N neurons of each layer]: bench/real.ts; MODE readable: the
  *                 readable ascent, 256 steps; 'none' to skip)
+ *          --kernels [96x16x576,…] (only the GEMM microbenchmark, one thread, printed: bench/kernels.ts)
  *          --out FILE (default bench/RESULTS.md)
  */
 interface LayerTiming {
@@ -153,6 +155,12 @@ function fmt(seconds: number): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--kernels')) {
+    const list = option('--kernels', '');
+    const shapes = list.startsWith('--') || list === '' ? KERNEL_SHAPES : list.split(',');
+    console.log(formatKernelBench(benchKernels(shapes)));
+    return;
+  }
   const names = option('--models', 'mlp,lenet5,vgg,resnet18').split(',').filter((n) => n !== '' && n !== 'none');
   const budget = Number(option('--budget', '8'));
   const workers = defaultNodePoolSize();

@@ -53,6 +53,11 @@ const cases: Case[] = [
   { m: 9, n: 7, k: 11, transA: true },
   { m: 10, n: 18, k: 20, transB: true },
   { m: 17, n: 19, k: 23, transA: true, transB: true },
+  // At most four columns (the WebAssembly kernel's narrow path): rows not a multiple of its eight, K past 256.
+  { m: 37, n: 4, k: 300 },
+  { m: 9, n: 3, k: 17 },
+  { m: 16, n: 1, k: 513 },
+  { m: 8, n: 2, k: 5 },
   // Sparse A (one-hot-like seeds) takes the zero-skipping kernel.
   { m: 12, n: 40, k: 50, zeroShare: 0.9 },
   { m: 5, n: 9, k: 64, zeroShare: 1 },
@@ -103,9 +108,8 @@ describe.each([
     });
   }
 
-  it('gives each row of C bit for bit the same whatever rows share the call (dense and nearly one-hot rows mixed)', () => {
+  it.each([37, 3])('gives each row of C bit for bit the same whatever rows share the call (dense and nearly one-hot rows mixed, %i columns)', (n) => {
     const m = 11;
-    const n = 37;
     const k = 170;
     const a = values(m * k, 41);
     for (const row of [2, 5, 6, 9]) {
@@ -121,8 +125,25 @@ describe.each([
       expect(new Uint32Array(one.buffer), `row ${i}`).toEqual(new Uint32Array(all.buffer, i * n * 4, n));
     }
   });
-  it('applies an epilogue (each row\'s bias, then a clamp) to the product, on dense, sparse and zero rows, overwriting and accumulating', () => {
-    const [m, n, k] = [9, 301, 40];
+  it('gives each column of C bit for bit the same whatever columns share the call (narrow C against wide C)', () => {
+    const [m, k] = [21, 300];
+    const a = values(m * k, 61);
+    const wide = 13;
+    const bWide = values(k * wide, 63);
+    const cWide = new Float32Array(m * wide);
+    gemm({ m, n: wide, k, a, b: bWide, c: cWide });
+    for (const n of [1, 2, 3, 4]) {
+      const b = new Float32Array(k * n);
+      for (let p = 0; p < k; p++) b.set(bWide.subarray(p * wide + wide - n, (p + 1) * wide), p * n);
+      const c = new Float32Array(m * n);
+      gemm({ m, n, k, a, b, c, constantA: true });
+      for (let i = 0; i < m; i++) {
+        expect(new Uint32Array(c.buffer, i * n * 4, n), `${n} columns, row ${i}`).toEqual(new Uint32Array(cWide.buffer, (i * wide + wide - n) * 4, n));
+      }
+    }
+  });
+  it.each([301, 4, 3])('applies an epilogue (each row\'s bias, then a clamp) to the product, on dense, sparse and zero rows, overwriting and accumulating (%i columns)', (n) => {
+    const [m, k] = [9, 40];
     const a = values(m * k, 51);
     a.fill(0, 2 * k, 3 * k); // a zero row
     a.fill(0, 5 * k, 6 * k);

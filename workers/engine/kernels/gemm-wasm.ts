@@ -120,18 +120,38 @@ export function gemmRowsWasm(
   if (bResident === null) heap.set(b.subarray(bOff, bOff + k * n), bBase >> 2);
   for (let r0 = 0; r0 < count; r0 += chunk) {
     const rowsHere = Math.min(chunk, count - r0);
-    for (let r = 0; r < rowsHere; r++) {
-      const row = rows[r0 + r];
-      if (aResident === null) heap.set(a.subarray(aOff + row * k, aOff + (row + 1) * k), (aBase >> 2) + r * k);
-      if (!operands.overwrite) heap.set(c.subarray(cOff + row * n, cOff + (row + 1) * n), (cBase >> 2) + r * n);
+    // Consecutive rows (the usual case: every row of A dense) move as one block: a view and a
+    // copy per row cost as much as the product on narrow C (1×1 convs on 2×2 … 4×4 planes).
+    const first = rows[r0];
+    const block = consecutive(rows, r0, rowsHere);
+    if (block) {
+      if (aResident === null) heap.set(a.subarray(aOff + first * k, aOff + (first + rowsHere) * k), aBase >> 2);
+      if (!operands.overwrite) heap.set(c.subarray(cOff + first * n, cOff + (first + rowsHere) * n), cBase >> 2);
+    } else {
+      for (let r = 0; r < rowsHere; r++) {
+        const row = rows[r0 + r];
+        if (aResident === null) heap.set(a.subarray(aOff + row * k, aOff + (row + 1) * k), (aBase >> 2) + r * k);
+        if (!operands.overwrite) heap.set(c.subarray(cOff + row * n, cOff + (row + 1) * n), (cBase >> 2) + r * n);
+      }
     }
     if (operands.overwrite) heap.fill(0, cBase >> 2, (cBase >> 2) + rowsHere * n);
     w.gemm(rowsHere, n, k, aResident === null ? aBase : aResident + 4 * r0 * k, bBase, cBase, 0);
-    if (after) epilogueInWasm(w.biasClamp, heap, cBase, rowsHere, n, after, biasAt, rowsHere, (r) => rows[r0 + r]);
+    if (after) epilogueInWasm(w.biasClamp, heap, cBase, rowsHere, n, after, biasAt, rowsHere, block ? (r) => first + r : (r) => rows[r0 + r]);
+    if (block) {
+      c.set(heap.subarray(cBase >> 2, (cBase >> 2) + rowsHere * n), cOff + first * n);
+      continue;
+    }
     for (let r = 0; r < rowsHere; r++) {
       const row = rows[r0 + r];
       c.set(heap.subarray((cBase >> 2) + r * n, (cBase >> 2) + (r + 1) * n), cOff + row * n);
     }
   }
+  return true;
+}
+
+/** rows[from … from + count) are consecutive integers. */
+function consecutive(rows: Int32Array, from: number, count: number): boolean {
+  const first = rows[from];
+  for (let r = 1; r < count; r++) if (rows[from + r] !== first + r) return false;
   return true;
 }
