@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runForward, ancestorsOf } from '../../workers/engine/forward';
+import { ancestorsOf } from '../../workers/engine/forward';
 import { runForwardBatch } from '../../workers/engine/forward-batch';
 import { fusedClips } from '../../workers/engine/forward-fuse';
 import { runForwardRegion, type SpatialBox } from '../../workers/engine/forward-region';
@@ -8,6 +8,7 @@ import { withOptimised } from '../../workers/engine/optimise';
 import { prepare, type PreparedModel } from '../../workers/engine/prepare';
 import { floatTensor, sizeOf, type Tensor } from '../../workers/engine/tensor';
 import { normalSampler } from '../../workers/formats/neurovis/init';
+import { batchError } from '../fixtures/batch-error';
 
 /**
  * Issue 18: a Clip that is the only reader of a Conv's output runs inside the Conv in the
@@ -61,26 +62,6 @@ function network(opset: number): PreparedModel {
     hasBatchDim: true,
     channelAxis: 'first',
   } as Graph);
-}
-
-/** Max relative difference between the batched forward and the reference engine image by image, over every layer. */
-function batchError(model: PreparedModel, batch: number): number {
-  const size = sizeOf(model.inputShape);
-  const next = normalSampler(5);
-  const inputs = Float32Array.from({ length: batch * size }, () => 2 * next());
-  const single = withOptimised(false, () => Array.from({ length: batch }, (_, b) => runForward(model, inputs.subarray(b * size, (b + 1) * size))));
-  let error = 0;
-  for (const layer of model.layers) {
-    const out = sizeOf(layer.featureShape);
-    for (const optimised of [true, false]) {
-      const y = withOptimised(optimised, () => runForwardBatch(model, inputs, batch, layer.id));
-      for (let b = 0; b < batch; b++) {
-        const want = single[b].get(layer.id)!.data;
-        for (let i = 0; i < out; i++) error = Math.max(error, Math.abs(y[b * out + i] - want[i]) / Math.max(1, Math.abs(want[i])));
-      }
-    }
-  }
-  return error;
 }
 
 describe('Conv → Clip fused in the batched forward pass', () => {

@@ -4,6 +4,7 @@ import { ancestorsOf } from './forward';
 import { fusedClips, type FusedClips } from './forward-fuse';
 import type { ClampBounds } from './kernels/clamp';
 import { convForward } from './ops/conv';
+import { channelsFirstKind, runChannelsFirst, toChannels, toImages, type Kind, type Layout } from './forward-channels';
 import type { OpContext } from './op';
 import type { PreparedModel, VariableNode } from './prepare';
 import { formatShape, sizeOf, type DType, type Shape, type Tensor } from './tensor';
@@ -18,8 +19,9 @@ import { formatShape, sizeOf, type DType, type Shape, type Tensor } from './tens
  */
 interface BatchedValue {
   readonly dtype: DType;
-  /** `batch` images of size(shape) values each. */
+  /** `batch` images of size(shape) values each, one after the other (or channels-first: forward-channels.ts). */
   readonly data: Float32Array | Float64Array;
+  readonly layout?: Layout;
 }
 
 /** The value of `target` for each of `batch` inputs (batch × size(input) values): batch × size(target) values. */
@@ -53,11 +55,22 @@ function forwardValues(model: PreparedModel, inputs: Float32Array, batch: number
   // Every tensor is kept for a reversal: nothing is fused away.
   const fused = keep ? undefined : fusedFor(model, nodes, target, shapes);
   const values = new Map<string, BatchedValue>([[model.inputName, { dtype: 'float32', data: inputs }]]);
+  // Values kept for a reversal stay image-major; otherwise small maps go channels-first.
+  const layouts = new Layouts(shapes, batch);
   for (let n = 0; n < nodes.length; n++) {
     const v = nodes[n];
     if (fused?.clips.has(n)) continue;
     const pair = fused?.byConv.get(n);
-    const outputs = batchable(model, v, shapes) ? runBatched(model, v, values, shapes, batch, pair?.bounds) : runImageByImage(model, v, values, shapes, batch);
+    const kind = keep ? null : kindOf(model, v);
+    let outputs: BatchedValue[];
+    if (kind) {
+      const inputs = inputTensors(model, v, values, (name, value) => ({ dtype: value.dtype, shape: shapes.get(name)!, data: layouts.data(name, value, 'channels') }));
+      const y = runChannelsFirst(kind, v, inputs, batch, pair?.bounds);
+      outputs = [{ dtype: y.dtype, data: y.data, layout: 'channels' }];
+    } else {
+      const images = (name: string, value: BatchedValue): Float32Array | Float64Array => layouts.data(name, value, 'images');
+      outputs = batchable(model, v, shapes) ? runBatched(model, v, values, shapes, batch, images, pair?.bounds) : runImageByImage(model, v, values, shapes, batch, images);
+    }
     const names = pair ? nodes[pair.clip].node.outputs : v.node.outputs;
     names.forEach((name, i) => {
       if (name && outputs[i]) values.set(name, outputs[i]);
@@ -68,9 +81,50 @@ function forwardValues(model: PreparedModel, inputs: Float32Array, batch: number
       const dropped = values.get(name);
       values.delete(name);
       if (dropped) recycleIfUnshared(model, dropped.data, values, inputs);
+      layouts.drop(name);
     }
   }
+  const out = values.get(target);
+  if (out?.layout === 'channels') {
+    values.set(target, { dtype: out.dtype, data: layouts.data(target, out, 'images') });
+    recycleIfUnshared(model, out.data, values, inputs);
+  }
   return values;
+}
+
+const kinds = new WeakMap<VariableNode, Kind | null>();
+
+function kindOf(model: PreparedModel, v: VariableNode): Kind | null {
+  let kind = kinds.get(v);
+  if (kind === undefined) kinds.set(v, (kind = channelsFirstKind(model, v)));
+  return kind;
+}
+
+/** A value's data in the layout a node reads, converted once and kept until the value is dropped. */
+class Layouts {
+  private readonly converted = new Map<string, Float32Array | Float64Array>();
+
+  constructor(
+    private readonly shapes: ReadonlyMap<string, Shape>,
+    private readonly batch: number,
+  ) {}
+
+  data(name: string, value: BatchedValue, layout: Layout): Float32Array | Float64Array {
+    if ((value.layout ?? 'images') === layout) return value.data;
+    let data = this.converted.get(name);
+    if (!data) {
+      const [, C, H, W] = this.shapes.get(name)!;
+      data = layout === 'channels' ? toChannels(value.data, this.batch, C, H * W) : toImages(value.data, this.batch, C, H * W);
+      this.converted.set(name, data);
+    }
+    return data;
+  }
+
+  drop(name: string): void {
+    const data = this.converted.get(name);
+    this.converted.delete(name);
+    if (data instanceof Float32Array) recycleFloats(data);
+  }
 }
 
 const fusions = new WeakMap<PreparedModel, Map<string, FusedClips>>();
@@ -131,10 +185,13 @@ function inputTensors(model: PreparedModel, v: VariableNode, values: ReadonlyMap
 }
 
 /** `clamp`: the bounds of a Clip fused into this Conv (forward-fuse.ts). */
-function runBatched(model: PreparedModel, v: VariableNode, values: ReadonlyMap<string, BatchedValue>, shapes: ReadonlyMap<string, Shape>, batch: number, clamp?: ClampBounds): BatchedValue[] {
+function runBatched(
+  model: PreparedModel, v: VariableNode, values: ReadonlyMap<string, BatchedValue>, shapes: ReadonlyMap<string, Shape>, batch: number,
+  images: (name: string, value: BatchedValue) => Float32Array | Float64Array, clamp?: ClampBounds,
+): BatchedValue[] {
   const stacked = (s: Shape): number[] => [batch, ...s.slice(1)];
   const ctx: OpContext = { ...v.ctx, inputShapes: v.ctx.inputShapes.map((s, i) => (s && isVariable(model, v.node.inputs[i]) ? stacked(s) : s)) };
-  const inputs = inputTensors(model, v, values, (name, value) => ({ dtype: value.dtype, shape: stacked(shapes.get(name)!), data: value.data }));
+  const inputs = inputTensors(model, v, values, (name, value) => ({ dtype: value.dtype, shape: stacked(shapes.get(name)!), data: images(name, value) }));
   const results = clamp ? [convForward(ctx, inputs, clamp)] : v.op.forward(ctx, inputs);
   return results.map((t, i) => {
     if (t.data.length !== batch * sizeOf(v.outputShapes[i])) {
@@ -144,13 +201,16 @@ function runBatched(model: PreparedModel, v: VariableNode, values: ReadonlyMap<s
   });
 }
 
-function runImageByImage(model: PreparedModel, v: VariableNode, values: ReadonlyMap<string, BatchedValue>, shapes: ReadonlyMap<string, Shape>, batch: number): BatchedValue[] {
+function runImageByImage(
+  model: PreparedModel, v: VariableNode, values: ReadonlyMap<string, BatchedValue>, shapes: ReadonlyMap<string, Shape>, batch: number,
+  images: (name: string, value: BatchedValue) => Float32Array | Float64Array,
+): BatchedValue[] {
   const outputs: { dtype: DType; data: Float32Array | Float64Array }[] = [];
   for (let b = 0; b < batch; b++) {
     const inputs = inputTensors(model, v, values, (name, value) => {
       const shape = shapes.get(name)!;
       const size = sizeOf(shape);
-      return { dtype: value.dtype, shape, data: value.data.subarray(b * size, (b + 1) * size) };
+      return { dtype: value.dtype, shape, data: images(name, value).subarray(b * size, (b + 1) * size) };
     });
     v.op.forward(v.ctx, inputs).forEach((t, i) => {
       const size = t.data.length;

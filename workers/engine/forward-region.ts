@@ -69,19 +69,30 @@ function ruleOf(model: PreparedModel, v: VariableNode): Rule | null {
     const axis = Number(node.attrs.axis ?? 0);
     return (axis + rank) % rank === 1 && variables.every(Boolean) ? 'pointwise' : null;
   }
-  if (!v.op.elementwise || !v.op.batchFirst?.(ctx)) return null;
+  return positionwise(v, variables) ? 'pointwise' : null;
+}
+
+/**
+ * An elementwise op taking a batch (OpDef.batchFirst) whose varying inputs have its output's
+ * shape and whose constants hold one value per channel or one in all (BatchNormalization's
+ * are per channel): each output position reads only that position, the same way wherever the
+ * maps are cut or laid out (the cropped pass here, the channels-first one in forward-channels.ts).
+ */
+export function positionwise(v: VariableNode, variables: readonly boolean[]): boolean {
+  const { node, ctx } = v;
+  if (!v.op.elementwise || !v.op.batchFirst?.(ctx)) return false;
   const out = v.outputShapes[0];
   for (let i = 0; i < node.inputs.length; i++) {
     const s = ctx.inputShapes[i];
     if (!s) continue;
     if (variables[i]) {
-      if (s.some((d, a) => d !== out[a])) return null;
-    } else if (node.opType !== 'BatchNormalization' && s.slice(-2).some((d) => d !== 1)) {
-      // A constant broadcast over the spatial axes would need cropping too: not done.
-      return null;
+      if (s.some((d, a) => d !== out[a])) return false;
+    } else if (node.opType !== 'BatchNormalization' && (s.length > 4 || s.slice(-2).some((d) => d !== 1) || (s.length === 4 && s[0] !== 1))) {
+      // A constant broadcast over the spatial axes (or the batch axis) would need them apart.
+      return false;
     }
   }
-  return 'pointwise';
+  return true;
 }
 
 function convWindow(ctx: OpContext): Window {
