@@ -1,4 +1,5 @@
 import { open, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import type { FileSink } from '../workers/export/sheet-files';
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ModelError, errorMessage } from '../workers/engine/graph';
@@ -154,4 +155,41 @@ export function pathError(path: string, e: unknown, doing: string): ModelError {
   if (code === 'ENOENT' && doing === 'cannot read') return new ModelError(`${path}: no such file`);
   const cause = code && CAUSES[code] ? `${CAUSES[code]} (${code})` : errorMessage(e);
   return new ModelError(`${path}: ${doing}: ${cause}`);
+}
+
+/** Files created in `dir` and written in order (workers/export/sheet-files.ts writes sheets through it). */
+export function folderSink(dir: string): FileSink {
+  return {
+    async create(name) {
+      const path = join(dir, name);
+      const failed = (e: unknown): ModelError => pathError(path, e, 'cannot write');
+      const file = await open(path, 'w').catch((e: unknown) => {
+        throw failed(e);
+      });
+      return {
+        async write(bytes) {
+          try {
+            for (let at = 0; at < bytes.byteLength; ) at += (await file.write(bytes, at)).bytesWritten;
+          } catch (e) {
+            await file.close().catch(() => undefined);
+            throw failed(e);
+          }
+        },
+        async close() {
+          await file.close().catch((e: unknown) => {
+            throw failed(e);
+          });
+        },
+      };
+    },
+  };
+}
+
+/** A file this run wrote, read back (a per-neuron PNG, for its sheet). */
+export async function readBack(dir: string, name: string): Promise<Uint8Array> {
+  const path = join(dir, name);
+  const buffer = await readFile(path).catch((e: unknown) => {
+    throw pathError(path, e, 'cannot read');
+  });
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

@@ -3,14 +3,16 @@ import { join } from 'node:path';
 import type { LayerInfo, PreparedModel } from '../workers/engine/prepare';
 import { unionCrop } from '../workers/engine/receptive-field';
 import type { Objective } from '../workers/engine/seeds';
-import { DEFAULT_SHEET_OPTIONS, layerImageFiles, rowLabels } from '../workers/export/layer-images';
+import { layerImageFiles, neuronFileName, resolveOptions, rowLabels, type ImageFormats } from '../workers/export/layer-images';
 import type { GalleryLayer } from '../workers/export/manifest';
-import type { SheetOptions } from '../workers/export/sprite';
+import { writeSheet, type ThumbnailSource } from '../workers/export/sheet-files';
+import { drawnUnits, layoutSheets, neuronThumbnail, type LayerGallery, type SheetOptions } from '../workers/export/sprite';
 import type { DataUnits } from '../workers/imaging/data-units';
 import { croppedUnits, cropRows, drawingShape } from '../workers/imaging/input-layout';
-import { ensureDir, writeInto } from './files';
+import { decodeOwnPng, encodePng } from '../workers/imaging/png';
+import { ensureDir, folderSink, readBack, writeInto } from './files';
 
-/** How a layer's x* rows are drawn: cut to the layer's receptive-field box as they come, so only the cut rows wait for the sheets. */
+/** How a layer's x* rows are drawn: cut to the layer's receptive-field box as they come. */
 export interface LayerDrawing {
   /** The drawn shape of one row. */
   readonly shape: readonly number[];
@@ -37,31 +39,75 @@ export function layerDrawing(model: PreparedModel, info: LayerInfo, objective: O
 }
 
 /**
- * Writes the images of one computed layer into `out`: `<base>.png` and `<base>.svg`
- * (`<base>.sheetK.*` when a layer needs several sheets) and `<base>/neuron_K.png`.
- * `drawn`: the layer's rows cut by its LayerDrawing, in the order of `r.neurons`.
- * Every file is written completely or not at all.
+ * The images of one layer (`<base>.png` and `<base>.svg`, `<base>.sheetK.*` when a layer needs
+ * several sheets, and `<base>/neuron_K.png`) made as its rows come (issue 18): each cut row is
+ * drawn into its thumbnail at once and its PNG written (or held, without --format png); once
+ * the layer is complete its sheets are drawn from those PNGs a row of cells at a time. The
+ * thumbnails are drawn at their own scale (the CLI's sheets are per neuron), so no row waits
+ * for the others.
  */
-export async function writeLayerImages(
-  out: string,
-  r: GalleryLayer,
-  drawing: LayerDrawing,
-  drawn: Float32Array,
-  base: string,
-  formats: readonly string[],
-  options: SheetOptions = DEFAULT_SHEET_OPTIONS,
-): Promise<void> {
-  const png = formats.includes('png');
-  const svg = formats.includes('svg');
-  if (!png && !svg) return;
-  const gallery = { title: r.info.name, xstar: drawn, inputShape: drawing.shape, channelsLast: drawing.channelsLast, activations: r.activations, labels: rowLabels(r), units: drawing.units };
-  let madeFolder = false;
-  for (const file of layerImageFiles(gallery, base, { png, svg }, options)) {
-    const dir = file.folder ? join(out, file.folder) : out;
-    if (file.folder && !madeFolder) {
-      await ensureDir(dir);
-      madeFolder = true;
+export class LayerImages {
+  private readonly options: SheetOptions;
+  private readonly formats: ImageFormats;
+  /** The thumbnails' PNGs when they are not written as files. */
+  private readonly held = new Map<number, Uint8Array>();
+  private thumbSize: { width: number; height: number } | null = null;
+
+  constructor(
+    private readonly out: string,
+    private readonly base: string,
+    private readonly drawing: LayerDrawing,
+    formats: readonly string[],
+    requested: SheetOptions,
+    /** The layer's neurons (rows). */
+    private readonly count: number,
+  ) {
+    this.formats = { png: formats.includes('png'), svg: formats.includes('svg') };
+    this.options = resolveOptions(this.meta(null), requested);
+  }
+
+  /** Creates the folder of the per-neuron PNGs. */
+  async open(): Promise<void> {
+    if (this.formats.png && this.count > 0) await ensureDir(join(this.out, this.base));
+  }
+
+  /** The PNG of a row's thumbnail, drawn from its cut row (a row of `drawing.shape`). */
+  thumbnail(cut: Float32Array): Uint8Array {
+    const row = { ...this.meta(null), xstar: cut };
+    const image = neuronThumbnail(row, 0, this.options);
+    this.thumbSize ??= { width: image.width, height: image.height };
+    return encodePng(image);
+  }
+
+  /** Writes (or holds) row `at`'s thumbnail PNG. */
+  async keep(at: number, png: Uint8Array): Promise<void> {
+    if (this.formats.png) await writeInto(join(this.out, this.base), neuronFileName(at, this.count), png);
+    else this.held.set(at, png);
+  }
+
+  /** Once every row is kept: the layer's sheets. `r`: its statistics, in row order. */
+  async writeSheets(r: GalleryLayer): Promise<void> {
+    const meta = this.meta(r);
+    if (r.neurons.length !== this.count) throw new Error(`${r.info.id}: ${r.neurons.length} rows for ${this.count} neurons`);
+    const sink = folderSink(this.out);
+    if (this.count === 0) {
+      // No neurons: the sheet with its header only.
+      for (const f of layerImageFiles({ ...meta, count: undefined }, this.base, this.formats, this.options)) await writeInto(this.out, f.name, f.bytes);
+      return;
     }
-    await writeInto(dir, file.name, file.bytes);
+    if (!this.thumbSize) throw new Error(`${r.info.id}: no rows came`);
+    const sheets = layoutSheets(meta, this.thumbSize.width, this.thumbSize.height, this.options);
+    const legend = drawnUnits(meta, this.options) ? 'gray' : this.options.colormap;
+    const dir = join(this.out, this.base);
+    const png = async (n: number): Promise<Uint8Array> => this.held.get(n) ?? (await readBack(dir, neuronFileName(n, this.count)));
+    const thumbs: ThumbnailSource = { png, image: async (n) => decodeOwnPng(await png(n), join(dir, neuronFileName(n, this.count))) };
+    for (let s = 0; s < sheets.length; s++) await writeSheet(sink, this.base, sheets, s, thumbs, legend, this.formats);
+    this.held.clear();
+  }
+
+  /** The layer as the sheets lay it out: no rows, their count. */
+  private meta(r: GalleryLayer | null): LayerGallery {
+    const d = this.drawing;
+    return { title: r?.info.name ?? '', xstar: new Float32Array(0), inputShape: d.shape, channelsLast: d.channelsLast, activations: r?.activations, labels: r ? rowLabels(r) : undefined, units: d.units, count: this.count, layerMax: 0 };
   }
 }

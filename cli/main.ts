@@ -27,7 +27,7 @@ import { decodeNpy } from '../workers/formats/numpy/npy';
 import { parseArgs, UsageError, USAGE, type GalleryArgs, type InfoArgs } from './args';
 import { readInputFiles, readModelFiles, writeInto } from './files';
 import { cleanUpOnSignals, stageGallery } from './staging';
-import { layerDrawing, writeLayerImages } from './images';
+import { layerDrawing, LayerImages } from './images';
 import { LayerStream } from './layer-stream';
 import { dataUnitsOf } from '../workers/imaging/data-units';
 import { DEFAULT_SHEET_OPTIONS } from '../workers/export/layer-images';
@@ -126,13 +126,17 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<FailedLayer
   const written = new Map<string, GalleryLayer>();
   const drawsImages = args.formats.includes('png') || args.formats.includes('svg');
   const streams = new Map<string, LayerStream>();
+  const images = new Map<string, LayerImages>();
   const streamOf = (id: string): LayerStream => {
     let s = streams.get(id);
     if (!s) {
       const i = index.get(id)!;
       const neurons = chosenNeurons(model, layers[i], settings, args.neurons);
-      s = new LayerStream(id, model.inputFeatureShape, neurons, args.formats.includes('npy') ? { dir: out, name: npyNames[i] } : null, drawsImages ? layerDrawing(model, layers[i], settings.objective.kind, units) : null);
+      const drawing = drawsImages ? layerDrawing(model, layers[i], settings.objective.kind, units) : null;
+      const files = drawing ? new LayerImages(out, imageBases[i], drawing, args.formats, { ...DEFAULT_SHEET_OPTIONS, stretch: args.stretchContrast }, neurons.length) : null;
+      s = new LayerStream(id, model.inputFeatureShape, neurons, args.formats.includes('npy') ? { dir: out, name: npyNames[i] } : null, drawing && files ? { drawing, files } : null);
       streams.set(id, s);
+      if (files) images.set(id, files);
     }
     return s;
   };
@@ -143,10 +147,11 @@ async function writeGallery(args: GalleryArgs, out: string): Promise<FailedLayer
       const stream = streamOf(id);
       streams.delete(id);
       const i = index.get(id)!;
+      const files = images.get(id);
+      images.delete(id);
       writing = writing.then(async () => {
-        const { stats, drawn } = await stream.finish();
-        const layer = galleryLayer(layers[i], settings, stats);
-        if (drawsImages) await writeLayerImages(out, layer, layerDrawing(model, layers[i], settings.objective.kind, units), drawn, imageBases[i], args.formats, { ...DEFAULT_SHEET_OPTIONS, stretch: args.stretchContrast });
+        const layer = galleryLayer(layers[i], settings, await stream.finish());
+        await files?.writeSheets(layer);
         written.set(id, layer);
       });
       return writing;

@@ -138,6 +138,27 @@ describe('neurovis gallery --format png,svg', () => {
     expect(clipped).toBeGreaterThan(0);
   });
 
+  it("writes, a row at a time, the very sheet files the CLI wrote when it held a layer's rows (fixtures/cli-sheets, made by 0459972)", () => {
+    // The oracle: the sheets of the build before thumbnails were drawn as rows came (issue 18), kept as files.
+    const oracle = join(FIXTURES, 'cli-sheets');
+    const tiny = join(work, 'same-tiny');
+    const tm = join(work, 'same-tm');
+    const runs = [
+      [join(work, 'tiny.neurovis.json'), '--out', tiny, '--radius', '1'],
+      [join(FIXTURES, 'tfjs', 'teachable_machine', 'model.json'), '--out', tm, '--mode', 'surrogate', '--layers', 'sequential_3/dense_Dense2,sequential_1/model1/expanded_conv_depthwise', '--format', 'png,svg'],
+    ];
+    for (const args of runs) {
+      const r = spawnSync(process.execPath, [cli, 'gallery', ...args, '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.stderr).toBe('');
+    }
+    const names = readdirSync(oracle).filter((n) => /\.(png|svg)$/.test(n)).sort();
+    expect(names).toHaveLength(8);
+    for (const name of names) {
+      const made = readFileSync(join(name.startsWith('sequential') ? tm : tiny, name));
+      expect(made.equals(readFileSync(join(oracle, name))), name).toBe(true);
+    }
+  });
+
   it('writes only the formats asked for, with no temporary files left', () => {
     const out = join(work, 'only-svg');
     const r = spawnSync(process.execPath, [cli, 'gallery', join(work, 'tiny.neurovis.json'), '--out', out, '--format', 'svg', '--workers', '0', '--quiet'], { encoding: 'utf8', timeout: 60_000 });

@@ -219,9 +219,9 @@ export function legendPixels(colormap: ColormapName, width = LEGEND_WIDTH, heigh
   return { width, height, data };
 }
 
-/** Draws `src` over `dst` at (x, y), blending by the source alpha over the opaque sheet. */
+/** Draws `src` over `dst` at (x, y), blending by the source alpha over the opaque sheet; rows outside `dst` are left out. */
 export function blit(dst: RGBAImage, src: RGBAImage, x: number, y: number): void {
-  for (let j = 0; j < src.height; j++) {
+  for (let j = Math.max(0, -y); j < Math.min(src.height, dst.height - y); j++) {
     for (let i = 0; i < src.width; i++) {
       const s = (j * src.width + i) * 4;
       const a = src.data[s + 3];
@@ -241,16 +241,35 @@ export function layerThumbnails(g: LayerGallery, options: SheetOptions): RGBAIma
 
 /** Draws one sheet: an opaque RGBA image. */
 export function drawSheet(sheet: SheetLayout, thumbnails: readonly RGBAImage[], colormap: ColormapName): RGBAImage {
-  const data = new Uint8ClampedArray(sheet.width * sheet.height * 4);
-  for (let p = 0; p < sheet.width * sheet.height; p++) {
+  return drawSheetBand(sheet, 0, sheet.height, thumbnails, colormap);
+}
+
+/**
+ * Rows y0 ≤ y < y1 of a sheet, exactly as drawSheet draws them (each pixel gets the same
+ * background, thumbnail, legend and text in the same order): a large sheet drawn a band at a
+ * time. `thumbnails` needs only the cells that reach into the band (sheetBands).
+ */
+export function drawSheetBand(sheet: SheetLayout, y0: number, y1: number, thumbnails: readonly RGBAImage[], colormap: ColormapName): RGBAImage {
+  const height = y1 - y0;
+  const data = new Uint8ClampedArray(sheet.width * height * 4);
+  for (let p = 0; p < sheet.width * height; p++) {
     data[p * 4] = BACKGROUND[0];
     data[p * 4 + 1] = BACKGROUND[1];
     data[p * 4 + 2] = BACKGROUND[2];
     data[p * 4 + 3] = 255;
   }
-  const image: RGBAImage = { width: sheet.width, height: sheet.height, data };
-  for (const cell of sheet.cells) blit(image, thumbnails[cell.neuron], cell.x, cell.y);
-  if (sheet.legend) blit(image, legendPixels(colormap, sheet.legend.width, sheet.legend.height), sheet.legend.x, sheet.legend.y);
-  for (const t of sheet.texts) drawText(data, sheet.width, sheet.height, t.text, t.x, t.y, INK, t.scale);
+  const image: RGBAImage = { width: sheet.width, height, data };
+  for (const cell of sheet.cells) if (cell.y < y1 && cell.y + sheet.thumbHeight > y0) blit(image, thumbnails[cell.neuron], cell.x, cell.y - y0);
+  if (sheet.legend) blit(image, legendPixels(colormap, sheet.legend.width, sheet.legend.height), sheet.legend.x, sheet.legend.y - y0);
+  for (const t of sheet.texts) drawText(data, sheet.width, height, t.text, t.x, t.y - y0, INK, t.scale);
   return image;
+}
+
+/** A sheet cut into bands at its rows of cells, each with the cells whose thumbnails lie in it (each cell in one band). */
+export function sheetBands(sheet: SheetLayout): { y0: number; y1: number; cells: SheetCell[] }[] {
+  const starts = [...new Set([0, ...sheet.cells.map((c) => c.y)])].sort((a, b) => a - b);
+  return starts.map((y0, i) => {
+    const y1 = i + 1 < starts.length ? starts[i + 1] : sheet.height;
+    return { y0, y1, cells: sheet.cells.filter((c) => c.y >= y0 && c.y < y1) };
+  });
 }

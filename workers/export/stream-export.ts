@@ -11,25 +11,17 @@ import { drawingShape } from '../imaging/input-layout';
 import { encodePng } from '../imaging/png';
 import { maxAbs, type RGBAImage } from '../imaging/thumbnail';
 import { ExportCancelled, type ExportFormats, type ExportInput } from './collect';
-import { drawnGallery, layerImageFiles, neuronFileName, resolveOptions, rowLabels, sheetName } from './layer-images';
+import { drawnGallery, layerImageFiles, neuronFileName, resolveOptions, rowLabels } from './layer-images';
 import { buildManifest, safeFileNames } from './manifest';
-import { drawnUnits, drawSheet, layoutSheets, neuronThumbnail, type LayerGallery, type SheetLayout, type SheetOptions } from './sprite';
-import { renderSheetSvg } from './svg';
+import { writeFile, writeSheet, type FileSink, type ThumbnailSource } from './sheet-files';
+import { drawnUnits, layoutSheets, neuronThumbnail, type LayerGallery, type SheetLayout, type SheetOptions } from './sprite';
 
 /** The full x* rows of a layer, a block at a time (from a cache, or computed again). */
 export interface RowSource {
   rows(layer: string, first: number, count: number): Promise<Float32Array>;
 }
 
-export interface FileWriter {
-  write(bytes: Uint8Array): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Where the files go (a folder on disk, through the host). */
-export interface FileSink {
-  create(name: string): Promise<FileWriter>;
-}
+export type { FileSink, FileWriter } from './sheet-files';
 
 export interface StreamHooks {
   readonly signal?: AbortSignal;
@@ -53,12 +45,6 @@ export function blockRows(rowValues: number, holdBytes: number): number {
 export function npyBytes(input: Pick<ExportInput, 'inputShape' | 'layers'>): number {
   const size = input.inputShape.reduce((a, b) => a * b, 1);
   return input.layers.reduce((n, l) => n + l.neurons.length * size * 4, 0);
-}
-
-async function writeFile(sink: FileSink, name: string, bytes: Uint8Array): Promise<void> {
-  const w = await sink.create(name);
-  await w.write(bytes);
-  await w.close();
 }
 
 /** Little-endian float32 bytes of the rows (as encodeNpy writes them). */
@@ -114,6 +100,7 @@ export async function streamExport(input: ExportInput, formats: ExportFormats, r
     const npy = formats.npy ? await sink.create(npyNames[li]) : null;
     await npy?.write(npyHeader([count, ...input.inputShape]));
     const thumbs: RGBAImage[] = [];
+    const held: ThumbnailSource = { image: (n) => thumbs[n], png: (n) => encodePng(thumbs[n]) };
     let sheets: SheetLayout[] | null = null;
     let sheet = 0;
     const legend = drawnUnits(meta, options) ? 'gray' : options.colormap;
@@ -140,7 +127,7 @@ export async function streamExport(input: ExportInput, formats: ExportFormats, r
         sheets ??= layoutSheets(meta, thumbs[0].width, thumbs[0].height, options);
         // Sheets whose last neuron is drawn are written, and their thumbnails let go.
         while (sheet < sheets.length && lastNeuron(sheets[sheet]) < first + n) {
-          await writeSheet(sink, base, sheets, sheet, thumbs, legend, formats);
+          await writeSheet(sink, base, sheets, sheet, held, legend, formats);
           for (const cell of sheets[sheet].cells) {
             hold(-thumbs[cell.neuron].data.byteLength);
             delete thumbs[cell.neuron];
@@ -165,10 +152,4 @@ export async function streamExport(input: ExportInput, formats: ExportFormats, r
 
 function lastNeuron(sheet: SheetLayout): number {
   return sheet.cells.length > 0 ? sheet.cells[sheet.cells.length - 1].neuron : -1;
-}
-
-async function writeSheet(sink: FileSink, base: string, sheets: readonly SheetLayout[], s: number, thumbs: readonly RGBAImage[], legend: Parameters<typeof drawSheet>[2], formats: ExportFormats): Promise<void> {
-  const name = (ext: string): string => sheetName(base, s, sheets.length, ext);
-  if (formats.png) await writeFile(sink, name('.png'), encodePng(drawSheet(sheets[s], thumbs, legend)));
-  if (formats.svg) await writeFile(sink, name('.svg'), encoder.encode(renderSheetSvg(sheets[s], thumbs, legend)));
 }

@@ -26,6 +26,11 @@ const PAD = '='.charCodeAt(0);
  * small pieces, which for a sheet of 224-pixel thumbnails outgrew V8's heap.
  */
 export function base64(bytes: Uint8Array): string {
+  return new TextDecoder('latin1').decode(base64Bytes(bytes));
+}
+
+/** The base64 text of `bytes` as ASCII bytes. */
+export function base64Bytes(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
   let o = 0;
   for (let i = 0; i < bytes.length; i += 3) {
@@ -37,7 +42,7 @@ export function base64(bytes: Uint8Array): string {
     out[o++] = i + 1 < bytes.length ? B64_CODES[((b & 15) << 2) | (c >> 6)] : PAD;
     out[o++] = i + 2 < bytes.length ? B64_CODES[c & 63] : PAD;
   }
-  return new TextDecoder('latin1').decode(out);
+  return out;
 }
 
 function pngDataUrl(image: RGBAImage): string {
@@ -46,12 +51,18 @@ function pngDataUrl(image: RGBAImage): string {
 
 const rgb = (c: readonly number[]): string => `rgb(${c[0]},${c[1]},${c[2]})`;
 
-/** The ECharts option (graphic elements only) of one sheet. */
-function sheetOption(sheet: SheetLayout, thumbnails: readonly RGBAImage[], colormap: ColormapName): echarts.EChartsCoreOption {
+/**
+ * Stands in for a thumbnail's base64 PNG while ECharts renders (a real one starts "iVBOR"): the
+ * thumbnails go in afterwards, one at a time (a sheet of 224-pixel thumbnails holds hundreds of
+ * MB of base64).
+ */
+const TOKEN = /(?<=data:image\/png;base64,)NVCELL(\d+)X/g;
+
+/** The ECharts option (graphic elements only) of one sheet, a token in place of each thumbnail. */
+function sheetOption(sheet: SheetLayout, colormap: ColormapName): echarts.EChartsCoreOption {
   const elements: object[] = [{ type: 'rect', shape: { x: 0, y: 0, width: sheet.width, height: sheet.height }, style: { fill: rgb(BACKGROUND) }, silent: true }];
   for (const cell of sheet.cells) {
-    const t = thumbnails[cell.neuron];
-    elements.push({ type: 'image', style: { image: pngDataUrl(t), x: cell.x, y: cell.y, width: t.width, height: t.height }, silent: true });
+    elements.push({ type: 'image', style: { image: `data:image/png;base64,NVCELL${cell.neuron}X`, x: cell.x, y: cell.y, width: sheet.thumbWidth, height: sheet.thumbHeight }, silent: true });
   }
   if (sheet.legend) {
     const l = sheet.legend;
@@ -82,13 +93,33 @@ function stableClassNames(svg: string): string {
   });
 }
 
-/** One sheet as a standalone SVG document. */
-export function renderSheetSvg(sheet: SheetLayout, thumbnails: readonly RGBAImage[], colormap: ColormapName): string {
+/**
+ * One sheet as a standalone SVG document in pieces: `text[0]`, the base64 PNG of thumbnail
+ * `neurons[0]`, `text[1]`, … and the last text.
+ */
+export function sheetSvgTemplate(sheet: SheetLayout, colormap: ColormapName): { text: string[]; neurons: number[] } {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: sheet.width, height: sheet.height });
+  let svg: string;
   try {
-    chart.setOption(sheetOption(sheet, thumbnails, colormap));
-    return `<?xml version="1.0" encoding="UTF-8"?>\n${stableClassNames(chart.renderToSVGString())}\n`;
+    chart.setOption(sheetOption(sheet, colormap));
+    svg = `<?xml version="1.0" encoding="UTF-8"?>\n${stableClassNames(chart.renderToSVGString())}\n`;
   } finally {
     chart.dispose();
   }
+  const text: string[] = [];
+  const neurons: number[] = [];
+  let from = 0;
+  for (const m of svg.matchAll(TOKEN)) {
+    text.push(svg.slice(from, m.index));
+    neurons.push(Number(m[1]));
+    from = m.index + m[0].length;
+  }
+  text.push(svg.slice(from));
+  return { text, neurons };
+}
+
+/** One sheet as a standalone SVG document. */
+export function renderSheetSvg(sheet: SheetLayout, thumbnails: readonly RGBAImage[], colormap: ColormapName): string {
+  const { text, neurons } = sheetSvgTemplate(sheet, colormap);
+  return text.map((t, i) => (i < neurons.length ? t + base64(encodePng(thumbnails[neurons[i]])) : t)).join('');
 }
