@@ -100,7 +100,7 @@ export function reusedLayers(layer: Pick<LayerInfo, 'reuses' | 'reusesAll' | 'ho
 const LIVE_SOURCE_ROWS = 8;
 
 /** Whether the rule behind the layer is only positively homogeneous in the seed under this mode (deconvnet and guided behind a ReLU). */
-const homogeneousOnly = (layer: Pick<LayerInfo, 'homogeneousIn'>, mode: string): boolean => layer.homogeneousIn?.some((m) => m === mode) ?? false;
+export const homogeneousOnly = (layer: Pick<LayerInfo, 'homogeneousIn'>, mode: string): boolean => layer.homogeneousIn?.some((m) => m === mode) ?? false;
 
 /**
  * a for `batch` seeds of a layer from the known reversals of the layers it reuses, seed by
