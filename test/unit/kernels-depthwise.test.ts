@@ -61,6 +61,8 @@ const fixed: Case[] = [
   caseOf('3×3 on a 4×4 plane, 7 maps', 4, 4, [3, 3], [1, 1], [1, 1], [1, 1], 5, 7, 1),
   caseOf('3×3 stride 2 from 4×4 to 2×2, 85 images', 4, 4, [3, 3], [2, 2], [1, 1], [1, 1], 85, 9, 1),
   caseOf('3×3 stride 2 on 16×16, to 8×8', 16, 16, [3, 3], [2, 2], [1, 1], [1, 1], 3, 6, 1),
+  caseOf('3×3 on an 8×8 plane, 13 channels (the transpose four channels a vector)', 8, 8, [3, 3], [1, 1], [1, 1], [1, 1], 3, 13, 1),
+  caseOf('3×3 stride 2 from 7×5, cropped', 7, 5, [3, 3], [2, 2], [1, 1], [1, 1], 2, 6, 1, 1),
   caseOf('3×3 on a 1×1 plane, two maps per channel', 1, 1, [3, 3], [1, 1], [1, 1], [1, 1], 4, 3, 2),
   caseOf('5×5 padding 2 on 3×5, one channel, two maps', 3, 5, [5, 5], [1, 1], [1, 1], [2, 2], 2, 1, 2),
   caseOf('3×3 no padding on 6×6, 2 channels', 6, 6, [3, 3], [1, 1], [1, 1], [0, 0], 3, 2, 1),

@@ -16,6 +16,8 @@ interface DepthwiseModule {
   readonly forward: Kernel;
   readonly transposed: Kernel;
   readonly forwardAcross: Kernel;
+  readonly transposedAcross: Kernel;
+  readonly transposedAcrossScratchFloats: (boxPlane: number, K: number, inPlane: number) => number;
   readonly ACROSS_WIDTH: WebAssembly.Global;
   readonly acrossScratchFloats: (inPlane: number, K: number, outPlane: number) => number;
   readonly forwardScratchFloats: (inH: number, outW: number, kW: number, sW: number, dW: number, pW: number) => number;
@@ -80,8 +82,11 @@ export function depthwiseWasm(
   const chunk = Math.max(1, Math.min(images, Math.floor(CHUNK_FLOATS / (srcPlanes + dstPlanes))));
   // Short output rows: four maps a vector instead of a row's outputs, one tap table per call.
   const across = forward && Math.max(outH, outW) <= Number(m.ACROSS_WIDTH.value);
+  // The same for the transpose's short rows (gx's), with one map per channel.
+  const acrossT = !forward && mg === 1 && Math.max(inH, inW) <= Number(m.ACROSS_WIDTH.value);
   const scratchFloats = across
     ? m.acrossScratchFloats(inH * inW, kH * kW, outH * outW)
+    : acrossT ? m.transposedAcrossScratchFloats(outH * outW, kH * kW, inH * inW)
     : forward ? m.forwardScratchFloats(inH, outW, kW, sW, dW, pW) : m.transposedScratchFloats(mg, outH, inW, kW, dW);
   const wAt = Number(m.HEADER_BYTES.value);
   const scratchAt = wAt + 4 * ((w.length + 3) & ~3);
@@ -116,7 +121,8 @@ export function depthwiseWasm(
         continue;
       }
       geometry.set([inH, inW, rows, cols, kH, kW, sH, sW, dH, dW, pH - row0 * sH, pW - col0 * sW, outW, outH * outW, row0 * outW + col0]);
-      m.transposed(count * channels, channels, maps, mg, srcAt, wAt, dstAt, scratchAt);
+      if (acrossT) m.transposedAcross(count, channels, maps, mg, srcAt, wAt, dstAt, scratchAt);
+      else m.transposed(count * channels, channels, maps, mg, srcAt, wAt, dstAt, scratchAt);
     }
     dst.set(heap.subarray(dstAt >> 2, (dstAt >> 2) + count * dstPlanes), n0 * dstPlanes);
   }

@@ -120,63 +120,19 @@ export function acrossScratchFloats(inPlane: i32, K: i32, outPlane: i32): i32 {
  */
 export function forwardAcross(images: i32, channels: i32, maps: i32, mg: i32, x: usize, w: usize, y: usize, scratch: usize): void {
   const inH = geometry(0), inW = geometry(1), outH = geometry(2), outW = geometry(3), kH = geometry(4), kW = geometry(5);
-  const sH = geometry(6), sW = geometry(7), dH = geometry(8), dW = geometry(9), pH = geometry(10), pW = geometry(11);
   const inPlane = inH * inW;
   const outPlane = outH * outW;
   const K = kH * kW;
-  const xs = scratch;
-  const ws = xs + (<usize>inPlane << 4);
-  const starts = ws + (<usize>K << 4);
-  const table = starts + (<usize>(outPlane + 1) << 2);
-  // starts[o] … starts[o + 1]: output o's taps, each the byte offsets of its lanes in xs and ws.
-  let t = 0;
-  for (let oh = 0; oh < outH; oh++) {
-    for (let ow = 0; ow < outW; ow++) {
-      store<i32>(starts + (<usize>(oh * outW + ow) << 2), t);
-      for (let kh = 0; kh < kH; kh++) {
-        const ih = oh * sH + kh * dH - pH;
-        if (ih < 0 || ih >= inH) continue;
-        for (let kw = 0; kw < kW; kw++) {
-          const iw = ow * sW + kw * dW - pW;
-          if (iw < 0 || iw >= inW) continue;
-          store<i32>(table + (<usize>t << 3), (ih * inW + iw) << 4);
-          store<i32>(table + (<usize>t << 3), (kh * kW + kw) << 4, 4);
-          t++;
-        }
-      }
-    }
-  }
-  store<i32>(starts + (<usize>outPlane << 2), t);
-  const outBytes = <usize>outPlane << 2;
+  tapTable(scratch, inPlane, outH, outW, inH, inW, false);
   for (let m0 = 0; m0 < maps; m0 += 4) {
     const lanes = min(4, maps - m0);
-    // Lanes past the last map hold zero weights and whatever input: their sums are not stored.
-    if (lanes < 4) memory.fill(ws, 0, <usize>K << 4);
-    for (let j = 0; j < lanes; j++) {
-      const wm = w + (<usize>((m0 + j) * K) << 2);
-      for (let k = 0; k < K; k++) store<f32>(ws + (<usize>k << 4) + (<usize>j << 2), load<f32>(wm + (<usize>k << 2)));
-    }
+    interleaveWeights(scratch + (<usize>inPlane << 4), w, m0, lanes, K);
     for (let n = 0; n < images; n++) {
       for (let j = 0; j < lanes; j++) {
         const src = x + (<usize>((n * channels + (m0 + j) / mg) * inPlane) << 2);
-        for (let i = 0; i < inPlane; i++) store<f32>(xs + (<usize>i << 4) + (<usize>j << 2), load<f32>(src + (<usize>i << 2)));
+        for (let i = 0; i < inPlane; i++) store<f32>(scratch + (<usize>i << 4) + (<usize>j << 2), load<f32>(src + (<usize>i << 2)));
       }
-      const dst = y + (<usize>((n * maps + m0) * outPlane) << 2);
-      let from = load<i32>(starts);
-      for (let o = 0; o < outPlane; o++) {
-        const to = load<i32>(starts + (<usize>(o + 1) << 2));
-        let acc = f32x4.splat(0);
-        for (let i = from; i < to; i++) {
-          const tap = table + (<usize>i << 3);
-          acc = f32x4.add(acc, f32x4.mul(v128.load(ws + <usize>load<i32>(tap, 4)), v128.load(xs + <usize>load<i32>(tap))));
-        }
-        from = to;
-        const at = dst + (<usize>o << 2);
-        store<f32>(at, f32x4.extract_lane(acc, 0));
-        if (lanes > 1) store<f32>(at + outBytes, f32x4.extract_lane(acc, 1));
-        if (lanes > 2) store<f32>(at + 2 * outBytes, f32x4.extract_lane(acc, 2));
-        if (lanes > 3) store<f32>(at + 3 * outBytes, f32x4.extract_lane(acc, 3));
-      }
+      sumAcross(scratch, inPlane, K, outPlane, y + (<usize>((n * maps + m0) * outPlane) << 2), lanes);
     }
   }
 }
@@ -230,6 +186,139 @@ export function transposed(planes: i32, channels: i32, maps: i32, mg: i32, gy: u
       }
       sumTaps(gx + (<usize>(plane * inPlane + ih * inW) << 2), inW, taps);
     }
+  }
+}
+
+/** Floats of transposedAcross() scratch: 4 lanes of a gy box and of W, then the tap table (i32). */
+export function transposedAcrossScratchFloats(boxPlane: i32, K: i32, inPlane: i32): i32 {
+  return 4 * boxPlane + 4 * K + inPlane + 1 + 2 * inPlane * K;
+}
+
+/**
+ * transposed() for small planes with one map per channel (depthwise), where a row of gx is
+ * too short to fill f32x4 and per-plane set-up dominates: four channels in the lanes of one
+ * f32x4, each gx position one sum over the taps whose output it feeds, in transposed()'s
+ * order (kh, then kw), skipping only outputs outside gy's box (zeros). The tap table is the
+ * same for every plane, so it is built once per call.
+ */
+export function transposedAcross(images: i32, channels: i32, maps: i32, mg: i32, gy: usize, w: usize, gx: usize, scratch: usize): void {
+  const inH = geometry(0), inW = geometry(1), outH = geometry(2), outW = geometry(3), kH = geometry(4), kW = geometry(5);
+  const srcW = geometry(12), srcPlane = geometry(13), srcAt = geometry(14);
+  const inPlane = inH * inW;
+  const boxPlane = outH * outW;
+  const K = kH * kW;
+  tapTable(scratch, boxPlane, inH, inW, outH, outW, true);
+  for (let c0 = 0; c0 < channels; c0 += 4) {
+    const lanes = min(4, channels - c0);
+    interleaveWeights(scratch + (<usize>boxPlane << 4), w, c0, lanes, K);
+    for (let n = 0; n < images; n++) {
+      for (let j = 0; j < lanes; j++) {
+        const src = gy + (<usize>((n * maps + c0 + j) * srcPlane + srcAt) << 2);
+        for (let oh = 0; oh < outH; oh++) {
+          const row = src + (<usize>(oh * srcW) << 2);
+          const to = scratch + (<usize>(oh * outW) << 4) + (<usize>j << 2);
+          for (let ow = 0; ow < outW; ow++) store<f32>(to + (<usize>ow << 4), load<f32>(row + (<usize>ow << 2)));
+        }
+      }
+      sumAcross(scratch, boxPlane, K, inPlane, gx + (<usize>((n * channels + c0) * inPlane) << 2), lanes);
+    }
+  }
+}
+
+/**
+ * The row (column) of the source plane, of n, that kernel offset k reaches from position pos
+ * on one axis, or −1: forward the input pos·s + k·d − p; transposed the output (pos + p − k·d) / s
+ * where it divides.
+ */
+@inline
+function reach(pos: i32, k: i32, s: i32, d: i32, p: i32, n: i32, transposed: bool): i32 {
+  if (transposed) {
+    const at = pos + p - k * d;
+    if (at < 0) return -1;
+    const q = at / s;
+    return q * s === at && q < n ? q : -1;
+  }
+  const at = pos * s + k * d - p;
+  return at >= 0 && at < n ? at : -1;
+}
+
+/**
+ * The across kernels' scratch: the source plane's four lanes (`lanes` f32x4), the weights' (K
+ * f32x4), then the tap table: starts (i32, one per position and one more), then per tap the
+ * byte offsets of its lanes in the source plane and the weights.
+ */
+@inline
+function tapStarts(scratch: usize, lanes: i32, K: i32): usize {
+  return scratch + (<usize>(lanes + K) << 4);
+}
+
+@inline
+function tapList(scratch: usize, lanes: i32, K: i32, positions: i32): usize {
+  return tapStarts(scratch, lanes, K) + (<usize>(positions + 1) << 2);
+}
+
+/**
+ * The tap table of forwardAcross() and transposedAcross() in `scratch` (after a source plane
+ * of `lanes` positions): position o's taps (o over h × w), from the source plane (srcH ×
+ * srcW), in order of kh, then kw.
+ */
+function tapTable(scratch: usize, lanes: i32, h: i32, w: i32, srcH: i32, srcW: i32, transposed: bool): void {
+  const kH = geometry(4), kW = geometry(5), sH = geometry(6), sW = geometry(7), dH = geometry(8), dW = geometry(9), pH = geometry(10), pW = geometry(11);
+  const starts = tapStarts(scratch, lanes, kH * kW);
+  const table = tapList(scratch, lanes, kH * kW, h * w);
+  let t = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      store<i32>(starts + (<usize>(y * w + x) << 2), t);
+      for (let kh = 0; kh < kH; kh++) {
+        const sy = reach(y, kh, sH, dH, pH, srcH, transposed);
+        if (sy < 0) continue;
+        for (let kw = 0; kw < kW; kw++) {
+          const sx = reach(x, kw, sW, dW, pW, srcW, transposed);
+          if (sx < 0) continue;
+          store<i32>(table + (<usize>t << 3), (sy * srcW + sx) << 4);
+          store<i32>(table + (<usize>t << 3), (kh * kW + kw) << 4, 4);
+          t++;
+        }
+      }
+    }
+  }
+  store<i32>(starts + (<usize>(h * w) << 2), t);
+}
+
+/** Lane j < lanes of ws's K f32x4 = the weights of map first + j. Lanes past them hold zero weights: their sums are not stored. */
+function interleaveWeights(ws: usize, w: usize, first: i32, lanes: i32, K: i32): void {
+  if (lanes < 4) memory.fill(ws, 0, <usize>K << 4);
+  for (let j = 0; j < lanes; j++) {
+    const wm = w + (<usize>((first + j) * K) << 2);
+    for (let k = 0; k < K; k++) store<f32>(ws + (<usize>k << 4) + (<usize>j << 2), load<f32>(wm + (<usize>k << 2)));
+  }
+}
+
+/**
+ * For each position o < count, the sum over its taps (tapTable()) of the products of the
+ * source and weight lanes; lane j goes to plane j of dst (count floats each).
+ */
+function sumAcross(scratch: usize, srcLanes: i32, K: i32, count: i32, dst: usize, lanes: i32): void {
+  const ws = scratch + (<usize>srcLanes << 4);
+  const vs = scratch;
+  const starts = tapStarts(scratch, srcLanes, K);
+  const table = tapList(scratch, srcLanes, K, count);
+  const planeBytes = <usize>count << 2;
+  let from = load<i32>(starts);
+  for (let o = 0; o < count; o++) {
+    const to = load<i32>(starts + (<usize>(o + 1) << 2));
+    let acc = f32x4.splat(0);
+    for (let i = from; i < to; i++) {
+      const tap = table + (<usize>i << 3);
+      acc = f32x4.add(acc, f32x4.mul(v128.load(ws + <usize>load<i32>(tap, 4)), v128.load(vs + <usize>load<i32>(tap))));
+    }
+    from = to;
+    const at = dst + (<usize>o << 2);
+    store<f32>(at, f32x4.extract_lane(acc, 0));
+    if (lanes > 1) store<f32>(at + planeBytes, f32x4.extract_lane(acc, 1));
+    if (lanes > 2) store<f32>(at + 2 * planeBytes, f32x4.extract_lane(acc, 2));
+    if (lanes > 3) store<f32>(at + 3 * planeBytes, f32x4.extract_lane(acc, 3));
   }
 }
 
