@@ -74,11 +74,11 @@ export function forward(planes: i32, channels: i32, maps: i32, mg: i32, x: usize
           // t covers columns [0, inW) for t ∈ [lo, hi).
           const lo = min(rowLength, max(0, (shift - q + sW - 1) / sW));
           const hi = max(lo, min(rowLength, (inW - 1 + shift - q) / sW + 1));
-          memory.fill(dst, 0, <usize>lo << 2);
+          zeroFloats(dst, lo);
           const from = src + (<usize>(r * inW + lo * sW + q - shift) << 2);
-          if (sW === 1) memory.copy(dst + (<usize>lo << 2), from, <usize>(hi - lo) << 2);
+          if (sW === 1) copyFloats(dst + (<usize>lo << 2), from, hi - lo);
           else for (let t = lo; t < hi; t++) store<f32>(dst + (<usize>t << 2), load<f32>(from + (<usize>((t - lo) * sW) << 2)));
-          memory.fill(dst + (<usize>hi << 2), 0, <usize>(rowLength - hi) << 2);
+          zeroFloats(dst + (<usize>hi << 2), rowLength - hi);
         }
       }
       lastInput = input;
@@ -163,7 +163,7 @@ export function transposed(planes: i32, channels: i32, maps: i32, mg: i32, gy: u
       for (let oh = 0; oh < outH; oh++) {
         const dst = scratch + (<usize>((j * outH + oh) * rowLength + lo * sW - low) << 2);
         const from = src + (<usize>(oh * srcW) << 2);
-        if (sW === 1) memory.copy(dst, from + (<usize>lo << 2), <usize>(hi - lo) << 2);
+        if (sW === 1) copyFloats(dst, from + (<usize>lo << 2), hi - lo);
         else for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>((ow - lo) * sW) << 2), load<f32>(from + (<usize>ow << 2)));
       }
     }
@@ -393,6 +393,34 @@ function sumNineTaps(out: usize, width: i32): void {
     storeRow(out + (<usize>i << 2), acc, width - i);
     p0 += 16; p1 += 16; p2 += 16; p3 += 16; p4 += 16; p5 += 16; p6 += 16; p7 += 16; p8 += 16;
   }
+}
+
+/** Runs at most this long go inline: a bulk-memory instruction is a call out of the module, dearer than a plane row's few floats. */
+const INLINE_FLOATS: i32 = 64;
+
+/** dst[0 … floats) = 0. */
+@inline
+function zeroFloats(dst: usize, floats: i32): void {
+  if (floats > INLINE_FLOATS) {
+    memory.fill(dst, 0, <usize>floats << 2);
+    return;
+  }
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= floats; i += 4) v128.store(dst + (<usize>i << 2), zero);
+  for (; i < floats; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
+/** dst[0 … floats) = src[0 … floats) (not overlapping). */
+@inline
+function copyFloats(dst: usize, src: usize, floats: i32): void {
+  if (floats > INLINE_FLOATS) {
+    memory.copy(dst, src, <usize>floats << 2);
+    return;
+  }
+  let i = 0;
+  for (; i + 4 <= floats; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < floats; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
 }
 
 /** out[0 … min(left, 4)) = acc. */
