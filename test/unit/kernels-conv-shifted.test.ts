@@ -12,16 +12,18 @@ interface Case {
   readonly outHW: [number, number];
   readonly kernel: [number, number];
   readonly dilations?: [number, number];
+  readonly strides?: [number, number];
   /** May be negative: a cropped forward pass shifts the padding so the box reads what the whole map would. */
   readonly pads: [number, number];
 }
 
-/** The convolution's definition in double precision, y[n][m][o] = Σ w[m][c][k]·x[n][c][o − pad + k·d]: the truth. */
+/** The convolution's definition in double precision, y[n][m][o] = Σ w[m][c][k]·x[n][c][o·s − pad + k·d]: the truth. */
 function direct(cs: Case, x: Float32Array, w: Float32Array): Float64Array {
   const [H, W] = cs.inHW;
   const [OH, OW] = cs.outHW;
   const [KH, KW] = cs.kernel;
   const [dh, dw] = cs.dilations ?? [1, 1];
+  const [sh, sw] = cs.strides ?? [1, 1];
   const y = new Float64Array(cs.images * cs.maps * OH * OW);
   for (let n = 0; n < cs.images; n++) {
     for (let m = 0; m < cs.maps; m++) {
@@ -31,8 +33,8 @@ function direct(cs: Case, x: Float32Array, w: Float32Array): Float64Array {
           for (let c = 0; c < cs.channels; c++) {
             for (let a = 0; a < KH; a++) {
               for (let b = 0; b < KW; b++) {
-                const ih = oh - cs.pads[0] + a * dh;
-                const iw = ow - cs.pads[1] + b * dw;
+                const ih = oh * sh - cs.pads[0] + a * dh;
+                const iw = ow * sw - cs.pads[1] + b * dw;
                 if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
                 s += w[((m * cs.channels + c) * KH + a) * KW + b] * x[((n * cs.channels + c) * H + ih) * W + iw];
               }
@@ -47,7 +49,7 @@ function direct(cs: Case, x: Float32Array, w: Float32Array): Float64Array {
 }
 
 function plan(cs: Case): ShiftedConv {
-  const geometry = windowGeometry({ inShape: cs.inHW, outShape: cs.outHW, kernel: cs.kernel, strides: [1, 1], dilations: cs.dilations ?? [1, 1], padsBegin: cs.pads });
+  const geometry = windowGeometry({ inShape: cs.inHW, outShape: cs.outHW, kernel: cs.kernel, strides: cs.strides ?? [1, 1], dilations: cs.dilations ?? [1, 1], padsBegin: cs.pads });
   return { images: cs.images, channels: cs.channels, maps: cs.maps, group: 1, geometry };
 }
 
@@ -62,13 +64,23 @@ const cases: Case[] = [
   { images: 4, channels: 12, maps: 8, inHW: [6, 6], outHW: [6, 5], kernel: [3, 3], pads: [-1, 2] },
   // One image, a single-row output.
   { images: 1, channels: 8, maps: 8, inHW: [3, 12], outHW: [1, 10], kernel: [3, 3], pads: [0, 0] },
+  // Stride 2, Keras "same" on an even map (padding only at the end: the last input row and column read by no output).
+  { images: 3, channels: 16, maps: 32, inHW: [16, 16], outHW: [8, 8], kernel: [3, 3], strides: [2, 2], pads: [0, 0] },
+  // Stride 2 with padding before, odd input (the first padded row is phase 0 of the grid).
+  { images: 2, channels: 8, maps: 12, inHW: [9, 9], outHW: [5, 5], kernel: [3, 3], strides: [2, 2], pads: [1, 1] },
+  // Strides (3, 2), a 4×5 kernel: more phases in a row than a stride of 2, uneven phases along columns.
+  { images: 2, channels: 9, maps: 8, inHW: [13, 12], outHW: [4, 4], kernel: [4, 5], strides: [3, 2], pads: [1, 2] },
+  // Stride 2 with dilation 2: every offset reads the same phase (one phase laid out, the others never read).
+  { images: 2, channels: 8, maps: 8, inHW: [11, 11], outHW: [4, 5], kernel: [3, 3], strides: [2, 2], dilations: [2, 2], pads: [0, 1] },
+  // A cropped strided pass: negative padding, outputs past the box.
+  { images: 3, channels: 10, maps: 8, inHW: [7, 8], outHW: [4, 5], kernel: [3, 3], strides: [2, 2], pads: [-1, 0] },
 ];
 
 describe('convolution as shifted GEMMs over a padded batch (kernels/conv-shifted.ts)', () => {
   it.skipIf(!wasmGemm())('forward equals the definition, and the transpose is its adjoint (⟨conv x, g⟩ = ⟨x, convᵀ g⟩, each against the definition)', () => {
     cases.forEach((cs, i) => {
       const p = plan(cs);
-      expect(shiftedApplies(p)).toBe(true);
+      expect(shiftedApplies(p, 'transposed')).toBe(true);
       const inSize = cs.inHW[0] * cs.inHW[1];
       const outSize = cs.outHW[0] * cs.outHW[1];
       const x = values(cs.images * cs.channels * inSize, 11 + i);
@@ -92,11 +104,13 @@ describe('convolution as shifted GEMMs over a padded batch (kernels/conv-shifted
     });
   });
 
-  it('does not apply to strides, groups, 1×1 kernels, 3-D windows or few channels (those keep im2col or the direct loops)', () => {
+  it('does not apply to strided forward passes, groups, 1×1 kernels, 3-D windows or few channels (those keep im2col or the direct loops)', () => {
     const base = plan(cases[0]);
     const g = (spec: Partial<Parameters<typeof windowGeometry>[0]>): ShiftedConv['geometry'] =>
       windowGeometry({ inShape: [8, 8], outShape: [8, 8], kernel: [3, 3], strides: [1, 1], dilations: [1, 1], padsBegin: [1, 1], ...spec });
+    // Strided: the transpose only (forward keeps im2col's one GEMM).
     expect(shiftedApplies({ ...base, geometry: g({ strides: [2, 2], outShape: [4, 4] }) })).toBe(false);
+    expect(shiftedApplies({ ...base, geometry: g({ strides: [2, 2], outShape: [4, 4] }) }, 'transposed')).toBe(true);
     expect(shiftedApplies({ ...base, group: 2 })).toBe(false);
     expect(shiftedApplies({ ...base, geometry: g({ kernel: [1, 1], padsBegin: [0, 0] }) })).toBe(false);
     expect(shiftedApplies({ ...base, geometry: g({ inShape: [3, 8, 8], outShape: [1, 8, 8], kernel: [3, 3, 3], strides: [1, 1, 1], dilations: [1, 1, 1], padsBegin: [0, 1, 1] }) })).toBe(false);

@@ -3,7 +3,7 @@ import { reserveWasm } from './wasm-module';
 import type { WindowGeometry } from './window-geometry';
 
 /**
- * A stride-1 2-D convolution (and its transpose) as kernel-offset GEMMs over a padded batch,
+ * A 2-D convolution (and its transpose) as kernel-offset GEMMs over a padded batch,
  * without im2col (issue 18: im2col/col2im were a fifth of the ascent's time). Each input
  * plane is laid out on the padded grid Hp × Wp (Hp = OH + (KH−1)·dH, Wp = OW + (KW−1)·dW),
  * every image of the batch one after another on one row per channel, so the kernel offset
@@ -12,7 +12,9 @@ import type { WindowGeometry } from './window-geometry';
  * all in WebAssembly memory (the operands are copied in once and the result out once).
  * Columns on the padding are computed and dropped. Each output gets its terms in a fixed
  * order (offset, then channel) whatever the batch or the crop, so an image's result does
- * not depend on the other images.
+ * not depend on the other images. A strided convolution is the same over the input's phase
+ * planes (gridOf): each offset reads one phase, so no output position is computed and dropped
+ * for the stride.
  */
 export interface ShiftedConv {
   readonly images: number;
@@ -27,34 +29,69 @@ const PASS_FLOATS = 1 << 23;
 /** Fewer input channels than this: im2col's one GEMM with channels × offsets terms wins (a GEMM of k = 3 is mostly C traffic). */
 const MIN_CHANNELS = 8;
 
-/** Whether the shifted GEMMs apply: one group, stride 1, 2-D, a kernel wider than one pixel. */
-export function shiftedApplies(p: ShiftedConv): boolean {
+/**
+ * Whether the shifted GEMMs apply: one group, 2-D, a kernel wider than one pixel; strided only
+ * for the transpose (forward, im2col's one GEMM of channels × offsets terms measured as fast or
+ * faster on ResNet-8's stride-2 shapes; the transpose's col2im scatter is what the phases save).
+ */
+export function shiftedApplies(p: ShiftedConv, direction: 'forward' | 'transposed' = 'forward'): boolean {
   const g = p.geometry;
   return (
     p.group === 1 &&
     Math.min(p.channels, p.maps) >= MIN_CHANNELS &&
-    g.strides.every((s) => s === 1) &&
+    (direction === 'transposed' || g.strides.every((s) => s === 1)) &&
     g.inShape[0] === 1 && g.outShape[0] === 1 && g.kernel[0] === 1 &&
     g.kernelSize > 1
   );
 }
 
+/**
+ * The padded grid. With strides (sH, sW) the padded input is split into phase planes: phase
+ * (ph, pw) holds padded input (u·sH + ph, v·sW + pw) at (u, v), so kernel offset (a, b) reads
+ * phase ((a·dH) mod sH, (b·dW) mod sW) at (oh + ⌊a·dH/sH⌋, ow + ⌊b·dW/sW⌋): a stride-1 shift
+ * on that phase's rows. Stride 1 is one phase. Only the phases some offset reads are laid out.
+ */
 interface Grid {
   readonly hp: number;
   readonly wp: number;
   readonly sp: number;
+  /** Per offset: its shift along a row, and its phase (the phase's rows start at phase·rows). */
   readonly offsets: Int32Array;
+  readonly phaseOf: Int32Array;
+  /** Per phase index: its (ph, pw). */
+  readonly phaseH: Int32Array;
+  readonly phaseW: Int32Array;
+  /** Per row phase ph (and column phase pw): its index among the laid-out ones, or −1. */
+  readonly indexH: Int32Array;
+  readonly indexW: Int32Array;
+  /** Column phases laid out (phase index = row phase's index · phasesW + column phase's index). */
+  readonly phasesW: number;
   readonly maxOff: number;
 }
 
 function gridOf(g: WindowGeometry): Grid {
   const [, kh, kw] = g.kernel;
   const [, dh, dw] = g.dilations;
-  const hp = g.outShape[1] + (kh - 1) * dh;
-  const wp = g.outShape[2] + (kw - 1) * dw;
+  const [, sh, sw] = g.strides;
+  const hp = g.outShape[1] + Math.floor(((kh - 1) * dh) / sh);
+  const wp = g.outShape[2] + Math.floor(((kw - 1) * dw) / sw);
+  const indexH = new Int32Array(sh).fill(-1);
+  const indexW = new Int32Array(sw).fill(-1);
+  const usedH: number[] = [];
+  const usedW: number[] = [];
+  for (let a = 0; a < kh; a++) if (indexH[(a * dh) % sh] < 0) indexH[(a * dh) % sh] = usedH.push((a * dh) % sh) - 1;
+  for (let b = 0; b < kw; b++) if (indexW[(b * dw) % sw] < 0) indexW[(b * dw) % sw] = usedW.push((b * dw) % sw) - 1;
   const offsets = new Int32Array(kh * kw);
-  for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) offsets[a * kw + b] = a * dh * wp + b * dw;
-  return { hp, wp, sp: hp * wp, offsets, maxOff: offsets[offsets.length - 1] };
+  const phaseOf = new Int32Array(kh * kw);
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      offsets[a * kw + b] = Math.floor((a * dh) / sh) * wp + Math.floor((b * dw) / sw);
+      phaseOf[a * kw + b] = indexH[(a * dh) % sh] * usedW.length + indexW[(b * dw) % sw];
+    }
+  }
+  const phaseH = Int32Array.from({ length: usedH.length * usedW.length }, (_, i) => usedH[Math.floor(i / usedW.length)]);
+  const phaseW = Int32Array.from({ length: usedH.length * usedW.length }, (_, i) => usedW[i % usedW.length]);
+  return { hp, wp, sp: hp * wp, offsets, phaseOf, phaseH, phaseW, indexH, indexW, phasesW: usedW.length, maxOff: Math.max(...offsets) };
 }
 
 /** Per kernel offset, W's slice maps × channels (forward) or its transpose (reversal), kept per weight array. */
@@ -92,9 +129,12 @@ export function shiftedConv(direction: 'forward' | 'transposed', p: ShiftedConv,
   const grid = gridOf(g);
   const taps = g.kernelSize;
   const forward = direction === 'forward';
-  // Rows of the GEMM's B (the padded operand) and of its C (the padded result).
-  const inRows = forward ? p.channels : p.maps;
-  const outRows = forward ? p.maps : p.channels;
+  const phases = grid.phaseH.length;
+  // Rows of the GEMM's B (the padded operand) and of its C (the padded result); the input side has a block of rows per phase.
+  const inRows = forward ? phases * p.channels : p.maps;
+  const outRows = forward ? p.maps : phases * p.channels;
+  const k = forward ? p.channels : p.maps;
+  const m = forward ? p.maps : p.channels;
   const a = offsetSlices(w, p.maps, p.channels, taps, !forward);
   const perPass = Math.max(1, Math.min(p.images, Math.floor(PASS_FLOATS / ((inRows + outRows) * grid.sp))));
   const rowLength = perPass * grid.sp + grid.maxOff;
@@ -118,9 +158,11 @@ export function shiftedConv(direction: 'forward' | 'transposed', p: ShiftedConv,
     if (forward) layInput(g, grid, p.channels, src, n0, count, heap, bAt >> 2, n);
     else layGradient(g, grid, p.maps, src, n0, count, heap, bAt >> 2, n);
     for (let t = 0; t < taps; t++) {
-      // Forward reads x at q + offset; the transpose reads gy at q − offset (its row starts maxOff in).
-      const shift = forward ? grid.offsets[t] : grid.maxOff - grid.offsets[t];
-      wasm.gemm(outRows, n, inRows, aAt + 4 * t * outRows * inRows, bAt + 4 * shift, cAt, 0);
+      // Forward reads x's phase at q + offset; the transpose reads gy at q − offset (its row starts maxOff in) into the phase's rows.
+      const phaseRows = grid.phaseOf[t] * p.channels * n;
+      const b = forward ? bAt + 4 * (phaseRows + grid.offsets[t]) : bAt + 4 * (grid.maxOff - grid.offsets[t]);
+      const c = forward ? cAt : cAt + 4 * phaseRows;
+      wasm.gemm(m, n, k, aAt + 4 * t * m * k, b, c, 0);
     }
     if (forward) takeOutput(g, grid, p.maps, heap, cAt >> 2, n, dst, n0, count);
     else takeGradient(g, grid, p.channels, heap, cAt >> 2, n, dst, n0, count);
@@ -128,24 +170,33 @@ export function shiftedConv(direction: 'forward' | 'transposed', p: ShiftedConv,
   return true;
 }
 
-/** The input rows [h0, h1) and columns [w0, w1) on the padded grid (input (ih, iw) at (ih + pH, iw + pW)). */
-function inputSpan(g: WindowGeometry, grid: Grid): { W: number; pH: number; pW: number; h0: number; h1: number; w0: number; w1: number } {
-  const [, H, W] = g.inShape;
-  const [, pH, pW] = g.padsBegin;
-  return { W, pH, pW, h0: Math.max(0, -pH), h1: Math.min(H, grid.hp - pH), w0: Math.max(0, -pW), w1: Math.min(W, grid.wp - pW) };
+/** Where padded row u of phase ph starts reading the input: the input row, or −1 past its edges (and likewise for columns). */
+function inputRow(g: WindowGeometry, axis: 1 | 2, u: number, phase: number): number {
+  const i = u * g.strides[axis] + phase - g.padsBegin[axis];
+  return i >= 0 && i < g.inShape[axis] ? i : -1;
 }
 
-/** x's planes onto the padded grid: row c holds image j's plane at j·Sp, input (ih, iw) at (ih + padH)·Wp + iw + padW. */
+/** x's planes onto the phase grids: row (phase, c) holds image j's phase plane at j·Sp, its (u, v) at u·Wp + v. */
 function layInput(g: WindowGeometry, grid: Grid, channels: number, x: Float32Array, n0: number, count: number, heap: Float32Array, at: number, n: number): void {
-  const { W, pH, pW, h0, h1, w0, w1 } = inputSpan(g, grid);
-  if (h1 <= h0 || w1 <= w0) return;
-  for (let c = 0; c < channels; c++) {
-    for (let j = 0; j < count; j++) {
-      const plane = ((n0 + j) * channels + c) * g.inSize;
-      const row = at + c * n + j * grid.sp;
-      for (let ih = h0; ih < h1; ih++) {
-        const from = plane + ih * W;
-        heap.set(x.subarray(from + w0, from + w1), row + (ih + pH) * grid.wp + w0 + pW);
+  const W = g.inShape[2];
+  const sW = g.strides[2];
+  for (let f = 0; f < grid.phaseH.length; f++) {
+    // The columns v whose input column is inside the input: v ∈ [v0, v1), input column v·sW + iw0.
+    const iw0 = grid.phaseW[f] - g.padsBegin[2];
+    const v0 = Math.max(0, Math.ceil(-iw0 / sW));
+    const v1 = Math.min(grid.wp, Math.floor((W - 1 - iw0) / sW) + 1);
+    if (v1 <= v0) continue;
+    for (let c = 0; c < channels; c++) {
+      for (let j = 0; j < count; j++) {
+        const plane = ((n0 + j) * channels + c) * g.inSize;
+        const row = at + (f * channels + c) * n + j * grid.sp;
+        for (let u = 0; u < grid.hp; u++) {
+          const ih = inputRow(g, 1, u, grid.phaseH[f]);
+          if (ih < 0) continue;
+          const from = plane + ih * W + iw0;
+          const to = row + u * grid.wp;
+          for (let v = v0; v < v1; v++) heap[to + v] = x[from + v * sW];
+        }
       }
     }
   }
@@ -158,7 +209,7 @@ function layGradient(g: WindowGeometry, grid: Grid, maps: number, gy: Float32Arr
     for (let j = 0; j < count; j++) {
       const plane = ((n0 + j) * maps + m) * g.outSize;
       const row = at + m * n + grid.maxOff + j * grid.sp;
-      for (let oh = 0; oh < OH; oh++) heap.set(gy.subarray(plane + oh * OW, plane + (oh + 1) * OW), row + oh * grid.wp);
+      for (let oh = 0; oh < OH; oh++) copyRun(gy, plane + oh * OW, heap, row + oh * grid.wp, OW);
     }
   }
 }
@@ -169,24 +220,43 @@ function takeOutput(g: WindowGeometry, grid: Grid, maps: number, heap: Float32Ar
     for (let j = 0; j < count; j++) {
       const plane = ((n0 + j) * maps + m) * g.outSize;
       const row = at + m * n + j * grid.sp;
-      for (let oh = 0; oh < OH; oh++) y.set(heap.subarray(row + oh * grid.wp, row + oh * grid.wp + OW), plane + oh * OW);
+      for (let oh = 0; oh < OH; oh++) copyRun(heap, row + oh * grid.wp, y, plane + oh * OW, OW);
     }
   }
 }
 
-/** gx at every input position: its padded entry, zero where the grid does not reach (no output reads it). */
+/** gx at every input position: its phase grid's entry, zero where no grid reaches (no output reads it). */
 function takeGradient(g: WindowGeometry, grid: Grid, channels: number, heap: Float32Array, at: number, n: number, gx: Float32Array, n0: number, count: number): void {
-  const { W, pH, pW, h0, h1, w0, w1 } = inputSpan(g, grid);
+  const [, H, W] = g.inShape;
+  const [, sH, sW] = g.strides;
+  const pH = g.padsBegin[1];
   for (let c = 0; c < channels; c++) {
     for (let j = 0; j < count; j++) {
       const plane = ((n0 + j) * channels + c) * g.inSize;
       gx.fill(0, plane, plane + g.inSize);
-      if (h1 <= h0 || w1 <= w0) continue;
-      const row = at + c * n + j * grid.sp;
-      for (let ih = h0; ih < h1; ih++) {
-        const from = row + (ih + pH) * grid.wp + pW;
-        gx.set(heap.subarray(from + w0, from + w1), plane + ih * W + w0);
+      for (let ih = 0; ih < H; ih++) {
+        const ph = ih + pH;
+        const fh = ph >= 0 ? grid.indexH[ph % sH] : -1;
+        const u = Math.floor(ph / sH);
+        if (fh < 0 || u >= grid.hp) continue;
+        for (let fw = 0; fw < grid.phasesW; fw++) {
+          // Column v of this phase is input column v·sW + iw0 (as in layInput).
+          const iw0 = grid.phaseW[fw] - g.padsBegin[2];
+          const v0 = Math.max(0, Math.ceil(-iw0 / sW));
+          const v1 = Math.min(grid.wp, Math.floor((W - 1 - iw0) / sW) + 1);
+          const from = at + ((fh * grid.phasesW + fw) * channels + c) * n + j * grid.sp + u * grid.wp;
+          const to = plane + ih * W + iw0;
+          for (let v = v0; v < v1; v++) gx[to + v * sW] = heap[from + v];
+        }
       }
     }
   }
+}
+
+/**
+ * A run of `length` floats: a loop, not set(subarray()), whose per-call view (a new object
+ * for each row of 8–32 floats) cost as much as the copy and fed the garbage collector.
+ */
+function copyRun(src: Float32Array, from: number, dst: Float32Array, to: number, length: number): void {
+  for (let i = 0; i < length; i++) dst[to + i] = src[from + i];
 }

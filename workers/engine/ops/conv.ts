@@ -174,7 +174,7 @@ function convolveTransposedFull(p: ConvPlan, images: number, gy: Float32Array, w
     gemm({ m: images, n: rows, k: maps, a: gy, b: w, c: gx, constantB: true });
     return gx;
   }
-  if (isOptimised() && shiftedApplies({ ...p, images }) && shiftedConv('transposed', { ...p, images }, w, gy, gx)) return gx;
+  if (isOptimised() && shiftedApplies({ ...p, images }, 'transposed') && shiftedConv('transposed', { ...p, images }, w, gy, gx)) return gx;
   // wT holds each group's Wᵀ (rows × mg), made once for every seed (and kept by the optimised engine).
   const wT = group === 1 && isOptimised() ? cachedTranspose(w, 0, mg, rows) : groupTransposes(w, group, mg, rows);
   if (p.pointwise) {
