@@ -50,9 +50,8 @@ export class LayerStream {
     }
     if (this.images) {
       const { drawing, files } = this.images;
-      const rows = drawing.cut(part.xstar);
-      const size = drawing.shape.reduce((a, b) => a * b, 1);
-      const pngs = part.neurons.map((n, r) => ({ at: this.position.get(n)!, png: files.thumbnail(rows.subarray(r * size, (r + 1) * size)) }));
+      // A row at a time: a part may be a whole layer (--workers 0), whose cut would be a second copy of it.
+      const pngs = part.neurons.map((n, r) => ({ at: this.position.get(n)!, png: files.thumbnail(drawing.cut(xstarRow(part, r))) }));
       this.then(async () => {
         for (const p of pngs) await files.keep(p.at, p.png);
       });
