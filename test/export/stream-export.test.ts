@@ -1,15 +1,16 @@
-// Issue 18: the app's export written as it is made. The files are the very bytes the in-memory
-// export (collectExport, which the e2e tests hold equal to the CLI's) makes, and what it holds
+// Issue 18: the app's export written as it is made. The files are the very bytes, whatever the
+// blocks of rows, of the in-memory export (collectExport: all of a layer's rows at once, which
+// collect.test holds equal to the whole-layer drawing and the e2e tests to the CLI's), and what it holds
 // stays under its budget while the files are many times larger.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { computeNeurons } from '../../workers/engine/compute';
 import { prepare } from '../../workers/engine/prepare';
-import { collectExport, ExportCancelled, type ExportFormats, type ExportInput } from '../../workers/export/collect';
+import { ExportCancelled, type ExportFormats, type ExportInput } from '../../workers/export/collect';
 import type { GalleryLayer } from '../../workers/export/manifest';
 import type { SheetOptions } from '../../workers/export/sprite';
-import { blockRows, streamExport, type FileSink, type RowSource } from '../../workers/export/stream-export';
+import { blockRows, collectExport, streamExport, type FileSink, type RowSource } from '../../workers/export/stream-export';
 import { readModel } from '../../workers/formats/index';
 
 setFlagsFromString('--expose-gc');

@@ -1,15 +1,15 @@
 /**
- * A module Web Worker that makes an app export's files (collect.ts) off the UI thread:
+ * A module Web Worker that makes an app export's files (stream-export.ts) off the UI thread:
  * drawing and compressing a sheet of thousands of thumbnails takes seconds. It reports
  * progress and sends the files back, transferring their bytes; the app cancels by
  * terminating it, so a cancelled export produces nothing. A big export is streamed
  * (stream-export.ts): the worker asks the app for rows a block at a time and hands each
  * file's bytes over as they are made, waiting for each to be written.
  */
-import { collectExport, type ExportFormats, type ExportInput } from './collect';
+import type { ExportFormats, ExportInput } from './collect';
 import type { SheetOptions } from './sprite';
 import { errorMessage } from '../engine/graph';
-import { streamExport, type FileSink, type RowSource } from './stream-export';
+import { collectExport, streamExport, type FileSink, type RowSource } from './stream-export';
 
 export interface ExportJobRequest {
   readonly input: ExportInput;

@@ -5,12 +5,13 @@
  * (chosen from `holdBytes`), its crop, and one sheet's thumbnails, whatever the model; the
  * files are the same bytes collectExport (collect.ts) makes in memory. Pure (no DOM).
  */
+import { concatBytes } from '../formats/bytes';
 import { npyHeader } from '../formats/numpy/npy';
 import { unionCrop } from '../engine/receptive-field';
 import { drawingShape } from '../imaging/input-layout';
 import { encodePng } from '../imaging/png';
 import { maxAbs, type RGBAImage } from '../imaging/thumbnail';
-import { ExportCancelled, type ExportFormats, type ExportInput } from './collect';
+import { ExportCancelled, type CollectedFile, type CollectHooks, type ExportFormats, type ExportInput } from './collect';
 import { drawnGallery, layerImageFiles, neuronFileName, resolveOptions, rowLabels } from './layer-images';
 import { buildManifest, safeFileNames } from './manifest';
 import { writeFile, writeSheet, type FileSink, type ThumbnailSource } from './sheet-files';
@@ -53,6 +54,30 @@ function littleEndian(rows: Float32Array): Uint8Array {
   const view = new DataView(out.buffer);
   for (let i = 0; i < rows.length; i++) view.setFloat32(i * 4, rows[i], true);
   return out;
+}
+
+/**
+ * Every file of the export, made in memory (an export small enough to hold), or throws
+ * ExportCancelled: streamExport of the layers' own rows, all of a layer at once, into a
+ * folder in memory. Nothing is handed to the host until every file is made, so a cancelled
+ * export writes nothing.
+ */
+export async function collectExport(input: ExportInput, formats: ExportFormats, options: SheetOptions, hooks: CollectHooks = {}): Promise<CollectedFile[]> {
+  const size = input.inputShape.reduce((a, b) => a * b, 1);
+  const rows = new Map(input.layers.map((l) => [l.layer, l.xstar]));
+  const source: RowSource = { rows: async (layer, first, count) => rows.get(layer)!.subarray(first * size, (first + count) * size) };
+  const files: CollectedFile[] = [];
+  const sink: FileSink = {
+    create: async (name) => {
+      const parts: Uint8Array[] = [];
+      return {
+        write: async (bytes) => void parts.push(bytes),
+        close: async () => void files.push({ name, bytes: concatBytes(parts) }),
+      };
+    },
+  };
+  await streamExport(input, formats, options, source, sink, Number.MAX_SAFE_INTEGER, hooks);
+  return files;
 }
 
 /** Writes every file of the export into `sink`, a block of rows at a time; throws ExportCancelled when asked to stop. */

@@ -3,6 +3,7 @@
  * deflated with fflate. Pure: the same bytes in Node and in the browser.
  */
 import { unzlibSync, zlibSync } from 'fflate';
+import { concatBytes } from '../formats/bytes';
 import { crc32 } from '../formats/zip/crc32';
 
 export interface RgbaPixels {
@@ -71,14 +72,7 @@ export class PngRows {
     hv.setUint32(4, this.height);
     header[8] = 8; // bit depth
     header[9] = 6; // RGBA
-    const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', header), chunk('IDAT', zlibSync(this.bytes, { level: 6 })), chunk('IEND', new Uint8Array(0))];
-    const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes([Uint8Array.from(SIGNATURE), chunk('IHDR', header), chunk('IDAT', zlibSync(this.bytes, { level: 6 })), chunk('IEND', new Uint8Array(0))]);
   }
 }
 
