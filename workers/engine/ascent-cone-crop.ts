@@ -19,8 +19,9 @@ function crop(x: Float32Array, planes: number, H: number, W: number, top: number
     for (let r = 0; r < h; r++) {
       const from = (p * H + top + r) * W + left;
       const to = (p * h + r) * w;
-      if (paste) out.set(x.subarray(to, to + w), from);
-      else out.set(x.subarray(from, from + w), to);
+      // Loops, not set(subarray()): a view per row of a few floats cost more than the copy, and its garbage.
+      if (paste) for (let i = 0; i < w; i++) out[from + i] = x[to + i];
+      else for (let i = 0; i < w; i++) out[to + i] = x[from + i];
     }
   }
 }

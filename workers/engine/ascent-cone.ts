@@ -158,8 +158,9 @@ function moveBox(shape: readonly number[], ranges: Ranges, data: Float32Array, r
     for (let a = a0; a < a1; a++) {
       for (let b = b0; b < b1; b++, k += width) {
         const at = r * whole + (a * B + b) * Cd + c0;
-        if (crop) out.set(data.subarray(at, at + width), k);
-        else out.set(data.subarray(k, k + width), at);
+        // Loops, not set(subarray()): a run is often one pixel's few channels (channels-last input).
+        if (crop) for (let i = 0; i < width; i++) out[k + i] = data[at + i];
+        else for (let i = 0; i < width; i++) out[at + i] = data[k + i];
       }
     }
   }

@@ -60,26 +60,43 @@ export function affineResampling(g: Grid, zoom: number, angle: number, shiftY: n
       const fy = sy - y0;
       const fx = sx - x0;
       const o = 4 * (y * w + x);
-      sources.set([y0 * w + x0, y0 * w + x1, y1 * w + x0, y1 * w + x1], o);
-      weights.set([(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx], o);
+      sources[o] = y0 * w + x0;
+      sources[o + 1] = y0 * w + x1;
+      sources[o + 2] = y1 * w + x0;
+      sources[o + 3] = y1 * w + x1;
+      weights[o] = (1 - fy) * (1 - fx);
+      weights[o + 1] = (1 - fy) * fx;
+      weights[o + 2] = fy * (1 - fx);
+      weights[o + 3] = fy * fx;
     }
   }
   return { sources, weights };
 }
 
-function offset(g: Grid, c: number, spatial: number): number {
-  return c * g.channelStride + Math.floor(spatial / g.width) * g.rowStride + (spatial % g.width) * g.colStride;
+const spatialOffsets = new WeakMap<Grid, Int32Array>();
+
+/** Per spatial index y·W + x, its offset in the model layout (channel 0), kept per grid: every step resamples on the same one. */
+function offsetsOf(g: Grid): Int32Array {
+  let offsets = spatialOffsets.get(g);
+  if (!offsets) {
+    offsets = Int32Array.from({ length: g.height * g.width }, (_, s) => Math.floor(s / g.width) * g.rowStride + (s % g.width) * g.colStride);
+    spatialOffsets.set(g, offsets);
+  }
+  return offsets;
 }
 
 /** The transformed image (model layout). */
 export function resample(g: Grid, r: Resampling, image: ArrayLike<number>): Float32Array {
   const out = new Float32Array(image.length);
   const n = g.height * g.width;
+  const at = offsetsOf(g);
+  const { sources, weights } = r;
   for (let c = 0; c < g.channels; c++) {
+    const base = c * g.channelStride;
     for (let p = 0; p < n; p++) {
       let v = 0;
-      for (let j = 0; j < 4; j++) v += r.weights[4 * p + j] * image[offset(g, c, r.sources[4 * p + j])];
-      out[offset(g, c, p)] = v;
+      for (let j = 4 * p; j < 4 * p + 4; j++) v += weights[j] * image[base + at[sources[j]]];
+      out[base + at[p]] = v;
     }
   }
   return out;
@@ -89,11 +106,14 @@ export function resample(g: Grid, r: Resampling, image: ArrayLike<number>): Floa
 export function resampleAdjoint(g: Grid, r: Resampling, gradient: ArrayLike<number>): Float64Array {
   const out = new Float64Array(gradient.length);
   const n = g.height * g.width;
+  const at = offsetsOf(g);
+  const { sources, weights } = r;
   for (let c = 0; c < g.channels; c++) {
+    const base = c * g.channelStride;
     for (let p = 0; p < n; p++) {
-      const gp = gradient[offset(g, c, p)];
+      const gp = gradient[base + at[p]];
       if (gp === 0) continue;
-      for (let j = 0; j < 4; j++) out[offset(g, c, r.sources[4 * p + j])] += r.weights[4 * p + j] * gp;
+      for (let j = 4 * p; j < 4 * p + 4; j++) out[base + at[sources[j]]] += weights[j] * gp;
     }
   }
   return out;

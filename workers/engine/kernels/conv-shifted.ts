@@ -176,15 +176,30 @@ function inputRow(g: WindowGeometry, axis: 1 | 2, u: number, phase: number): num
   return i >= 0 && i < g.inShape[axis] ? i : -1;
 }
 
+/** Per column phase: the input column iw0 of its v = 0 and the columns v ∈ [v0, v1) inside the input (input column v·sW + iw0). */
+function columnRuns(g: WindowGeometry, grid: Grid): Int32Array {
+  const W = g.inShape[2];
+  const sW = g.strides[2];
+  const runs = new Int32Array(3 * grid.phasesW);
+  for (let fw = 0; fw < grid.phasesW; fw++) {
+    const iw0 = grid.phaseW[fw] - g.padsBegin[2];
+    runs[3 * fw] = iw0;
+    runs[3 * fw + 1] = Math.max(0, Math.ceil(-iw0 / sW));
+    runs[3 * fw + 2] = Math.min(grid.wp, Math.floor((W - 1 - iw0) / sW) + 1);
+  }
+  return runs;
+}
+
 /** x's planes onto the phase grids: row (phase, c) holds image j's phase plane at j·Sp, its (u, v) at u·Wp + v. */
 function layInput(g: WindowGeometry, grid: Grid, channels: number, x: Float32Array, n0: number, count: number, heap: Float32Array, at: number, n: number): void {
   const W = g.inShape[2];
   const sW = g.strides[2];
+  const cols = columnRuns(g, grid);
   for (let f = 0; f < grid.phaseH.length; f++) {
-    // The columns v whose input column is inside the input: v ∈ [v0, v1), input column v·sW + iw0.
-    const iw0 = grid.phaseW[f] - g.padsBegin[2];
-    const v0 = Math.max(0, Math.ceil(-iw0 / sW));
-    const v1 = Math.min(grid.wp, Math.floor((W - 1 - iw0) / sW) + 1);
+    const fw = f % grid.phasesW;
+    const iw0 = cols[3 * fw];
+    const v0 = cols[3 * fw + 1];
+    const v1 = cols[3 * fw + 2];
     if (v1 <= v0) continue;
     for (let c = 0; c < channels; c++) {
       for (let j = 0; j < count; j++) {
@@ -230,6 +245,7 @@ function takeGradient(g: WindowGeometry, grid: Grid, channels: number, heap: Flo
   const [, H, W] = g.inShape;
   const [, sH, sW] = g.strides;
   const pH = g.padsBegin[1];
+  const cols = columnRuns(g, grid);
   for (let c = 0; c < channels; c++) {
     for (let j = 0; j < count; j++) {
       const plane = ((n0 + j) * channels + c) * g.inSize;
@@ -240,10 +256,9 @@ function takeGradient(g: WindowGeometry, grid: Grid, channels: number, heap: Flo
         const u = Math.floor(ph / sH);
         if (fh < 0 || u >= grid.hp) continue;
         for (let fw = 0; fw < grid.phasesW; fw++) {
-          // Column v of this phase is input column v·sW + iw0 (as in layInput).
-          const iw0 = grid.phaseW[fw] - g.padsBegin[2];
-          const v0 = Math.max(0, Math.ceil(-iw0 / sW));
-          const v1 = Math.min(grid.wp, Math.floor((W - 1 - iw0) / sW) + 1);
+          const iw0 = cols[3 * fw];
+          const v0 = cols[3 * fw + 1];
+          const v1 = cols[3 * fw + 2];
           const from = at + ((fh * grid.phasesW + fw) * channels + c) * n + j * grid.sp + u * grid.wp;
           const to = plane + ih * W + iw0;
           for (let v = v0; v < v1; v++) gx[to + v * sW] = heap[from + v];
