@@ -53,7 +53,7 @@ const cases: Case[] = [
   { m: 9, n: 7, k: 11, transA: true },
   { m: 10, n: 18, k: 20, transB: true },
   { m: 17, n: 19, k: 23, transA: true, transB: true },
-  // At most four columns (the WebAssembly kernel's narrow path): rows not a multiple of its eight, K past 256.
+  // At most four columns (a half-empty panel of the WebAssembly kernel's eight): rows not a multiple of four, K past 256.
   { m: 37, n: 4, k: 300 },
   { m: 9, n: 3, k: 17 },
   { m: 16, n: 1, k: 513 },

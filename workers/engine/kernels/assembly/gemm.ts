@@ -12,10 +12,6 @@ const BLOCK_N: i32 = 512;
 export const PACK_BYTES: i32 = BLOCK_K * BLOCK_N * 4;
 
 export function gemm(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, pack: usize): void {
-  if (n <= 4) {
-    narrow(m, n, k, a, b, c, pack);
-    return;
-  }
   const m4 = m - (m & 3);
   for (let k0 = 0; k0 < k; k0 += BLOCK_K) {
     const kc = min(k, k0 + BLOCK_K) - k0;
@@ -98,81 +94,6 @@ function rows1(a: usize, c: usize, kc: i32, width: i32, panels: i32, pack: usize
     }
     addRow(c + (<usize>q << 5), c0, c1, width - (q << 3));
   }
-}
-
-/**
- * C with at most four columns (1×1 convs on 2×2 planes): eight-column panels would be half
- * padding. Eight rows of C at a time, one f32x4 each, over B's rows as they are (four
- * columns) or packed to four (fewer): the same sums in the same order as the wide kernel.
- */
-function narrow(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, pack: usize): void {
-  const m8 = m - (m & 7);
-  const aStride = <usize>k << 2;
-  const cStride = <usize>n << 2;
-  for (let k0 = 0; k0 < k; k0 += BLOCK_K) {
-    const kc = min(k, k0 + BLOCK_K) - k0;
-    let panel = b + (<usize>(k0 << 2) << 2);
-    if (n < 4) {
-      for (let p = 0; p < kc; p++) {
-        const src = b + (<usize>((k0 + p) * n) << 2);
-        const dst = pack + (<usize>p << 4);
-        for (let j = 0; j < 4; j++) store<f32>(dst + (<usize>j << 2), j < n ? load<f32>(src + (<usize>j << 2)) : 0);
-      }
-      panel = pack;
-    }
-    let i = 0;
-    for (; i < m8; i += 8) {
-      let pa = a + (<usize>(i * k + k0) << 2);
-      let pb = panel;
-      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-      let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
-      for (let p = 0; p < kc; p++) {
-        const bv = v128.load(pb);
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), bv));
-        c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa + aStride), bv));
-        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa + 2 * aStride), bv));
-        c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa + 3 * aStride), bv));
-        c4 = f32x4.add(c4, f32x4.mul(v128.load32_splat(pa + 4 * aStride), bv));
-        c5 = f32x4.add(c5, f32x4.mul(v128.load32_splat(pa + 5 * aStride), bv));
-        c6 = f32x4.add(c6, f32x4.mul(v128.load32_splat(pa + 6 * aStride), bv));
-        c7 = f32x4.add(c7, f32x4.mul(v128.load32_splat(pa + 7 * aStride), bv));
-        pb += 16;
-        pa += 4;
-      }
-      const out = c + (<usize>(i * n) << 2);
-      addRow4(out, c0, n);
-      addRow4(out + cStride, c1, n);
-      addRow4(out + 2 * cStride, c2, n);
-      addRow4(out + 3 * cStride, c3, n);
-      addRow4(out + 4 * cStride, c4, n);
-      addRow4(out + 5 * cStride, c5, n);
-      addRow4(out + 6 * cStride, c6, n);
-      addRow4(out + 7 * cStride, c7, n);
-    }
-    for (; i < m; i++) {
-      let pa = a + (<usize>(i * k + k0) << 2);
-      let pb = panel;
-      let acc = f32x4.splat(0);
-      for (let p = 0; p < kc; p++) {
-        acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
-        pb += 16;
-        pa += 4;
-      }
-      addRow4(c + (<usize>(i * n) << 2), acc, n);
-    }
-  }
-}
-
-/** C[0 … min(left, 4)) += the four sums in v. */
-@inline
-function addRow4(out: usize, v: v128, left: i32): void {
-  if (left >= 4) {
-    v128.store(out, f32x4.add(v128.load(out), v));
-    return;
-  }
-  if (left > 0) store<f32>(out, load<f32>(out) + f32x4.extract_lane(v, 0));
-  if (left > 1) store<f32>(out, load<f32>(out, 4) + f32x4.extract_lane(v, 1), 4);
-  if (left > 2) store<f32>(out, load<f32>(out, 8) + f32x4.extract_lane(v, 2), 8);
 }
 
 /** C[0 … min(left, 8)) += the eight sums in lo, hi. */
