@@ -27,6 +27,20 @@ interface Tail {
   spatialLast?: boolean;
 }
 
+/** A generated network with one input of this feature shape (channels first), prepared. */
+function prepared(name: string, inputShape: number[], output: string, nodes: GraphNode[], initializers: Map<string, Tensor>): PreparedModel {
+  const graph: Graph = {
+    inputs: [{ name: 'input', dims: [1, ...inputShape], dtype: 'float32' }],
+    outputs: [output],
+    initializers,
+    nodes,
+    source: { format: 'onnx', fileName: `${name} (generated)` },
+    hasBatchDim: true,
+    channelAxis: 'first',
+  };
+  return prepare(graph);
+}
+
 /** input 3×5×7 → conv 3×3 (6) → [Relu] → 1×1 conv (3: the projection) → 1×1 conv (8) → [Clip 0..6] → pool → Flatten → Gemm (5). */
 function tailNetwork({ pool, nonlinear, spatialLast }: Tail): PreparedModel {
   const next = normalSampler(11);
@@ -56,16 +70,31 @@ function tailNetwork({ pool, nonlinear, spatialLast }: Tail): PreparedModel {
   x = pool === 'ReduceMean' ? node('pool', 'ReduceMean', [x], { axes: [2, 3], keepdims: 1 }) : node('pool', 'GlobalAveragePool', [x]);
   x = node('flat', 'Flatten', [x], { axis: 1 });
   x = node('head', 'Gemm', [x, param('head.W', [5, 8], 0.4), param('head.B', [5], 0.1)], { transB: 1 });
-  const graph: Graph = {
-    inputs: [{ name: 'input', dims: [1, 3, 5, 7], dtype: 'float32' }],
-    outputs: [x],
-    initializers,
-    nodes,
-    source: { format: 'onnx', fileName: 'tail (generated)' },
-    hasBatchDim: true,
-    channelAxis: 'first',
+  return prepared('tail', [3, 5, 7], x, nodes, initializers);
+}
+
+/** input 3×3×3 → conv 3×3 (4) → 1×1 conv (2: the projection, 18 values) → 1×1 conv (24) → [Clip 0..6] → depthwise 3×3 (24) → [Clip]. */
+function depthwiseNetwork(nonlinear: boolean): PreparedModel {
+  const next = normalSampler(5);
+  const initializers = new Map<string, Tensor>([['lo', floatTensor([], Float32Array.of(0))], ['hi', floatTensor([], Float32Array.of(6))]]);
+  const nodes: GraphNode[] = [];
+  const param = (name: string, shape: number[]): string => {
+    initializers.set(name, floatTensor(shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 0.5 * next())));
+    return name;
   };
-  return prepare(graph);
+  const node = (name: string, opType: string, inputs: string[], attrs: GraphNode['attrs'] = {}): string => {
+    nodes.push({ name, opType, inputs, outputs: [name], attrs });
+    return name;
+  };
+  const conv = (name: string, x: string, cin: number, cout: number, k: number, group = 1): string =>
+    node(name, 'Conv', [x, param(`${name}.W`, [cout, cin / group, k, k]), param(`${name}.B`, [cout])], { kernel_shape: [k, k], pads: Array(4).fill((k - 1) / 2), group });
+  let x = conv('stem', 'input', 3, 4, 3);
+  x = conv('project', x, 4, 2, 1);
+  x = conv('expand', x, 2, 24, 1);
+  if (nonlinear) x = node('relu6', 'Clip', [x, 'lo', 'hi']);
+  x = conv('depthwise', x, 24, 24, 3, 24);
+  if (nonlinear) x = node('relu6b', 'Clip', [x, 'lo', 'hi']);
+  return prepared('depthwise', [3, 3, 3], x, nodes, initializers);
 }
 
 /** Every layer in order, optimised with the results before it known (as a gallery runs), against the reference engine; the optimised work per layer. */
@@ -136,5 +165,20 @@ describe('rows of a global pool and its dense head from channel-uniform reversal
     const { error, work } = gallery(model, { mode: 'local', objective: { kind: 'neuron' }, radius: 1, reference: bright });
     expect(error).toBeLessThanOrEqual(1e-5);
     expect(work.get('pool')).toMatchObject({ reversed: 8, reused: 0 });
+  });
+
+  it('a depthwise 3×3 on a 3×3 map: its 24 rows from the 18 one-hot reversals of the projection it reads through a 1×1 convolution, every mode', () => {
+    const linear = gallery(depthwiseNetwork(false), { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 });
+    expect(linear.error).toBeLessThanOrEqual(1e-5);
+    expect(linear.work.get('depthwise')).toEqual({ reversed: 18, reused: 24, checked: 0 });
+    const model = depthwiseNetwork(true);
+    for (const mode of ['surrogate', 'local', 'deconvnet', 'guided'] as const) {
+      const { error, work } = gallery(model, { mode, objective: { kind: 'neuron' }, radius: 1, reference: x0.subarray(0, 27) });
+      expect(error, mode).toBeLessThanOrEqual(1e-5);
+      // No ReLU behind: every rule is linear in the seed here, and a one-hot basis needs no uniform seeds.
+      expect(work.get('depthwise'), mode).toMatchObject({ reversed: 18, reused: 24 });
+      // The Clip after it reuses it neuron by neuron, as before.
+      expect(work.get('relu6b'), mode).toMatchObject({ reversed: 0, reused: 24 });
+    }
   });
 });

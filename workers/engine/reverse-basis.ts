@@ -21,6 +21,13 @@ import { countWork } from './work-count';
  * instead of one per neuron. Uniformity is checked on the seeds themselves, not assumed from
  * the ops: a guided or local Clip whose reference differs by position breaks it, and the
  * layer is then reversed the usual way.
+ *
+ * On small maps the same holds without uniformity: a depthwise 3×3 layer of MobileNetV2's last
+ * stage (960 channels at 2×2, known only at its centre) reads, through a 1×1 convolution, a
+ * 160-channel map of 640 values; its rows combine the reversals of those 640 one-hot seeds.
+ * A layer reusing its sources neuron by neuron keeps that (one op, and its activation for free);
+ * one combining its source's known rows (a 1×1 convolution, the dense head) takes a basis only
+ * when one is held.
  */
 
 /** Nodes walked back from the layer: the reduction is near it. */
@@ -34,20 +41,26 @@ interface Candidate {
   /** The walk's nodes from the layer's down to the one reading the candidate. */
   readonly depth: number;
   readonly target: LayerInfo;
+  /** Every element of the target is a basis seed (a small map), not one channel-uniform seed per channel. */
+  readonly whole: boolean;
+  /** Basis rows: the target's channels, or its elements. */
+  readonly rows: number;
 }
 
 interface Plan {
   /** Nodes from the layer's own, each reading the next one's output, and the tensor each reads. */
   readonly chain: readonly { node: VariableNode; input: string; inputIndex: number; output: number }[];
-  /** Layers the chain reads with a channel axis, more than one position, and fewer channels than the layer has neurons, by depth. */
+  /** Layers the chain reads with a channel axis and more than one position, with fewer basis rows than the last (the layer's neurons first), by depth. */
   readonly candidates: readonly Candidate[];
+  /** Whether the layer computes a missing basis; one reusing known results (reuse.ts) takes a basis only when it is held. */
+  readonly computes: boolean;
   /** Per mode, at the last reference: how many candidates the walk goes to (it stops before the first where seeds were not uniform). */
   readonly reach: Map<ReversalMode, { reference: ReadonlyMap<string, Tensor> | undefined; count: number }>;
 }
 
 const plans = new WeakMap<LayerInfo, Plan | null>();
 
-/** The chain of one-input nodes behind a layer of one position, and the wider layers on it with fewer channels. */
+/** The chain of one-input nodes behind a layer, and the layers on it with fewer basis seeds than it has neurons. */
 function planOf(model: PreparedModel, layer: LayerInfo): Plan | null {
   if (plans.has(layer)) return plans.get(layer)!;
   const plan = makePlan(model, layer);
@@ -61,7 +74,9 @@ function spatialSize(layer: Pick<LayerInfo, 'featureShape' | 'channelAxis'>): nu
 
 function makePlan(model: PreparedModel, layer: LayerInfo): Plan | null {
   // Only a layer that reduced its positions can have seeds uniform over a wider map's positions.
-  if (spatialSize(layer) !== 1) return null;
+  const reduced = spatialSize(layer) === 1;
+  // A layer reusing its sources neuron by neuron (reuse.ts) costs one op and takes its activation from theirs: better.
+  if (layer.reuses.length > 0) return null;
   const ancestors = ancestorsOf(model, layer.id);
   const readers = new Map<string, number>();
   for (const v of ancestors) for (const i of v.node.inputs) if (i) readers.set(i, (readers.get(i) ?? 0) + 1);
@@ -80,29 +95,34 @@ function makePlan(model: PreparedModel, layer: LayerInfo): Plan | null {
     chain.push({ node: v, input, inputIndex: variables[0].i, output });
     if (input === model.inputName) break;
     const source = layers.get(input);
-    const best = candidates.length > 0 ? candidates[candidates.length - 1].target.neurons : layer.neurons;
-    if (source && source.channelAxis !== null && spatialSize(source) > 1 && source.neurons < best) candidates.push({ depth: chain.length, target: source });
+    const best = candidates.length > 0 ? candidates[candidates.length - 1].rows : layer.neurons;
+    if (source && source.channelAxis !== null && spatialSize(source) > 1) {
+      const size = sizeOf(source.featureShape);
+      if (reduced && source.neurons < best) candidates.push({ depth: chain.length, target: source, whole: false, rows: source.neurons });
+      else if (size < best) candidates.push({ depth: chain.length, target: source, whole: true, rows: size });
+    }
     tensor = input;
     v = model.producer.get(input);
   }
-  return candidates.length > 0 ? { chain, candidates, reach: new Map() } : null;
+  const computes = layer.reuses.length === 0 && (layer.reusesAll ?? []).length === 0;
+  return candidates.length > 0 ? { chain, candidates, computes, reach: new Map() } : null;
 }
 
-/** Whether the optimised engine may give this layer's rows as combinations of channel-uniform reversals under this mode. */
-export function hasChannelBasis(model: PreparedModel, layer: LayerInfo, mode: ReversalMode): boolean {
+/** Whether the optimised engine may give this layer's rows as combinations of basis reversals under this mode. */
+export function hasBasis(model: PreparedModel, layer: LayerInfo, mode: ReversalMode): boolean {
   return !homogeneousOnly(layer, mode) && planOf(model, layer) !== null;
 }
 
 /**
- * Each seed's value per channel of the deepest (fewest-channel) candidate where every seed is
- * uniform over positions: the walk back through the chain, stopped at the first candidate
- * where some seed is not. Null when none is.
+ * Each seed's coefficients on the deepest (fewest-row) candidate's basis: the walk back through
+ * the chain, stopped at the first channel-uniform candidate where some seed is not uniform.
+ * Null when none is reached.
  */
 function coefficients(
   model: PreparedModel, plan: Plan, seeds: Float32Array, batch: number, mode: ReversalMode, reference?: ReadonlyMap<string, Tensor>,
-): { target: LayerInfo; values: Float32Array } | null {
+): { candidate: Candidate; values: Float32Array } | null {
   let g = seeds;
-  let found: { target: LayerInfo; values: Float32Array } | null = null;
+  let found: { candidate: Candidate; values: Float32Array } | null = null;
   let next = 0;
   // Candidates past the first that failed for this mode are not walked to again (the walk costs as much as the 1×1 convolutions on it).
   const memo = plan.reach.get(mode);
@@ -116,12 +136,12 @@ function coefficients(
     const candidate = plan.candidates[next];
     if (candidate.depth !== d + 1) continue;
     next++;
-    const values = channelValues(candidate.target, g, batch);
+    const values = candidate.whole ? g : channelValues(candidate.target, g, batch);
     if (!values) {
       plan.reach.set(mode, { reference, count: next - 1 });
       return found;
     }
-    found = { target: candidate.target, values };
+    found = { candidate, values };
   }
   return found;
 }
@@ -153,18 +173,26 @@ function channelValues(target: LayerInfo, g: Float32Array, batch: number): Float
   return out;
 }
 
-/** The basis held for a model: one target under one mode and reference at a time (the gallery moves on layer by layer). */
-const held = new WeakMap<PreparedModel, { key: string; reference: ReadonlyMap<string, Tensor> | undefined; rows: Float32Array }>();
+type Held = { key: string; reference: ReadonlyMap<string, Tensor> | undefined; rows: Float32Array };
 
-/** a of each channel-uniform seed of the target (channel k: 1/positions at each of its positions), held while it fits. */
-function basisRows(model: PreparedModel, target: LayerInfo, mode: ReversalMode, reversal: Reversal, reference?: ReadonlyMap<string, Tensor>): Float32Array | null {
-  const key = `${mode}\u0000${target.id}`;
-  const h = held.get(model);
-  if (h && h.key === key && h.reference === reference) return h.rows;
+/** The bases held for a model, the latest last, within BASIS_SHARE together (the gallery moves on layer by layer; pool jobs of two layers may alternate). */
+const held = new WeakMap<PreparedModel, Held[]>();
+
+/**
+ * a of each basis seed of the candidate, held while it fits: a channel-uniform seed per channel
+ * (1/positions at each of its positions), or a one-hot seed per element.
+ */
+function basisRows(
+  model: PreparedModel, { target, whole, rows: channels }: Candidate, mode: ReversalMode, reversal: Reversal, compute: boolean, reference?: ReadonlyMap<string, Tensor>,
+): Float32Array | null {
+  const key = `${mode}\u0000${target.id}\u0000${whole ? 'whole' : 'channels'}`;
+  const list = held.get(model) ?? [];
+  const hit = list.find((h) => h.key === key && h.reference === reference);
+  if (hit) return hit.rows;
   const inputSize = sizeOf(model.inputShape);
-  const channels = target.neurons;
-  if (4 * channels * inputSize > workingBytes() * BASIS_SHARE) return null;
-  held.delete(model);
+  const cap = workingBytes() * BASIS_SHARE;
+  if (!compute || 4 * channels * inputSize > cap) return null;
+  while (list.length > 0 && 4 * (channels * inputSize + list.reduce((n, h) => n + h.rows.length, 0)) > cap) list.shift();
   const outSize = sizeOf(target.featureShape);
   let maxTensor = inputSize;
   for (const v of ancestorsOf(model, target.id)) for (const s of v.outputShapes) maxTensor = Math.max(maxTensor, sizeOf(s));
@@ -173,10 +201,14 @@ function basisRows(model: PreparedModel, target: LayerInfo, mode: ReversalMode, 
   for (let k0 = 0; k0 < channels; k0 += chunk) {
     const count = Math.min(chunk, channels - k0);
     const seeds = new Float32Array(count * outSize);
-    for (let b = 0; b < count; b++) writeSeed(target, k0 + b, { kind: 'channel' }, seeds, b * outSize);
+    for (let b = 0; b < count; b++) {
+      if (whole) seeds[b * outSize + k0 + b] = 1;
+      else writeSeed(target, k0 + b, { kind: 'channel' }, seeds, b * outSize);
+    }
     rows.set(reversal(target.id, seeds, count), k0 * inputSize);
   }
-  held.set(model, { key, reference, rows });
+  list.push({ key, reference, rows });
+  held.set(model, list);
   return rows;
 }
 
@@ -184,10 +216,10 @@ function basisRows(model: PreparedModel, target: LayerInfo, mode: ReversalMode, 
 export type Reversal = (layerId: string, seeds: Float32Array, batch: number) => Float32Array;
 
 /**
- * a for a batch of seeds of a layer with a channel basis (hasChannelBasis), or null when the
- * seeds are not uniform over any candidate's positions or its basis does not fit.
+ * a for a batch of seeds of a layer with a basis (hasBasis), or null when the
+ * seeds reach no candidate (not uniform where they must be) or its basis is neither held nor fits.
  */
-export function reverseByChannelBasis(
+export function reverseByBasis(
   model: PreparedModel, layerId: string, seeds: Float32Array, batch: number, mode: ReversalMode, reversal: Reversal, reference?: ReadonlyMap<string, Tensor>,
 ): Float32Array | null {
   const layer = layerById(model, layerId);
@@ -195,11 +227,11 @@ export function reverseByChannelBasis(
   if (!plan) return null;
   const c = coefficients(model, plan, seeds, batch, mode, reference);
   if (!c) return null;
-  const rows = basisRows(model, c.target, mode, reversal, reference);
+  const rows = basisRows(model, c.candidate, mode, reversal, plan.computes, reference);
   if (!rows) return null;
   const inputSize = sizeOf(model.inputShape);
   const a = new Float32Array(batch * inputSize);
-  gemm({ m: batch, n: inputSize, k: c.target.neurons, a: c.values, b: rows, c: a });
+  gemm({ m: batch, n: inputSize, k: c.candidate.rows, a: c.values, b: rows, c: a });
   countWork(layer.id, 'reused', batch);
   return a;
 }

@@ -7,7 +7,7 @@ import type { ReversalMode } from './op';
 import type { LayerInfo, PreparedModel, VariableNode } from './prepare';
 import { isOptimised } from './optimise';
 import { layerNode, reachedFromSource, reusedLayers, reuseReversals, type KnownReversals } from './reuse';
-import { reverseByChannelBasis, hasChannelBasis } from './reverse-basis';
+import { reverseByBasis, hasBasis } from './reverse-basis';
 import { reverseContext } from './reverse-context';
 import { layerById, writeSeed, type Objective } from './seeds';
 import { recycleFloats, zeroedFloats } from './kernels/scratch';
@@ -81,8 +81,8 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
   const zero = zeroForward(model);
   const layerAtZero = zero.get(layer.id)!.data;
 
-  // A layer after a global pool: its rows combine the reversals of a few channel-uniform seeds (reverse-basis.ts), reversed once.
-  const basis = isOptimised() && hasChannelBasis(model, layer, mode);
+  // A layer after a global pool, or on a small map: its rows combine the reversals of a few basis seeds (reverse-basis.ts), reversed once.
+  const basis = isOptimised() && hasBasis(model, layer, mode);
   const counted = (id: string, s: Float32Array, b: number): Float32Array => {
     countWork(layer.id, 'reversed', b);
     return reverseSeeds(model, id, s, b, mode, reference);
@@ -99,7 +99,7 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
     const seeds = zeroedFloats(batch * outSize);
     for (let b = 0; b < batch; b++) writeSeed(layer, neurons[start + b], objective, seeds, b * outSize);
     const reusing = isOptimised() && options.known && reusedLayers(layer, mode).length > 0;
-    const fromBasis = basis ? reverseByChannelBasis(model, layer.id, seeds, batch, mode, counted, reference) : null;
+    const fromBasis = basis ? reverseByBasis(model, layer.id, seeds, batch, mode, counted, reference) : null;
     const { a, sourceActivation } = fromBasis
       ? { a: fromBasis, sourceActivation: undefined }
       : reusing
