@@ -1,5 +1,6 @@
 // Bundles the Node side of Neurovis with esbuild (run by `npm install` through "prepare"):
-//   cli/index.ts (which runs cli/main.ts) → dist/node/cli.js, workers/worker.ts → dist/node/worker.js,
+//   cli/index.ts (the launcher: cli/allocator.ts) → dist/node/cli.js, cli/run.ts (which runs
+//   cli/main.ts) → dist/node/cli-run.js, workers/worker.ts → dist/node/worker.js,
 //   bench/main.ts → dist/node/bench.js (when present).
 // ES modules; npm packages stay external and load from node_modules at run time, so
 // `threads` runs as the CommonJS it ships (its `eval("require")` fails inside an ES
@@ -13,6 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const ENTRIES = {
   cli: () => (existsSync(join(root, 'cli/index.ts')) ? 'cli/index.ts' : 'cli/main.ts'),
+  'cli-run': () => 'cli/run.ts',
   worker: () => 'workers/worker.ts',
   bench: () => 'bench/main.ts',
 };

@@ -120,7 +120,8 @@ describe('neurovis gallery: budget and --neurons', () => {
 
   it('streams a layer of 1,500 neurons × 200 kB of x* to disk as it comes: the process stays under 512 MB, where holding the layer took 630 (issue 18)', () => {
     const out = join(work, 'streamed');
-    // Preloaded into the CLI: its peak resident memory (kB) when it exits (main thread and workers: one process).
+    // Preloaded into the CLI: its peak resident memory (kB) when it exits (main thread and workers: one process;
+    // on Linux the launcher and its child each say theirs: cli/allocator.ts).
     const peak = join(work, 'peak.cjs');
     writeFileSync(peak, "process.on('exit', () => process.stderr.write('peak-kb ' + process.resourceUsage().maxRSS + '\\n'));\n");
     const r = spawnSync(
@@ -129,14 +130,15 @@ describe('neurovis gallery: budget and --neurons', () => {
       { encoding: 'utf8', timeout: 300_000 },
     );
     expect(r.status).toBe(0);
-    const peakMb = Number(/peak-kb (\d+)/.exec(r.stderr)![1]) / 1024;
+    const peakMb = Math.max(...[...r.stderr.matchAll(/peak-kb (\d+)/g)].map((m) => Number(m[1]))) / 1024;
     // Holding the layer (or every result the pool received) took 630 MB; streamed it stays near 380 MB.
     expect(peakMb).toBeLessThan(512);
-    // The printed estimate bounds the peak, within 3× (it sizes the batches from the budget: a worker may fill its share, this small model does not).
+    // The printed estimate bounds the peak, within 4× (it sizes the batches from the budget: a worker may fill its share,
+    // this small model does not; with freed tensors given back to the system the peak is ~290 MB against 1.0 GB printed).
     const [, value, unit] = /^estimate: .*, ([\d.]+) ([MG])B$/m.exec(r.stderr)!;
     const estimateMb = Number(value) * (unit === 'G' ? 1024 : 1);
     expect(estimateMb).toBeGreaterThanOrEqual(peakMb);
-    expect(estimateMb).toBeLessThanOrEqual(3 * peakMb);
+    expect(estimateMb).toBeLessThanOrEqual(4 * peakMb);
     const npy = decodeNpy(new Uint8Array(readFileSync(join(out, 'relu.npy'))), 'relu.npy');
     expect(npy.shape).toEqual([1500, 1, 224, 224]);
     const model = load('huge_dense_layer.onnx');
