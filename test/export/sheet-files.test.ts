@@ -1,6 +1,7 @@
 // Issue 18: sheets drawn a row of cells at a time and SVGs written a thumbnail at a time are the
 // bytes of the whole-sheet drawing (drawSheet + encodePng, renderSheetSvg), over several sheets.
 import { DOMParser } from '@xmldom/xmldom';
+import { concatBytes } from '../../workers/formats/bytes';
 import { describe, expect, it } from 'vitest';
 import { sheetPng, writeSheetSvg, type FileWriter, type ThumbnailSource } from '../../workers/export/sheet-files';
 import { drawSheet, layoutSheets, type LayerGallery, type SheetOptions } from '../../workers/export/sprite';
@@ -41,7 +42,7 @@ describe('sheets written a band at a time', () => {
     expect(sheets.length).toBeGreaterThan(2);
     for (const sheet of sheets) {
       const { source: src, asked } = source(thumbs);
-      const bytes = await sheetPng(sheet, src, 'rdbu');
+      const bytes = concatBytes(await sheetPng(sheet, src, 'rdbu'));
       const whole = drawSheet(sheet, thumbs, 'rdbu');
       expect(Buffer.from(bytes).equals(Buffer.from(encodePng(whole)))).toBe(true);
       // And the pixels, through an independent decoder: a partly transparent thumbnail pixel is blended over white.

@@ -42,12 +42,16 @@ export async function writeFile(sink: FileSink, name: string, bytes: Uint8Array)
 /** Writes sheet `s` of `sheets` as `<base>.png` / `<base>.svg` (`<base>.sheetK.*` when there are several). */
 export async function writeSheet(sink: FileSink, base: string, sheets: readonly SheetLayout[], s: number, thumbs: ThumbnailSource, legend: ColormapName, formats: ImageFormats): Promise<void> {
   const name = (ext: string): string => sheetName(base, s, sheets.length, ext);
-  if (formats.png) await writeFile(sink, name('.png'), await sheetPng(sheets[s], thumbs, legend));
+  if (formats.png) {
+    const w = await sink.create(name('.png'));
+    for (const part of await sheetPng(sheets[s], thumbs, legend)) await w.write(part);
+    await w.close();
+  }
   if (formats.svg) await writeSheetSvg(await sink.create(name('.svg')), sheets[s], thumbs, legend);
 }
 
-/** The sheet's PNG, drawn a band (a row of cells) at a time. */
-export async function sheetPng(sheet: SheetLayout, thumbs: ThumbnailSource, legend: ColormapName): Promise<Uint8Array> {
+/** The sheet's PNG in parts to be written in order (PngRows.encodeParts), drawn a band (a row of cells) at a time. */
+export async function sheetPng(sheet: SheetLayout, thumbs: ThumbnailSource, legend: ColormapName): Promise<Uint8Array[]> {
   const rows = new PngRows(sheet.width, sheet.height);
   const stride = sheet.width * 4;
   for (const band of sheetBands(sheet)) {
@@ -56,7 +60,7 @@ export async function sheetPng(sheet: SheetLayout, thumbs: ThumbnailSource, lege
     const pixels = drawSheetBand(sheet, band.y0, band.y1, images, legend).data;
     for (let y = band.y0; y < band.y1; y++) rows.bytes.set(pixels.subarray((y - band.y0) * stride, (y - band.y0 + 1) * stride), rows.rowStart(y));
   }
-  return rows.encode();
+  return rows.encodeParts();
 }
 
 /** Writes the sheet's SVG into `writer` (and closes it), a thumbnail's base64 PNG at a time. */

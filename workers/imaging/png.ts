@@ -66,13 +66,28 @@ export class PngRows {
   }
 
   encode(): Uint8Array {
+    return concatBytes(this.encodeParts());
+  }
+
+  /**
+   * The PNG's bytes in parts to be written in order: the compressed pixels (most of a large
+   * sheet) are not copied into a chunk and then into the file's bytes.
+   */
+  encodeParts(): Uint8Array[] {
     const header = new Uint8Array(13);
     const hv = new DataView(header.buffer);
     hv.setUint32(0, this.width);
     hv.setUint32(4, this.height);
     header[8] = 8; // bit depth
     header[9] = 6; // RGBA
-    return concatBytes([Uint8Array.from(SIGNATURE), chunk('IHDR', header), chunk('IDAT', zlibSync(this.bytes, { level: 6 })), chunk('IEND', new Uint8Array(0))]);
+    const pixels = zlibSync(this.bytes, { level: 6 });
+    const idat = new Uint8Array(8);
+    const view = new DataView(idat.buffer);
+    view.setUint32(0, pixels.length);
+    for (let i = 0; i < 4; i++) idat[4 + i] = 'IDAT'.charCodeAt(i);
+    const crc = new Uint8Array(4);
+    new DataView(crc.buffer).setUint32(0, crc32(pixels, 0, pixels.length, crc32(idat, 4, 8)));
+    return [concatBytes([Uint8Array.from(SIGNATURE), chunk('IHDR', header), idat]), pixels, concatBytes([crc, chunk('IEND', new Uint8Array(0))])];
   }
 }
 
