@@ -171,6 +171,10 @@ describe('rows of a global pool and its dense head from channel-uniform reversal
     const linear = gallery(depthwiseNetwork(false), { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 });
     expect(linear.error).toBeLessThanOrEqual(1e-5);
     expect(linear.work.get('depthwise')).toEqual({ reversed: 18, reused: 24, checked: 0 });
+    // A pool's job of 2 neurons: each worker would reverse the 18 basis seeds for itself, more than the layer's 24; reversed alone.
+    const fresh = depthwiseNetwork(false);
+    const job = countingWork(() => computeNeurons(fresh, 'depthwise', [0, 1], { mode: 'exact', objective: { kind: 'neuron' }, radius: 1 }));
+    expect(job.get('depthwise')).toEqual({ reversed: 2, reused: 0, checked: 0 });
     const model = depthwiseNetwork(true);
     for (const mode of ['surrogate', 'local', 'deconvnet', 'guided'] as const) {
       const { error, work } = gallery(model, { mode, objective: { kind: 'neuron' }, radius: 1, reference: x0.subarray(0, 27) });

@@ -34,6 +34,13 @@ import { countWork } from './work-count';
 const MAX_CHAIN = 8;
 /** The held basis takes at most this share of the working memory (15.7 MB for 320 rows of a 3×64×64 input). */
 const BASIS_SHARE = 1 / 4;
+/**
+ * A basis is computed for a job when the job alone gains (its neurons at least the basis rows:
+ * a whole layer on one thread) or when every worker computing it once still gains: each worker
+ * of a pool holds its own, so up to this many workers (ReduceMean's 320 rows for 1,280 neurons:
+ * 4; a depthwise layer's 640 for 960 is computed on one thread only).
+ */
+const WORKERS_COVERED = 4;
 /** A seed is uniform over a channel's positions where they differ by at most this, relative to the seed's largest value. */
 const UNIFORM_TOLERANCE = 1e-6;
 
@@ -220,14 +227,16 @@ export type Reversal = (layerId: string, seeds: Float32Array, batch: number) => 
  * seeds reach no candidate (not uniform where they must be) or its basis is neither held nor fits.
  */
 export function reverseByBasis(
-  model: PreparedModel, layerId: string, seeds: Float32Array, batch: number, mode: ReversalMode, reversal: Reversal, reference?: ReadonlyMap<string, Tensor>,
+  model: PreparedModel, layerId: string, seeds: Float32Array, batch: number, mode: ReversalMode, reversal: Reversal, jobNeurons: number,
+  reference?: ReadonlyMap<string, Tensor>,
 ): Float32Array | null {
   const layer = layerById(model, layerId);
   const plan = planOf(model, layer);
   if (!plan) return null;
   const c = coefficients(model, plan, seeds, batch, mode, reference);
   if (!c) return null;
-  const rows = basisRows(model, c.candidate, mode, reversal, plan.computes, reference);
+  const gains = jobNeurons >= c.candidate.rows || c.candidate.rows * WORKERS_COVERED <= layer.neurons;
+  const rows = basisRows(model, c.candidate, mode, reversal, plan.computes && gains, reference);
   if (!rows) return null;
   const inputSize = sizeOf(model.inputShape);
   const a = new Float32Array(batch * inputSize);

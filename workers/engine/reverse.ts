@@ -99,7 +99,7 @@ export function reverseLayer(model: PreparedModel, layerId: string, neurons: rea
     const seeds = zeroedFloats(batch * outSize);
     for (let b = 0; b < batch; b++) writeSeed(layer, neurons[start + b], objective, seeds, b * outSize);
     const reusing = isOptimised() && options.known && reusedLayers(layer, mode).length > 0;
-    const fromBasis = basis ? reverseByBasis(model, layer.id, seeds, batch, mode, counted, reference) : null;
+    const fromBasis = basis ? reverseByBasis(model, layer.id, seeds, batch, mode, counted, count, reference) : null;
     const { a, sourceActivation } = fromBasis
       ? { a: fromBasis, sourceActivation: undefined }
       : reusing
