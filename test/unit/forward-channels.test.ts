@@ -5,6 +5,7 @@ import { runForward } from '../../workers/engine/forward';
 import { runForwardBatchValues } from '../../workers/engine/forward-batch';
 import { channelsFirstKind, channelsFirstRuns, toChannels, toImages } from '../../workers/engine/forward-channels';
 import type { AttrValue, Graph, GraphNode } from '../../workers/engine/graph';
+import { poisonRecycled } from '../../workers/engine/kernels/scratch';
 import { withOptimised } from '../../workers/engine/optimise';
 import { prepare, type PreparedModel } from '../../workers/engine/prepare';
 import { floatTensor, sizeOf, type Tensor } from '../../workers/engine/tensor';
@@ -89,6 +90,16 @@ describe('the batched forward pass with small maps channels-first', () => {
       expect(channelsFirstRuns()).toBeGreaterThan(before);
     });
   }
+
+  it('reads no array after handing it back for reuse (every recycled array poisoned with NaN), batch of 70', () => {
+    const model = network();
+    poisonRecycled(true);
+    try {
+      expect(batchError(model, 70, [true])).toBeLessThanOrEqual(1e-5);
+    } finally {
+      poisonRecycled(false);
+    }
+  });
 
   it('keeps every value image-major where they are kept for a reversal', () => {
     const model = network();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MEMORY_BUDGET_BYTES, setMemoryBudget, workingBytes } from '../../workers/engine/budget';
-import { recycleFloats, scratchCapBytes, scratchFloats, scratchHeldBytes, zeroedFloats } from '../../workers/engine/kernels/scratch';
+import { poisonRecycled, recycleFloats, scratchCapBytes, scratchFloats, scratchHeldBytes, zeroedFloats } from '../../workers/engine/kernels/scratch';
 import { withOptimised } from '../../workers/engine/optimise';
 
 afterEach(() => setMemoryBudget(DEFAULT_MEMORY_BUDGET_BYTES));
@@ -89,6 +89,45 @@ describe('recycled gradient arrays (kernels/scratch.ts)', () => {
       const last = new Float32Array(length);
       recycleFloats(last);
       expect(zeroedFloats(length)).toBe(last);
+    });
+  });
+
+  it('when full, lets go of the arrays handed back longest ago to take the newest', () => {
+    const MB = 1024 ** 2;
+    withOptimised(true, () => {
+      setMemoryBudget(128 * MB);
+      expect(scratchCapBytes()).toBe(16 * MB);
+      // Four 4 MB arrays of one length fill the pool (whatever earlier tests left goes first);
+      // a 2 MB one of another length, the one asked for next, makes room for itself.
+      const old = Array.from({ length: 4 }, () => new Float32Array(MB));
+      for (const a of old) recycleFloats(a);
+      expect(scratchHeldBytes()).toBe(16 * MB);
+      const newest = new Float32Array(MB / 2);
+      recycleFloats(newest);
+      expect(scratchHeldBytes()).toBe(14 * MB);
+      expect(scratchFloats(MB / 2)).toBe(newest);
+      // The first handed back went to make room; the last three are still held, newest first.
+      expect(scratchFloats(MB)).toBe(old[3]);
+      expect(scratchFloats(MB)).toBe(old[2]);
+      expect(scratchFloats(MB)).toBe(old[1]);
+      expect(scratchFloats(MB)).not.toBe(old[0]);
+    });
+  });
+
+  it('poisoned (tests), fills every array handed back with NaN, held or not', () => {
+    withOptimised(true, () => {
+      poisonRecycled(true);
+      try {
+        const a = new Float32Array(N + 12);
+        const small = new Float32Array(16);
+        recycleFloats(a);
+        recycleFloats(small);
+        expect(small.every(Number.isNaN)).toBe(true);
+        expect(scratchFloats(N + 12)).toBe(a);
+        expect(a.every(Number.isNaN)).toBe(true);
+      } finally {
+        poisonRecycled(false);
+      }
     });
   });
 });

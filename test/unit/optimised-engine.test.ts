@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeNeurons, allNeurons, type GallerySettings } from '../../workers/engine/compute';
 import { wasmGemmCalls } from '../../workers/engine/kernels/gemm-wasm';
+import { poisonRecycled } from '../../workers/engine/kernels/scratch';
 import { withOptimised } from '../../workers/engine/optimise';
 import { knownFromResults, type KnownReversals } from '../../workers/engine/reuse';
 import { BENCH_MODELS } from '../../bench/models';
@@ -117,6 +118,19 @@ describe('optimised engine = reference engine on a real MobileNetV2 (issue 18)',
       expect(error).toBeLessThanOrEqual(1e-5);
     }, 120_000);
   }
+
+  it.skipIf(!existsSync(SHARED_MOBILENET))('surrogate mode with every array handed back for reuse poisoned: nothing reads an array after recycling it (needs ../shared/models)', () => {
+    const model = prepare(readModel([{ name: basename(SHARED_MOBILENET), bytes: new Uint8Array(readFileSync(SHARED_MOBILENET)) }]));
+    poisonRecycled(true);
+    try {
+      // A read after recycling reads NaN (or another batch's values once the array is reused): the error is NaN or large.
+      const { error, neurons } = maxGalleryDifference(model, { mode: 'surrogate', objective: { kind: 'neuron' }, radius: 1 }, 4);
+      expect(neurons).toBeGreaterThan(50);
+      expect(error).toBeLessThanOrEqual(1e-5);
+    } finally {
+      poisonRecycled(false);
+    }
+  }, 120_000);
 
   it.skipIf(!existsSync(SHARED_MOBILENET))('guided mode, no ReLU behind (ReLU6 is a Clip): a 1×1 convolution combines its source’s reversals, every neuron of the first blocks (needs ../shared/models)', () => {
     const model = prepare(readModel([{ name: basename(SHARED_MOBILENET), bytes: new Uint8Array(readFileSync(SHARED_MOBILENET)) }]));

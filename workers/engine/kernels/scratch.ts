@@ -25,7 +25,19 @@ export function scratchCapBytes(): number {
 const MIN_LENGTH = 1 << 14;
 
 const free = new Map<number, Float32Array[]>();
+/** Every held array, oldest handed back first: what a full pool lets go of to take a newer one. */
+const held = new Set<Float32Array>();
 let heldBytes = 0;
+
+let poisoned = false;
+
+/**
+ * Tests: every array handed back is filled with NaN, so that a value read after its array was
+ * recycled shows in the results instead of passing unseen while no one reused it yet.
+ */
+export function poisonRecycled(on: boolean): void {
+  poisoned = on;
+}
 
 /** Bytes the pool holds now. */
 export function scratchHeldBytes(): number {
@@ -35,10 +47,8 @@ export function scratchHeldBytes(): number {
 /** A zeroed Float32Array of `length` values. */
 export function zeroedFloats(length: number): Float32Array {
   if (length >= MIN_LENGTH && isOptimised()) {
-    const list = free.get(length);
-    const reused = list?.pop();
+    const reused = take(length);
     if (reused) {
-      heldBytes -= reused.byteLength;
       reused.fill(0);
       return reused;
     }
@@ -52,11 +62,8 @@ export function zeroedFloats(length: number): Float32Array {
  */
 export function scratchFloats(length: number): Float32Array {
   if (length >= MIN_LENGTH && isOptimised()) {
-    const reused = free.get(length)?.pop();
-    if (reused) {
-      heldBytes -= reused.byteLength;
-      return reused;
-    }
+    const reused = take(length);
+    if (reused) return reused;
   }
   return new Float32Array(length);
 }
@@ -66,18 +73,40 @@ export function scratchFloats(length: number): Float32Array {
  * other view of its buffer, afterwards; only whole-buffer arrays are taken.
  */
 export function recycleFloats(array: Float32Array): void {
+  if (poisoned && isOptimised()) array.fill(NaN);
   if (!isOptimised() || array.length < MIN_LENGTH || array.byteOffset !== 0 || array.byteLength !== array.buffer.byteLength) return;
   if (!(array.buffer instanceof ArrayBuffer)) return;
   const cap = scratchCapBytes();
-  // The budget shrank since these were held (a worker's share is set per job): let them go.
-  if (heldBytes > cap) {
-    free.clear();
-    heldBytes = 0;
+  if (array.byteLength > cap || held.has(array)) return;
+  // A full pool lets go of the arrays handed back longest ago (also when the budget shrank
+  // since they were held: a worker's share is set per job). Refusing the newest instead left
+  // the pool full of lengths no longer asked for (a reversal's) while each forward pass's
+  // outputs came fresh: 1,057 refusals against 371 reuses on a MobileNetV2 gallery subset.
+  for (const old of held) {
+    if (heldBytes + array.byteLength <= cap) break;
+    drop(old);
   }
-  if (heldBytes + array.byteLength > cap) return;
   let list = free.get(array.length);
   if (!list) free.set(array.length, (list = []));
-  if (list.includes(array)) return;
   list.push(array);
+  held.add(array);
   heldBytes += array.byteLength;
+}
+
+/** The newest held array of `length` values, no longer held; undefined when there is none. */
+function take(length: number): Float32Array | undefined {
+  const reused = free.get(length)?.pop();
+  if (reused) {
+    held.delete(reused);
+    heldBytes -= reused.byteLength;
+  }
+  return reused;
+}
+
+function drop(array: Float32Array): void {
+  const list = free.get(array.length)!;
+  list.splice(list.indexOf(array), 1);
+  if (list.length === 0) free.delete(array.length);
+  held.delete(array);
+  heldBytes -= array.byteLength;
 }
