@@ -2,6 +2,7 @@ import { ModelError } from './graph';
 import { recycleFloats } from './kernels/scratch';
 import { ancestorsOf } from './forward';
 import { fusedClips, type FusedClips } from './forward-fuse';
+import { recycleIfUnshared } from './forward-recycle';
 import type { ClampBounds } from './kernels/clamp';
 import { convForward } from './ops/conv';
 import { channelsFirstKind, runChannelsFirst, toChannels, toImages, type Kind, type Layout } from './forward-channels';
@@ -80,14 +81,14 @@ function forwardValues(model: PreparedModel, inputs: Float32Array, batch: number
       if (!name || lastUse.get(name) !== n || name === model.inputName) continue;
       const dropped = values.get(name);
       values.delete(name);
-      if (dropped) recycleIfUnshared(model, dropped.data, values, inputs);
+      if (dropped) recycleIfUnshared(model, dropped.data, values.values(), inputs);
       layouts.drop(name);
     }
   }
   const out = values.get(target);
   if (out?.layout === 'channels') {
     values.set(target, { dtype: out.dtype, data: layouts.data(target, out, 'images') });
-    recycleIfUnshared(model, out.data, values, inputs);
+    recycleIfUnshared(model, out.data, values.values(), inputs);
   }
   return values;
 }
@@ -135,18 +136,6 @@ function fusedFor(model: PreparedModel, nodes: readonly VariableNode[], target: 
   let fused = perModel.get(target);
   if (!fused) perModel.set(target, (fused = fusedClips(model, nodes, target, (n) => batchable(model, nodes[n], shapes))));
   return fused;
-}
-
-const constantBuffers = new WeakMap<PreparedModel, Set<ArrayBufferLike>>();
-
-/** Hands a dropped value's array back for reuse (kernels/scratch.ts) unless a live value, a constant or the caller's inputs share its buffer (a Reshape's view). */
-function recycleIfUnshared(model: PreparedModel, data: Float32Array | Float64Array, live: ReadonlyMap<string, BatchedValue>, inputs: Float32Array): void {
-  if (!(data instanceof Float32Array) || data.buffer === inputs.buffer) return;
-  let constants = constantBuffers.get(model);
-  if (!constants) constantBuffers.set(model, (constants = new Set([...model.constants.values()].map((t) => t.data.buffer))));
-  if (constants.has(data.buffer)) return;
-  for (const value of live.values()) if (value.data.buffer === data.buffer) return;
-  recycleFloats(data);
 }
 
 function tensorShapes(model: PreparedModel, nodes: readonly VariableNode[]): Map<string, Shape> {

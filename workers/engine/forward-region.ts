@@ -6,7 +6,8 @@ import { convForward } from './ops/conv';
 import type { OpContext } from './op';
 import { forwardWindow, kernelOf, type Window } from './ops/conv-geometry';
 import type { PreparedModel, VariableNode } from './prepare';
-import { zeroedFloats } from './kernels/scratch';
+import { recycleFloats, scratchFloats, zeroedFloats } from './kernels/scratch';
+import { recycleIfUnshared } from './forward-recycle';
 import type { Shape, Tensor } from './tensor';
 
 /**
@@ -178,7 +179,7 @@ function cropTo(value: BoxedValue, box: SpatialBox, batch: number): Float32Array
   const inPlane = (value.box.h1 - h0) * inW;
   const bh = box.h1 - box.h0;
   const bw = box.w1 - box.w0;
-  const out = new Float32Array(batch * value.channels * bh * bw);
+  const out = scratchFloats(batch * value.channels * bh * bw);
   let o = 0;
   for (let plane = 0; plane < batch * value.channels; plane++) {
     for (let h = box.h0; h < box.h1; h++) {
@@ -291,9 +292,19 @@ function regionValues(model: PreparedModel, plan: RegionPlan, inputs: Float32Arr
     if (!(result.data instanceof Float32Array) || result.data.length !== expected) {
       throw new ModelError(`node "${v.node.name}" (${v.node.opType}): the cropped forward made ${result.data.length} values, expected ${expected}`);
     }
+    // Crops made for this node alone (cropTo hands back the value itself where the boxes agree).
+    tensors.forEach((t, i) => {
+      const value = values.get(v.node.inputs[i]);
+      if (t && value && t.data !== value.data && t.data.buffer !== result.data.buffer) recycleFloats(t.data as Float32Array);
+    });
     values.set(outName, { box: out, channels, data: result.data });
     if (keep) continue;
-    for (const name of v.node.inputs) if (name && plan.lastUse.get(name) === n && name !== model.inputName) values.delete(name);
+    for (const name of v.node.inputs) {
+      if (!name || plan.lastUse.get(name) !== n || name === model.inputName) continue;
+      const dropped = values.get(name);
+      values.delete(name);
+      if (dropped) recycleIfUnshared(model, dropped.data, values.values(), inputs);
+    }
   }
   return values;
 }
