@@ -15,7 +15,8 @@ export async function buildTestCli(): Promise<string> {
   const outdir = mkdtempSync(join(root, 'dist', 'test-export-'));
   await build({
     absWorkingDir: root,
-    entryPoints: { cli: 'cli/index.ts' },
+    // cli.js is the launcher (cli/allocator.ts); it runs cli-run.js beside it.
+    entryPoints: { cli: 'cli/index.ts', 'cli-run': 'cli/run.ts' },
     outdir,
     bundle: true,
     platform: 'node',
